@@ -1,0 +1,36 @@
+package io.hyperlane.client;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The state of one endpoint at the moment {@link Hyperlane#snapshot()} was taken.
+ *
+ * @param origin the endpoint, such as {@code http://127.0.0.1:8081}
+ * @param weight the configured weight
+ * @param effectiveWeight the weight the balancer uses now: lower while the endpoint ramps up under
+ *     slow start, 0 while it is ejected
+ * @param inFlight calls sent to it whose response headers have not arrived yet
+ * @param latencyEwma its peak-EWMA latency estimate, decayed to now; zero before its first call
+ * @param requests calls sent to it since it joined
+ * @param failures of those, the ones that ended in an I/O error or a 5xx response
+ * @param ejected whether outlier detection has taken it out of rotation
+ * @param ejections how many times it has been ejected since it joined
+ */
+public record EndpointSnapshot(
+    String origin,
+    int weight,
+    double effectiveWeight,
+    int inFlight,
+    Duration latencyEwma,
+    long requests,
+    long failures,
+    boolean ejected,
+    int ejections) {
+
+  /** Checks the components. */
+  public EndpointSnapshot {
+    Objects.requireNonNull(origin, "origin");
+    Objects.requireNonNull(latencyEwma, "latencyEwma");
+  }
+}

@@ -1,0 +1,147 @@
+package io.hyperlane.client;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import okhttp3.HttpUrl;
+
+/**
+ * What one service knows of one of its endpoints: load, latency, outcomes, ejection and ramp state.
+ *
+ * <p>Counters are lock-free. The latency estimate is guarded by this object's monitor (two fields
+ * updated together, uncontended in practice). Ejection and ramp fields are written under the owning
+ * {@link ServiceState}'s lock and read without it.
+ */
+final class EndpointState {
+
+  /** Latency added to every estimate so that in-flight counts still weigh when nothing is sampled. */
+  private static final double COST_FLOOR_NANOS = 1_000.0;
+
+  /** Replaced, under the service lock, when discovery changes the weight; the origin never changes. */
+  volatile Endpoint endpoint;
+
+  final String scheme;
+  final String host;
+  final int port;
+
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  final AtomicInteger consecutiveFailures = new AtomicInteger();
+
+  // Peak EWMA latency, guarded by this.
+  private double costNanos;
+  private long stampNanos;
+  private boolean sampled;
+
+  // Outlier ejection: written under the service lock.
+  volatile boolean ejected;
+  volatile long ejectedUntilNanos;
+  int ejections;
+  int recentEjections;
+  long returnedAtNanos;
+
+  // Slow start: written under the service lock.
+  volatile boolean ramping;
+  volatile long rampStartNanos;
+
+  /** Smooth weighted round robin's running weight, guarded by the round-robin balancer. */
+  double roundRobinCurrent;
+
+  EndpointState(Endpoint endpoint, double seedCostNanos, long nowNanos) {
+    this.endpoint = endpoint;
+    HttpUrl url = endpoint.url();
+    this.scheme = url.scheme();
+    this.host = url.host();
+    this.port = url.port();
+    this.costNanos = seedCostNanos;
+    this.stampNanos = nowNanos;
+  }
+
+  /** The request's URL with this endpoint's scheme, host and port; path and query kept. */
+  HttpUrl rewrite(HttpUrl url) {
+    return url.newBuilder().scheme(scheme).host(host).port(port).build();
+  }
+
+  void begin() {
+    inFlight.incrementAndGet();
+  }
+
+  void end() {
+    inFlight.decrementAndGet();
+  }
+
+  int inFlight() {
+    return inFlight.get();
+  }
+
+  void countSuccess() {
+    requests.increment();
+    if (consecutiveFailures.get() != 0) {
+      consecutiveFailures.set(0);
+    }
+  }
+
+  /** Counts a failure and returns how many there have been in a row. */
+  int countFailure() {
+    requests.increment();
+    failures.increment();
+    return consecutiveFailures.incrementAndGet();
+  }
+
+  long requests() {
+    return requests.sum();
+  }
+
+  long failures() {
+    return failures.sum();
+  }
+
+  /** The latency estimate decayed to {@code now}: an endpoint not heard from drifts back to cheap. */
+  synchronized double latencyNanos(long now, long decayNanos) {
+    return decayed(now, decayNanos);
+  }
+
+  /** The balancing cost: latency estimate × (in-flight + 1). */
+  double peakEwmaCost(long now, long decayNanos) {
+    return (latencyNanos(now, decayNanos) + COST_FLOOR_NANOS) * (inFlight.get() + 1);
+  }
+
+  synchronized boolean sampled() {
+    return sampled;
+  }
+
+  /**
+   * Feeds one latency sample: a sample above the estimate replaces it (the peak), a lower one pulls it
+   * down with a weight that grows with the time since the last sample.
+   */
+  synchronized void observe(long now, long rttNanos, long decayNanos) {
+    double current = decayed(now, decayNanos);
+    if (rttNanos > current) {
+      costNanos = rttNanos;
+    } else {
+      double w = weightOfPast(now, decayNanos);
+      costNanos = current + rttNanos * (1.0 - w);
+    }
+    stampNanos = now;
+    sampled = true;
+  }
+
+  /**
+   * Feeds a sample that is only a lower bound (the call was cancelled before it finished): it may
+   * raise the estimate, never lower it.
+   */
+  synchronized void observeAtLeast(long now, long rttNanos, long decayNanos) {
+    if (rttNanos > decayed(now, decayNanos)) {
+      observe(now, rttNanos, decayNanos);
+    }
+  }
+
+  private double decayed(long now, long decayNanos) {
+    return costNanos * weightOfPast(now, decayNanos);
+  }
+
+  private double weightOfPast(long now, long decayNanos) {
+    long elapsed = now - stampNanos;
+    return elapsed <= 0 ? 1.0 : Math.exp(-elapsed / (double) decayNanos);
+  }
+}

@@ -1,0 +1,348 @@
+package io.hyperlane.client;
+
+import io.hyperlane.resilience.Scheduler;
+import io.hyperlane.resilience.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+
+/**
+ * The service mesh as a library: wraps an {@link OkHttpClient} so that a call to {@code
+ * http://<service>/…} goes to one of that service's endpoints, chosen by observed latency and load,
+ * with failing endpoints ejected and new ones ramped up.
+ *
+ * <pre>{@code
+ * try (Hyperlane hyperlane = Hyperlane.builder()
+ *     .service("inventory", "http://127.0.0.1:8081", "http://127.0.0.1:8082")
+ *     .build()) {
+ *   OkHttpClient client = hyperlane.wrap(new OkHttpClient());
+ *   try (Response r = client.newCall(new Request.Builder()
+ *       .url("http://inventory/items/42").build()).execute()) {
+ *     System.out.println(r.body().string());
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>The scheme, host and port of a service call come from the chosen endpoint; path, query, method,
+ * headers and body are kept. A port written in a service URL is ignored. A request to any host that is
+ * not a registered service passes through untouched, so wrapping a client never breaks its other
+ * calls.
+ *
+ * <p><b>Threads and lifecycle.</b> A Hyperlane is thread-safe and meant to be shared: build one per
+ * application and wrap every client with it. It starts threads only when something needs them (DNS
+ * refreshes run on one scheduler thread and a small pool for lookups); {@link #close()} stops them all
+ * and stops discovery. Calls made through a closed instance's clients fail with {@link
+ * NoEndpointException}. Clients returned by {@link #wrap} share the wrapped client's connection pool
+ * and dispatcher, which stay the caller's to shut down.
+ */
+public final class Hyperlane implements AutoCloseable {
+
+  private final Map<String, ServiceState> services;
+  private final List<Interceptor> stages;
+  private final HyperlaneThreads threads;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads) {
+    this.services = services;
+    this.threads = threads;
+    this.stages = Stages.inOrder(null, null, null, new RoutingInterceptor(services, ticker));
+  }
+
+  /** Returns a builder with no service and the default policies. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns a client that shares {@code client}'s connection pool, dispatcher and settings, with
+   * Hyperlane's stages appended after its own interceptors.
+   *
+   * @throws IllegalArgumentException if {@code client} already carries Hyperlane's stages
+   * @throws IllegalStateException if this instance is closed
+   */
+  public OkHttpClient wrap(OkHttpClient client) {
+    Objects.requireNonNull(client, "client");
+    if (closed.get()) {
+      throw new IllegalStateException("this Hyperlane is closed");
+    }
+    for (Interceptor interceptor : client.interceptors()) {
+      if (interceptor instanceof RoutingInterceptor) {
+        throw new IllegalArgumentException(
+            "client is already wrapped by a Hyperlane: wrap the original client instead");
+      }
+    }
+    OkHttpClient.Builder builder = client.newBuilder();
+    stages.forEach(builder::addInterceptor);
+    return builder.build();
+  }
+
+  /** Returns the current state of every service and endpoint, as immutable values. */
+  public Snapshot snapshot() {
+    List<ServiceSnapshot> list = new ArrayList<>(services.size());
+    for (ServiceState service : services.values()) {
+      list.add(service.snapshot());
+    }
+    return new Snapshot(list);
+  }
+
+  /**
+   * Stops discovery and every thread this instance started, waiting up to 5 seconds for them to end.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    services.values().forEach(ServiceState::close);
+    if (threads != null) {
+      threads.close(Duration.ofSeconds(5));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Hyperlane" + services.keySet() + (closed.get() ? " (closed)" : "");
+  }
+
+  /**
+   * Configures a {@link Hyperlane}. Services are checked together in {@link #build()}, which reports
+   * every problem at once; policy values ({@link OutlierDetection}, {@link SlowStart}, {@link
+   * LoadBalancerPolicy}) check themselves when they are made. Not thread-safe.
+   */
+  public static final class Builder {
+    private final List<ServiceBuilder> services = new ArrayList<>();
+    private LoadBalancerPolicy loadBalancer = LoadBalancerPolicy.peakEwma();
+    private OutlierDetection outlierDetection = OutlierDetection.defaults();
+    private SlowStart slowStart = SlowStart.defaults();
+    private Ticker ticker = Ticker.system();
+    private Scheduler scheduler;
+    private Executor blockingExecutor;
+
+    private Builder() {}
+
+    /**
+     * Registers a service with a fixed list of endpoints of weight 1.
+     *
+     * @param name the host callers use, as in {@code http://<name>/…}: a lower-case DNS name
+     * @param endpointUrls origins such as {@code http://127.0.0.1:8081}; checked by {@link #build()}
+     */
+    public Builder service(String name, String... endpointUrls) {
+      Objects.requireNonNull(endpointUrls, "endpointUrls");
+      return service(name, s -> {
+        for (String url : endpointUrls) {
+          s.endpoint(url);
+        }
+      });
+    }
+
+    /**
+     * Registers a service configured by {@code spec}: weighted endpoints or a discovery, and policies
+     * that override this builder's defaults.
+     *
+     * <pre>{@code
+     * builder.service("orders", s -> s
+     *     .endpoint("http://127.0.0.1:9001", 3)
+     *     .endpoint("http://127.0.0.1:9002", 1)
+     *     .loadBalancer(LoadBalancerPolicy.roundRobin()));
+     * }</pre>
+     */
+    public Builder service(String name, Consumer<ServiceBuilder> spec) {
+      Objects.requireNonNull(spec, "spec");
+      ServiceBuilder service = new ServiceBuilder(name);
+      spec.accept(service);
+      services.add(service);
+      return this;
+    }
+
+    /** The balancing policy of every service that does not set its own; peak-EWMA by default. */
+    public Builder loadBalancer(LoadBalancerPolicy policy) {
+      this.loadBalancer = Objects.requireNonNull(policy, "loadBalancer");
+      return this;
+    }
+
+    /** Outlier ejection for every service that does not set its own; on by default. */
+    public Builder outlierDetection(OutlierDetection outlierDetection) {
+      this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
+      return this;
+    }
+
+    /** Slow start for every service that does not set its own; a 30 s ramp by default. */
+    public Builder slowStart(SlowStart slowStart) {
+      this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
+      return this;
+    }
+
+    /** The clock of every stage; {@link Ticker#system()} by default. Tests pass a fake. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Runs timers (discovery refreshes). By default Hyperlane starts one daemon thread on first use
+     * and stops it on {@link #close()}; a scheduler given here is not stopped by Hyperlane.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Runs work that may block, such as DNS lookups. By default Hyperlane starts up to four daemon
+     * threads on demand and stops them on {@link #close()}; an executor given here is not stopped by
+     * Hyperlane.
+     */
+    public Builder blockingExecutor(Executor executor) {
+      this.blockingExecutor = Objects.requireNonNull(executor, "blockingExecutor");
+      return this;
+    }
+
+    /**
+     * Checks every service and returns the running instance; discovery starts here (a DNS name is
+     * resolved once before this returns).
+     *
+     * @throws IllegalArgumentException listing every problem: a service with no endpoint and no
+     *     discovery, with both, a malformed URL, a bad weight, a name that is not a lower-case host
+     *     name, a name registered twice
+     */
+    public Hyperlane build() {
+      List<String> problems = new ArrayList<>();
+      Set<String> names = new HashSet<>();
+      for (ServiceBuilder s : services) {
+        s.check(problems);
+        if (s.name != null && !names.add(s.name)) {
+          problems.add("service \"" + s.name + "\" is registered twice");
+        }
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid Hyperlane configuration: " + String.join("; ", problems));
+      }
+
+      HyperlaneThreads threads =
+          scheduler == null || blockingExecutor == null ? new HyperlaneThreads() : null;
+      Scheduler s = scheduler != null ? scheduler : threads;
+      Executor e = blockingExecutor != null ? blockingExecutor : threads;
+      Map<String, ServiceState> states = new LinkedHashMap<>();
+      for (ServiceBuilder sb : services) {
+        states.put(sb.name, new ServiceState(sb.name,
+            sb.loadBalancer != null ? sb.loadBalancer : loadBalancer,
+            sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
+            sb.slowStart != null ? sb.slowStart : slowStart,
+            ticker, s, e));
+      }
+      Hyperlane hyperlane =
+          new Hyperlane(Collections.unmodifiableMap(states), ticker, threads);
+      for (ServiceBuilder sb : services) {
+        states.get(sb.name).start(sb.discovery());
+      }
+      return hyperlane;
+    }
+  }
+
+  /**
+   * One service's configuration, given to the consumer passed to {@link Builder#service(String,
+   * Consumer)}. Values are checked by {@link Builder#build()}.
+   */
+  public static final class ServiceBuilder {
+    private static final Pattern HOST_NAME = Pattern.compile(
+        "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    private final String name;
+    private final List<String> urls = new ArrayList<>();
+    private final List<Integer> weights = new ArrayList<>();
+    private final List<Endpoint> endpoints = new ArrayList<>();
+    private ServiceDiscovery discovery;
+    private LoadBalancerPolicy loadBalancer;
+    private OutlierDetection outlierDetection;
+    private SlowStart slowStart;
+
+    private ServiceBuilder(String name) {
+      this.name = name;
+    }
+
+    /** Adds a static endpoint of weight 1, such as {@code http://127.0.0.1:8081}. */
+    public ServiceBuilder endpoint(String url) {
+      return endpoint(url, 1);
+    }
+
+    /** Adds a static endpoint with a weight from 1 to {@link Endpoint#MAX_WEIGHT}. */
+    public ServiceBuilder endpoint(String url, int weight) {
+      urls.add(url);
+      weights.add(weight);
+      return this;
+    }
+
+    /** Takes the service's endpoints from {@code discovery} instead of a static list. */
+    public ServiceBuilder discovery(ServiceDiscovery discovery) {
+      this.discovery = Objects.requireNonNull(discovery, "discovery");
+      return this;
+    }
+
+    /** This service's balancing policy. */
+    public ServiceBuilder loadBalancer(LoadBalancerPolicy policy) {
+      this.loadBalancer = Objects.requireNonNull(policy, "loadBalancer");
+      return this;
+    }
+
+    /** This service's outlier ejection. */
+    public ServiceBuilder outlierDetection(OutlierDetection outlierDetection) {
+      this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
+      return this;
+    }
+
+    /** This service's slow start. */
+    public ServiceBuilder slowStart(SlowStart slowStart) {
+      this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
+      return this;
+    }
+
+    private void check(List<String> problems) {
+      if (name == null || !HOST_NAME.matcher(name).matches()) {
+        problems.add("service name must be a lower-case host name such as \"inventory\" but was "
+            + (name == null ? "null" : "\"" + name + "\""));
+        return;
+      }
+      String where = "service \"" + name + "\": ";
+      if (discovery != null && !urls.isEmpty()) {
+        problems.add(where + "has both static endpoints and a discovery; give one or the other");
+      } else if (discovery == null && urls.isEmpty()) {
+        problems.add(where + "has no endpoints; give at least one endpoint URL or a discovery");
+      }
+      for (int i = 0; i < urls.size(); i++) {
+        String url = urls.get(i);
+        if (url == null) {
+          problems.add(where + "endpoint URL must not be null");
+          continue;
+        }
+        try {
+          Endpoint endpoint = Endpoint.of(url, weights.get(i));
+          if (endpoints.contains(endpoint)) {
+            problems.add(where + "endpoint " + endpoint.origin() + " is listed twice");
+          } else {
+            endpoints.add(endpoint);
+          }
+        } catch (IllegalArgumentException e) {
+          problems.add(where + e.getMessage());
+        }
+      }
+    }
+
+    private ServiceDiscovery discovery() {
+      return discovery != null ? discovery : ServiceDiscovery.of(endpoints);
+    }
+  }
+}

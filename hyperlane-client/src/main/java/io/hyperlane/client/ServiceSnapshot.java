@@ -1,0 +1,34 @@
+package io.hyperlane.client;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The state of one service at the moment {@link Hyperlane#snapshot()} was taken.
+ *
+ * @param name the service name, the host a caller writes in {@code http://<name>/…}
+ * @param loadBalancer the balancing policy in use
+ * @param endpoints its current endpoints, in discovery order
+ * @param discoveryFailures refreshes of its endpoint set that failed or were refused since start
+ */
+public record ServiceSnapshot(
+    String name, String loadBalancer, List<EndpointSnapshot> endpoints, long discoveryFailures) {
+
+  /** Checks the components and copies the list. */
+  public ServiceSnapshot {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(loadBalancer, "loadBalancer");
+    endpoints = List.copyOf(endpoints);
+  }
+
+  /** The endpoint with this origin, such as {@code http://127.0.0.1:8081}. */
+  public Optional<EndpointSnapshot> endpoint(String origin) {
+    return endpoints.stream().filter(e -> e.origin().equals(origin)).findFirst();
+  }
+
+  /** Total calls sent to the service's current endpoints. */
+  public long requests() {
+    return endpoints.stream().mapToLong(EndpointSnapshot::requests).sum();
+  }
+}

@@ -1,0 +1,370 @@
+package io.hyperlane.client;
+
+import io.hyperlane.resilience.Scheduler;
+import io.hyperlane.resilience.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything one {@link Hyperlane} knows of one service: its live endpoint set (the last good one
+ * when discovery fails), the balancer, outlier ejection and slow start. It is also the {@link
+ * ServiceDiscovery.Context} its discovery delivers to.
+ *
+ * <p>The request path ({@link #pick}, {@link #onSuccess} and friends) takes no lock except on the rare
+ * transitions (ejection, return from ejection). Endpoint-set changes are serialised by this object's
+ * monitor and published through one volatile array.
+ */
+final class ServiceState implements ServiceDiscovery.Context {
+
+  private static final Logger log = LoggerFactory.getLogger(Hyperlane.class);
+  private static final EndpointState[] NONE = new EndpointState[0];
+
+  final String name;
+  private final LoadBalancerPolicy policy;
+  private final OutlierDetection outliers;
+  private final SlowStart slowStart;
+  private final Ticker ticker;
+  private final Scheduler scheduler;
+  private final Executor blockingExecutor;
+  private final Balancer balancer;
+  private final LongAdder discoveryFailures = new LongAdder();
+
+  private volatile EndpointState[] endpoints = NONE;
+  private volatile boolean closed;
+
+  // Guarded by this.
+  private boolean initialised;
+  private boolean inOutage;
+  private ServiceDiscovery.Subscription subscription;
+
+  ServiceState(String name, LoadBalancerPolicy policy, OutlierDetection outliers,
+      SlowStart slowStart, Ticker ticker, Scheduler scheduler, Executor blockingExecutor) {
+    this.name = name;
+    this.policy = policy;
+    this.outliers = outliers;
+    this.slowStart = slowStart;
+    this.ticker = ticker;
+    this.scheduler = scheduler;
+    this.blockingExecutor = blockingExecutor;
+    this.balancer = Balancer.create(policy);
+  }
+
+  void start(ServiceDiscovery discovery) {
+    ServiceDiscovery.Subscription s;
+    try {
+      s = discovery.subscribe(this);
+    } catch (RuntimeException e) {
+      failed(e);
+      return;
+    }
+    synchronized (this) {
+      subscription = s;
+    }
+    if (closed) {
+      s.cancel();
+    }
+  }
+
+  void close() {
+    ServiceDiscovery.Subscription s;
+    synchronized (this) {
+      closed = true;
+      s = subscription;
+      subscription = null;
+    }
+    if (s != null) {
+      try {
+        s.cancel();
+      } catch (RuntimeException e) {
+        log.warn("discovery of service {} failed to stop: {}", name, e.toString());
+      }
+    }
+  }
+
+  // ---- The request path.
+
+  /** Chooses the endpoint for one call. */
+  EndpointState pick(long now) throws NoEndpointException {
+    if (closed) {
+      throw new NoEndpointException(name, "the Hyperlane instance is closed");
+    }
+    EndpointState[] all = endpoints;
+    if (all.length <= 1) {
+      if (all.length == 0) {
+        throw new NoEndpointException(name, "its discovery has delivered no endpoint yet");
+      }
+      return all[0];
+    }
+    int available = 0;
+    for (EndpointState e : all) {
+      if (isAvailable(e, now)) {
+        available++;
+      }
+    }
+    if (available == all.length || available == 0) { // when all are ejected, use all of them
+      return balancer.pick(all, now, this);
+    }
+    EndpointState[] candidates = new EndpointState[all.length];
+    int k = 0;
+    for (EndpointState e : all) {
+      if (!e.ejected) { // re-read: an ejection may have landed since the count
+        candidates[k++] = e;
+      }
+    }
+    return balancer.pick(k == 0 ? all : Arrays.copyOf(candidates, k), now, this);
+  }
+
+  void onSuccess(EndpointState e, long start, long end) {
+    e.end();
+    e.countSuccess();
+    e.observe(end, end - start, policy.decayNanos);
+  }
+
+  void onFailure(EndpointState e, long start, long end) {
+    e.end();
+    int inARow = e.countFailure();
+    e.observe(end, Math.max(end - start, policy.failurePenaltyNanos), policy.decayNanos);
+    if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
+      maybeEject(e, end, inARow);
+    }
+  }
+
+  /** The call was cancelled by its caller: not the endpoint's fault, and its latency a lower bound. */
+  void onCancelled(EndpointState e, long start, long end) {
+    e.end();
+    e.observeAtLeast(end, end - start, policy.decayNanos);
+  }
+
+  /** The endpoint's weight now: lowered while it ramps up after joining or returning. */
+  double effectiveWeight(EndpointState e, long now) {
+    double weight = e.endpoint.weight();
+    if (e.ramping) {
+      long elapsed = now - e.rampStartNanos;
+      if (elapsed >= slowStart.windowNanos) {
+        e.ramping = false;
+      } else {
+        weight *= slowStart.factor(elapsed);
+      }
+    }
+    return weight;
+  }
+
+  private boolean isAvailable(EndpointState e, long now) {
+    if (!e.ejected) {
+      return true;
+    }
+    if (now - e.ejectedUntilNanos < 0) {
+      return false;
+    }
+    readmit(e, now);
+    return true;
+  }
+
+  private synchronized void readmit(EndpointState e, long now) {
+    if (e.ejected && now - e.ejectedUntilNanos >= 0) {
+      e.returnedAtNanos = now;
+      startRamp(e, now);
+      e.ejected = false;
+      log.debug("endpoint {} of service {} is back in rotation", e.endpoint.origin(), name);
+    }
+  }
+
+  private void startRamp(EndpointState e, long now) {
+    if (slowStart.enabled()) {
+      e.rampStartNanos = now;
+      e.ramping = true;
+    }
+  }
+
+  private synchronized void maybeEject(EndpointState e, long now, int inARow) {
+    if (e.ejected || closed) {
+      return;
+    }
+    EndpointState[] all = endpoints;
+    int ejectedNow = 0;
+    boolean member = false;
+    for (EndpointState other : all) {
+      member |= other == e;
+      if (other.ejected && now - other.ejectedUntilNanos < 0) {
+        ejectedNow++;
+      }
+    }
+    int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));
+    if (!member || ejectedNow >= allowed) {
+      log.debug("endpoint {} of service {} failed {} times in a row but {} of {} endpoints are "
+          + "already ejected", e.endpoint.origin(), name, inARow, ejectedNow, all.length);
+      return;
+    }
+    if (e.recentEjections > 0) {
+      long healthyPeriods = (now - e.returnedAtNanos) / outliers.baseEjectionNanos;
+      e.recentEjections = (int) Math.max(0, e.recentEjections - healthyPeriods);
+    }
+    e.recentEjections++;
+    e.ejections++;
+    long duration = outliers.baseEjectionNanos * e.recentEjections;
+    if (duration > outliers.maxEjectionNanos || duration < 0) {
+      duration = outliers.maxEjectionNanos;
+    }
+    e.ejectedUntilNanos = now + duration;
+    e.ejected = true;
+    e.ramping = false;
+    e.consecutiveFailures.set(0);
+    log.warn("ejected endpoint {} of service {} for {} after {} failures in a row",
+        e.endpoint.origin(), name, Duration.ofNanos(duration), inARow);
+  }
+
+  // ---- ServiceDiscovery.Context: what discovery delivers to.
+
+  @Override
+  public String serviceName() {
+    return name;
+  }
+
+  @Override
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  @Override
+  public Scheduler scheduler() {
+    return scheduler;
+  }
+
+  @Override
+  public Executor blockingExecutor() {
+    return blockingExecutor;
+  }
+
+  @Override
+  public void update(List<Endpoint> update) {
+    String problem = refuse(update);
+    if (problem != null) {
+      failed(new IllegalArgumentException(problem));
+      return;
+    }
+    long now = ticker.read();
+    boolean recovered;
+    int size;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      EndpointState[] current = endpoints;
+      Map<Endpoint, EndpointState> known = new HashMap<>();
+      for (EndpointState e : current) {
+        known.put(e.endpoint, e);
+      }
+      double seed = neutralLatency(current, now);
+      EndpointState[] next = new EndpointState[update.size()];
+      for (int i = 0; i < next.length; i++) {
+        Endpoint endpoint = update.get(i);
+        EndpointState state = known.get(endpoint);
+        if (state == null) {
+          state = new EndpointState(endpoint, seed, now);
+          if (initialised) {
+            startRamp(state, now); // the first set starts together; later arrivals ramp up
+          }
+        } else {
+          state.endpoint = endpoint; // the weight may have changed
+        }
+        next[i] = state;
+      }
+      endpoints = next;
+      initialised = true;
+      recovered = inOutage;
+      inOutage = false;
+      size = next.length;
+    }
+    if (recovered) {
+      log.info("discovery of service {} recovered with {} endpoints", name, size);
+    } else {
+      log.debug("service {} now has {} endpoints: {}", name, size, update);
+    }
+  }
+
+  @Override
+  public void failed(Throwable cause) {
+    discoveryFailures.increment();
+    boolean first;
+    int known;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      first = !inOutage;
+      inOutage = true;
+      known = endpoints.length;
+    }
+    if (first) {
+      log.warn("discovery of service {} failed, keeping the last {} known endpoints: {}", name,
+          known, String.valueOf(cause));
+    } else {
+      log.debug("discovery of service {} still failing: {}", name, String.valueOf(cause));
+    }
+  }
+
+  /** Why an update cannot be used, or null when it can. */
+  private static String refuse(List<Endpoint> update) {
+    if (update == null || update.isEmpty()) {
+      return "discovery delivered an empty endpoint set";
+    }
+    Set<Endpoint> seen = new HashSet<>();
+    for (Endpoint e : update) {
+      if (e == null) {
+        return "discovery delivered a null endpoint";
+      }
+      if (!seen.add(e)) {
+        return "discovery delivered endpoint " + e.origin() + " twice";
+      }
+    }
+    return null;
+  }
+
+  /** A newcomer's starting latency estimate: the mean of its peers that have one. */
+  private double neutralLatency(EndpointState[] peers, long now) {
+    double sum = 0;
+    int n = 0;
+    for (EndpointState e : peers) {
+      if (e.sampled()) {
+        sum += e.latencyNanos(now, policy.decayNanos);
+        n++;
+      }
+    }
+    return n == 0 ? 0 : sum / n;
+  }
+
+  ServiceSnapshot snapshot() {
+    long now = ticker.read();
+    EndpointState[] all = endpoints;
+    List<EndpointSnapshot> list = new ArrayList<>(all.length);
+    for (EndpointState e : all) {
+      boolean ejected = e.ejected && now - e.ejectedUntilNanos < 0;
+      Endpoint endpoint = e.endpoint;
+      list.add(new EndpointSnapshot(
+          endpoint.origin(),
+          endpoint.weight(),
+          ejected ? 0 : effectiveWeight(e, now),
+          e.inFlight(),
+          Duration.ofNanos((long) e.latencyNanos(now, policy.decayNanos)),
+          e.requests(),
+          e.failures(),
+          ejected,
+          ejectionsOf(e)));
+    }
+    return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum());
+  }
+
+  private synchronized int ejectionsOf(EndpointState e) {
+    return e.ejections;
+  }
+}

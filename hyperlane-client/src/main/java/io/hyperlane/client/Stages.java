@@ -1,0 +1,40 @@
+package io.hyperlane.client;
+
+import java.util.ArrayList;
+import java.util.List;
+import okhttp3.Interceptor;
+
+/**
+ * The one place where the order of Hyperlane's stages is written down (DESIGN.md, "One call,
+ * outermost to innermost"). Each stage is an OkHttp application interceptor; they are appended after
+ * the wrapped client's own interceptors, outermost first:
+ *
+ * <ol>
+ *   <li>telemetry: the span and duration metric of the logical call;
+ *   <li>cache: answers from L0/L1/L2 when allowed, and then nothing below runs;
+ *   <li>resilience: deadline, retries, hedges, limits; every attempt re-enters the stage below;
+ *   <li>routing: the endpoint of this attempt ({@link RoutingInterceptor}).
+ * </ol>
+ *
+ * <p>A stage that is not configured is left out rather than installed as a no-op, so it costs nothing.
+ */
+final class Stages {
+
+  private Stages() {}
+
+  static List<Interceptor> inOrder(Interceptor telemetry, Interceptor cache,
+      Interceptor resilience, RoutingInterceptor routing) {
+    List<Interceptor> stages = new ArrayList<>(4);
+    addIfPresent(stages, telemetry);
+    addIfPresent(stages, cache);
+    addIfPresent(stages, resilience);
+    stages.add(routing);
+    return List.copyOf(stages);
+  }
+
+  private static void addIfPresent(List<Interceptor> stages, Interceptor stage) {
+    if (stage != null) {
+      stages.add(stage);
+    }
+  }
+}

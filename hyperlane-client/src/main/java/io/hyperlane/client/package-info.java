@@ -1,0 +1,13 @@
+/**
+ * Hyperlane's front door: {@link io.hyperlane.client.Hyperlane} wraps an {@code OkHttpClient} so that
+ * calls to {@code http://<service>/…} are discovered, balanced and, as the other modules land, made
+ * resilient, cached and traced.
+ *
+ * <p>Public here: the facade and its builders, endpoint and policy values ({@link
+ * io.hyperlane.client.Endpoint}, {@link io.hyperlane.client.LoadBalancerPolicy}, {@link
+ * io.hyperlane.client.OutlierDetection}, {@link io.hyperlane.client.SlowStart}), the discovery SPI
+ * ({@link io.hyperlane.client.ServiceDiscovery}, {@link io.hyperlane.client.DnsDiscovery}), the
+ * snapshot values and {@link io.hyperlane.client.NoEndpointException}. Everything else is
+ * package-private.
+ */
+package io.hyperlane.client;
