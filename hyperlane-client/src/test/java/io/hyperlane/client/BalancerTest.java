@@ -1,0 +1,135 @@
+package io.hyperlane.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The balancers' choices on hand-set endpoint state, without sockets. */
+class BalancerTest {
+
+  private final FakeTime time = new FakeTime();
+
+  private ServiceState service(LoadBalancerPolicy policy, String... origins) {
+    ServiceState service = new ServiceState("inventory", policy, OutlierDetection.disabled(),
+        SlowStart.disabled(), time, time, time);
+    service.update(java.util.Arrays.stream(origins).map(Endpoint::of).toList());
+    return service;
+  }
+
+  private static EndpointState[] states(ServiceState service) throws Exception {
+    EndpointState[] states = new EndpointState[3];
+    for (int i = 0; i < 200 && (states[0] == null || states[1] == null || states[2] == null); i++) {
+      EndpointState e = service.pick(0);
+      states[e.port - 8081] = e;
+    }
+    return states;
+  }
+
+  @Test
+  void leastInFlightNeverPicksTheBusierOfTwoCandidates() throws Exception {
+    ServiceState service = service(LoadBalancerPolicy.leastInFlight(),
+        "http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
+    EndpointState[] e = states(service);
+    for (int i = 0; i < 3; i++) {
+      e[1].begin();
+      e[2].begin();
+    }
+    int[] picks = new int[3];
+    for (int i = 0; i < 3000; i++) {
+      picks[service.pick(time.read()).port - 8081]++;
+    }
+    // Endpoint 0 wins every pair it is drawn into (2/3 of draws); 1 and 2 split the rest.
+    assertThat(picks[0]).isBetween(1850, 2150);
+    assertThat(picks[1] + picks[2]).isBetween(850, 1150);
+  }
+
+  @Test
+  void peakEwmaReactsToASlowSampleAtOnceAndForgetsItWithTime() throws Exception {
+    ServiceState service = service(LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10),
+        Duration.ofSeconds(1)), "http://127.0.0.1:8081", "http://127.0.0.1:8082",
+        "http://127.0.0.1:8083");
+    EndpointState[] e = states(service);
+    long now = time.read();
+    for (EndpointState s : e) {
+      s.begin();
+      service.onSuccess(s, now - 2_000_000, now); // 2 ms each
+    }
+    e[2].begin();
+    service.onSuccess(e[2], now - 50_000_000, now); // one 50 ms sample: the peak is taken at once
+    assertThat(e[2].latencyNanos(now, Duration.ofSeconds(10).toNanos())).isEqualTo(50_000_000.0);
+    for (int i = 0; i < 300; i++) {
+      assertThat(service.pick(now).port).isNotEqualTo(8083);
+    }
+    // A minute later its peers have fresh 2 ms samples, and its own 50 ms has decayed by e^-6.
+    time.advance(Duration.ofSeconds(60));
+    long later = time.read();
+    e[0].begin();
+    service.onSuccess(e[0], later - 2_000_000, later);
+    e[1].begin();
+    service.onSuccess(e[1], later - 2_000_000, later);
+    assertThat(e[2].latencyNanos(later, Duration.ofSeconds(10).toNanos()))
+        .isLessThan(200_000.0); // 50 ms × e^-6
+    int picked = 0;
+    for (int i = 0; i < 300; i++) {
+      if (service.pick(later).port == 8083) {
+        picked++;
+      }
+    }
+    assertThat(picked).as("the forgotten endpoint is tried again").isGreaterThan(100);
+  }
+
+  @Test
+  void aFailureCountsAsAtLeastThePenalty() throws Exception {
+    ServiceState service = service(LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10),
+        Duration.ofMillis(750)), "http://127.0.0.1:8081", "http://127.0.0.1:8082",
+        "http://127.0.0.1:8083");
+    EndpointState[] e = states(service);
+    long now = time.read();
+    e[0].begin();
+    service.onFailure(e[0], now - 1_000, now); // failed in 1 µs
+    assertThat(e[0].latencyNanos(now, Duration.ofSeconds(10).toNanos()))
+        .isEqualTo(750_000_000.0);
+  }
+
+  @Test
+  void aCancelledCallCanRaiseTheEstimateButNeverLowerIt() throws Exception {
+    ServiceState service = service(LoadBalancerPolicy.peakEwma(), "http://127.0.0.1:8081",
+        "http://127.0.0.1:8082", "http://127.0.0.1:8083");
+    EndpointState e = states(service)[0];
+    long now = time.read();
+    e.begin();
+    service.onSuccess(e, now - 10_000_000, now);
+    e.begin();
+    service.onCancelled(e, now - 1_000_000, now); // 1 ms, then cancelled: says nothing
+    assertThat(e.latencyNanos(now, LoadBalancerPolicy.DEFAULT_DECAY.toNanos()))
+        .isEqualTo(10_000_000.0);
+    e.begin();
+    service.onCancelled(e, now - 30_000_000, now); // still running after 30 ms: at least that
+    assertThat(e.latencyNanos(now, LoadBalancerPolicy.DEFAULT_DECAY.toNanos()))
+        .isEqualTo(30_000_000.0);
+    assertThat(e.inFlight()).isZero();
+    assertThat(e.failures()).isZero();
+  }
+
+  @Test
+  void aNewcomerStartsAtItsPeersMeanLatency() throws Exception {
+    ServiceState service = service(LoadBalancerPolicy.peakEwma(), "http://127.0.0.1:8081",
+        "http://127.0.0.1:8082");
+    long now = time.read();
+    EndpointState[] e = new EndpointState[2];
+    for (int i = 0; i < 100 && (e[0] == null || e[1] == null); i++) {
+      EndpointState s = service.pick(now);
+      e[s.port - 8081] = s;
+    }
+    e[0].begin();
+    service.onSuccess(e[0], now - 4_000_000, now);
+    e[1].begin();
+    service.onSuccess(e[1], now - 8_000_000, now);
+    service.update(List.of(Endpoint.of("http://127.0.0.1:8081"),
+        Endpoint.of("http://127.0.0.1:8082"), Endpoint.of("http://127.0.0.1:8083")));
+    EndpointSnapshot newcomer = service.snapshot().endpoint("http://127.0.0.1:8083").orElseThrow();
+    assertThat(newcomer.latencyEwma()).isEqualTo(Duration.ofMillis(6));
+  }
+}
