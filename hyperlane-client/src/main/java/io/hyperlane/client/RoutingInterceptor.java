@@ -32,10 +32,10 @@ final class RoutingInterceptor implements Interceptor {
     if (service == null) {
       return chain.proceed(request);
     }
-    EndpointState endpoint = service.pick(ticker.read());
+    long start = ticker.read();
+    EndpointState endpoint = service.pick(start);
     Request routed = request.newBuilder().url(endpoint.rewrite(request.url())).build();
     endpoint.begin();
-    long start = ticker.read();
     Response response;
     try {
       response = chain.proceed(routed);

@@ -9,6 +9,11 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -88,6 +93,55 @@ class DnsDiscoveryTest {
       }
       assertThat(served).containsExactly(100, 100);
       assertThat(lookups.get()).as("one lookup at start, one per 5 s TTL").isEqualTo(1 + 4);
+    }
+  }
+
+  @Test
+  void callsFromSeveralThreadsNeverFailWhileTheAddressSetChanges() throws Exception {
+    startTwoAddresses();
+    answer = List.of(InetAddress.getByName("127.0.0.1"));
+    try (Hyperlane hyperlane = build(replicas.server(0).port())) {
+      OkHttpClient client = hyperlane.wrap(base);
+      AtomicInteger errors = new AtomicInteger();
+      AtomicInteger calls = new AtomicInteger();
+      AtomicBoolean switched = new AtomicBoolean();
+      AtomicInteger oldAfterSwitch = new AtomicInteger();
+      CountDownLatch beforeSwitch = new CountDownLatch(200);
+      CountDownLatch afterSwitch = new CountDownLatch(200);
+      ExecutorService callers = Executors.newFixedThreadPool(4);
+      try {
+        for (int c = 0; c < 4; c++) {
+          callers.execute(() -> {
+            while (afterSwitch.getCount() > 0 && calls.incrementAndGet() < 20_000) {
+              boolean after = switched.get();
+              try {
+                int replica = Replicas.get(client, "http://inventory/");
+                if (after) {
+                  if (replica == 0) {
+                    oldAfterSwitch.incrementAndGet();
+                  }
+                  afterSwitch.countDown();
+                } else {
+                  beforeSwitch.countDown();
+                }
+              } catch (IOException e) {
+                errors.incrementAndGet();
+              }
+            }
+          });
+        }
+        assertThat(beforeSwitch.await(30, TimeUnit.SECONDS)).isTrue(); // traffic flows
+        answer = List.of(InetAddress.getByName("127.0.0.2"));
+        time.advance(Duration.ofSeconds(5)); // the refresh runs here, under the callers' feet
+        switched.set(true);
+        assertThat(afterSwitch.await(30, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        callers.shutdownNow();
+        assertThat(callers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(errors.get()).isZero();
+      assertThat(oldAfterSwitch.get()).as("calls that started after the switch but went to the "
+          + "old address").isZero();
     }
   }
 

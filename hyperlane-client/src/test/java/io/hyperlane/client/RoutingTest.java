@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToIgnoreCase;
 import static com.github.tomakehurst.wiremock.client.WireMock.exactly;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -10,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -78,6 +80,26 @@ class RoutingTest {
           .withHeader("X-Tenant", equalTo("t1"))
           .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8"))
           .withRequestBody(equalTo("{\"stock\":9}")));
+    }
+  }
+
+  @Test
+  void encodedPathsQueriesAndUserInfoSurviveTheRewrite() throws Exception {
+    replicas = Replicas.start(1);
+    try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0)).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      String logical = "http://inventory/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag#frag";
+      try (Response response = client.newCall(new Request.Builder().url(logical).build())
+          .execute()) {
+        assertThat(response.request().url().toString())
+            .isEqualTo(replicas.url(0) + "/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag#frag");
+      }
+      replicas.server(0).verify(exactly(1),
+          getRequestedFor(urlEqualTo("/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag")));
+      // User info is the caller's to send; scheme and port come from the endpoint.
+      EndpointState routed = new EndpointState(Endpoint.of(replicas.url(0)), 0, 0);
+      assertThat(routed.rewrite(HttpUrl.get("https://u:p%40ss@inventory:9999/x")).toString())
+          .isEqualTo("http://u:p%40ss@127.0.0.1:" + replicas.server(0).port() + "/x");
     }
   }
 
