@@ -1,0 +1,161 @@
+package io.hyperlane.benchmarks;
+
+import com.sun.net.httpserver.HttpServer;
+import io.hyperlane.client.Hyperlane;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * What the Hyperlane facade adds to a call on the happy path, against raw OkHttp, in one process:
+ *
+ * <ul>
+ *   <li>{@code loopback*}: a real call to a JDK HTTP server on 127.0.0.1 (one endpoint, so the
+ *       balancer's pick is trivial and the difference is routing, rewrite and bookkeeping);
+ *   <li>{@code inProcess*}: the same call answered by a last interceptor with a canned response, no
+ *       socket: the cost of OkHttp's call machinery plus, for Hyperlane, its stages over three
+ *       endpoints with the default peak-EWMA balancer; {@code inProcessHandwired} is the
+ *       round-robin host rewrite a team writes by hand, for scale.
+ * </ul>
+ *
+ * <p>Run through {@link Report}, which prints each Hyperlane score as a ratio of its raw baseline.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class RoutingOverheadBenchmark {
+
+  static {
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
+  private static final byte[] BODY = "{\"id\":42,\"stock\":7}".getBytes();
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private HttpServer server;
+  private ExecutorService serverThreads;
+  private OkHttpClient base;
+  private Hyperlane loopbackHyperlane;
+  private Hyperlane inProcessHyperlane;
+  private OkHttpClient rawClient;
+  private OkHttpClient hyperlaneClient;
+  private OkHttpClient cannedRaw;
+  private OkHttpClient cannedHyperlane;
+  private OkHttpClient cannedHandwired;
+  private Request direct;
+  private Request byService;
+
+  @Setup
+  public void setUp() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+    serverThreads = Executors.newFixedThreadPool(4);
+    server.setExecutor(serverThreads);
+    server.createContext("/", exchange -> {
+      try (exchange) {
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, BODY.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(BODY);
+        }
+      }
+    });
+    server.start();
+    String origin = "http://127.0.0.1:" + server.getAddress().getPort();
+
+    base = new OkHttpClient();
+    rawClient = base;
+    loopbackHyperlane = Hyperlane.builder().service("inventory", origin).build();
+    hyperlaneClient = loopbackHyperlane.wrap(base);
+
+    Interceptor canned = chain -> new Response.Builder()
+        .request(chain.request())
+        .protocol(Protocol.HTTP_1_1)
+        .code(200)
+        .message("OK")
+        .body(ResponseBody.create(BODY, JSON))
+        .build();
+    cannedRaw = base.newBuilder().addInterceptor(canned).build();
+    inProcessHyperlane = Hyperlane.builder()
+        .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
+        .build();
+    cannedHyperlane = inProcessHyperlane.wrap(base).newBuilder().addInterceptor(canned).build();
+    // What a team writes by hand today: rotate over three origins and rewrite the host.
+    HttpUrl[] origins = {HttpUrl.get("http://127.0.0.1:1/"), HttpUrl.get("http://127.0.0.1:2/"),
+        HttpUrl.get("http://127.0.0.1:3/")};
+    AtomicInteger next = new AtomicInteger();
+    cannedHandwired = base.newBuilder()
+        .addInterceptor(chain -> {
+          HttpUrl target = origins[Math.floorMod(next.getAndIncrement(), origins.length)];
+          HttpUrl url = chain.request().url().newBuilder()
+              .scheme(target.scheme()).host(target.host()).port(target.port()).build();
+          return chain.proceed(chain.request().newBuilder().url(url).build());
+        })
+        .addInterceptor(canned)
+        .build();
+
+    direct = new Request.Builder().url(origin + "/items/42?fields=stock").build();
+    byService = new Request.Builder().url("http://inventory/items/42?fields=stock").build();
+  }
+
+  @TearDown
+  public void tearDown() {
+    loopbackHyperlane.close();
+    inProcessHyperlane.close();
+    base.dispatcher().executorService().shutdown();
+    base.connectionPool().evictAll();
+    server.stop(0);
+    serverThreads.shutdownNow();
+  }
+
+  @Benchmark
+  public String loopbackRaw() throws IOException {
+    return call(rawClient, direct);
+  }
+
+  @Benchmark
+  public String loopbackHyperlane() throws IOException {
+    return call(hyperlaneClient, byService);
+  }
+
+  @Benchmark
+  public String inProcessRaw() throws IOException {
+    return call(cannedRaw, direct);
+  }
+
+  @Benchmark
+  public String inProcessHyperlane() throws IOException {
+    return call(cannedHyperlane, byService);
+  }
+
+  @Benchmark
+  public String inProcessHandwired() throws IOException {
+    return call(cannedHandwired, byService);
+  }
+
+  private static String call(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      return response.body().string();
+    }
+  }
+}
