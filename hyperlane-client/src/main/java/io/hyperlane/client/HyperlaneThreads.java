@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The threads one {@link Hyperlane} owns: a one-thread scheduler and a small pool for blocking work.
  * Neither exists until something uses it, so a Hyperlane with only static services starts no thread.
- * {@link #close()} stops both and waits for every thread they made to end.
+ * {@link #close(Duration)} stops both and waits for every thread they made to end.
  */
-final class HyperlaneThreads implements Scheduler, Executor, AutoCloseable {
+final class HyperlaneThreads implements Scheduler, Executor {
 
   private static final Logger log = LoggerFactory.getLogger(Hyperlane.class);
   private static final AtomicInteger INSTANCES = new AtomicInteger();
@@ -137,10 +137,5 @@ final class HyperlaneThreads implements Scheduler, Executor, AutoCloseable {
     if (!threads.isEmpty()) {
       log.warn("{} Hyperlane threads still running after close: {}", threads.size(), threads);
     }
-  }
-
-  @Override
-  public void close() {
-    close(Duration.ofSeconds(5));
   }
 }
