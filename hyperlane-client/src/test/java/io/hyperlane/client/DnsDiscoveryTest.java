@@ -16,29 +16,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * DNS discovery against real replicas on two loopback addresses (127.0.0.1 and 127.0.0.2, same port),
  * with a fake resolver and fake time.
  */
-class DnsDiscoveryTest {
+class DnsDiscoveryTest extends LoopbackTest {
 
-  private final OkHttpClient base = new OkHttpClient();
   private final FakeTime time = new FakeTime();
   private final AtomicInteger lookups = new AtomicInteger();
   private volatile List<InetAddress> answer;
   private volatile IOException failure;
-  private Replicas replicas;
-
-  @AfterEach
-  void tearDown() {
-    if (replicas != null) {
-      replicas.close();
-    }
-    base.dispatcher().executorService().shutdown();
-  }
 
   private List<InetAddress> resolve(String host) throws IOException {
     lookups.incrementAndGet();

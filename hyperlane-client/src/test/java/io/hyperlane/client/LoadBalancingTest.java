@@ -10,23 +10,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Load balancing over real loopback replicas. */
-class LoadBalancingTest {
-
-  private final OkHttpClient base = new OkHttpClient();
-  private Replicas replicas;
-
-  @AfterEach
-  void tearDown() {
-    if (replicas != null) {
-      replicas.close();
-    }
-    base.dispatcher().executorService().shutdown();
-    base.connectionPool().evictAll();
-  }
+class LoadBalancingTest extends LoopbackTest {
 
   @Test
   void roundRobinSpreadsRequestsExactlyEvenly() throws Exception {

@@ -4,21 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Passive outlier ejection on real loopback replicas and fake time. */
-class OutlierEjectionTest {
+class OutlierEjectionTest extends LoopbackTest {
 
-  private final OkHttpClient base = new OkHttpClient();
   private final FakeTime time = new FakeTime();
-  private Replicas replicas;
-
-  @AfterEach
-  void tearDown() {
-    replicas.close();
-    base.dispatcher().executorService().shutdown();
-  }
 
   private Hyperlane.Builder builder(OutlierDetection outliers) {
     return Hyperlane.builder()

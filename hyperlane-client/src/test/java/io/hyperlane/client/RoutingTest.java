@@ -17,22 +17,12 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** What the routing stage changes in a request, and what it leaves alone. */
-class RoutingTest {
+class RoutingTest extends LoopbackTest {
 
   private static final MediaType JSON = MediaType.get("application/json");
-
-  private final OkHttpClient base = new OkHttpClient();
-  private Replicas replicas;
-
-  @AfterEach
-  void tearDown() {
-    replicas.close();
-    base.dispatcher().executorService().shutdown();
-  }
 
   @Test
   void aRequestToAHostThatIsNotAServiceReachesItUnchanged() throws Exception {

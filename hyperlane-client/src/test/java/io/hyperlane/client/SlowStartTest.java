@@ -6,21 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 import java.time.Duration;
 import java.util.List;
 import okhttp3.OkHttpClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Slow start: an endpoint that joins later ramps up instead of taking a full share at once. */
-class SlowStartTest {
+class SlowStartTest extends LoopbackTest {
 
-  private final OkHttpClient base = new OkHttpClient();
   private final FakeTime time = new FakeTime();
-  private Replicas replicas;
-
-  @AfterEach
-  void tearDown() {
-    replicas.close();
-    base.dispatcher().executorService().shutdown();
-  }
 
   @Test
   void aNewEndpointGetsARisingShareNotAFullShareAtOnce() throws Exception {
