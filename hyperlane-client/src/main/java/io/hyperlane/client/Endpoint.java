@@ -26,10 +26,12 @@ public final class Endpoint {
   public static final int MAX_WEIGHT = 10_000;
 
   private final HttpUrl url;
+  private final String origin;
   private final int weight;
 
   private Endpoint(HttpUrl url, int weight) {
     this.url = url;
+    this.origin = origin(url);
     this.weight = weight;
   }
 
@@ -94,7 +96,7 @@ public final class Endpoint {
 
   /** The origin as text, such as {@code http://127.0.0.1:8081}. */
   public String origin() {
-    return origin(url);
+    return origin;
   }
 
   /** The relative share of traffic this endpoint should take, from 1 to {@link #MAX_WEIGHT}. */

@@ -1,6 +1,11 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.ResilienceListener;
+import io.hyperlane.resilience.RetryBudget;
+import io.hyperlane.resilience.RetryInterceptor;
+import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.Scheduler;
+import io.hyperlane.resilience.Sleeper;
 import io.hyperlane.resilience.Ticker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,10 +59,11 @@ public final class Hyperlane implements AutoCloseable {
   private final HyperlaneThreads threads;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads) {
+  private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
+      RetryInterceptor retries) {
     this.services = services;
     this.threads = threads;
-    this.stages = Stages.inOrder(null, null, null, new RoutingInterceptor(services, ticker));
+    this.stages = Stages.inOrder(null, null, retries, new RoutingInterceptor(services, ticker));
   }
 
   /** Returns a builder with no service and the default policies. */
@@ -127,7 +133,11 @@ public final class Hyperlane implements AutoCloseable {
     private LoadBalancerPolicy loadBalancer = LoadBalancerPolicy.peakEwma();
     private OutlierDetection outlierDetection = OutlierDetection.defaults();
     private SlowStart slowStart = SlowStart.defaults();
+    private RetryPolicy retry = RetryPolicy.ofDefaults();
+    private RetryBudget retryBudget = RetryBudget.ofDefaults();
+    private ResilienceListener listener = ResilienceListener.noop();
     private Ticker ticker = Ticker.system();
+    private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
     private Executor blockingExecutor;
 
@@ -185,6 +195,40 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The retry policy of every service that does not set its own; {@link RetryPolicy#ofDefaults()}
+     * (3 attempts, idempotent requests or requests proven unsent) by default. {@link
+     * RetryPolicy#none()} turns retries off.
+     */
+    public Builder retry(RetryPolicy policy) {
+      this.retry = Objects.requireNonNull(policy, "retry");
+      return this;
+    }
+
+    /**
+     * The retry budget settings of every service that does not set its own; each service has its own
+     * budget, shared by its retries and hedges.
+     */
+    public Builder retryBudget(RetryBudget budget) {
+      this.retryBudget = Objects.requireNonNull(budget, "retryBudget");
+      return this;
+    }
+
+    /**
+     * Receives every decision of the resilience stages (retries, refusals). It must be fast and never
+     * throw.
+     */
+    public Builder listener(ResilienceListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** How the retry stage waits between attempts; {@link Sleeper#system()} by default. */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
     /** The clock of every stage; {@link Ticker#system()} by default. Tests pass a fake. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -237,7 +281,15 @@ public final class Hyperlane implements AutoCloseable {
       Scheduler s = scheduler != null ? scheduler : threads;
       Executor e = blockingExecutor != null ? blockingExecutor : threads;
       Map<String, ServiceState> states = new LinkedHashMap<>();
+      // Only service calls are retried: any other host passes through as it would without Hyperlane.
+      RetryInterceptor.Builder retries = RetryInterceptor.builder()
+          .policy(RetryPolicy.none())
+          .ticker(ticker)
+          .sleeper(sleeper)
+          .listener(listener);
       for (ServiceBuilder sb : services) {
+        retries.policy(sb.name, sb.retry != null ? sb.retry : retry)
+            .budget(sb.name, sb.retryBudget != null ? sb.retryBudget : retryBudget);
         states.put(sb.name, new ServiceState(sb.name,
             sb.loadBalancer != null ? sb.loadBalancer : loadBalancer,
             sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
@@ -245,7 +297,7 @@ public final class Hyperlane implements AutoCloseable {
             ticker, s, e));
       }
       Hyperlane hyperlane =
-          new Hyperlane(Collections.unmodifiableMap(states), ticker, threads);
+          new Hyperlane(Collections.unmodifiableMap(states), ticker, threads, retries.build());
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -269,6 +321,8 @@ public final class Hyperlane implements AutoCloseable {
     private LoadBalancerPolicy loadBalancer;
     private OutlierDetection outlierDetection;
     private SlowStart slowStart;
+    private RetryPolicy retry;
+    private RetryBudget retryBudget;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -307,6 +361,18 @@ public final class Hyperlane implements AutoCloseable {
     /** This service's slow start. */
     public ServiceBuilder slowStart(SlowStart slowStart) {
       this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
+      return this;
+    }
+
+    /** This service's retry policy. */
+    public ServiceBuilder retry(RetryPolicy policy) {
+      this.retry = Objects.requireNonNull(policy, "retry");
+      return this;
+    }
+
+    /** This service's retry budget settings. */
+    public ServiceBuilder retryBudget(RetryBudget budget) {
+      this.retryBudget = Objects.requireNonNull(budget, "retryBudget");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.AttemptContext;
 import io.hyperlane.resilience.Ticker;
 import java.io.IOException;
 import java.util.Map;
@@ -33,7 +34,7 @@ final class RoutingInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     long start = ticker.read();
-    EndpointState endpoint = service.pick(start);
+    EndpointState endpoint = service.pick(start, request.tag(AttemptContext.class));
     Request routed = request.newBuilder().url(endpoint.rewrite(request.url())).build();
     endpoint.begin();
     Response response;

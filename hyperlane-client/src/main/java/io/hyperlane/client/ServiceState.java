@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.AttemptContext;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Ticker;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,35 +95,52 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   // ---- The request path.
 
-  /** Chooses the endpoint for one call. */
-  EndpointState pick(long now) throws NoEndpointException {
+  /**
+   * Chooses the endpoint for one attempt: among the endpoints not ejected (all of them when all are),
+   * preferring for a retry those its call has not tried yet, and records the choice in {@code
+   * attempt} when there is one.
+   */
+  EndpointState pick(long now, AttemptContext attempt) throws NoEndpointException {
     if (closed) {
       throw new NoEndpointException(name, "the Hyperlane instance is closed");
     }
     EndpointState[] all = endpoints;
-    if (all.length <= 1) {
-      if (all.length == 0) {
-        throw new NoEndpointException(name, "its discovery has delivered no endpoint yet");
+    if (all.length == 0) {
+      throw new NoEndpointException(name, "its discovery has delivered no endpoint yet");
+    }
+    EndpointState[] candidates = all;
+    if (all.length > 1) {
+      int available = 0;
+      for (EndpointState e : all) {
+        if (isAvailable(e, now)) {
+          available++;
+        }
       }
-      return all[0];
-    }
-    int available = 0;
-    for (EndpointState e : all) {
-      if (isAvailable(e, now)) {
-        available++;
+      if (available != all.length && available != 0) { // when all are ejected, use all of them
+        candidates = filter(all, e -> !e.ejected); // re-read: an ejection may have landed since
+      }
+      if (attempt != null && attempt.resendCount() > 0) {
+        candidates = filter(candidates, e -> !attempt.wasTried(e.endpoint.origin()));
       }
     }
-    if (available == all.length || available == 0) { // when all are ejected, use all of them
-      return balancer.pick(all, now, this);
+    EndpointState chosen = candidates.length == 1 ? candidates[0]
+        : balancer.pick(candidates, now, this);
+    if (attempt != null) {
+      attempt.markTried(chosen.endpoint.origin());
     }
-    EndpointState[] candidates = new EndpointState[all.length];
+    return chosen;
+  }
+
+  /** The endpoints that pass {@code test}, or {@code from} itself when none does. */
+  private static EndpointState[] filter(EndpointState[] from, Predicate<EndpointState> test) {
+    EndpointState[] kept = new EndpointState[from.length];
     int k = 0;
-    for (EndpointState e : all) {
-      if (!e.ejected) { // re-read: an ejection may have landed since the count
-        candidates[k++] = e;
+    for (EndpointState e : from) {
+      if (test.test(e)) {
+        kept[k++] = e;
       }
     }
-    return balancer.pick(k == 0 ? all : Arrays.copyOf(candidates, k), now, this);
+    return k == 0 ? from : k == from.length ? from : Arrays.copyOf(kept, k);
   }
 
   void onSuccess(EndpointState e, long start, long end) {

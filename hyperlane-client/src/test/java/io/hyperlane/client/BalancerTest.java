@@ -21,7 +21,7 @@ class BalancerTest {
   private static EndpointState[] states(ServiceState service) throws Exception {
     EndpointState[] states = new EndpointState[3];
     for (int i = 0; i < 200 && (states[0] == null || states[1] == null || states[2] == null); i++) {
-      EndpointState e = service.pick(0);
+      EndpointState e = service.pick(0, null);
       states[e.endpoint.url().port() - 8081] = e;
     }
     return states;
@@ -38,7 +38,7 @@ class BalancerTest {
     }
     int[] picks = new int[3];
     for (int i = 0; i < 3000; i++) {
-      picks[service.pick(time.read()).endpoint.url().port() - 8081]++;
+      picks[service.pick(time.read(), null).endpoint.url().port() - 8081]++;
     }
     // Endpoint 0 wins every pair it is drawn into (2/3 of draws); 1 and 2 split the rest.
     assertThat(picks[0]).isBetween(1850, 2150);
@@ -60,7 +60,7 @@ class BalancerTest {
     service.onSuccess(e[2], now - 50_000_000, now); // one 50 ms sample: the peak is taken at once
     assertThat(e[2].latencyNanos(now, Duration.ofSeconds(10).toNanos())).isEqualTo(50_000_000.0);
     for (int i = 0; i < 300; i++) {
-      assertThat(service.pick(now).endpoint.url().port()).isNotEqualTo(8083);
+      assertThat(service.pick(now, null).endpoint.url().port()).isNotEqualTo(8083);
     }
     // A minute later its peers have fresh 2 ms samples, and its own 50 ms has decayed by e^-6.
     time.advance(Duration.ofSeconds(60));
@@ -73,7 +73,7 @@ class BalancerTest {
         .isLessThan(200_000.0); // 50 ms × e^-6
     int picked = 0;
     for (int i = 0; i < 300; i++) {
-      if (service.pick(later).endpoint.url().port() == 8083) {
+      if (service.pick(later, null).endpoint.url().port() == 8083) {
         picked++;
       }
     }
@@ -120,7 +120,7 @@ class BalancerTest {
     long now = time.read();
     EndpointState[] e = new EndpointState[2];
     for (int i = 0; i < 100 && (e[0] == null || e[1] == null); i++) {
-      EndpointState s = service.pick(now);
+      EndpointState s = service.pick(now, null);
       e[s.endpoint.url().port() - 8081] = s;
     }
     e[0].begin();

@@ -2,6 +2,7 @@ package io.hyperlane.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hyperlane.resilience.RetryPolicy;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ class OutlierEjectionTest extends LoopbackTest {
         .blockingExecutor(time)
         .loadBalancer(LoadBalancerPolicy.roundRobin())
         .slowStart(SlowStart.disabled())
+        .retry(RetryPolicy.none()) // ejection alone is under test
         .outlierDetection(outliers);
   }
 

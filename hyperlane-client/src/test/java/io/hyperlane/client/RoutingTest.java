@@ -10,6 +10,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hyperlane.resilience.RetryPolicy;
 import java.util.List;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -99,7 +100,10 @@ class RoutingTest extends LoopbackTest {
     replicas = Replicas.start(1);
     String dead = replicas.url(0);
     replicas.close(); // nothing listens there any more
-    try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", dead).build()) {
+    try (Hyperlane hyperlane = Hyperlane.builder()
+        .retry(RetryPolicy.none())
+        .service("inventory", dead)
+        .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
           .isInstanceOf(java.net.ConnectException.class);

@@ -1,0 +1,50 @@
+package io.hyperlane.resilience;
+
+import java.time.Duration;
+
+/**
+ * A decision taken by a resilience stage. Listeners ({@link ResilienceListener}) turn events into
+ * logs, metrics and span events; tests assert on them.
+ */
+public sealed interface ResilienceEvent {
+
+  /** The service (or host) of the logical call the decision is about. */
+  String service();
+
+  /**
+   * Another attempt will be sent.
+   *
+   * @param service the service or host
+   * @param attempt the resend count of the coming attempt: 1 for the first retry
+   * @param delay how long the stage waits before sending it
+   * @param cause what the previous attempt ended with, such as {@code 503} or {@code
+   *     java.net.ConnectException}
+   */
+  record Retry(String service, int attempt, Duration delay, String cause)
+      implements ResilienceEvent {}
+
+  /**
+   * A failed attempt was not retried although it could have been, and why.
+   *
+   * @param service the service or host
+   * @param attempts attempts made for the call
+   * @param reason why no further attempt is made
+   * @param cause what the last attempt ended with
+   */
+  record RetryRefused(String service, int attempts, RefusalReason reason, String cause)
+      implements ResilienceEvent {}
+
+  /** Why a retryable failure was not retried. */
+  enum RefusalReason {
+    /** The service's retry budget is spent: retries would add load to a failing service. */
+    BUDGET_EXHAUSTED,
+    /** The method is not idempotent and the request may have reached the server. */
+    NOT_IDEMPOTENT,
+    /** The request body is one-shot and was already sent once. */
+    BODY_ALREADY_SENT,
+    /** The server asked, through {@code Retry-After}, for a longer pause than the policy allows. */
+    RETRY_AFTER_BEYOND_CAP,
+    /** The policy's maximum number of attempts was reached. */
+    ATTEMPTS_EXHAUSTED
+  }
+}

@@ -1,0 +1,119 @@
+package io.hyperlane.resilience;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A cap on retries (and hedges) per service, so that a failing service is not hit by every request
+ * two or three times over (Finagle's model): each logical call deposits {@link
+ * Builder#percentCanRetry(double)} of a retry; each retry withdraws one; deposits and withdrawals
+ * count for {@link Builder#ttl(Duration)}; and {@link Builder#minRetriesPerSecond(int)} are always
+ * allowed so that a service with little traffic can still retry.
+ *
+ * <p>With the defaults (20%, 10 per second, 10 s), a service that fails completely sees at most
+ * 1.2 × its calls plus 100 attempts per 10 s. When the budget is spent the caller gets the failure of
+ * its last attempt, and a {@link ResilienceEvent.RetryRefused} event says why.
+ *
+ * <p>Instances are immutable; every setter checks its value at once.
+ */
+public final class RetryBudget {
+
+  private static final RetryBudget DEFAULTS = new Builder().build();
+
+  final long ttlNanos;
+  final int minRetriesPerSecond;
+  final double percentCanRetry;
+
+  private RetryBudget(Builder b) {
+    this.ttlNanos = b.ttl.toNanos();
+    this.minRetriesPerSecond = b.minRetriesPerSecond;
+    this.percentCanRetry = b.percentCanRetry;
+  }
+
+  /** 20% of calls, 10 retries per second at least, over a 10 s window. */
+  public static RetryBudget ofDefaults() {
+    return DEFAULTS;
+  }
+
+  /** Returns a builder that starts from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** How long a deposit or withdrawal counts. */
+  public Duration ttl() {
+    return Duration.ofNanos(ttlNanos);
+  }
+
+  /** Retries allowed per second whatever the traffic. */
+  public int minRetriesPerSecond() {
+    return minRetriesPerSecond;
+  }
+
+  /** The share of calls that may be retried on top of the floor. */
+  public double percentCanRetry() {
+    return percentCanRetry;
+  }
+
+  @Override
+  public String toString() {
+    return "RetryBudget{percentCanRetry=" + percentCanRetry + ", minRetriesPerSecond="
+        + minRetriesPerSecond + ", ttl=" + ttl() + "}";
+  }
+
+  /** Builds a {@link RetryBudget}. */
+  public static final class Builder {
+    private Duration ttl = Duration.ofSeconds(10);
+    private int minRetriesPerSecond = 10;
+    private double percentCanRetry = 0.2;
+
+    private Builder() {}
+
+    /**
+     * How long deposits and withdrawals count.
+     *
+     * @throws IllegalArgumentException if not between 1 s and 1 minute
+     */
+    public Builder ttl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException("ttl must be between 1s and 1m but was " + ttl);
+      }
+      this.ttl = ttl;
+      return this;
+    }
+
+    /**
+     * Retries allowed per second whatever the traffic.
+     *
+     * @throws IllegalArgumentException if negative or over 100,000
+     */
+    public Builder minRetriesPerSecond(int perSecond) {
+      if (perSecond < 0 || perSecond > 100_000) {
+        throw new IllegalArgumentException(
+            "minRetriesPerSecond must be between 0 and 100000 but was " + perSecond);
+      }
+      this.minRetriesPerSecond = perSecond;
+      return this;
+    }
+
+    /**
+     * The share of calls that may be retried on top of the floor.
+     *
+     * @throws IllegalArgumentException if not between 0 and 10 (10 = ten retries per call)
+     */
+    public Builder percentCanRetry(double share) {
+      if (!(share >= 0.0 && share <= 10.0)) {
+        throw new IllegalArgumentException(
+            "percentCanRetry must be between 0.0 and 10.0 but was " + share);
+      }
+      this.percentCanRetry = share;
+      return this;
+    }
+
+    /** Returns the immutable budget settings. */
+    public RetryBudget build() {
+      return new RetryBudget(this);
+    }
+  }
+}

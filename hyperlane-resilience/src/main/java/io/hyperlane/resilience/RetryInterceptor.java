@@ -1,0 +1,269 @@
+package io.hyperlane.resilience;
+
+import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Retries failed calls as a {@link RetryPolicy} allows, within a {@link RetryBudget} per host. Usable
+ * on any {@code OkHttpClient} as an application interceptor; Hyperlane installs one per instance, with
+ * a policy and a budget per service.
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(RetryInterceptor.builder().policy(RetryPolicy.ofDefaults()).build())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Each attempt carries an {@link AttemptContext} tag, through which a routing stage below sends a
+ * retry to an endpoint not yet tried. The response of a failed attempt is closed before the next one
+ * starts; when no retry is made, the caller gets the last response or exception as it was. A call
+ * cancelled by its caller is never retried. Attempts run one after another on the calling thread, and
+ * the pause between them goes through the {@link Sleeper}.
+ *
+ * <p>Hosts named with {@link Builder#policy(String, RetryPolicy)} have a budget each; every other host
+ * shares one budget.
+ */
+public final class RetryInterceptor implements Interceptor {
+
+  private static final class Host {
+    final RetryPolicy policy;
+    final BudgetState budget;
+
+    Host(RetryPolicy policy, RetryBudget budget) {
+      this.policy = policy;
+      this.budget = new BudgetState(budget);
+    }
+  }
+
+  private final Map<String, Host> hosts;
+  private final Host others;
+  private final Ticker ticker;
+  private final Sleeper sleeper;
+  private final ResilienceListener listener;
+
+  private RetryInterceptor(Builder b) {
+    Map<String, Host> map = new HashMap<>();
+    b.policies.forEach((host, policy) ->
+        map.put(host, new Host(policy, b.budgets.getOrDefault(host, b.budget))));
+    this.hosts = Map.copyOf(map);
+    this.others = new Host(b.policy, b.budget);
+    this.ticker = b.ticker;
+    this.sleeper = b.sleeper;
+    this.listener = b.listener;
+  }
+
+  /** Returns a builder: default policy and budget for every host, no listener. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String name = request.url().host();
+    Host host = hosts.getOrDefault(name, others);
+    if (host.policy.maxAttempts == 1) { // this host is not retried
+      return chain.proceed(request);
+    }
+    RetryPolicy policy = host.policy;
+    host.budget.deposit(ticker.read());
+    if (policy.addIdempotencyKey && request.header(RetryPolicy.IDEMPOTENCY_KEY) == null
+        && ("POST".equals(request.method()) || "PATCH".equals(request.method()))) {
+      request = request.newBuilder()
+          .header(RetryPolicy.IDEMPOTENCY_KEY, UUID.randomUUID().toString())
+          .build();
+    }
+    boolean idempotent = policy.isIdempotent(request);
+    RequestBody body = request.body();
+    AttemptContext context = new AttemptContext();
+
+    for (int attempt = 1; ; attempt++) {
+      TrackedBody tracked = body == null ? null : new TrackedBody(body, !idempotent);
+      Request attemptRequest = request.newBuilder()
+          .method(request.method(), tracked)
+          .tag(AttemptContext.class, context)
+          .build();
+      Response response = null;
+      IOException failure = null;
+      try {
+        response = chain.proceed(attemptRequest);
+      } catch (IOException e) {
+        if (chain.call().isCanceled()) {
+          throw e;
+        }
+        failure = e;
+      }
+
+      long retryAfter = RetryAfter.ABSENT;
+      String cause;
+      if (response != null) {
+        int code = response.code();
+        if (code == 429) {
+          retryAfter = RetryAfter.nanos(response);
+          if (retryAfter == RetryAfter.ABSENT) {
+            return response;
+          }
+        } else if (!policy.retriesStatus(code)) {
+          return response;
+        } else {
+          retryAfter = RetryAfter.nanos(response);
+        }
+        cause = String.valueOf(code);
+      } else {
+        cause = failure.getClass().getName();
+      }
+
+      RefusalReason refusal;
+      long delay = 0;
+      if (attempt >= policy.maxAttempts) {
+        refusal = RefusalReason.ATTEMPTS_EXHAUSTED;
+      } else if (!idempotent && (failure == null || !neverSent(failure, tracked))) {
+        refusal = RefusalReason.NOT_IDEMPOTENT;
+      } else if (tracked != null && body.isOneShot() && tracked.writeStarted()) {
+        refusal = RefusalReason.BODY_ALREADY_SENT;
+      } else if (retryAfter > policy.retryAfterCapNanos) {
+        refusal = RefusalReason.RETRY_AFTER_BEYOND_CAP;
+      } else if (!host.budget.tryWithdraw(ticker.read())) {
+        refusal = RefusalReason.BUDGET_EXHAUSTED;
+      } else {
+        refusal = null;
+        delay = retryAfter != RetryAfter.ABSENT ? retryAfter : backoff(policy, attempt);
+      }
+
+      if (refusal != null) {
+        ResilienceListener.notify(listener,
+            new ResilienceEvent.RetryRefused(name, attempt, refusal, cause));
+        if (response != null) {
+          return response;
+        }
+        throw failure;
+      }
+      ResilienceListener.notify(listener,
+          new ResilienceEvent.Retry(name, attempt, Duration.ofNanos(delay), cause));
+      if (response != null) {
+        response.close();
+      }
+      try {
+        sleeper.sleep(Duration.ofNanos(delay));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        InterruptedIOException interrupted =
+            new InterruptedIOException("interrupted while waiting to retry " + name);
+        if (failure != null) {
+          interrupted.addSuppressed(failure);
+        }
+        throw interrupted;
+      }
+      if (chain.call().isCanceled()) {
+        throw new IOException("Canceled");
+      }
+      context.nextAttempt();
+    }
+  }
+
+  /** Full jitter: uniform in {@code [0, min(cap, base × 2^(attempt-1))]}. */
+  static long backoff(RetryPolicy policy, int attempt) {
+    long ceiling = policy.baseNanos << Math.min(attempt - 1, 30);
+    if (ceiling > policy.capNanos || ceiling < 0) {
+      ceiling = policy.capNanos;
+    }
+    return ceiling <= 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+  }
+
+  /** Whether {@code failure} proves the request never reached a server. */
+  static boolean neverSent(IOException failure, TrackedBody body) {
+    if (failure instanceof UnsentRequestException) {
+      return true;
+    }
+    if (body != null && body.writeStarted()) {
+      return false;
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException
+          || t instanceof UnknownHostException || t instanceof UnsentRequestException) {
+        return true;
+      }
+      if (t instanceof SocketTimeoutException && t.getMessage() != null
+          && t.getMessage().toLowerCase(Locale.ROOT).contains("connect")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Builds a {@link RetryInterceptor}. */
+  public static final class Builder {
+    private RetryPolicy policy = RetryPolicy.ofDefaults();
+    private RetryBudget budget = RetryBudget.ofDefaults();
+    private final Map<String, RetryPolicy> policies = new HashMap<>();
+    private final Map<String, RetryBudget> budgets = new HashMap<>();
+    private Ticker ticker = Ticker.system();
+    private Sleeper sleeper = Sleeper.system();
+    private ResilienceListener listener = ResilienceListener.noop();
+
+    private Builder() {}
+
+    /** The policy of every host not named otherwise; {@link RetryPolicy#ofDefaults()} by default. */
+    public Builder policy(RetryPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The policy of one host (a Hyperlane service name, or a DNS host). */
+    public Builder policy(String host, RetryPolicy policy) {
+      policies.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** The budget settings of every host not named otherwise. */
+    public Builder budget(RetryBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /** The budget settings of one host named with {@link #policy(String, RetryPolicy)}. */
+    public Builder budget(String host, RetryBudget budget) {
+      budgets.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(budget, "budget"));
+      return this;
+    }
+
+    /** The clock the budget reads. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** How the stage waits between attempts. */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** Receives every retry and refusal. */
+    public Builder listener(ResilienceListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Returns the interceptor. */
+    public RetryInterceptor build() {
+      return new RetryInterceptor(this);
+    }
+  }
+}
