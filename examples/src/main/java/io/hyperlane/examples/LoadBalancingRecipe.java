@@ -13,7 +13,8 @@ import okhttp3.Response;
 
 /**
  * Tuning how a service's calls are spread: a balancing policy, weights, slow start and outlier
- * ejection, set for every service on the builder and overridden for one service.
+ * ejection, set for every service on the builder and overridden for one service. The broken replica's
+ * failures are retried on the others (retries are on by default) until it is ejected.
  */
 public final class LoadBalancingRecipe {
 

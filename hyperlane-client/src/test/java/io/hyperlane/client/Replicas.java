@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -53,6 +54,13 @@ final class Replicas implements AutoCloseable {
         .withFixedDelay(delayMillis)
         .withHeader("X-Replica", String.valueOf(i))
         .withBody("replica-" + i)));
+  }
+
+  /** Makes replica {@code i} answer every request as {@code response} says. */
+  void answer(int i, ResponseDefinitionBuilder response) {
+    WireMockServer server = servers.get(i);
+    server.resetMappings();
+    server.stubFor(any(anyUrl()).willReturn(response.withHeader("X-Replica", String.valueOf(i))));
   }
 
   WireMockServer server(int i) {

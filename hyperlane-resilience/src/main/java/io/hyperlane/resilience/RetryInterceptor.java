@@ -15,9 +15,11 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.Interceptor;
+import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 
 /**
  * Retries failed calls as a {@link RetryPolicy} allows, within a {@link RetryBudget} per host. Usable
@@ -99,11 +101,19 @@ public final class RetryInterceptor implements Interceptor {
           .method(request.method(), tracked)
           .tag(AttemptContext.class, context)
           .build();
+      boolean another = idempotent && attempt < policy.maxAttempts;
       Response response = null;
       IOException failure = null;
       try {
         response = chain.proceed(attemptRequest);
+        if (another) {
+          preloadBody(response, policy);
+        }
       } catch (IOException e) {
+        if (response != null) {
+          response.close(); // its body broke while being read: this attempt failed
+          response = null;
+        }
         if (chain.call().isCanceled()) {
           throw e;
         }
@@ -175,6 +185,26 @@ public final class RetryInterceptor implements Interceptor {
       }
       context.nextAttempt();
     }
+  }
+
+  /**
+   * Reads up to the policy's bound of a successful response's body into its own buffer (no copy), so
+   * that a body that breaks mid-way fails this attempt, which can then be retried, instead of failing
+   * the caller later. Skipped for bodies known to be larger and for event streams, which never end.
+   */
+  private static void preloadBody(Response response, RetryPolicy policy) throws IOException {
+    if (policy.bufferBodyBytes == 0 || policy.retriesStatus(response.code())
+        || response.code() == 429) {
+      return;
+    }
+    ResponseBody body = response.body();
+    long length = body.contentLength();
+    MediaType type = body.contentType();
+    if (length > policy.bufferBodyBytes || length == 0
+        || type != null && "event-stream".equals(type.subtype())) {
+      return;
+    }
+    body.source().request(length > 0 ? length : policy.bufferBodyBytes);
   }
 
   /** Full jitter: uniform in {@code [0, min(cap, base × 2^(attempt-1))]}. */

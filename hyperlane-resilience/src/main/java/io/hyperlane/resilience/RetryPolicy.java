@@ -52,6 +52,7 @@ public final class RetryPolicy {
   private final BitSet retryableStatuses;
   final Predicate<Request> idempotentWhen;
   final boolean addIdempotencyKey;
+  final long bufferBodyBytes;
 
   private RetryPolicy(Builder b) {
     this.maxAttempts = b.maxAttempts;
@@ -61,6 +62,7 @@ public final class RetryPolicy {
     this.retryableStatuses = (BitSet) b.statuses.clone();
     this.idempotentWhen = b.idempotentWhen;
     this.addIdempotencyKey = b.addIdempotencyKey;
+    this.bufferBodyBytes = b.bufferBodyBytes;
   }
 
   /** 3 attempts in all, backoff from 25 ms up to 250 ms, on I/O errors, 502, 503 and 504. */
@@ -120,6 +122,7 @@ public final class RetryPolicy {
     private final BitSet statuses = new BitSet(600);
     private Predicate<Request> idempotentWhen = request -> false;
     private boolean addIdempotencyKey;
+    private long bufferBodyBytes = 64 * 1024;
 
     private Builder() {
       statuses.set(502);
@@ -213,6 +216,24 @@ public final class RetryPolicy {
      */
     public Builder addIdempotencyKey(boolean add) {
       this.addIdempotencyKey = add;
+      return this;
+    }
+
+    /**
+     * How much of a successful response's body the retry stage reads before handing the response
+     * over, when another attempt would still be allowed: a body that breaks within that many bytes
+     * fails the attempt, which is then retried, instead of failing the caller while it reads. 64 KiB
+     * by default; 0 hands every response over at once (first byte sooner, body failures not
+     * retried). Bodies known to be larger, and event streams, are never held back.
+     *
+     * @throws IllegalArgumentException if negative or over 64 MiB
+     */
+    public Builder bufferBodyUpTo(long bytes) {
+      if (bytes < 0 || bytes > 64L * 1024 * 1024) {
+        throw new IllegalArgumentException(
+            "bufferBodyUpTo must be between 0 and 67108864 bytes but was " + bytes);
+      }
+      this.bufferBodyBytes = bytes;
       return this;
     }
 
