@@ -1,5 +1,7 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.Deadline;
+import io.hyperlane.resilience.DeadlineInterceptor;
 import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.RetryBudget;
 import io.hyperlane.resilience.RetryInterceptor;
@@ -60,10 +62,10 @@ public final class Hyperlane implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
-      RetryInterceptor retries) {
+      List<Interceptor> resilience) {
     this.services = services;
     this.threads = threads;
-    this.stages = Stages.inOrder(null, null, retries, new RoutingInterceptor(services, ticker));
+    this.stages = Stages.inOrder(null, null, resilience, new RoutingInterceptor(services, ticker));
   }
 
   /** Returns a builder with no service and the default policies. */
@@ -118,6 +120,14 @@ public final class Hyperlane implements AutoCloseable {
     }
   }
 
+  private static Duration checkedTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("timeout must be between 1ms and 1h but was " + timeout);
+    }
+    return timeout;
+  }
+
   @Override
   public String toString() {
     return "Hyperlane" + services.keySet() + (closed.get() ? " (closed)" : "");
@@ -136,6 +146,8 @@ public final class Hyperlane implements AutoCloseable {
     private RetryPolicy retry = RetryPolicy.ofDefaults();
     private RetryBudget retryBudget = RetryBudget.ofDefaults();
     private ResilienceListener listener = ResilienceListener.noop();
+    private Duration timeout;
+    private String deadlineHeader = Deadline.DEFAULT_HEADER;
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -223,6 +235,28 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The total time a call to any service may take, all attempts and the body included; none by
+     * default (deadlines from {@link Deadline} scopes and tags still apply).
+     *
+     * @throws IllegalArgumentException if not between 1 ms and 1 hour
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = checkedTimeout(timeout);
+      return this;
+    }
+
+    /**
+     * The header that tells a service how many milliseconds its caller has left; {@link
+     * Deadline#DEFAULT_HEADER} by default, null to send none. Read it on the other side with {@link
+     * Deadline#fromHeader(String)}.
+     */
+    public Builder deadlineHeader(String name) {
+      DeadlineInterceptor.builder().header(name); // validates
+      this.deadlineHeader = name;
+      return this;
+    }
+
     /** How the retry stage waits between attempts; {@link Sleeper#system()} by default. */
     public Builder sleeper(Sleeper sleeper) {
       this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
@@ -287,9 +321,20 @@ public final class Hyperlane implements AutoCloseable {
           .ticker(ticker)
           .sleeper(sleeper)
           .listener(listener);
+      DeadlineInterceptor.Builder deadlines = DeadlineInterceptor.builder()
+          .onlyHosts(names)
+          .header(deadlineHeader)
+          .ticker(ticker)
+          .scheduler(s);
+      if (timeout != null) {
+        deadlines.timeout(timeout);
+      }
       for (ServiceBuilder sb : services) {
         retries.policy(sb.name, sb.retry != null ? sb.retry : retry)
             .budget(sb.name, sb.retryBudget != null ? sb.retryBudget : retryBudget);
+        if (sb.timeout != null) {
+          deadlines.timeout(sb.name, sb.timeout);
+        }
         states.put(sb.name, new ServiceState(sb.name,
             sb.loadBalancer != null ? sb.loadBalancer : loadBalancer,
             sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
@@ -297,7 +342,8 @@ public final class Hyperlane implements AutoCloseable {
             ticker, s, e));
       }
       Hyperlane hyperlane =
-          new Hyperlane(Collections.unmodifiableMap(states), ticker, threads, retries.build());
+          new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
+              List.of(deadlines.build(), retries.build()));
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -323,6 +369,7 @@ public final class Hyperlane implements AutoCloseable {
     private SlowStart slowStart;
     private RetryPolicy retry;
     private RetryBudget retryBudget;
+    private Duration timeout;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -367,6 +414,12 @@ public final class Hyperlane implements AutoCloseable {
     /** This service's retry policy. */
     public ServiceBuilder retry(RetryPolicy policy) {
       this.retry = Objects.requireNonNull(policy, "retry");
+      return this;
+    }
+
+    /** The total time a call to this service may take, all attempts and the body included. */
+    public ServiceBuilder timeout(Duration timeout) {
+      this.timeout = checkedTimeout(timeout);
       return this;
     }
 

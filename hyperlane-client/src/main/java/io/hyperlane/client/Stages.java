@@ -23,11 +23,11 @@ final class Stages {
   private Stages() {}
 
   static List<Interceptor> inOrder(Interceptor telemetry, Interceptor cache,
-      Interceptor resilience, RoutingInterceptor routing) {
-    List<Interceptor> stages = new ArrayList<>(4);
+      List<Interceptor> resilience, RoutingInterceptor routing) {
+    List<Interceptor> stages = new ArrayList<>(3 + resilience.size());
     addIfPresent(stages, telemetry);
     addIfPresent(stages, cache);
-    addIfPresent(stages, resilience);
+    stages.addAll(resilience); // deadline, then retries: the deadline spans every attempt
     stages.add(routing);
     return List.copyOf(stages);
   }

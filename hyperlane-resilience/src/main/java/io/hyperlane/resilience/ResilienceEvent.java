@@ -45,6 +45,8 @@ public sealed interface ResilienceEvent {
     /** The server asked, through {@code Retry-After}, for a longer pause than the policy allows. */
     RETRY_AFTER_BEYOND_CAP,
     /** The policy's maximum number of attempts was reached. */
-    ATTEMPTS_EXHAUSTED
+    ATTEMPTS_EXHAUSTED,
+    /** The call's deadline would pass before the retry could start. */
+    DEADLINE
   }
 }

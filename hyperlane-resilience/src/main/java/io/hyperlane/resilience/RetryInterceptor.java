@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -94,18 +95,23 @@ public final class RetryInterceptor implements Interceptor {
     boolean idempotent = policy.isIdempotent(request);
     RequestBody body = request.body();
     AttemptContext context = new AttemptContext();
+    Deadline deadline = Deadline.of(request).orElse(null);
+    DeadlineInterceptor.HeaderName header = request.tag(DeadlineInterceptor.HeaderName.class);
 
     for (int attempt = 1; ; attempt++) {
       TrackedBody tracked = body == null ? null : new TrackedBody(body, !idempotent);
-      Request attemptRequest = request.newBuilder()
+      Request.Builder attemptBuilder = request.newBuilder()
           .method(request.method(), tracked)
-          .tag(AttemptContext.class, context)
-          .build();
+          .tag(AttemptContext.class, context);
+      if (header != null && deadline != null && attempt > 1) {
+        attemptBuilder.header(header.value(), deadline.toHeaderValue()); // less time is left now
+      }
+      Request attemptRequest = attemptBuilder.build();
       boolean another = idempotent && attempt < policy.maxAttempts;
       Response response = null;
       IOException failure = null;
       try {
-        response = chain.proceed(attemptRequest);
+        response = attemptChain(chain, policy).proceed(attemptRequest);
         if (another) {
           preloadBody(response, policy);
         }
@@ -139,8 +145,8 @@ public final class RetryInterceptor implements Interceptor {
         cause = failure.getClass().getName();
       }
 
+      long delay = retryAfter != RetryAfter.ABSENT ? retryAfter : backoff(policy, attempt);
       RefusalReason refusal;
-      long delay = 0;
       if (attempt >= policy.maxAttempts) {
         refusal = RefusalReason.ATTEMPTS_EXHAUSTED;
       } else if (!idempotent && (failure == null || !neverSent(failure, tracked))) {
@@ -149,11 +155,12 @@ public final class RetryInterceptor implements Interceptor {
         refusal = RefusalReason.BODY_ALREADY_SENT;
       } else if (retryAfter > policy.retryAfterCapNanos) {
         refusal = RefusalReason.RETRY_AFTER_BEYOND_CAP;
+      } else if (deadline != null && deadline.remainingNanos() <= delay) {
+        refusal = RefusalReason.DEADLINE; // the retry could not even start in time
       } else if (!host.budget.tryWithdraw(ticker.read())) {
-        refusal = RefusalReason.BUDGET_EXHAUSTED;
+        refusal = RefusalReason.BUDGET_EXHAUSTED; // checked last: a refusal above costs no token
       } else {
         refusal = null;
-        delay = retryAfter != RetryAfter.ABSENT ? retryAfter : backoff(policy, attempt);
       }
 
       if (refusal != null) {
@@ -205,6 +212,16 @@ public final class RetryInterceptor implements Interceptor {
       return;
     }
     body.source().request(length > 0 ? length : policy.bufferBodyBytes);
+  }
+
+  private static Chain attemptChain(Chain chain, RetryPolicy policy) {
+    int millis = policy.attemptTimeoutMillis;
+    if (millis == 0) {
+      return chain;
+    }
+    return chain.withConnectTimeout(millis, TimeUnit.MILLISECONDS)
+        .withWriteTimeout(millis, TimeUnit.MILLISECONDS)
+        .withReadTimeout(millis, TimeUnit.MILLISECONDS);
   }
 
   /** Full jitter: uniform in {@code [0, min(cap, base × 2^(attempt-1))]}. */

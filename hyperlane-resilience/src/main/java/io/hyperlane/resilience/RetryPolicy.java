@@ -53,6 +53,7 @@ public final class RetryPolicy {
   final Predicate<Request> idempotentWhen;
   final boolean addIdempotencyKey;
   final long bufferBodyBytes;
+  final int attemptTimeoutMillis;
 
   private RetryPolicy(Builder b) {
     this.maxAttempts = b.maxAttempts;
@@ -63,6 +64,7 @@ public final class RetryPolicy {
     this.idempotentWhen = b.idempotentWhen;
     this.addIdempotencyKey = b.addIdempotencyKey;
     this.bufferBodyBytes = b.bufferBodyBytes;
+    this.attemptTimeoutMillis = (int) b.attemptTimeout.toMillis();
   }
 
   /** 3 attempts in all, backoff from 25 ms up to 250 ms, on I/O errors, 502, 503 and 504. */
@@ -123,6 +125,7 @@ public final class RetryPolicy {
     private Predicate<Request> idempotentWhen = request -> false;
     private boolean addIdempotencyKey;
     private long bufferBodyBytes = 64 * 1024;
+    private Duration attemptTimeout = Duration.ZERO;
 
     private Builder() {
       statuses.set(502);
@@ -234,6 +237,23 @@ public final class RetryPolicy {
             "bufferBodyUpTo must be between 0 and 67108864 bytes but was " + bytes);
       }
       this.bufferBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How long each attempt may wait to connect, to write, and for each read; an attempt that times
+     * out is retried like any I/O error. Zero (the default) keeps the client's own timeouts. The
+     * total time of a call is bounded by its deadline ({@link DeadlineInterceptor}).
+     *
+     * @throws IllegalArgumentException if negative or over 1 hour
+     */
+    public Builder attemptTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "attemptTimeout");
+      if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(
+            "attemptTimeout must be between 0 and 1h but was " + timeout);
+      }
+      this.attemptTimeout = timeout;
       return this;
     }
 

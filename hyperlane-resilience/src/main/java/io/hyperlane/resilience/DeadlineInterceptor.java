@@ -1,0 +1,251 @@
+package io.hyperlane.resilience;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Call;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+
+/**
+ * Holds each call to a deadline across all its attempts: the earliest of the request's {@link
+ * Deadline} tag, the calling thread's {@link Deadline#enter() scope}, and the host's total timeout.
+ *
+ * <p>When the deadline passes the call is cancelled — whatever it is doing: connecting, waiting
+ * between attempts, reading the body — and fails with {@link DeadlineExceededException}; one
+ * scheduler task per call does it, so the deadline is overrun by at most one scheduling delay. A
+ * call whose deadline has already passed is not started. The deadline travels down as a request tag
+ * (the retry stage starts no retry it cannot finish in time) and, to the server, as a header with the
+ * milliseconds left ({@link Deadline#DEFAULT_HEADER} unless configured), refreshed on every attempt.
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(DeadlineInterceptor.builder().timeout(Duration.ofSeconds(2)).build())
+ *     .addInterceptor(RetryInterceptor.builder().build())
+ *     .build();
+ * }</pre>
+ */
+public final class DeadlineInterceptor implements Interceptor {
+
+  /** Tells the retry stage below which header carries the remaining time. */
+  record HeaderName(String value) {}
+
+  private static final class SharedTimer {
+    static final Scheduler INSTANCE = create();
+
+    private static Scheduler create() {
+      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "hyperlane-deadline-timer");
+        t.setDaemon(true);
+        return t;
+      });
+      executor.setRemoveOnCancelPolicy(true);
+      executor.setKeepAliveTime(30, TimeUnit.SECONDS);
+      executor.allowCoreThreadTimeOut(true);
+      return (delay, task) -> {
+        var future = executor.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+        return () -> future.cancel(false);
+      };
+    }
+  }
+
+  private final Duration timeout;
+  private final Map<String, Duration> timeouts;
+  private final Set<String> hosts;
+  private final HeaderName header;
+  private final Ticker ticker;
+  private final Scheduler scheduler;
+
+  private DeadlineInterceptor(Builder b) {
+    this.timeout = b.timeout;
+    this.timeouts = Map.copyOf(b.timeouts);
+    this.hosts = b.hosts == null ? null : Set.copyOf(b.hosts);
+    this.header = b.header == null ? null : new HeaderName(b.header);
+    this.ticker = b.ticker;
+    this.scheduler = b.scheduler != null ? b.scheduler : SharedTimer.INSTANCE;
+  }
+
+  /** Returns a builder: no timeout of its own (tags and scopes still apply), the default header. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String host = request.url().host();
+    if (hosts != null && !hosts.contains(host)) {
+      return chain.proceed(request);
+    }
+    Duration total = timeouts.getOrDefault(host, timeout);
+    Deadline deadline = Deadline.of(request).orElse(null);
+    if (total != null) {
+      Deadline own = Deadline.after(total, ticker);
+      deadline = deadline == null ? own : Deadline.earliest(deadline, own);
+    }
+    if (deadline == null) {
+      return chain.proceed(request);
+    }
+    if (deadline.isExpired()) {
+      throw new DeadlineExceededException(host, total, "it passed before the call started");
+    }
+    Request.Builder bound = request.newBuilder().tag(Deadline.class, deadline);
+    if (header != null) {
+      bound.header(header.value(), deadline.toHeaderValue()).tag(HeaderName.class, header);
+    }
+    Call call = chain.call();
+    AtomicBoolean fired = new AtomicBoolean();
+    Scheduler.Cancellable timer = scheduler.schedule(deadline.remaining(), () -> {
+      fired.set(true);
+      call.cancel();
+    });
+    Response response;
+    try {
+      response = chain.proceed(bound.build());
+    } catch (IOException e) {
+      timer.cancel();
+      if (fired.get()) {
+        DeadlineExceededException exceeded =
+            new DeadlineExceededException(host, total, "the call was cancelled");
+        exceeded.initCause(e);
+        throw exceeded;
+      }
+      throw e;
+    } catch (RuntimeException | Error e) {
+      timer.cancel();
+      throw e;
+    }
+    // The deadline covers reading the body too: the timer stays armed until the body is closed.
+    return response.newBuilder().body(new TimedBody(response.body(), timer)).build();
+  }
+
+  /** A response body that disarms the deadline timer when it is closed. */
+  private static final class TimedBody extends ResponseBody {
+    private final ResponseBody delegate;
+    private final Scheduler.Cancellable timer;
+    private final BufferedSource source;
+
+    TimedBody(ResponseBody delegate, Scheduler.Cancellable timer) {
+      this.delegate = delegate;
+      this.timer = timer;
+      this.source = Okio.buffer(new ForwardingSource(delegate.source()) {
+        @Override
+        public void close() throws IOException {
+          timer.cancel();
+          super.close();
+        }
+      });
+    }
+
+    @Override
+    public MediaType contentType() {
+      return delegate.contentType();
+    }
+
+    @Override
+    public long contentLength() {
+      return delegate.contentLength();
+    }
+
+    @Override
+    public BufferedSource source() {
+      return source;
+    }
+
+    @Override
+    public void close() {
+      timer.cancel();
+      delegate.close();
+    }
+  }
+
+  /** Builds a {@link DeadlineInterceptor}. */
+  public static final class Builder {
+    private Duration timeout;
+    private final Map<String, Duration> timeouts = new HashMap<>();
+    private Set<String> hosts;
+    private String header = Deadline.DEFAULT_HEADER;
+    private Ticker ticker = Ticker.system();
+    private Scheduler scheduler;
+
+    private Builder() {}
+
+    /**
+     * The total time a call to any host may take, all attempts and the body included.
+     *
+     * @throws IllegalArgumentException if not between 1 ms and 1 hour
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = checked(timeout);
+      return this;
+    }
+
+    /** The total time a call to {@code host} may take. */
+    public Builder timeout(String host, Duration timeout) {
+      timeouts.put(Objects.requireNonNull(host, "host"), checked(timeout));
+      return this;
+    }
+
+    /** Limits the stage to these hosts; calls to any other pass through untouched. */
+    public Builder onlyHosts(Set<String> hosts) {
+      this.hosts = Set.copyOf(hosts);
+      return this;
+    }
+
+    /**
+     * The header that tells the server how many milliseconds are left; null sends none.
+     *
+     * @throws IllegalArgumentException if the name is empty or not a valid header name
+     */
+    public Builder header(String name) {
+      if (name != null && (name.isEmpty() || !name.chars().allMatch(c -> c > 32 && c < 127
+          && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0))) {
+        throw new IllegalArgumentException("header must be a valid header name but was \""
+            + name + "\"");
+      }
+      this.header = name;
+      return this;
+    }
+
+    /** The clock deadlines are measured on. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Runs the task that cancels a call at its deadline; by default one shared daemon thread that
+     * ends itself when idle.
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Returns the interceptor. */
+    public DeadlineInterceptor build() {
+      return new DeadlineInterceptor(this);
+    }
+
+    private static Duration checked(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.compareTo(Duration.ofMillis(1)) < 0
+          || timeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("timeout must be between 1ms and 1h but was " + timeout);
+      }
+      return timeout;
+    }
+  }
+}
