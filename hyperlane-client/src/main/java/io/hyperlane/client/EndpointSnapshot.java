@@ -9,13 +9,15 @@ import java.util.Objects;
  * @param origin the endpoint, such as {@code http://127.0.0.1:8081}
  * @param weight the configured weight
  * @param effectiveWeight the weight the balancer uses now: lower while the endpoint ramps up under
- *     slow start, 0 while it is ejected
+ *     slow start, 0 while it is ejected or its circuit is not closed
  * @param inFlight calls sent to it whose response headers have not arrived yet
  * @param latencyEwma its peak-EWMA latency estimate, decayed to now; zero before its first call
  * @param requests calls sent to it since it joined
  * @param failures of those, the ones that ended in an I/O error or a 5xx response
  * @param ejected whether outlier detection has taken it out of rotation
  * @param ejections how many times it has been ejected since it joined
+ * @param circuit the state of its circuit: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, or
+ *     {@code NONE} when endpoint circuits are off
  */
 public record EndpointSnapshot(
     String origin,
@@ -26,11 +28,13 @@ public record EndpointSnapshot(
     long requests,
     long failures,
     boolean ejected,
-    int ejections) {
+    int ejections,
+    String circuit) {
 
   /** Checks the components. */
   public EndpointSnapshot {
     Objects.requireNonNull(origin, "origin");
     Objects.requireNonNull(latencyEwma, "latencyEwma");
+    Objects.requireNonNull(circuit, "circuit");
   }
 }

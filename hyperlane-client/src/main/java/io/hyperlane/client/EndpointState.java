@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.HttpUrl;
@@ -43,8 +44,12 @@ final class EndpointState {
   /** Smooth weighted round robin's running weight, guarded by the round-robin balancer. */
   double roundRobinCurrent;
 
-  EndpointState(Endpoint endpoint, double seedCostNanos, long nowNanos) {
+  /** The endpoint's circuit, or null when endpoint circuits are off. */
+  final CircuitBreaker circuit;
+
+  EndpointState(Endpoint endpoint, double seedCostNanos, long nowNanos, CircuitBreaker circuit) {
     this.endpoint = endpoint;
+    this.circuit = circuit;
     this.costNanos = seedCostNanos;
     this.stampNanos = nowNanos;
   }
@@ -68,6 +73,16 @@ final class EndpointState {
       b.encodedUsername(url.encodedUsername()).encodedPassword(url.encodedPassword());
     }
     return b.build();
+  }
+
+  /** Whether the endpoint takes normal traffic as far as its circuit is concerned. */
+  boolean circuitClosed() {
+    if (circuit == null) {
+      return true;
+    }
+    CircuitBreaker.State state = circuit.getState();
+    return state == CircuitBreaker.State.CLOSED || state == CircuitBreaker.State.DISABLED
+        || state == CircuitBreaker.State.METRICS_ONLY;
   }
 
   void begin() {

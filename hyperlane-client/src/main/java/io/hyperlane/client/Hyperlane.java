@@ -1,5 +1,7 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.CircuitBreakerInterceptor;
+import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.Deadline;
 import io.hyperlane.resilience.DeadlineInterceptor;
 import io.hyperlane.resilience.ResilienceListener;
@@ -148,6 +150,8 @@ public final class Hyperlane implements AutoCloseable {
     private ResilienceListener listener = ResilienceListener.noop();
     private Duration timeout;
     private String deadlineHeader = Deadline.DEFAULT_HEADER;
+    private CircuitBreakerPolicy serviceCircuit = CircuitBreakerPolicy.serviceDefaults();
+    private CircuitBreakerPolicy endpointCircuit = CircuitBreakerPolicy.endpointDefaults();
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -257,6 +261,26 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The circuit of every service that does not set its own, around each logical call (retries
+     * included); {@link CircuitBreakerPolicy#serviceDefaults()} by default. When it is open, calls fail
+     * at once with {@link io.hyperlane.resilience.CircuitOpenException}.
+     */
+    public Builder serviceCircuitBreaker(CircuitBreakerPolicy policy) {
+      this.serviceCircuit = Objects.requireNonNull(policy, "serviceCircuitBreaker");
+      return this;
+    }
+
+    /**
+     * The circuit of each endpoint of every service that does not set its own; {@link
+     * CircuitBreakerPolicy#endpointDefaults()} by default. An endpoint whose circuit is open gets no
+     * calls but the probes that may close it again.
+     */
+    public Builder endpointCircuitBreaker(CircuitBreakerPolicy policy) {
+      this.endpointCircuit = Objects.requireNonNull(policy, "endpointCircuitBreaker");
+      return this;
+    }
+
     /** How the retry stage waits between attempts; {@link Sleeper#system()} by default. */
     public Builder sleeper(Sleeper sleeper) {
       this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
@@ -329,7 +353,12 @@ public final class Hyperlane implements AutoCloseable {
       if (timeout != null) {
         deadlines.timeout(timeout);
       }
+      CircuitBreakerInterceptor.Builder circuits = CircuitBreakerInterceptor.builder()
+          .policy(CircuitBreakerPolicy.disabled())
+          .ticker(ticker)
+          .listener(listener);
       for (ServiceBuilder sb : services) {
+        circuits.policy(sb.name, sb.serviceCircuit != null ? sb.serviceCircuit : serviceCircuit);
         retries.policy(sb.name, sb.retry != null ? sb.retry : retry)
             .budget(sb.name, sb.retryBudget != null ? sb.retryBudget : retryBudget);
         if (sb.timeout != null) {
@@ -339,11 +368,12 @@ public final class Hyperlane implements AutoCloseable {
             sb.loadBalancer != null ? sb.loadBalancer : loadBalancer,
             sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
             sb.slowStart != null ? sb.slowStart : slowStart,
-            ticker, s, e));
+            sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
+            listener, ticker, s, e));
       }
       Hyperlane hyperlane =
           new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
-              List.of(deadlines.build(), retries.build()));
+              List.of(deadlines.build(), circuits.build(), retries.build()));
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -370,6 +400,8 @@ public final class Hyperlane implements AutoCloseable {
     private RetryPolicy retry;
     private RetryBudget retryBudget;
     private Duration timeout;
+    private CircuitBreakerPolicy serviceCircuit;
+    private CircuitBreakerPolicy endpointCircuit;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -420,6 +452,18 @@ public final class Hyperlane implements AutoCloseable {
     /** The total time a call to this service may take, all attempts and the body included. */
     public ServiceBuilder timeout(Duration timeout) {
       this.timeout = checkedTimeout(timeout);
+      return this;
+    }
+
+    /** This service's circuit around each logical call. */
+    public ServiceBuilder serviceCircuitBreaker(CircuitBreakerPolicy policy) {
+      this.serviceCircuit = Objects.requireNonNull(policy, "serviceCircuitBreaker");
+      return this;
+    }
+
+    /** The circuit of each of this service's endpoints. */
+    public ServiceBuilder endpointCircuitBreaker(CircuitBreakerPolicy policy) {
+      this.endpointCircuit = Objects.requireNonNull(policy, "endpointCircuitBreaker");
       return this;
     }
 

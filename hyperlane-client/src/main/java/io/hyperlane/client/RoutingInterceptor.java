@@ -45,16 +45,11 @@ final class RoutingInterceptor implements Interceptor {
       if (chain.call().isCanceled()) {
         service.onCancelled(endpoint, start, end);
       } else {
-        service.onFailure(endpoint, start, end);
+        service.onIoFailure(endpoint, start, end, e);
       }
       throw e;
     }
-    long end = ticker.read();
-    if (response.code() >= 500) {
-      service.onFailure(endpoint, start, end);
-    } else {
-      service.onSuccess(endpoint, start, end);
-    }
+    service.onResponse(endpoint, start, ticker.read(), response.code());
     return response;
   }
 }

@@ -1,6 +1,10 @@
 package io.hyperlane.client;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.hyperlane.resilience.AttemptContext;
+import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.ResilienceEvent;
+import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Ticker;
 import java.time.Duration;
@@ -12,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -35,6 +40,8 @@ final class ServiceState implements ServiceDiscovery.Context {
   private final LoadBalancerPolicy policy;
   private final OutlierDetection outliers;
   private final SlowStart slowStart;
+  private final CircuitBreakerPolicy circuits;
+  private final ResilienceListener listener;
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final Executor blockingExecutor;
@@ -50,11 +57,14 @@ final class ServiceState implements ServiceDiscovery.Context {
   private ServiceDiscovery.Subscription subscription;
 
   ServiceState(String name, LoadBalancerPolicy policy, OutlierDetection outliers,
-      SlowStart slowStart, Ticker ticker, Scheduler scheduler, Executor blockingExecutor) {
+      SlowStart slowStart, CircuitBreakerPolicy circuits, ResilienceListener listener,
+      Ticker ticker, Scheduler scheduler, Executor blockingExecutor) {
     this.name = name;
     this.policy = policy;
     this.outliers = outliers;
     this.slowStart = slowStart;
+    this.circuits = circuits;
+    this.listener = listener;
     this.ticker = ticker;
     this.scheduler = scheduler;
     this.blockingExecutor = blockingExecutor;
@@ -109,26 +119,41 @@ final class ServiceState implements ServiceDiscovery.Context {
       throw new NoEndpointException(name, "its discovery has delivered no endpoint yet");
     }
     EndpointState[] candidates = all;
-    if (all.length > 1) {
-      int available = 0;
-      for (EndpointState e : all) {
-        if (isAvailable(e, now)) {
-          available++;
-        }
+    if (all.length == 1) {
+      EndpointState only = all[0];
+      if (!only.circuitClosed()) {
+        only.circuit.tryAcquirePermission(); // lets it half-open in time; it is used either way
       }
-      if (available != all.length && available != 0) { // when all are ejected, use all of them
-        candidates = filter(all, e -> !e.ejected); // re-read: an ejection may have landed since
+    } else {
+      int usable = 0;
+      for (EndpointState e : all) {
+        if (!isAvailable(e, now)) {
+          continue;
+        }
+        if (!e.circuitClosed()) {
+          if (e.circuit.tryAcquirePermission()) { // open past its wait, or a half-open slot
+            return chosen(e, attempt); // a probe call
+          }
+          continue;
+        }
+        usable++;
+      }
+      if (usable != all.length && usable != 0) { // when none is usable, use all of them
+        candidates = filter(all, e -> !e.ejected && e.circuitClosed()); // re-read: may have moved
       }
       if (attempt != null && attempt.resendCount() > 0) {
         candidates = filter(candidates, e -> !attempt.wasTried(e.endpoint.origin()));
       }
     }
-    EndpointState chosen = candidates.length == 1 ? candidates[0]
-        : balancer.pick(candidates, now, this);
+    return chosen(candidates.length == 1 ? candidates[0] : balancer.pick(candidates, now, this),
+        attempt);
+  }
+
+  private static EndpointState chosen(EndpointState e, AttemptContext attempt) {
     if (attempt != null) {
-      attempt.markTried(chosen.endpoint.origin());
+      attempt.markTried(e.endpoint.origin());
     }
-    return chosen;
+    return e;
   }
 
   /** The endpoints that pass {@code test}, or {@code from} itself when none does. */
@@ -143,13 +168,30 @@ final class ServiceState implements ServiceDiscovery.Context {
     return k == 0 ? from : k == from.length ? from : Arrays.copyOf(kept, k);
   }
 
-  void onSuccess(EndpointState e, long start, long end) {
+  void onResponse(EndpointState e, long start, long end, int status) {
+    if (status >= 500) {
+      onFailure(e, start, end);
+      if (e.circuit != null) {
+        CircuitBreakerPolicy.recordResponse(e.circuit, end - start, status);
+      }
+      return;
+    }
     e.end();
     e.countSuccess();
     e.observe(end, end - start, policy.decayNanos);
+    if (e.circuit != null) {
+      e.circuit.onSuccess(end - start, TimeUnit.NANOSECONDS);
+    }
   }
 
-  void onFailure(EndpointState e, long start, long end) {
+  void onIoFailure(EndpointState e, long start, long end, Throwable failure) {
+    onFailure(e, start, end);
+    if (e.circuit != null) {
+      e.circuit.onError(end - start, TimeUnit.NANOSECONDS, failure);
+    }
+  }
+
+  private void onFailure(EndpointState e, long start, long end) {
     e.end();
     int inARow = e.countFailure();
     e.observe(end, Math.max(end - start, policy.failurePenaltyNanos), policy.decayNanos);
@@ -162,6 +204,9 @@ final class ServiceState implements ServiceDiscovery.Context {
   void onCancelled(EndpointState e, long start, long end) {
     e.end();
     e.observeAtLeast(end, end - start, policy.decayNanos);
+    if (e.circuit != null) {
+      e.circuit.releasePermission();
+    }
   }
 
   /** The endpoint's weight now: lowered while it ramps up after joining or returning. */
@@ -289,7 +334,7 @@ final class ServiceState implements ServiceDiscovery.Context {
         Endpoint endpoint = update.get(i);
         EndpointState state = known.get(endpoint);
         if (state == null) {
-          state = new EndpointState(endpoint, seed, now);
+          state = new EndpointState(endpoint, seed, now, newCircuit(endpoint));
           if (initialised) {
             startRamp(state, now); // the first set starts together; later arrivals ramp up
           }
@@ -349,6 +394,22 @@ final class ServiceState implements ServiceDiscovery.Context {
     return null;
   }
 
+  private CircuitBreaker newCircuit(Endpoint endpoint) {
+    CircuitBreaker circuit = circuits.newCircuitBreaker(name + " " + endpoint.origin(), ticker);
+    if (circuit != null) {
+      circuit.getEventPublisher().onStateTransition(event -> {
+        CircuitBreaker.State to = event.getStateTransition().getToState();
+        if (to == CircuitBreaker.State.OPEN) {
+          log.warn("circuit of endpoint {} of service {} opened at a failure rate of {}%",
+              endpoint.origin(), name, circuit.getMetrics().getFailureRate());
+        }
+        ResilienceListener.notify(listener, new ResilienceEvent.CircuitStateChanged(name,
+            endpoint.origin(), event.getStateTransition().getFromState(), to));
+      });
+    }
+    return circuit;
+  }
+
   /** A newcomer's starting latency estimate: the mean of its peers that have one. */
   private double neutralLatency(EndpointState[] peers, long now) {
     double sum = 0;
@@ -372,13 +433,14 @@ final class ServiceState implements ServiceDiscovery.Context {
       list.add(new EndpointSnapshot(
           endpoint.origin(),
           endpoint.weight(),
-          ejected ? 0 : effectiveWeight(e, now),
+          ejected || !e.circuitClosed() ? 0 : effectiveWeight(e, now),
           e.inFlight(),
           Duration.ofNanos((long) e.latencyNanos(now, policy.decayNanos)),
           e.requests(),
           e.failures(),
           ejected,
-          ejectionsOf(e)));
+          ejectionsOf(e),
+          e.circuit == null ? "NONE" : e.circuit.getState().name()));
     }
     return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum());
   }

@@ -27,7 +27,7 @@ final class Stages {
     List<Interceptor> stages = new ArrayList<>(3 + resilience.size());
     addIfPresent(stages, telemetry);
     addIfPresent(stages, cache);
-    stages.addAll(resilience); // deadline, then retries: the deadline spans every attempt
+    stages.addAll(resilience); // deadline, service circuit, retries: each spans the ones below
     stages.add(routing);
     return List.copyOf(stages);
   }

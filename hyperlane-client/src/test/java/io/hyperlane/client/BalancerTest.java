@@ -2,6 +2,8 @@ package io.hyperlane.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.ResilienceListener;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,7 +15,8 @@ class BalancerTest {
 
   private ServiceState service(LoadBalancerPolicy policy, String... origins) {
     ServiceState service = new ServiceState("inventory", policy, OutlierDetection.disabled(),
-        SlowStart.disabled(), time, time, time);
+        SlowStart.disabled(), CircuitBreakerPolicy.disabled(), ResilienceListener.noop(), time,
+        time, time);
     service.update(java.util.Arrays.stream(origins).map(Endpoint::of).toList());
     return service;
   }
@@ -54,10 +57,10 @@ class BalancerTest {
     long now = time.read();
     for (EndpointState s : e) {
       s.begin();
-      service.onSuccess(s, now - 2_000_000, now); // 2 ms each
+      service.onResponse(s, now - 2_000_000, now, 200); // 2 ms each
     }
     e[2].begin();
-    service.onSuccess(e[2], now - 50_000_000, now); // one 50 ms sample: the peak is taken at once
+    service.onResponse(e[2], now - 50_000_000, now, 200); // one 50 ms sample: the peak is taken at once
     assertThat(e[2].latencyNanos(now, Duration.ofSeconds(10).toNanos())).isEqualTo(50_000_000.0);
     for (int i = 0; i < 300; i++) {
       assertThat(service.pick(now, null).endpoint.url().port()).isNotEqualTo(8083);
@@ -66,9 +69,9 @@ class BalancerTest {
     time.advance(Duration.ofSeconds(60));
     long later = time.read();
     e[0].begin();
-    service.onSuccess(e[0], later - 2_000_000, later);
+    service.onResponse(e[0], later - 2_000_000, later, 200);
     e[1].begin();
-    service.onSuccess(e[1], later - 2_000_000, later);
+    service.onResponse(e[1], later - 2_000_000, later, 200);
     assertThat(e[2].latencyNanos(later, Duration.ofSeconds(10).toNanos()))
         .isLessThan(200_000.0); // 50 ms × e^-6
     int picked = 0;
@@ -88,7 +91,7 @@ class BalancerTest {
     EndpointState[] e = states(service);
     long now = time.read();
     e[0].begin();
-    service.onFailure(e[0], now - 1_000, now); // failed in 1 µs
+    service.onResponse(e[0], now - 1_000, now, 503); // failed in 1 µs
     assertThat(e[0].latencyNanos(now, Duration.ofSeconds(10).toNanos()))
         .isEqualTo(750_000_000.0);
   }
@@ -100,7 +103,7 @@ class BalancerTest {
     EndpointState e = states(service)[0];
     long now = time.read();
     e.begin();
-    service.onSuccess(e, now - 10_000_000, now);
+    service.onResponse(e, now - 10_000_000, now, 200);
     e.begin();
     service.onCancelled(e, now - 1_000_000, now); // 1 ms, then cancelled: says nothing
     assertThat(e.latencyNanos(now, LoadBalancerPolicy.DEFAULT_DECAY.toNanos()))
@@ -124,9 +127,9 @@ class BalancerTest {
       e[s.endpoint.url().port() - 8081] = s;
     }
     e[0].begin();
-    service.onSuccess(e[0], now - 4_000_000, now);
+    service.onResponse(e[0], now - 4_000_000, now, 200);
     e[1].begin();
-    service.onSuccess(e[1], now - 8_000_000, now);
+    service.onResponse(e[1], now - 8_000_000, now, 200);
     service.update(List.of(Endpoint.of("http://127.0.0.1:8081"),
         Endpoint.of("http://127.0.0.1:8082"), Endpoint.of("http://127.0.0.1:8083")));
     EndpointSnapshot newcomer = service.snapshot().endpoint("http://127.0.0.1:8083").orElseThrow();

@@ -2,6 +2,7 @@ package io.hyperlane.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.RetryPolicy;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
@@ -20,6 +21,8 @@ class OutlierEjectionTest extends LoopbackTest {
         .loadBalancer(LoadBalancerPolicy.roundRobin())
         .slowStart(SlowStart.disabled())
         .retry(RetryPolicy.none()) // ejection alone is under test
+        .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
+        .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
         .outlierDetection(outliers);
   }
 

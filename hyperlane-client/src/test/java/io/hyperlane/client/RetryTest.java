@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.http.Fault;
+import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import io.hyperlane.resilience.RetryBudget;
+import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.RetryPolicy;
 import java.io.IOException;
 import java.time.Duration;
@@ -42,6 +44,8 @@ class RetryTest extends LoopbackTest {
         .sleeper(sleeper)
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled())
+        .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
+        .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
         .slowStart(SlowStart.disabled());
   }
 

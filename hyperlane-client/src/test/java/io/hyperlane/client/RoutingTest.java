@@ -88,7 +88,7 @@ class RoutingTest extends LoopbackTest {
       replicas.server(0).verify(exactly(1),
           getRequestedFor(urlEqualTo("/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag")));
       // User info is the caller's to send; scheme and port come from the endpoint.
-      EndpointState routed = new EndpointState(Endpoint.of(replicas.url(0)), 0, 0);
+      EndpointState routed = new EndpointState(Endpoint.of(replicas.url(0)), 0, 0, null);
       assertThat(routed.rewrite(HttpUrl.get("https://u:p%40ss@inventory:9999/x")).toString())
           .isEqualTo("http://u:p%40ss@127.0.0.1:" + replicas.server(0).port() + "/x");
     }

@@ -1,5 +1,6 @@
 package io.hyperlane.resilience;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 
 /**
@@ -33,6 +34,24 @@ public sealed interface ResilienceEvent {
    */
   record RetryRefused(String service, int attempts, RefusalReason reason, String cause)
       implements ResilienceEvent {}
+
+  /**
+   * A circuit changed state.
+   *
+   * @param service the service or host
+   * @param endpoint the endpoint whose circuit it is, or null for the service's circuit
+   * @param from the state it left
+   * @param to the state it entered
+   */
+  record CircuitStateChanged(String service, String endpoint, CircuitBreaker.State from,
+      CircuitBreaker.State to) implements ResilienceEvent {}
+
+  /**
+   * A call was refused without being sent because the service's circuit is open.
+   *
+   * @param service the service or host
+   */
+  record CallRejected(String service) implements ResilienceEvent {}
 
   /** Why a retryable failure was not retried. */
   enum RefusalReason {

@@ -1,0 +1,142 @@
+package io.hyperlane.resilience;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One circuit per host (per service in Hyperlane) around each logical call, its retries included:
+ * when most calls to a service fail, further calls fail at once with {@link CircuitOpenException},
+ * without touching the network, until probe calls find it healthy again.
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(CircuitBreakerInterceptor.builder().build())
+ *     .build();
+ * }</pre>
+ *
+ * <p>A failure is an I/O error or a 5xx response; a call cancelled by its caller releases its
+ * permission without counting. Each state change is a {@link ResilienceEvent.CircuitStateChanged}
+ * event, and an opening is logged once as a warning.
+ */
+public final class CircuitBreakerInterceptor implements Interceptor {
+
+  private static final Logger log = LoggerFactory.getLogger(CircuitBreakerInterceptor.class);
+
+  private final Map<String, CircuitBreakerPolicy> policies;
+  private final CircuitBreakerPolicy policy;
+  private final Map<String, CircuitBreaker> circuits = new ConcurrentHashMap<>();
+  private final Ticker ticker;
+  private final ResilienceListener listener;
+
+  private CircuitBreakerInterceptor(Builder b) {
+    this.policies = Map.copyOf(b.policies);
+    this.policy = b.policy;
+    this.ticker = b.ticker;
+    this.listener = b.listener;
+  }
+
+  /** Returns a builder: {@link CircuitBreakerPolicy#serviceDefaults()} for every host. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The circuit of {@code host}, or null when it has none. */
+  public CircuitBreaker circuit(String host) {
+    CircuitBreakerPolicy p = policies.getOrDefault(host, policy);
+    if (!p.enabled()) {
+      return null;
+    }
+    return circuits.computeIfAbsent(host, h -> newCircuit(h, p));
+  }
+
+  private CircuitBreaker newCircuit(String host, CircuitBreakerPolicy p) {
+    CircuitBreaker circuit = p.newCircuitBreaker(host, ticker);
+    circuit.getEventPublisher().onStateTransition(e -> {
+      CircuitBreaker.State to = e.getStateTransition().getToState();
+      if (to == CircuitBreaker.State.OPEN) {
+        log.warn("circuit of service {} opened at a failure rate of {}%", host,
+            circuit.getMetrics().getFailureRate());
+      }
+      ResilienceListener.notify(listener, new ResilienceEvent.CircuitStateChanged(
+          host, null, e.getStateTransition().getFromState(), to));
+    });
+    return circuit;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String host = request.url().host();
+    CircuitBreaker circuit = circuit(host);
+    if (circuit == null) {
+      return chain.proceed(request);
+    }
+    if (!circuit.tryAcquirePermission()) {
+      ResilienceListener.notify(listener, new ResilienceEvent.CallRejected(host));
+      throw new CircuitOpenException(host, null, circuit.getMetrics().getFailureRate());
+    }
+    long start = ticker.read();
+    Response response;
+    try {
+      response = chain.proceed(request);
+    } catch (IOException | RuntimeException | Error e) {
+      if (chain.call().isCanceled()) {
+        circuit.releasePermission();
+      } else {
+        circuit.onError(ticker.read() - start, TimeUnit.NANOSECONDS, e);
+      }
+      throw e;
+    }
+    CircuitBreakerPolicy.recordResponse(circuit, ticker.read() - start, response.code());
+    return response;
+  }
+
+  /** Builds a {@link CircuitBreakerInterceptor}. */
+  public static final class Builder {
+    private CircuitBreakerPolicy policy = CircuitBreakerPolicy.serviceDefaults();
+    private final Map<String, CircuitBreakerPolicy> policies = new HashMap<>();
+    private Ticker ticker = Ticker.system();
+    private ResilienceListener listener = ResilienceListener.noop();
+
+    private Builder() {}
+
+    /** The policy of every host not named otherwise. */
+    public Builder policy(CircuitBreakerPolicy policy) {
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** The policy of one host. */
+    public Builder policy(String host, CircuitBreakerPolicy policy) {
+      policies.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(policy, "policy"));
+      return this;
+    }
+
+    /** The clock the circuits run on. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Receives state changes and rejections. */
+    public Builder listener(ResilienceListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Returns the interceptor. */
+    public CircuitBreakerInterceptor build() {
+      return new CircuitBreakerInterceptor(this);
+    }
+  }
+}
