@@ -47,6 +47,46 @@ class ExamplesSmokeTest {
   }
 
   @Test
+  void retriesRecipeRecoversTheGetAndTheKeyedPostOnTheHealthyReplica() throws Exception {
+    try (LocalReplica broken = LocalReplica.start("broken");
+        LocalReplica healthy = LocalReplica.start("healthy")) {
+      broken.status(503);
+      RetriesRecipe.Outcome outcome = RetriesRecipe.run(broken.url(), healthy.url());
+      assertThat(outcome.getStatus()).isEqualTo(200);
+      assertThat(outcome.postStatus()).isEqualTo(200);
+      assertThat(healthy.served()).isEqualTo(2);
+      assertThat(outcome.events()).hasSize(broken.served()) // one retry per failed attempt
+          .allMatch(e -> e instanceof io.hyperlane.resilience.ResilienceEvent.Retry);
+    }
+  }
+
+  @Test
+  void deadlineRecipeSendsTheRemainingTimeAndStopsTheSlowCall() throws Exception {
+    try (LocalReplica fast = LocalReplica.start("fast");
+        LocalReplica slow = LocalReplica.start("slow", java.time.Duration.ofSeconds(2))) {
+      long started = System.nanoTime();
+      DeadlineRecipe.Outcome outcome = DeadlineRecipe.run(fast.url(), slow.url());
+      assertThat(outcome.fastStatus()).isEqualTo(200);
+      assertThat(outcome.slowTimedOut()).isTrue();
+      assertThat(outcome.inheritedMillis()).isBetween(0L, 1500L);
+      assertThat(System.nanoTime() - started).as("did not wait 2 s for the slow replica")
+          .isLessThan(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1900));
+    }
+  }
+
+  @Test
+  void circuitBreakerRecipeStopsCallingAFailedService() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b")) {
+      a.status(503);
+      b.status(503);
+      CircuitBreakerRecipe.Outcome outcome = CircuitBreakerRecipe.run(a.url(), b.url());
+      assertThat(outcome.failed()).isEqualTo(10);
+      assertThat(outcome.rejected()).isEqualTo(15);
+      assertThat(a.served() + b.served()).isEqualTo(10);
+    }
+  }
+
+  @Test
   void theDemoSendsTheSlowReplicaFarLessThanRoundRobinDoes() throws Exception {
     Demo.Comparison c = Demo.run(600);
     assertThat(c.roundRobin().perReplica()).containsExactly(200, 200, 200);
