@@ -4,6 +4,7 @@ import io.hyperlane.resilience.CircuitBreakerInterceptor;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.Deadline;
 import io.hyperlane.resilience.DeadlineInterceptor;
+import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.RetryBudget;
 import io.hyperlane.resilience.RetryInterceptor;
@@ -24,6 +25,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
@@ -59,15 +61,24 @@ import okhttp3.OkHttpClient;
 public final class Hyperlane implements AutoCloseable {
 
   private final Map<String, ServiceState> services;
-  private final List<Interceptor> stages;
   private final HyperlaneThreads threads;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final DeadlineInterceptor deadlines;
+  private final CircuitBreakerInterceptor circuits;
+  private final RetryInterceptor retries;
+  private final RoutingInterceptor routing;
+  private final boolean hedging;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
-      List<Interceptor> resilience) {
+      DeadlineInterceptor deadlines, CircuitBreakerInterceptor circuits, RetryInterceptor retries,
+      boolean hedging) {
     this.services = services;
     this.threads = threads;
-    this.stages = Stages.inOrder(null, null, resilience, new RoutingInterceptor(services, ticker));
+    this.deadlines = deadlines;
+    this.circuits = circuits;
+    this.retries = retries;
+    this.routing = new RoutingInterceptor(services, ticker);
+    this.hedging = hedging;
   }
 
   /** Returns a builder with no service and the default policies. */
@@ -93,8 +104,21 @@ public final class Hyperlane implements AutoCloseable {
             "client is already wrapped by a Hyperlane: wrap the original client instead");
       }
     }
+    RetryInterceptor attempts = retries;
+    if (hedging) {
+      // Hedged attempts run side by side as calls of their own, through the routing stage only.
+      // They get a dispatcher of their own over the same threads: sharing the caller's limits could
+      // leave calls waiting on hedges that cannot start.
+      Dispatcher dispatcher = new Dispatcher(client.dispatcher().executorService());
+      dispatcher.setMaxRequests(1024);
+      dispatcher.setMaxRequestsPerHost(256);
+      OkHttpClient.Builder inner = client.newBuilder().dispatcher(dispatcher);
+      inner.interceptors().clear();
+      attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
+    }
     OkHttpClient.Builder builder = client.newBuilder();
-    stages.forEach(builder::addInterceptor);
+    Stages.inOrder(null, null, List.of(deadlines, circuits, attempts), routing)
+        .forEach(builder::addInterceptor);
     return builder.build();
   }
 
@@ -152,6 +176,7 @@ public final class Hyperlane implements AutoCloseable {
     private String deadlineHeader = Deadline.DEFAULT_HEADER;
     private CircuitBreakerPolicy serviceCircuit = CircuitBreakerPolicy.serviceDefaults();
     private CircuitBreakerPolicy endpointCircuit = CircuitBreakerPolicy.endpointDefaults();
+    private HedgingPolicy hedging = HedgingPolicy.none();
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -218,6 +243,16 @@ public final class Hyperlane implements AutoCloseable {
      */
     public Builder retry(RetryPolicy policy) {
       this.retry = Objects.requireNonNull(policy, "retry");
+      return this;
+    }
+
+    /**
+     * Hedging for every service that does not set its own; off by default. {@link
+     * HedgingPolicy#adaptive()} sends a second attempt to another endpoint when a call runs longer
+     * than the service's recent p95, within the retry budget. Hedging runs on real time.
+     */
+    public Builder hedging(HedgingPolicy policy) {
+      this.hedging = Objects.requireNonNull(policy, "hedging");
       return this;
     }
 
@@ -357,7 +392,11 @@ public final class Hyperlane implements AutoCloseable {
           .policy(CircuitBreakerPolicy.disabled())
           .ticker(ticker)
           .listener(listener);
+      boolean anyHedging = false;
       for (ServiceBuilder sb : services) {
+        HedgingPolicy hedge = sb.hedging != null ? sb.hedging : hedging;
+        anyHedging |= hedge.enabled();
+        retries.hedging(sb.name, hedge);
         circuits.policy(sb.name, sb.serviceCircuit != null ? sb.serviceCircuit : serviceCircuit);
         retries.policy(sb.name, sb.retry != null ? sb.retry : retry)
             .budget(sb.name, sb.retryBudget != null ? sb.retryBudget : retryBudget);
@@ -371,9 +410,8 @@ public final class Hyperlane implements AutoCloseable {
             sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
             listener, ticker, s, e));
       }
-      Hyperlane hyperlane =
-          new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
-              List.of(deadlines.build(), circuits.build(), retries.build()));
+      Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
+          deadlines.build(), circuits.build(), retries.build(), anyHedging);
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -402,6 +440,7 @@ public final class Hyperlane implements AutoCloseable {
     private Duration timeout;
     private CircuitBreakerPolicy serviceCircuit;
     private CircuitBreakerPolicy endpointCircuit;
+    private HedgingPolicy hedging;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -452,6 +491,12 @@ public final class Hyperlane implements AutoCloseable {
     /** The total time a call to this service may take, all attempts and the body included. */
     public ServiceBuilder timeout(Duration timeout) {
       this.timeout = checkedTimeout(timeout);
+      return this;
+    }
+
+    /** This service's hedging. */
+    public ServiceBuilder hedging(HedgingPolicy policy) {
+      this.hedging = Objects.requireNonNull(policy, "hedging");
       return this;
     }
 

@@ -25,6 +25,15 @@ public sealed interface ResilienceEvent {
       implements ResilienceEvent {}
 
   /**
+   * A call was slow, and another attempt was sent in parallel.
+   *
+   * @param service the service or host
+   * @param attempt the resend count of the hedge: 1 for the first extra attempt
+   * @param delay how long the call had run when the hedge was sent
+   */
+  record Hedge(String service, int attempt, Duration delay) implements ResilienceEvent {}
+
+  /**
    * A failed attempt was not retried although it could have been, and why.
    *
    * @param service the service or host

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -47,10 +48,13 @@ public final class RetryInterceptor implements Interceptor {
   private static final class Host {
     final RetryPolicy policy;
     final BudgetState budget;
+    final HedgingPolicy hedging;
+    final LatencyWindow latencies = new LatencyWindow();
 
-    Host(RetryPolicy policy, RetryBudget budget) {
+    Host(RetryPolicy policy, RetryBudget budget, HedgingPolicy hedging) {
       this.policy = policy;
       this.budget = new BudgetState(budget);
+      this.hedging = hedging;
     }
   }
 
@@ -59,16 +63,36 @@ public final class RetryInterceptor implements Interceptor {
   private final Ticker ticker;
   private final Sleeper sleeper;
   private final ResilienceListener listener;
+  private final Call.Factory attemptClient;
 
   private RetryInterceptor(Builder b) {
     Map<String, Host> map = new HashMap<>();
-    b.policies.forEach((host, policy) ->
-        map.put(host, new Host(policy, b.budgets.getOrDefault(host, b.budget))));
+    b.policies.forEach((host, policy) -> map.put(host, new Host(policy,
+        b.budgets.getOrDefault(host, b.budget), b.hedgings.getOrDefault(host, b.hedging))));
     this.hosts = Map.copyOf(map);
-    this.others = new Host(b.policy, b.budget);
+    this.others = new Host(b.policy, b.budget, b.hedging);
     this.ticker = b.ticker;
     this.sleeper = b.sleeper;
     this.listener = b.listener;
+    this.attemptClient = null;
+  }
+
+  private RetryInterceptor(RetryInterceptor shared, Call.Factory attemptClient) {
+    this.hosts = shared.hosts;
+    this.others = shared.others;
+    this.ticker = shared.ticker;
+    this.sleeper = shared.sleeper;
+    this.listener = shared.listener;
+    this.attemptClient = attemptClient;
+  }
+
+  /**
+   * Returns an interceptor that shares this one's budgets and latency statistics and sends hedged
+   * attempts as calls of {@code attemptClient}, which must hold every stage below this one (for
+   * Hyperlane: the routing stage) and none above. Without it, nothing is hedged.
+   */
+  public RetryInterceptor withAttemptClient(Call.Factory attemptClient) {
+    return new RetryInterceptor(this, Objects.requireNonNull(attemptClient, "attemptClient"));
   }
 
   /** Returns a builder: default policy and budget for every host, no listener. */
@@ -108,12 +132,24 @@ public final class RetryInterceptor implements Interceptor {
       }
       Request attemptRequest = attemptBuilder.build();
       boolean another = idempotent && attempt < policy.maxAttempts;
+      long started = ticker.read();
+      long hedgeDelay = idempotent && attemptClient != null && host.hedging.enabled()
+          ? host.hedging.delayNanos(host.latencies, started) : -1;
       Response response = null;
       IOException failure = null;
       try {
-        response = attemptChain(chain, policy).proceed(attemptRequest);
-        if (another) {
-          preloadBody(response, policy);
+        if (hedgeDelay > 0) {
+          response = new HedgedAttempt(attemptClient, policy, host.latencies, ticker).run(chain,
+              attemptRequest, context, name, host.hedging, hedgeDelay, host.budget, deadline,
+              listener);
+        } else {
+          response = attemptChain(chain, policy).proceed(attemptRequest);
+          if (host.hedging.enabled() && response.code() < 500) {
+            host.latencies.record(ticker.read() - started, ticker.read());
+          }
+          if (another) {
+            preloadBody(response, policy);
+          }
         }
       } catch (IOException e) {
         if (response != null) {
@@ -199,7 +235,7 @@ public final class RetryInterceptor implements Interceptor {
    * that a body that breaks mid-way fails this attempt, which can then be retried, instead of failing
    * the caller later. Skipped for bodies known to be larger and for event streams, which never end.
    */
-  private static void preloadBody(Response response, RetryPolicy policy) throws IOException {
+  static void preloadBody(Response response, RetryPolicy policy) throws IOException {
     if (policy.bufferBodyBytes == 0 || policy.retriesStatus(response.code())
         || response.code() == 429) {
       return;
@@ -260,6 +296,8 @@ public final class RetryInterceptor implements Interceptor {
     private RetryBudget budget = RetryBudget.ofDefaults();
     private final Map<String, RetryPolicy> policies = new HashMap<>();
     private final Map<String, RetryBudget> budgets = new HashMap<>();
+    private HedgingPolicy hedging = HedgingPolicy.none();
+    private final Map<String, HedgingPolicy> hedgings = new HashMap<>();
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private ResilienceListener listener = ResilienceListener.noop();
@@ -287,6 +325,18 @@ public final class RetryInterceptor implements Interceptor {
     /** The budget settings of one host named with {@link #policy(String, RetryPolicy)}. */
     public Builder budget(String host, RetryBudget budget) {
       budgets.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(budget, "budget"));
+      return this;
+    }
+
+    /** The hedging of every host not named otherwise; none by default. */
+    public Builder hedging(HedgingPolicy hedging) {
+      this.hedging = Objects.requireNonNull(hedging, "hedging");
+      return this;
+    }
+
+    /** The hedging of one host named with {@link #policy(String, RetryPolicy)}. */
+    public Builder hedging(String host, HedgingPolicy hedging) {
+      hedgings.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(hedging, "hedging"));
       return this;
     }
 

@@ -1,0 +1,133 @@
+package io.hyperlane.client;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.HedgingPolicy;
+import io.hyperlane.resilience.ResilienceEvent;
+import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
+import io.hyperlane.resilience.RetryBudget;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hedging on real time: a replica 3 s slow against hedging delays of tens of milliseconds, so the
+ * outcome never depends on how busy the machine is.
+ */
+class HedgingTest extends LoopbackTest {
+
+  private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
+
+  private Hyperlane.Builder builder(HedgingPolicy hedging) {
+    return Hyperlane.builder()
+        .listener(events::add)
+        .hedging(hedging)
+        .loadBalancer(LoadBalancerPolicy.roundRobin()) // the first call goes to replica 0
+        .outlierDetection(OutlierDetection.disabled())
+        .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
+        .slowStart(SlowStart.disabled());
+  }
+
+  private int requestsAt(int replica) {
+    return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).size();
+  }
+
+  private EndpointSnapshot endpoint(Hyperlane hyperlane, int replica) {
+    return hyperlane.snapshot().service("inventory").endpoint(replicas.url(replica)).orElseThrow();
+  }
+
+  @Test
+  void aSlowCallIsHedgedOnAnotherEndpointAndTheLoserIsCancelled() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 3_000);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      long started = System.nanoTime();
+      assertThat(Replicas.get(client, "http://inventory/items/1")).isEqualTo(1);
+      assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(2));
+      assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Hedge.class,
+          e -> assertThat(e.delay()).isGreaterThanOrEqualTo(Duration.ofMillis(50)));
+      assertThat(requestsAt(0)).as("the primary reached the slow replica").isEqualTo(1);
+
+      // The losing call is cancelled: the client frees it, and it counts as no failure.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (endpoint(hyperlane, 0).inFlight() > 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      EndpointSnapshot loser = endpoint(hyperlane, 0);
+      assertThat(loser.inFlight()).isZero();
+      assertThat(loser.failures()).isZero();
+      assertThat(System.nanoTime() - started).as("freed long before the slow answer")
+          .isLessThan(TimeUnit.MILLISECONDS.toNanos(2_500));
+    }
+  }
+
+  @Test
+  void aPostIsNeverHedged() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 300);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      Request post = new Request.Builder().url("http://inventory/orders")
+          .post(RequestBody.create("{}", MediaType.get("application/json"))).build();
+      try (Response response = client.newCall(post).execute()) {
+        assertThat(response.header("X-Replica")).isEqualTo("0");
+      }
+      assertThat(requestsAt(1)).isZero();
+      assertThat(events).isEmpty();
+    }
+  }
+
+  @Test
+  void hedgesDrawOnTheRetryBudget() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 300);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+        .retryBudget(RetryBudget.builder().percentCanRetry(0).minRetriesPerSecond(0).build())
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      assertThat(Replicas.get(client, "http://inventory/")).isZero(); // the slow one answers
+      assertThat(requestsAt(1)).isZero();
+      assertThat(events).singleElement().isInstanceOfSatisfying(
+          ResilienceEvent.RetryRefused.class,
+          e -> assertThat(e.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED));
+    }
+  }
+
+  @Test
+  void adaptiveHedgingWaitsForEnoughSamplesThenHedgesAtTheObservedTail() throws Exception {
+    replicas = Replicas.start(2);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.adaptive())
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      replicas.answer(0, 200, 300);
+      Replicas.get(client, "http://inventory/"); // no samples yet: no hedge
+      assertThat(events).isEmpty();
+
+      replicas.answer(0, 200, 0);
+      for (int i = 0; i < 59; i++) { // 60 samples in all, nearly all fast: p95 of milliseconds
+        Replicas.get(client, "http://inventory/");
+      }
+      replicas.answer(0, 200, 3_000);
+      events.clear(); // a few warm-up calls may have been hedged already: that is the p95 at work
+      long started = System.nanoTime();
+      int served = Replicas.get(client, "http://inventory/"); // round robin: replica 0 first
+      assertThat(served).isEqualTo(1);
+      assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(2));
+      assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Hedge.class,
+          e -> assertThat(e.delay()).isLessThan(Duration.ofMillis(500)));
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.hyperlane.resilience;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * A service's recent latencies: a log-scale histogram (buckets 10% apart, from 1 µs to about three
+ * minutes) over the current and the previous window of 10 s. Recording is lock-free; a percentile is
+ * recomputed at most every 100 ms.
+ */
+final class LatencyWindow {
+
+  private static final int BUCKETS = 200;
+  private static final double GROWTH = Math.log(1.1);
+  private static final long WINDOW_NANOS = 10_000_000_000L;
+  private static final long REFRESH_NANOS = 100_000_000L;
+
+  private volatile AtomicLongArray current = new AtomicLongArray(BUCKETS);
+  private volatile AtomicLongArray previous = new AtomicLongArray(BUCKETS);
+  private volatile long windowStart = Long.MIN_VALUE;
+
+  private volatile long cachedAt = Long.MIN_VALUE;
+  private volatile double cachedPercentile;
+  private volatile long cachedValue = -1;
+
+  void record(long latencyNanos, long now) {
+    rotate(now);
+    current.incrementAndGet(bucket(latencyNanos));
+  }
+
+  /** The latency below which {@code percentile} of recent calls fell, or -1 with too few samples. */
+  long percentileNanos(double percentile, int minSamples, long now) {
+    if (cachedPercentile == percentile && now - cachedAt < REFRESH_NANOS
+        && cachedAt != Long.MIN_VALUE) {
+      return cachedValue;
+    }
+    rotate(now);
+    AtomicLongArray a = current;
+    AtomicLongArray b = previous;
+    long total = 0;
+    for (int i = 0; i < BUCKETS; i++) {
+      total += a.get(i) + b.get(i);
+    }
+    long value = -1;
+    if (total >= Math.max(1, minSamples)) {
+      long rank = (long) Math.ceil(percentile * total);
+      long seen = 0;
+      for (int i = 0; i < BUCKETS; i++) {
+        seen += a.get(i) + b.get(i);
+        if (seen >= rank) {
+          value = upperBound(i);
+          break;
+        }
+      }
+    }
+    if (value >= 0) { // "too few samples" is not kept: the next call may bring enough
+      cachedValue = value;
+      cachedPercentile = percentile;
+      cachedAt = now;
+    }
+    return value;
+  }
+
+  private void rotate(long now) {
+    long start = windowStart;
+    if (start != Long.MIN_VALUE && now - start < WINDOW_NANOS) {
+      return;
+    }
+    synchronized (this) {
+      start = windowStart;
+      if (start == Long.MIN_VALUE) {
+        windowStart = now;
+      } else if (now - start >= WINDOW_NANOS) {
+        previous = now - start >= 2 * WINDOW_NANOS ? new AtomicLongArray(BUCKETS) : current;
+        current = new AtomicLongArray(BUCKETS);
+        windowStart = now;
+      }
+    }
+  }
+
+  static int bucket(long nanos) {
+    double micros = nanos / 1000.0;
+    if (micros <= 1) {
+      return 0;
+    }
+    return (int) Math.min(BUCKETS - 1, Math.ceil(Math.log(micros) / GROWTH));
+  }
+
+  /** The largest latency that falls in bucket {@code i}. */
+  static long upperBound(int i) {
+    return (long) (Math.exp(i * GROWTH) * 1000);
+  }
+}
