@@ -2,9 +2,12 @@ package io.hyperlane.client;
 
 import io.hyperlane.resilience.CircuitBreakerInterceptor;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.ConcurrencyLimit;
 import io.hyperlane.resilience.Deadline;
 import io.hyperlane.resilience.DeadlineInterceptor;
 import io.hyperlane.resilience.HedgingPolicy;
+import io.hyperlane.resilience.LimitInterceptor;
+import io.hyperlane.resilience.RateLimit;
 import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.RetryBudget;
 import io.hyperlane.resilience.RetryInterceptor;
@@ -64,17 +67,19 @@ public final class Hyperlane implements AutoCloseable {
   private final HyperlaneThreads threads;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final DeadlineInterceptor deadlines;
+  private final LimitInterceptor limits;
   private final CircuitBreakerInterceptor circuits;
   private final RetryInterceptor retries;
   private final RoutingInterceptor routing;
   private final boolean hedging;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
-      DeadlineInterceptor deadlines, CircuitBreakerInterceptor circuits, RetryInterceptor retries,
-      boolean hedging) {
+      DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
+      RetryInterceptor retries, boolean hedging) {
     this.services = services;
     this.threads = threads;
     this.deadlines = deadlines;
+    this.limits = limits.limitsAnything() ? limits : null;
     this.circuits = circuits;
     this.retries = retries;
     this.routing = new RoutingInterceptor(services, ticker);
@@ -117,8 +122,9 @@ public final class Hyperlane implements AutoCloseable {
       attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
     }
     OkHttpClient.Builder builder = client.newBuilder();
-    Stages.inOrder(null, null, List.of(deadlines, circuits, attempts), routing)
-        .forEach(builder::addInterceptor);
+    List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
+        : List.of(deadlines, limits, circuits, attempts);
+    Stages.inOrder(null, null, resilience, routing).forEach(builder::addInterceptor);
     return builder.build();
   }
 
@@ -177,6 +183,7 @@ public final class Hyperlane implements AutoCloseable {
     private CircuitBreakerPolicy serviceCircuit = CircuitBreakerPolicy.serviceDefaults();
     private CircuitBreakerPolicy endpointCircuit = CircuitBreakerPolicy.endpointDefaults();
     private HedgingPolicy hedging = HedgingPolicy.none();
+    private ConcurrencyLimit concurrencyLimit = ConcurrencyLimit.none();
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -243,6 +250,16 @@ public final class Hyperlane implements AutoCloseable {
      */
     public Builder retry(RetryPolicy policy) {
       this.retry = Objects.requireNonNull(policy, "retry");
+      return this;
+    }
+
+    /**
+     * The adaptive concurrency limit of every service that does not set its own; none by default.
+     * A call over it fails with {@link io.hyperlane.resilience.LimitExceededException} without being
+     * sent. Each service has its own limit.
+     */
+    public Builder concurrencyLimit(ConcurrencyLimit limit) {
+      this.concurrencyLimit = Objects.requireNonNull(limit, "concurrencyLimit");
       return this;
     }
 
@@ -392,8 +409,14 @@ public final class Hyperlane implements AutoCloseable {
           .policy(CircuitBreakerPolicy.disabled())
           .ticker(ticker)
           .listener(listener);
+      LimitInterceptor.Builder limits = LimitInterceptor.builder().listener(listener);
       boolean anyHedging = false;
       for (ServiceBuilder sb : services) {
+        limits.concurrency(sb.name, sb.concurrencyLimit != null ? sb.concurrencyLimit
+            : concurrencyLimit);
+        if (sb.rateLimit != null) {
+          limits.rate(sb.name, sb.rateLimit);
+        }
         HedgingPolicy hedge = sb.hedging != null ? sb.hedging : hedging;
         anyHedging |= hedge.enabled();
         retries.hedging(sb.name, hedge);
@@ -411,7 +434,7 @@ public final class Hyperlane implements AutoCloseable {
             listener, ticker, s, e));
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
-          deadlines.build(), circuits.build(), retries.build(), anyHedging);
+          deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging);
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -441,6 +464,8 @@ public final class Hyperlane implements AutoCloseable {
     private CircuitBreakerPolicy serviceCircuit;
     private CircuitBreakerPolicy endpointCircuit;
     private HedgingPolicy hedging;
+    private ConcurrencyLimit concurrencyLimit;
+    private RateLimit rateLimit;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -491,6 +516,18 @@ public final class Hyperlane implements AutoCloseable {
     /** The total time a call to this service may take, all attempts and the body included. */
     public ServiceBuilder timeout(Duration timeout) {
       this.timeout = checkedTimeout(timeout);
+      return this;
+    }
+
+    /** This service's adaptive concurrency limit. */
+    public ServiceBuilder concurrencyLimit(ConcurrencyLimit limit) {
+      this.concurrencyLimit = Objects.requireNonNull(limit, "concurrencyLimit");
+      return this;
+    }
+
+    /** This service's rate limit; none by default. */
+    public ServiceBuilder rateLimit(RateLimit limit) {
+      this.rateLimit = Objects.requireNonNull(limit, "rateLimit");
       return this;
     }
 

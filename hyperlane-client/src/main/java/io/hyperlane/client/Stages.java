@@ -12,7 +12,8 @@ import okhttp3.Interceptor;
  * <ol>
  *   <li>telemetry: the span and duration metric of the logical call;
  *   <li>cache: answers from L0/L1/L2 when allowed, and then nothing below runs;
- *   <li>resilience: deadline, retries, hedges, limits; every attempt re-enters the stage below;
+ *   <li>resilience: deadline, service limits, service circuit, then retries and hedges; every
+ *       attempt re-enters the stage below;
  *   <li>routing: the endpoint of this attempt ({@link RoutingInterceptor}).
  * </ol>
  *
@@ -27,7 +28,7 @@ final class Stages {
     List<Interceptor> stages = new ArrayList<>(3 + resilience.size());
     addIfPresent(stages, telemetry);
     addIfPresent(stages, cache);
-    stages.addAll(resilience); // deadline, service circuit, retries: each spans the ones below
+    stages.addAll(resilience); // deadline, limits, service circuit, retries: each spans those below
     stages.add(routing);
     return List.copyOf(stages);
   }

@@ -56,6 +56,16 @@ public sealed interface ResilienceEvent {
       CircuitBreaker.State to) implements ResilienceEvent {}
 
   /**
+   * A call was refused without being sent because a service-level limit was reached.
+   *
+   * @param service the service or host
+   * @param kind which limit
+   * @param limit the limit at that moment
+   */
+  record LimitReached(String service, LimitExceededException.Kind kind, int limit)
+      implements ResilienceEvent {}
+
+  /**
    * A call was refused without being sent because the service's circuit is open.
    *
    * @param service the service or host

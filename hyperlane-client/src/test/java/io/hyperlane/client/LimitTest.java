@@ -1,0 +1,115 @@
+package io.hyperlane.client;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.hyperlane.resilience.ConcurrencyLimit;
+import io.hyperlane.resilience.LimitExceededException;
+import io.hyperlane.resilience.LimitInterceptor;
+import io.hyperlane.resilience.RateLimit;
+import io.hyperlane.resilience.ResilienceEvent;
+import io.hyperlane.resilience.RetryPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.Test;
+
+/** Service-level concurrency and rate limits. */
+class LimitTest extends LoopbackTest {
+
+  private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
+
+  private int requestsAt(int replica) {
+    return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).size();
+  }
+
+  @Test
+  void aCallOverTheConcurrencyLimitIsRefusedWithoutBeingSent() throws Exception {
+    replicas = Replicas.start(1);
+    replicas.answer(0, 200, 1_000);
+    try (Hyperlane hyperlane = Hyperlane.builder()
+        .listener(events::add)
+        .service("inventory", s -> s.endpoint(replicas.url(0))
+            .concurrencyLimit(ConcurrencyLimit.builder().initialLimit(2).maxLimit(2).build()))
+        .build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      List<CompletableFuture<Integer>> running = List.of(
+          CompletableFuture.supplyAsync(() -> call(client)),
+          CompletableFuture.supplyAsync(() -> call(client)));
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (requestsAt(0) < 2 && System.nanoTime() < until) { // both slots are taken
+        Thread.onSpinWait();
+      }
+      assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
+          .isInstanceOfSatisfying(LimitExceededException.class, e -> {
+            assertThat(e.kind()).isEqualTo(LimitExceededException.Kind.CONCURRENCY);
+            assertThat(e.limit()).isEqualTo(2);
+            assertThat(e.service()).isEqualTo("inventory");
+          });
+      assertThat(requestsAt(0)).isEqualTo(2);
+      for (CompletableFuture<Integer> f : running) {
+        assertThat(f.get(10, TimeUnit.SECONDS)).isZero();
+      }
+      assertThat(events).filteredOn(ResilienceEvent.LimitReached.class::isInstance).hasSize(1);
+      assertThat(Replicas.get(client, "http://inventory/")).isZero(); // slots free again
+    }
+  }
+
+  @Test
+  void theConcurrencyLimitShrinksOnOverloadAndGrowsWhenUsed() throws Exception {
+    replicas = Replicas.start(1);
+    replicas.answer(0, 503, 0);
+    LimitInterceptor limits = LimitInterceptor.builder()
+        .concurrency("127.0.0.1", ConcurrencyLimit.builder().initialLimit(10).build())
+        .build();
+    OkHttpClient client = base.newBuilder().addInterceptor(limits).build();
+    for (int i = 0; i < 5; i++) {
+      Replicas.get(client, replicas.url(0) + "/"); // 503: overload, × 0.9 each
+    }
+    assertThat(limits.concurrencyLimit("127.0.0.1")).isEqualTo(5); // 10 × 0.9^5 = 5.9
+    replicas.answer(0, 200, 0);
+    for (int i = 0; i < 3; i++) {
+      Replicas.get(client, replicas.url(0) + "/"); // one in flight of 5: not used enough to grow
+    }
+    assertThat(limits.concurrencyLimit("127.0.0.1")).isEqualTo(5);
+    assertThat(limits.concurrencyLimit("elsewhere")).isEqualTo(-1);
+  }
+
+  @Test
+  void aCallOverTheRateLimitIsRefusedWithoutBeingSent() throws Exception {
+    replicas = Replicas.start(1);
+    try (Hyperlane hyperlane = Hyperlane.builder()
+        .listener(events::add)
+        .retry(RetryPolicy.none())
+        .service("inventory", s -> s.endpoint(replicas.url(0))
+            .rateLimit(RateLimit.of(RateLimiterConfig.custom()
+                .limitForPeriod(3)
+                .limitRefreshPeriod(Duration.ofHours(1)) // no refill during the test
+                .timeoutDuration(Duration.ZERO)
+                .build())))
+        .build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      for (int i = 0; i < 3; i++) {
+        assertThat(Replicas.get(client, "http://inventory/")).isZero();
+      }
+      assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
+          .isInstanceOfSatisfying(LimitExceededException.class,
+              e -> assertThat(e.kind()).isEqualTo(LimitExceededException.Kind.RATE));
+      assertThat(requestsAt(0)).isEqualTo(3);
+    }
+  }
+
+  private static int call(OkHttpClient client) {
+    try {
+      return Replicas.get(client, "http://inventory/");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

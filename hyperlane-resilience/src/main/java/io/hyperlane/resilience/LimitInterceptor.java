@@ -1,0 +1,143 @@
+package io.hyperlane.resilience;
+
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Service-level limits around each logical call: a {@link RateLimit} and an adaptive {@link
+ * ConcurrencyLimit}, per host. A call over either fails with {@link LimitExceededException} without
+ * being sent (after the configured wait), and a {@link ResilienceEvent.LimitReached} event says which.
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(LimitInterceptor.builder()
+ *         .concurrency("inventory", ConcurrencyLimit.aimd())
+ *         .rate("inventory", RateLimit.perSecond(200))
+ *         .build())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Only hosts named in the builder are limited.
+ */
+public final class LimitInterceptor implements Interceptor {
+
+  private record Limits(AimdLimiter concurrency, RateLimiter rate) {}
+
+  private final Map<String, Limits> limits;
+  private final ResilienceListener listener;
+
+  private LimitInterceptor(Builder b) {
+    Map<String, Limits> map = new HashMap<>();
+    for (String host : b.hosts()) {
+      ConcurrencyLimit c = b.concurrency.getOrDefault(host, ConcurrencyLimit.none());
+      RateLimit r = b.rates.getOrDefault(host, RateLimit.none());
+      if (c.enabled || r.enabled()) {
+        map.put(host, new Limits(c.enabled ? new AimdLimiter(c) : null, r.newRateLimiter(host)));
+      }
+    }
+    this.limits = Map.copyOf(map);
+    this.listener = b.listener;
+  }
+
+  /** Returns a builder with no limit. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether any host is limited. */
+  public boolean limitsAnything() {
+    return !limits.isEmpty();
+  }
+
+  /** The current concurrency limit of {@code host}, or -1 when it has none. */
+  public int concurrencyLimit(String host) {
+    Limits l = limits.get(host);
+    return l == null || l.concurrency() == null ? -1 : l.concurrency().limit();
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String host = request.url().host();
+    Limits l = limits.get(host);
+    if (l == null) {
+      return chain.proceed(request);
+    }
+    if (l.rate() != null && !l.rate().acquirePermission()) {
+      int rate = l.rate().getRateLimiterConfig().getLimitForPeriod();
+      ResilienceListener.notify(listener,
+          new ResilienceEvent.LimitReached(host, LimitExceededException.Kind.RATE, rate));
+      throw new LimitExceededException(host, LimitExceededException.Kind.RATE, rate);
+    }
+    AimdLimiter concurrency = l.concurrency();
+    if (concurrency == null) {
+      return chain.proceed(request);
+    }
+    try {
+      if (!concurrency.acquire()) {
+        int limit = concurrency.limit();
+        ResilienceListener.notify(listener, new ResilienceEvent.LimitReached(host,
+            LimitExceededException.Kind.CONCURRENCY, limit));
+        throw new LimitExceededException(host, LimitExceededException.Kind.CONCURRENCY, limit);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a slot for " + host);
+    }
+    boolean dropped = true;
+    try {
+      Response response = chain.proceed(request);
+      dropped = response.code() == 503 || response.code() == 429;
+      return response;
+    } finally {
+      concurrency.release(dropped && !chain.call().isCanceled());
+    }
+  }
+
+  /** Builds a {@link LimitInterceptor}. */
+  public static final class Builder {
+    private final Map<String, ConcurrencyLimit> concurrency = new HashMap<>();
+    private final Map<String, RateLimit> rates = new HashMap<>();
+    private ResilienceListener listener = ResilienceListener.noop();
+
+    private Builder() {}
+
+    /** The concurrency limit of {@code host}. */
+    public Builder concurrency(String host, ConcurrencyLimit limit) {
+      concurrency.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(limit, "limit"));
+      return this;
+    }
+
+    /** The rate limit of {@code host}. */
+    public Builder rate(String host, RateLimit limit) {
+      rates.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(limit, "limit"));
+      return this;
+    }
+
+    /** Receives every refusal. */
+    public Builder listener(ResilienceListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Returns the interceptor. */
+    public LimitInterceptor build() {
+      return new LimitInterceptor(this);
+    }
+
+    private Set<String> hosts() {
+      Set<String> all = new HashSet<>(concurrency.keySet());
+      all.addAll(rates.keySet());
+      return all;
+    }
+  }
+}
