@@ -87,6 +87,28 @@ class ExamplesSmokeTest {
   }
 
   @Test
+  void hedgingRecipeIsAnsweredByTheQuickReplicaLongBeforeTheStuckOne() throws Exception {
+    try (LocalReplica stuck = LocalReplica.start("stuck", java.time.Duration.ofSeconds(3));
+        LocalReplica quick = LocalReplica.start("quick")) {
+      HedgingRecipe.Outcome outcome = HedgingRecipe.run(stuck.url(), quick.url());
+      assertThat(outcome.answeredBy()).isEqualTo("quick");
+      assertThat(outcome.took()).isLessThan(java.time.Duration.ofSeconds(2));
+    }
+  }
+
+  @Test
+  void limitsRecipeRefusesCallsOverTheRate() throws Exception {
+    try (LocalReplica inventory = LocalReplica.start("inventory");
+        LocalReplica pricing = LocalReplica.start("pricing")) {
+      LimitsRecipe.Outcome outcome = LimitsRecipe.run(inventory.url(), pricing.url());
+      // 5 per second: within the first second at most 5 pass (a new period may start mid-way).
+      assertThat(outcome.sent() + outcome.refused()).isEqualTo(8);
+      assertThat(outcome.refused()).isPositive();
+      assertThat(pricing.served()).isEqualTo(outcome.sent());
+    }
+  }
+
+  @Test
   void theDemoSendsTheSlowReplicaFarLessThanRoundRobinDoes() throws Exception {
     Demo.Comparison c = Demo.run(600);
     assertThat(c.roundRobin().perReplica()).containsExactly(200, 200, 200);
