@@ -91,6 +91,51 @@ class HedgingTest extends LoopbackTest {
   }
 
   @Test
+  void hedgingWorksWithRetriesTurnedOff() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 3_000);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+        .retry(io.hyperlane.resilience.RetryPolicy.none())
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
+      assertThat(events).singleElement().isInstanceOf(ResilienceEvent.Hedge.class);
+    }
+  }
+
+  @Test
+  void aOneShotBodyIsNeverHedged() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 300);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      RequestBody oneShot = new RequestBody() {
+        @Override
+        public MediaType contentType() {
+          return MediaType.get("application/octet-stream");
+        }
+
+        @Override
+        public boolean isOneShot() {
+          return true;
+        }
+
+        @Override
+        public void writeTo(okio.BufferedSink sink) throws java.io.IOException {
+          sink.writeUtf8("stream");
+        }
+      };
+      Request put = new Request.Builder().url("http://inventory/blob").put(oneShot).build();
+      try (Response response = client.newCall(put).execute()) {
+        assertThat(response.header("X-Replica")).isEqualTo("0");
+      }
+      assertThat(requestsAt(1)).isZero();
+      assertThat(events).isEmpty();
+    }
+  }
+
+  @Test
   void hedgesDrawOnTheRetryBudget() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 300);

@@ -105,7 +105,7 @@ public final class RetryInterceptor implements Interceptor {
     Request request = chain.request();
     String name = request.url().host();
     Host host = hosts.getOrDefault(name, others);
-    if (host.policy.maxAttempts == 1) { // this host is not retried
+    if (host.policy.maxAttempts == 1 && !host.hedging.enabled()) { // neither retried nor hedged
       return chain.proceed(request);
     }
     RetryPolicy policy = host.policy;
@@ -133,7 +133,9 @@ public final class RetryInterceptor implements Interceptor {
       Request attemptRequest = attemptBuilder.build();
       boolean another = idempotent && attempt < policy.maxAttempts;
       long started = ticker.read();
+      // A one-shot body cannot be written twice, so its request is never hedged.
       long hedgeDelay = idempotent && attemptClient != null && host.hedging.enabled()
+          && (body == null || !body.isOneShot())
           ? host.hedging.delayNanos(host.latencies, started) : -1;
       Response response = null;
       IOException failure = null;
