@@ -45,6 +45,7 @@ public final class LocalReplica implements AutoCloseable {
     server.setExecutor(threads);
     server.createContext("/", exchange -> {
       try (exchange) {
+        served.incrementAndGet(); // counted on receipt, so a caller that has its answer sees it
         exchange.getRequestBody().readAllBytes();
         long pause = delayMillis;
         if (pause > 0) {
@@ -60,7 +61,6 @@ public final class LocalReplica implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
           out.write(body);
         }
-        served.incrementAndGet();
       }
     });
     server.start();
@@ -89,7 +89,7 @@ public final class LocalReplica implements AutoCloseable {
     return name;
   }
 
-  /** Requests answered so far. */
+  /** Requests received so far. */
   public int served() {
     return served.get();
   }
