@@ -1,7 +1,5 @@
 package io.hyperlane.client;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,20 +21,13 @@ class CircuitBreakerTest extends LoopbackTest {
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   private Hyperlane.Builder builder() {
-    return Hyperlane.builder()
-        .ticker(time)
-        .scheduler(time)
-        .blockingExecutor(time)
+    return time.drive(Hyperlane.builder())
         .sleeper(new RecordingSleeper(time))
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled()) // circuits alone are under test
         .slowStart(SlowStart.disabled())
         .retry(RetryPolicy.none())
         .loadBalancer(LoadBalancerPolicy.roundRobin());
-  }
-
-  private int requestsAt(int replica) {
-    return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).size();
   }
 
   private List<State> transitions(String endpoint) {
@@ -63,7 +54,7 @@ class CircuitBreakerTest extends LoopbackTest {
       }
       assertThat(transitions(null)).containsExactly(State.OPEN);
 
-      int sent = requestsAt(0) + requestsAt(1);
+      int sent = replicas.received(0) + replicas.received(1);
       for (int i = 0; i < 50; i++) {
         assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
             .isInstanceOfSatisfying(CircuitOpenException.class, e -> {
@@ -72,7 +63,7 @@ class CircuitBreakerTest extends LoopbackTest {
               assertThat(e.failureRate()).isEqualTo(100f);
             });
       }
-      assertThat(requestsAt(0) + requestsAt(1)).as("nothing sent while open").isEqualTo(sent);
+      assertThat(replicas.received(0) + replicas.received(1)).as("nothing sent while open").isEqualTo(sent);
       assertThat(events).filteredOn(ResilienceEvent.CallRejected.class::isInstance).hasSize(50);
 
       replicas.answer(0, 200, 0); // the service recovers
@@ -108,7 +99,7 @@ class CircuitBreakerTest extends LoopbackTest {
       for (int i = 0; i < 30; i++) {
         assertThat(Replicas.get(client, "http://inventory/")).isZero();
       }
-      assertThat(requestsAt(1)).isEqualTo(10);
+      assertThat(replicas.received(1)).isEqualTo(10);
 
       replicas.answer(1, 200, 0);
       time.advance(Duration.ofSeconds(10).plusMillis(1)); // just past the default open time

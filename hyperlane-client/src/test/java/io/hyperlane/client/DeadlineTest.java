@@ -32,10 +32,7 @@ class DeadlineTest extends LoopbackTest {
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   private Hyperlane.Builder fakeTime() {
-    return Hyperlane.builder()
-        .ticker(time)
-        .scheduler(time)
-        .blockingExecutor(time)
+    return time.drive(Hyperlane.builder())
         .sleeper(sleeper)
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled())

@@ -39,10 +39,7 @@ class DnsDiscoveryTest extends LoopbackTest {
   }
 
   private Hyperlane build(int port) {
-    return Hyperlane.builder()
-        .ticker(time)
-        .scheduler(time)
-        .blockingExecutor(time)
+    return time.drive(Hyperlane.builder())
         .slowStart(SlowStart.disabled())
         .service("inventory", s -> s.discovery(DnsDiscovery.builder("inventory.test")
             .port(port)

@@ -76,6 +76,11 @@ final class FakeTime implements Ticker, Scheduler, Executor {
     }
   }
 
+  /** Makes {@code builder}'s Hyperlane read this clock and run its timers and lookups here. */
+  Hyperlane.Builder drive(Hyperlane.Builder builder) {
+    return builder.ticker(this).scheduler(this).blockingExecutor(this);
+  }
+
   synchronized int pendingTasks() {
     return (int) tasks.stream().filter(t -> !t.cancelled).count();
   }

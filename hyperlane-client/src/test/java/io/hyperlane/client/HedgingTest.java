@@ -1,7 +1,5 @@
 package io.hyperlane.client;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hyperlane.resilience.CircuitBreakerPolicy;
@@ -38,10 +36,6 @@ class HedgingTest extends LoopbackTest {
         .slowStart(SlowStart.disabled());
   }
 
-  private int requestsAt(int replica) {
-    return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).size();
-  }
-
   private EndpointSnapshot endpoint(Hyperlane hyperlane, int replica) {
     return hyperlane.snapshot().service("inventory").endpoint(replicas.url(replica)).orElseThrow();
   }
@@ -58,7 +52,7 @@ class HedgingTest extends LoopbackTest {
       assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(2));
       assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Hedge.class,
           e -> assertThat(e.delay()).isGreaterThanOrEqualTo(Duration.ofMillis(50)));
-      assertThat(requestsAt(0)).as("the primary reached the slow replica").isEqualTo(1);
+      assertThat(replicas.received(0)).as("the primary reached the slow replica").isEqualTo(1);
 
       // The losing call is cancelled: the client frees it, and it counts as no failure.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -85,7 +79,7 @@ class HedgingTest extends LoopbackTest {
       try (Response response = client.newCall(post).execute()) {
         assertThat(response.header("X-Replica")).isEqualTo("0");
       }
-      assertThat(requestsAt(1)).isZero();
+      assertThat(replicas.received(1)).isZero();
       assertThat(events).isEmpty();
     }
   }
@@ -130,7 +124,7 @@ class HedgingTest extends LoopbackTest {
       try (Response response = client.newCall(put).execute()) {
         assertThat(response.header("X-Replica")).isEqualTo("0");
       }
-      assertThat(requestsAt(1)).isZero();
+      assertThat(replicas.received(1)).isZero();
       assertThat(events).isEmpty();
     }
   }
@@ -144,7 +138,7 @@ class HedgingTest extends LoopbackTest {
         .service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isZero(); // the slow one answers
-      assertThat(requestsAt(1)).isZero();
+      assertThat(replicas.received(1)).isZero();
       assertThat(events).singleElement().isInstanceOfSatisfying(
           ResilienceEvent.RetryRefused.class,
           e -> assertThat(e.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED));

@@ -1,7 +1,5 @@
 package io.hyperlane.client;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,10 +23,6 @@ class LimitTest extends LoopbackTest {
 
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
-  private int requestsAt(int replica) {
-    return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).size();
-  }
-
   @Test
   void aCallOverTheConcurrencyLimitIsRefusedWithoutBeingSent() throws Exception {
     replicas = Replicas.start(1);
@@ -43,7 +37,7 @@ class LimitTest extends LoopbackTest {
           CompletableFuture.supplyAsync(() -> call(client)),
           CompletableFuture.supplyAsync(() -> call(client)));
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (requestsAt(0) < 2 && System.nanoTime() < until) { // both slots are taken
+      while (replicas.received(0) < 2 && System.nanoTime() < until) { // both slots are taken
         Thread.onSpinWait();
       }
       assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
@@ -52,7 +46,7 @@ class LimitTest extends LoopbackTest {
             assertThat(e.limit()).isEqualTo(2);
             assertThat(e.service()).isEqualTo("inventory");
           });
-      assertThat(requestsAt(0)).isEqualTo(2);
+      assertThat(replicas.received(0)).isEqualTo(2);
       for (CompletableFuture<Integer> f : running) {
         assertThat(f.get(10, TimeUnit.SECONDS)).isZero();
       }
@@ -101,7 +95,7 @@ class LimitTest extends LoopbackTest {
       assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
           .isInstanceOfSatisfying(LimitExceededException.class,
               e -> assertThat(e.kind()).isEqualTo(LimitExceededException.Kind.RATE));
-      assertThat(requestsAt(0)).isEqualTo(3);
+      assertThat(replicas.received(0)).isEqualTo(3);
     }
   }
 

@@ -14,10 +14,7 @@ class OutlierEjectionTest extends LoopbackTest {
   private final FakeTime time = new FakeTime();
 
   private Hyperlane.Builder builder(OutlierDetection outliers) {
-    return Hyperlane.builder()
-        .ticker(time)
-        .scheduler(time)
-        .blockingExecutor(time)
+    return time.drive(Hyperlane.builder())
         .loadBalancer(LoadBalancerPolicy.roundRobin())
         .slowStart(SlowStart.disabled())
         .retry(RetryPolicy.none()) // ejection alone is under test

@@ -37,10 +37,7 @@ class RetryTest extends LoopbackTest {
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   private Hyperlane.Builder builder() {
-    return Hyperlane.builder()
-        .ticker(time)
-        .scheduler(time)
-        .blockingExecutor(time)
+    return time.drive(Hyperlane.builder())
         .sleeper(sleeper)
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled())
@@ -52,10 +49,6 @@ class RetryTest extends LoopbackTest {
   private static Response post(OkHttpClient client, String json) throws IOException {
     return client.newCall(new Request.Builder().url("http://inventory/orders")
         .post(RequestBody.create(json, JSON)).build()).execute();
-  }
-
-  private int requestsAt(int replica) {
-    return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).size();
   }
 
   @ParameterizedTest
@@ -77,9 +70,9 @@ class RetryTest extends LoopbackTest {
           assertThat(response.body().string()).startsWith("replica-");
         }
       }
-      assertThat(requestsAt(1)).as("the faulty replica was tried").isPositive();
+      assertThat(replicas.received(1)).as("the faulty replica was tried").isPositive();
       assertThat(events).filteredOn(ResilienceEvent.Retry.class::isInstance)
-          .hasSize(requestsAt(1));
+          .hasSize(replicas.received(1));
     }
   }
 
@@ -97,7 +90,7 @@ class RetryTest extends LoopbackTest {
         assertThat(response.code()).isEqualTo(200);
         assertThatThrownBy(() -> response.body().string()).isInstanceOf(IOException.class);
       }
-      assertThat(requestsAt(0)).isEqualTo(1);
+      assertThat(replicas.received(0)).isEqualTo(1);
     }
   }
 
@@ -110,7 +103,7 @@ class RetryTest extends LoopbackTest {
     try (Hyperlane hyperlane = builder().service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThatThrownBy(() -> post(client, "{\"order\":1}")).isInstanceOf(IOException.class);
-      assertThat(requestsAt(0) + requestsAt(1)).as("requests seen by the servers").isEqualTo(1);
+      assertThat(replicas.received(0) + replicas.received(1)).as("requests seen by the servers").isEqualTo(1);
       assertThat(events).singleElement()
           .isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
               e -> assertThat(e.reason()).isEqualTo(RefusalReason.NOT_IDEMPOTENT));
@@ -131,7 +124,7 @@ class RetryTest extends LoopbackTest {
         assertThat(response.code()).isEqualTo(200);
         assertThat(response.header("X-Replica")).isEqualTo("1");
       }
-      assertThat(requestsAt(1)).isEqualTo(1);
+      assertThat(replicas.received(1)).isEqualTo(1);
       assertThat(events).singleElement().isInstanceOf(ResilienceEvent.Retry.class);
     }
   }
@@ -152,7 +145,7 @@ class RetryTest extends LoopbackTest {
       try (Response response = client.newCall(request).execute()) {
         assertThat(response.code()).isEqualTo(200);
       }
-      assertThat(requestsAt(0) + requestsAt(1)).isEqualTo(2);
+      assertThat(replicas.received(0) + replicas.received(1)).isEqualTo(2);
     }
   }
 
@@ -204,7 +197,7 @@ class RetryTest extends LoopbackTest {
       try (Response response = client.newCall(put).execute()) {
         assertThat(response.code()).isEqualTo(503);
       }
-      assertThat(requestsAt(0) + requestsAt(1)).isEqualTo(1);
+      assertThat(replicas.received(0) + replicas.received(1)).isEqualTo(1);
       assertThat(events).singleElement()
           .isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
               e -> assertThat(e.reason()).isEqualTo(RefusalReason.BODY_ALREADY_SENT));
@@ -225,7 +218,7 @@ class RetryTest extends LoopbackTest {
           assertThat(response.code()).isEqualTo(503);
         }
       }
-      int attempts = requestsAt(0) + requestsAt(1) + requestsAt(2);
+      int attempts = replicas.received(0) + replicas.received(1) + replicas.received(2);
       // All of it within one 10 s budget window of fake time: floor = 10/s × 10 s = 100.
       assertThat(time.read() - 1_000_000_000L).isLessThan(Duration.ofSeconds(10).toNanos());
       assertThat(attempts).isLessThanOrEqualTo((int) (1.2 * 1000) + 100).isGreaterThan(1000);
@@ -275,7 +268,7 @@ class RetryTest extends LoopbackTest {
         .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isZero();
-      assertThat(requestsAt(1)).isZero();
+      assertThat(replicas.received(1)).isZero();
 
       replicas.answer(0, aResponse().withStatus(429).withHeader("Retry-After", "1"));
       Replicas.get(client, "http://inventory/"); // round robin: this one goes to replica 1
@@ -296,9 +289,9 @@ class RetryTest extends LoopbackTest {
         Replicas.get(client, "http://inventory/");
       }
       // 3 attempts per call over 3 endpoints, each endpoint once per call.
-      assertThat(requestsAt(0)).isEqualTo(20);
-      assertThat(requestsAt(1)).isEqualTo(20);
-      assertThat(requestsAt(2)).isEqualTo(20);
+      assertThat(replicas.received(0)).isEqualTo(20);
+      assertThat(replicas.received(1)).isEqualTo(20);
+      assertThat(replicas.received(2)).isEqualTo(20);
     }
   }
 
@@ -337,7 +330,7 @@ class RetryTest extends LoopbackTest {
         .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       Replicas.get(client, "http://inventory/");
-      assertThat(requestsAt(0) + requestsAt(1)).isEqualTo(1);
+      assertThat(replicas.received(0) + replicas.received(1)).isEqualTo(1);
       assertThat(events).isEmpty();
     }
   }
@@ -349,7 +342,7 @@ class RetryTest extends LoopbackTest {
     try (Hyperlane hyperlane = builder().service("inventory", replicas.url(1)).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, replicas.url(0) + "/x")).isZero();
-      assertThat(requestsAt(0)).isEqualTo(1);
+      assertThat(replicas.received(0)).isEqualTo(1);
     }
   }
 }

@@ -18,10 +18,7 @@ class SlowStartTest extends LoopbackTest {
     replicas = Replicas.start(3);
     MutableDiscovery discovery = new MutableDiscovery(
         List.of(Endpoint.of(replicas.url(0)), Endpoint.of(replicas.url(1))));
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .ticker(time)
-        .scheduler(time)
-        .blockingExecutor(time)
+    try (Hyperlane hyperlane = time.drive(Hyperlane.builder())
         .service("inventory", s -> s
             .discovery(discovery)
             .loadBalancer(LoadBalancerPolicy.roundRobin())
@@ -52,10 +49,7 @@ class SlowStartTest extends LoopbackTest {
   void anEndpointKeepsItsStatisticsWhenDiscoveryRepeatsIt() throws Exception {
     replicas = Replicas.start(2);
     MutableDiscovery discovery = new MutableDiscovery(List.of(Endpoint.of(replicas.url(0))));
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .ticker(time)
-        .scheduler(time)
-        .blockingExecutor(time)
+    try (Hyperlane hyperlane = time.drive(Hyperlane.builder())
         .service("inventory", s -> s.discovery(discovery))
         .build()) {
       OkHttpClient client = hyperlane.wrap(base);
