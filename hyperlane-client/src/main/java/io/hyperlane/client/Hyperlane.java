@@ -35,7 +35,9 @@ import okhttp3.OkHttpClient;
 /**
  * The service mesh as a library: wraps an {@link OkHttpClient} so that a call to {@code
  * http://<service>/…} goes to one of that service's endpoints, chosen by observed latency and load,
- * with failing endpoints ejected and new ones ramped up.
+ * with failing endpoints ejected and new ones ramped up; failed calls are retried when that is safe,
+ * within a budget; slow ones may be hedged; every call can be held to a deadline; circuits open per
+ * endpoint and per service.
  *
  * <pre>{@code
  * try (Hyperlane hyperlane = Hyperlane.builder()
@@ -56,7 +58,7 @@ import okhttp3.OkHttpClient;
  *
  * <p><b>Threads and lifecycle.</b> A Hyperlane is thread-safe and meant to be shared: build one per
  * application and wrap every client with it. It starts threads only when something needs them (DNS
- * refreshes run on one scheduler thread and a small pool for lookups); {@link #close()} stops them all
+ * refreshes and deadlines run on one scheduler thread, lookups on a small pool); {@link #close()} stops them all
  * and stops discovery. Calls made through a closed instance's clients fail with {@link
  * NoEndpointException}. Clients returned by {@link #wrap} share the wrapped client's connection pool
  * and dispatcher, which stay the caller's to shut down.

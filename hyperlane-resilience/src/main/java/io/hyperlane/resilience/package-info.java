@@ -1,10 +1,24 @@
 /**
- * Resilience for OkHttp calls.
+ * Resilience for OkHttp calls: each concern an application interceptor usable on any {@code
+ * OkHttpClient}, and wired per service by {@code io.hyperlane.client.Hyperlane} in this order:
  *
- * <p>Today this package holds the time sources that every Hyperlane stage shares: {@link
- * io.hyperlane.resilience.Ticker} for reading time and {@link io.hyperlane.resilience.Scheduler}
- * for running something later. Both are injected through builders so that tests run on fake time.
- * The retry, budget, hedging, deadline and circuit-breaker interceptors will live beside them, each
- * usable on any {@code OkHttpClient}.
+ * <ol>
+ *   <li>{@link io.hyperlane.resilience.DeadlineInterceptor}: one deadline across every attempt, sent
+ *       downstream as the time left ({@link io.hyperlane.resilience.Deadline});
+ *   <li>{@link io.hyperlane.resilience.LimitInterceptor}: adaptive concurrency and rate limits
+ *       ({@link io.hyperlane.resilience.ConcurrencyLimit}, {@link io.hyperlane.resilience.RateLimit});
+ *   <li>{@link io.hyperlane.resilience.CircuitBreakerInterceptor}: a circuit per service ({@link
+ *       io.hyperlane.resilience.CircuitBreakerPolicy});
+ *   <li>{@link io.hyperlane.resilience.RetryInterceptor}: retries and hedges within a budget ({@link
+ *       io.hyperlane.resilience.RetryPolicy}, {@link io.hyperlane.resilience.RetryBudget}, {@link
+ *       io.hyperlane.resilience.HedgingPolicy}).
+ * </ol>
+ *
+ * <p>Every decision is a {@link io.hyperlane.resilience.ResilienceEvent} given to a {@link
+ * io.hyperlane.resilience.ResilienceListener}. A refusal before sending is an {@link
+ * io.hyperlane.resilience.UnsentRequestException}, which any stage may retry whatever the method.
+ * Time is read from an injected {@link io.hyperlane.resilience.Ticker}, pauses go through a {@link
+ * io.hyperlane.resilience.Sleeper} and timers through a {@link io.hyperlane.resilience.Scheduler}, so
+ * tests run on fake time.
  */
 package io.hyperlane.resilience;
