@@ -15,6 +15,8 @@ import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Sleeper;
 import io.hyperlane.resilience.Ticker;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -73,18 +75,22 @@ public final class Hyperlane implements AutoCloseable {
   private final CircuitBreakerInterceptor circuits;
   private final RetryInterceptor retries;
   private final RoutingInterceptor routing;
+  private final Telemetry telemetry;
+  private final TelemetryInterceptor telemetryStage;
   private final boolean hedging;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
       DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
-      RetryInterceptor retries, boolean hedging) {
+      RetryInterceptor retries, boolean hedging, OpenTelemetry openTelemetry) {
     this.services = services;
+    this.telemetry = new Telemetry(openTelemetry);
+    this.telemetryStage = new TelemetryInterceptor(services.keySet(), telemetry, ticker);
     this.threads = threads;
     this.deadlines = deadlines;
     this.limits = limits.limitsAnything() ? limits : null;
     this.circuits = circuits;
     this.retries = retries;
-    this.routing = new RoutingInterceptor(services, ticker);
+    this.routing = new RoutingInterceptor(services, ticker, telemetry);
     this.hedging = hedging;
   }
 
@@ -123,10 +129,11 @@ public final class Hyperlane implements AutoCloseable {
       inner.interceptors().clear();
       attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
     }
-    OkHttpClient.Builder builder = client.newBuilder();
+    OkHttpClient.Builder builder = client.newBuilder()
+        .eventListenerFactory(telemetry.capturingContext(client.eventListenerFactory()));
     List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
         : List.of(deadlines, limits, circuits, attempts);
-    Stages.inOrder(null, null, resilience, routing).forEach(builder::addInterceptor);
+    Stages.inOrder(telemetryStage, null, resilience, routing).forEach(builder::addInterceptor);
     return builder.build();
   }
 
@@ -186,6 +193,7 @@ public final class Hyperlane implements AutoCloseable {
     private CircuitBreakerPolicy endpointCircuit = CircuitBreakerPolicy.endpointDefaults();
     private HedgingPolicy hedging = HedgingPolicy.none();
     private ConcurrencyLimit concurrencyLimit = ConcurrencyLimit.none();
+    private OpenTelemetry openTelemetry;
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -341,6 +349,17 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where spans and metrics go: one span per logical service call, one CLIENT span per attempt, and
+     * {@code http.client.request.duration}; trace context is written into each attempt through its
+     * propagators. {@link GlobalOpenTelemetry} by default, so an application that installs the SDK
+     * globally needs nothing here; only the OpenTelemetry API is a dependency of Hyperlane.
+     */
+    public Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
+
     /** The clock of every stage; {@link Ticker#system()} by default. Tests pass a fake. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -436,7 +455,8 @@ public final class Hyperlane implements AutoCloseable {
             listener, ticker, s, e));
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
-          deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging);
+          deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
+          openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get());
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }

@@ -2,8 +2,11 @@ package io.hyperlane.client;
 
 import io.hyperlane.resilience.AttemptContext;
 import io.hyperlane.resilience.Ticker;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.Map;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -14,16 +17,20 @@ import okhttp3.Response;
  * the balancer and outlier detection. Any other host passes through untouched.
  *
  * <p>A call counts as in flight on its endpoint until its response headers arrive. A failure is an
- * I/O error or a 5xx response; a call cancelled by its caller is neither.
+ * I/O error or a 5xx response; a call cancelled by its caller is neither. Each attempt is a CLIENT
+ * span, child of the logical call's span (a request tag set by the telemetry stage), and its context
+ * is written into the request through the configured propagators.
  */
 final class RoutingInterceptor implements Interceptor {
 
   private final Map<String, ServiceState> services;
   private final Ticker ticker;
+  private final Telemetry telemetry;
 
-  RoutingInterceptor(Map<String, ServiceState> services, Ticker ticker) {
+  RoutingInterceptor(Map<String, ServiceState> services, Ticker ticker, Telemetry telemetry) {
     this.services = services;
     this.ticker = ticker;
+    this.telemetry = telemetry;
   }
 
   @Override
@@ -34,22 +41,32 @@ final class RoutingInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     long start = ticker.read();
-    EndpointState endpoint = service.pick(start, request.tag(AttemptContext.class));
-    Request routed = request.newBuilder().url(endpoint.rewrite(request.url())).build();
+    AttemptContext attempt = request.tag(AttemptContext.class);
+    EndpointState endpoint = service.pick(start, attempt);
+    HttpUrl url = endpoint.rewrite(request.url());
+    Context tagged = request.tag(Context.class); // the logical call's, even on a hedge's thread
+    Context parent = tagged != null ? tagged : Context.current();
+    Span span = telemetry.startAttempt(parent, request, url, service.name,
+        endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
+    Request.Builder routed = request.newBuilder().url(url);
+    telemetry.inject(parent.with(span), routed);
     endpoint.begin();
     Response response;
     try {
-      response = chain.proceed(routed);
+      response = chain.proceed(routed.build());
     } catch (IOException | RuntimeException | Error e) {
       long end = ticker.read();
-      if (chain.call().isCanceled()) {
+      boolean cancelled = chain.call().isCanceled();
+      if (cancelled) {
         service.onCancelled(endpoint, start, end);
       } else {
         service.onIoFailure(endpoint, start, end, e);
       }
+      Telemetry.endWithFailure(span, e, cancelled);
       throw e;
     }
     service.onResponse(endpoint, start, ticker.read(), response.code());
+    Telemetry.endWithStatus(span, response.code());
     return response;
   }
 }

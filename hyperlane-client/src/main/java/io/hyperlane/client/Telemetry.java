@@ -1,0 +1,152 @@
+package io.hyperlane.client;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import okhttp3.Call;
+import okhttp3.EventListener;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+
+/**
+ * Hyperlane's OpenTelemetry instruments, shared by the telemetry stage (the logical call) and the
+ * routing stage (each attempt). Only the OpenTelemetry API is used; the application brings the SDK.
+ */
+final class Telemetry {
+
+  static final String SCOPE = "io.hyperlane";
+
+  static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
+  static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+  static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
+  static final AttributeKey<String> URL_FULL = AttributeKey.stringKey("url.full");
+  static final AttributeKey<String> URL_SCHEME = AttributeKey.stringKey("url.scheme");
+  static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+  static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+  static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+  static final AttributeKey<String> SERVICE = AttributeKey.stringKey("hyperlane.service");
+  static final AttributeKey<String> ENDPOINT = AttributeKey.stringKey("hyperlane.endpoint");
+
+  private static final TextMapSetter<Request.Builder> HEADER_SETTER =
+      (builder, key, value) -> builder.header(key, value);
+
+  /** Bucket boundaries the HTTP semantic conventions advise for request durations, in seconds. */
+  private static final List<Double> DURATION_BUCKETS = List.of(0.005, 0.01, 0.025, 0.05, 0.075,
+      0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
+
+  final Tracer tracer;
+  final TextMapPropagator propagator;
+  final DoubleHistogram duration;
+
+  /** The caller's context at {@code newCall()}, for calls that run on another thread. */
+  private final Map<Call, Context> callerContexts =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
+  Telemetry(OpenTelemetry openTelemetry) {
+    this.tracer = openTelemetry.getTracer(SCOPE);
+    this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
+    Meter meter = openTelemetry.getMeter(SCOPE);
+    this.duration = meter.histogramBuilder("http.client.request.duration")
+        .setUnit("s")
+        .setDescription("Duration of HTTP client requests, one per logical call.")
+        .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
+        .build();
+  }
+
+  /**
+   * Wraps the client's event-listener factory, which OkHttp calls inside {@code newCall()} on the
+   * caller's thread: the one moment a call made with {@code enqueue()} can see its caller's context.
+   */
+  EventListener.Factory capturingContext(EventListener.Factory delegate) {
+    return call -> {
+      Context current = Context.current();
+      if (current != Context.root()) {
+        callerContexts.put(call, current);
+      }
+      return delegate.create(call);
+    };
+  }
+
+  /** The context the logical call of {@code call} belongs under. */
+  Context parentOf(Call call) {
+    Context captured = callerContexts.remove(call);
+    return captured != null ? captured : Context.current();
+  }
+
+  /** Writes {@code context} into {@code request}'s headers through the configured propagators. */
+  void inject(Context context, Request.Builder request) {
+    propagator.inject(context, request, HEADER_SETTER);
+  }
+
+  Span startAttempt(Context parent, Request request, HttpUrl routed, String service,
+      String endpoint, int resendCount) {
+    var builder = tracer.spanBuilder(request.method())
+        .setParent(parent)
+        .setSpanKind(SpanKind.CLIENT)
+        .setAttribute(HTTP_METHOD, request.method())
+        .setAttribute(URL_FULL, redacted(routed))
+        .setAttribute(SERVER_ADDRESS, routed.host())
+        .setAttribute(SERVER_PORT, (long) routed.port())
+        .setAttribute(SERVICE, service)
+        .setAttribute(ENDPOINT, endpoint);
+    if (resendCount > 0) {
+      builder.setAttribute(RESEND_COUNT, (long) resendCount);
+    }
+    return builder.startSpan();
+  }
+
+  /** Ends a span with the outcome of a response: 5xx is an error (client spans, per semconv). */
+  static void endWithStatus(Span span, int status) {
+    span.setAttribute(HTTP_STATUS, (long) status);
+    if (status >= 500) {
+      span.setAttribute(ERROR_TYPE, Integer.toString(status));
+      span.setStatus(StatusCode.ERROR);
+    }
+    span.end();
+  }
+
+  /** Ends a span with a failure. */
+  static void endWithFailure(Span span, Throwable failure, boolean cancelled) {
+    span.setAttribute(ERROR_TYPE, cancelled ? "cancelled" : failure.getClass().getName());
+    span.setStatus(StatusCode.ERROR, cancelled ? "cancelled" : failure.getClass().getSimpleName());
+    span.end();
+  }
+
+  /** Records one logical call in the duration histogram. */
+  void recordDuration(long nanos, String method, String service, String scheme, int status,
+      String errorType) {
+    AttributesBuilder a = Attributes.builder()
+        .put(HTTP_METHOD, method)
+        .put(SERVER_ADDRESS, service)
+        .put(URL_SCHEME, scheme);
+    if (status > 0) {
+      a.put(HTTP_STATUS, (long) status);
+    }
+    if (errorType != null) {
+      a.put(ERROR_TYPE, errorType);
+    }
+    duration.record(nanos / 1e9, a.build());
+  }
+
+  /** The URL without credentials, which {@code url.full} must never carry. */
+  static String redacted(HttpUrl url) {
+    if (url.username().isEmpty() && url.password().isEmpty()) {
+      return url.toString();
+    }
+    return url.newBuilder().username("").password("").build().toString();
+  }
+}

@@ -1,0 +1,66 @@
+package io.hyperlane.client;
+
+import io.hyperlane.resilience.Ticker;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.util.Set;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Stage 1 of a service call: the span of the logical call (kind INTERNAL, named {@code "GET
+ * inventory"}), current while the stages below run, and the {@code http.client.request.duration}
+ * point recorded once per logical call. The span's context also travels down as a request tag, so
+ * every attempt — a hedge on another thread included — becomes its child. Calls to hosts that are not
+ * services pass through.
+ */
+final class TelemetryInterceptor implements Interceptor {
+
+  private final Set<String> services;
+  private final Telemetry telemetry;
+  private final Ticker ticker;
+
+  TelemetryInterceptor(Set<String> services, Telemetry telemetry, Ticker ticker) {
+    this.services = services;
+    this.telemetry = telemetry;
+    this.ticker = ticker;
+  }
+
+  @Override
+  @SuppressWarnings("try") // the scope works by being open
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String service = request.url().host();
+    if (!services.contains(service)) {
+      return chain.proceed(request);
+    }
+    Context parent = telemetry.parentOf(chain.call());
+    Span span = telemetry.tracer.spanBuilder(request.method() + " " + service)
+        .setParent(parent)
+        .setSpanKind(SpanKind.INTERNAL)
+        .setAttribute(Telemetry.HTTP_METHOD, request.method())
+        .setAttribute(Telemetry.SERVICE, service)
+        .startSpan();
+    Context context = parent.with(span);
+    long start = ticker.read();
+    String scheme = request.url().scheme();
+    try (Scope ignored = context.makeCurrent()) {
+      Response response = chain.proceed(request.newBuilder().tag(Context.class, context).build());
+      int status = response.code();
+      telemetry.recordDuration(ticker.read() - start, request.method(), service, scheme, status,
+          status >= 500 ? Integer.toString(status) : null);
+      Telemetry.endWithStatus(span, status);
+      return response;
+    } catch (IOException | RuntimeException | Error e) {
+      boolean cancelled = chain.call().isCanceled();
+      telemetry.recordDuration(ticker.read() - start, request.method(), service, scheme, 0,
+          cancelled ? "cancelled" : e.getClass().getName());
+      Telemetry.endWithFailure(span, e, cancelled);
+      throw e;
+    }
+  }
+}
