@@ -20,6 +20,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,14 +78,17 @@ public final class Hyperlane implements AutoCloseable {
   private final RoutingInterceptor routing;
   private final Telemetry telemetry;
   private final TelemetryInterceptor telemetryStage;
+  private final AutoCloseable gauges;
   private final boolean hedging;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
       DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
-      RetryInterceptor retries, boolean hedging, OpenTelemetry openTelemetry) {
+      RetryInterceptor retries, boolean hedging, Telemetry telemetry,
+      Map<String, AlertState> alerts) {
     this.services = services;
-    this.telemetry = new Telemetry(openTelemetry);
-    this.telemetryStage = new TelemetryInterceptor(services.keySet(), telemetry, ticker);
+    this.telemetry = telemetry;
+    this.telemetryStage = telemetry.enabled || !alerts.isEmpty()
+        ? new TelemetryInterceptor(services.keySet(), telemetry, alerts, ticker) : null;
     this.threads = threads;
     this.deadlines = deadlines;
     this.limits = limits.limitsAnything() ? limits : null;
@@ -92,6 +96,7 @@ public final class Hyperlane implements AutoCloseable {
     this.retries = retries;
     this.routing = new RoutingInterceptor(services, ticker, telemetry);
     this.hedging = hedging;
+    this.gauges = telemetry.enabled ? telemetry.gauges(this::snapshot) : () -> { };
   }
 
   /** Returns a builder with no service and the default policies. */
@@ -129,8 +134,10 @@ public final class Hyperlane implements AutoCloseable {
       inner.interceptors().clear();
       attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
     }
-    OkHttpClient.Builder builder = client.newBuilder()
-        .eventListenerFactory(telemetry.capturingContext(client.eventListenerFactory()));
+    OkHttpClient.Builder builder = client.newBuilder();
+    if (telemetryStage != null) {
+      builder.eventListenerFactory(telemetry.capturingContext(client.eventListenerFactory()));
+    }
     List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
         : List.of(deadlines, limits, circuits, attempts);
     Stages.inOrder(telemetryStage, null, resilience, routing).forEach(builder::addInterceptor);
@@ -156,6 +163,11 @@ public final class Hyperlane implements AutoCloseable {
       return;
     }
     services.values().forEach(ServiceState::close);
+    try {
+      gauges.close();
+    } catch (Exception e) {
+      // unregistering a gauge does not fail in the OpenTelemetry API
+    }
     if (threads != null) {
       threads.close(Duration.ofSeconds(5));
     }
@@ -194,6 +206,9 @@ public final class Hyperlane implements AutoCloseable {
     private HedgingPolicy hedging = HedgingPolicy.none();
     private ConcurrencyLimit concurrencyLimit = ConcurrencyLimit.none();
     private OpenTelemetry openTelemetry;
+    private boolean telemetryEnabled = true;
+    private AlertPolicy alerts;
+    private AlertListener alertListener;
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -360,6 +375,25 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Turns Hyperlane's spans, metrics and the propagation of trace context off (true by default).
+     * Alerts still work.
+     */
+    public Builder telemetry(boolean enabled) {
+      this.telemetryEnabled = enabled;
+      return this;
+    }
+
+    /**
+     * Alerts on every service's p99 latency and error rate, unless a service sets its own policy;
+     * {@code listener} hears of each threshold crossed and each recovery, once.
+     */
+    public Builder alerts(AlertPolicy policy, AlertListener listener) {
+      this.alerts = Objects.requireNonNull(policy, "alerts");
+      this.alertListener = Objects.requireNonNull(listener, "alertListener");
+      return this;
+    }
+
     /** The clock of every stage; {@link Ticker#system()} by default. Tests pass a fake. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -402,11 +436,22 @@ public final class Hyperlane implements AutoCloseable {
           problems.add("service \"" + s.name + "\" is registered twice");
         }
       }
+      for (ServiceBuilder s : services) {
+        if (s.alerts != null && alertListener == null) {
+          problems.add("service \"" + s.name + "\" has alerts but nobody hears them: give a listener"
+              + " with Builder.alerts(policy, listener)");
+        }
+      }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(
             "invalid Hyperlane configuration: " + String.join("; ", problems));
       }
 
+      Telemetry telemetry = new Telemetry(
+          openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get(), telemetryEnabled);
+      ResilienceListener listener = telemetry.enabled
+          ? this.listener.andThen(new TelemetryListener(telemetry.meter)) : this.listener;
+      Map<String, AlertState> alertStates = new HashMap<>();
       HyperlaneThreads threads =
           scheduler == null || blockingExecutor == null ? new HyperlaneThreads() : null;
       Scheduler s = scheduler != null ? scheduler : threads;
@@ -438,6 +483,10 @@ public final class Hyperlane implements AutoCloseable {
         if (sb.rateLimit != null) {
           limits.rate(sb.name, sb.rateLimit);
         }
+        AlertPolicy alert = sb.alerts != null ? sb.alerts : alerts;
+        if (alert != null && alertListener != null) {
+          alertStates.put(sb.name, new AlertState(sb.name, alert, alertListener));
+        }
         HedgingPolicy hedge = sb.hedging != null ? sb.hedging : hedging;
         anyHedging |= hedge.enabled();
         retries.hedging(sb.name, hedge);
@@ -456,7 +505,7 @@ public final class Hyperlane implements AutoCloseable {
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
           deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
-          openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get());
+          telemetry, Map.copyOf(alertStates));
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -488,6 +537,7 @@ public final class Hyperlane implements AutoCloseable {
     private HedgingPolicy hedging;
     private ConcurrencyLimit concurrencyLimit;
     private RateLimit rateLimit;
+    private AlertPolicy alerts;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -538,6 +588,15 @@ public final class Hyperlane implements AutoCloseable {
     /** The total time a call to this service may take, all attempts and the body included. */
     public ServiceBuilder timeout(Duration timeout) {
       this.timeout = checkedTimeout(timeout);
+      return this;
+    }
+
+    /**
+     * This service's alert thresholds; the alerts go to the listener given to {@link
+     * Builder#alerts(AlertPolicy, AlertListener)}, which must be set.
+     */
+    public ServiceBuilder alerts(AlertPolicy policy) {
+      this.alerts = Objects.requireNonNull(policy, "alerts");
       return this;
     }
 

@@ -44,12 +44,15 @@ final class RoutingInterceptor implements Interceptor {
     AttemptContext attempt = request.tag(AttemptContext.class);
     EndpointState endpoint = service.pick(start, attempt);
     HttpUrl url = endpoint.rewrite(request.url());
-    Context tagged = request.tag(Context.class); // the logical call's, even on a hedge's thread
-    Context parent = tagged != null ? tagged : Context.current();
-    Span span = telemetry.startAttempt(parent, request, url, service.name,
-        endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
     Request.Builder routed = request.newBuilder().url(url);
-    telemetry.inject(parent.with(span), routed);
+    Span span = Span.getInvalid();
+    if (telemetry.enabled) {
+      Context tagged = request.tag(Context.class); // the logical call's, even on a hedge's thread
+      Context parent = tagged != null ? tagged : Context.current();
+      span = telemetry.startAttempt(parent, request, url, service.name,
+          endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
+      telemetry.inject(parent.with(span), routed);
+    }
     endpoint.begin();
     Response response;
     try {

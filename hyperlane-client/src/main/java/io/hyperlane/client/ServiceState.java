@@ -240,6 +240,8 @@ final class ServiceState implements ServiceDiscovery.Context {
       startRamp(e, now);
       e.ejected = false;
       log.debug("endpoint {} of service {} is back in rotation", e.endpoint.origin(), name);
+      ResilienceListener.notify(listener,
+          new ResilienceEvent.EndpointReturned(name, e.endpoint.origin()));
     }
   }
 
@@ -285,6 +287,8 @@ final class ServiceState implements ServiceDiscovery.Context {
     e.consecutiveFailures.set(0);
     log.warn("ejected endpoint {} of service {} for {} after {} failures in a row",
         e.endpoint.origin(), name, Duration.ofNanos(duration), inARow);
+    ResilienceListener.notify(listener, new ResilienceEvent.EndpointEjected(name,
+        e.endpoint.origin(), Duration.ofNanos(duration), inARow));
   }
 
   // ---- ServiceDiscovery.Context: what discovery delivers to.
@@ -351,6 +355,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
     if (recovered) {
       log.info("discovery of service {} recovered with {} endpoints", name, size);
+      ResilienceListener.notify(listener, new ResilienceEvent.DiscoveryRecovered(name, size));
     } else {
       log.debug("service {} now has {} endpoints: {}", name, size, update);
     }
@@ -369,6 +374,8 @@ final class ServiceState implements ServiceDiscovery.Context {
       inOutage = true;
       known = endpoints.length;
     }
+    ResilienceListener.notify(listener,
+        new ResilienceEvent.DiscoveryFailed(name, String.valueOf(cause)));
     if (first) {
       log.warn("discovery of service {} failed, keeping the last {} known endpoints: {}", name,
           known, String.valueOf(cause));

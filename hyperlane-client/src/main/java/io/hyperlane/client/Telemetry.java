@@ -17,6 +17,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.HttpUrl;
@@ -48,18 +50,23 @@ final class Telemetry {
   private static final List<Double> DURATION_BUCKETS = List.of(0.005, 0.01, 0.025, 0.05, 0.075,
       0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
 
+  final boolean enabled;
   final Tracer tracer;
   final TextMapPropagator propagator;
   final DoubleHistogram duration;
+  final Meter meter;
 
   /** The caller's context at {@code newCall()}, for calls that run on another thread. */
   private final Map<Call, Context> callerContexts =
       Collections.synchronizedMap(new WeakHashMap<>());
 
-  Telemetry(OpenTelemetry openTelemetry) {
-    this.tracer = openTelemetry.getTracer(SCOPE);
-    this.propagator = openTelemetry.getPropagators().getTextMapPropagator();
-    Meter meter = openTelemetry.getMeter(SCOPE);
+  /** Telemetry to {@code openTelemetry}; when {@code enabled} is false, nothing is recorded. */
+  Telemetry(OpenTelemetry openTelemetry, boolean enabled) {
+    OpenTelemetry otel = enabled ? openTelemetry : OpenTelemetry.noop();
+    this.enabled = enabled;
+    this.tracer = otel.getTracer(SCOPE);
+    this.propagator = otel.getPropagators().getTextMapPropagator();
+    this.meter = otel.getMeter(SCOPE);
     this.duration = meter.histogramBuilder("http.client.request.duration")
         .setUnit("s")
         .setDescription("Duration of HTTP client requests, one per logical call.")
@@ -140,6 +147,41 @@ final class Telemetry {
       a.put(ERROR_TYPE, errorType);
     }
     duration.record(nanos / 1e9, a.build());
+  }
+
+  /**
+   * Registers the gauges read from the snapshot at each collection: calls in flight, ejection and
+   * circuit state per endpoint. Closing the result unregisters them.
+   */
+  AutoCloseable gauges(Supplier<Snapshot> snapshots) {
+    List<AutoCloseable> gauges = List.of(
+        meter.gaugeBuilder("hyperlane.endpoint.in_flight").ofLongs()
+            .setDescription("Calls sent to an endpoint whose response headers have not arrived.")
+            .setUnit("{call}")
+            .buildWithCallback(m -> forEachEndpoint(snapshots,
+                (attributes, e) -> m.record(e.inFlight(), attributes))),
+        meter.gaugeBuilder("hyperlane.endpoint.ejected").ofLongs()
+            .setDescription("1 while outlier detection keeps an endpoint out of rotation, else 0.")
+            .buildWithCallback(m -> forEachEndpoint(snapshots,
+                (attributes, e) -> m.record(e.ejected() ? 1 : 0, attributes))),
+        meter.gaugeBuilder("hyperlane.endpoint.circuit.open").ofLongs()
+            .setDescription("1 while an endpoint's circuit is open or half-open, else 0.")
+            .buildWithCallback(m -> forEachEndpoint(snapshots, (attributes, e) -> m.record(
+                e.circuit().equals("CLOSED") || e.circuit().equals("NONE") ? 0 : 1, attributes))));
+    return () -> {
+      for (AutoCloseable gauge : gauges) {
+        gauge.close();
+      }
+    };
+  }
+
+  private static void forEachEndpoint(Supplier<Snapshot> snapshots,
+      BiConsumer<Attributes, EndpointSnapshot> action) {
+    for (ServiceSnapshot service : snapshots.get().services()) {
+      for (EndpointSnapshot e : service.endpoints()) {
+        action.accept(Attributes.of(SERVICE, service.name(), ENDPOINT, e.origin()), e);
+      }
+    }
   }
 
   /** The URL without credentials, which {@code url.full} must never carry. */

@@ -6,6 +6,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Set;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -13,20 +14,23 @@ import okhttp3.Response;
 
 /**
  * Stage 1 of a service call: the span of the logical call (kind INTERNAL, named {@code "GET
- * inventory"}), current while the stages below run, and the {@code http.client.request.duration}
- * point recorded once per logical call. The span's context also travels down as a request tag, so
- * every attempt — a hedge on another thread included — becomes its child. Calls to hosts that are not
- * services pass through.
+ * inventory"}), current while the stages below run; the {@code http.client.request.duration} point
+ * recorded once per logical call; and the call's latency and outcome fed to the service's alerts.
+ * The span's context also travels down as a request tag, so every attempt — a hedge on another thread
+ * included — becomes its child. Calls to hosts that are not services pass through.
  */
 final class TelemetryInterceptor implements Interceptor {
 
   private final Set<String> services;
   private final Telemetry telemetry;
+  private final Map<String, AlertState> alerts;
   private final Ticker ticker;
 
-  TelemetryInterceptor(Set<String> services, Telemetry telemetry, Ticker ticker) {
+  TelemetryInterceptor(Set<String> services, Telemetry telemetry, Map<String, AlertState> alerts,
+      Ticker ticker) {
     this.services = services;
     this.telemetry = telemetry;
+    this.alerts = alerts;
     this.ticker = ticker;
   }
 
@@ -51,16 +55,29 @@ final class TelemetryInterceptor implements Interceptor {
     try (Scope ignored = context.makeCurrent()) {
       Response response = chain.proceed(request.newBuilder().tag(Context.class, context).build());
       int status = response.code();
-      telemetry.recordDuration(ticker.read() - start, request.method(), service, scheme, status,
+      long end = ticker.read();
+      telemetry.recordDuration(end - start, request.method(), service, scheme, status,
           status >= 500 ? Integer.toString(status) : null);
       Telemetry.endWithStatus(span, status);
+      alert(service, end - start, status >= 500, end);
       return response;
     } catch (IOException | RuntimeException | Error e) {
       boolean cancelled = chain.call().isCanceled();
-      telemetry.recordDuration(ticker.read() - start, request.method(), service, scheme, 0,
+      long end = ticker.read();
+      telemetry.recordDuration(end - start, request.method(), service, scheme, 0,
           cancelled ? "cancelled" : e.getClass().getName());
       Telemetry.endWithFailure(span, e, cancelled);
+      if (!cancelled) {
+        alert(service, end - start, true, end);
+      }
       throw e;
+    }
+  }
+
+  private void alert(String service, long latencyNanos, boolean failed, long now) {
+    AlertState state = alerts.get(service);
+    if (state != null) {
+      state.record(latencyNanos, failed, now);
     }
   }
 }

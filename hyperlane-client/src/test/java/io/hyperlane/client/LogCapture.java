@@ -27,6 +27,12 @@ final class LogCapture implements AutoCloseable {
         .collect(Collectors.toList());
   }
 
+  /** Everything printed so far. */
+  String all() {
+    System.err.flush();
+    return buffer.toString(StandardCharsets.UTF_8);
+  }
+
   @Override
   public void close() {
     System.setErr(original);

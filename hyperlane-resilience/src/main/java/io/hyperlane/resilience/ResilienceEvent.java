@@ -72,6 +72,41 @@ public sealed interface ResilienceEvent {
    */
   record CallRejected(String service) implements ResilienceEvent {}
 
+  /**
+   * Outlier detection took an endpoint out of rotation.
+   *
+   * @param service the service
+   * @param endpoint the endpoint's origin
+   * @param duration how long it stays out
+   * @param failures the failures in a row that ejected it
+   */
+  record EndpointEjected(String service, String endpoint, Duration duration, int failures)
+      implements ResilienceEvent {}
+
+  /**
+   * An ejected endpoint is back in rotation.
+   *
+   * @param service the service
+   * @param endpoint the endpoint's origin
+   */
+  record EndpointReturned(String service, String endpoint) implements ResilienceEvent {}
+
+  /**
+   * A discovery refresh failed or delivered nothing usable; the last good endpoints stay.
+   *
+   * @param service the service
+   * @param cause what went wrong (never a credential)
+   */
+  record DiscoveryFailed(String service, String cause) implements ResilienceEvent {}
+
+  /**
+   * Discovery delivered a usable set again after failing.
+   *
+   * @param service the service
+   * @param endpoints how many endpoints the service has now
+   */
+  record DiscoveryRecovered(String service, int endpoints) implements ResilienceEvent {}
+
   /** Why a retryable failure was not retried. */
   enum RefusalReason {
     /** The service's retry budget is spent: retries would add load to a failing service. */
