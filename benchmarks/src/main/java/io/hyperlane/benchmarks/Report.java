@@ -13,8 +13,9 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
  * Runs JMH with the given command-line options and prints every benchmark named {@code <x>Hyperlane}
- * (or {@code <x>Handwired}) as a ratio of {@code <x>Raw} measured in the same run, with the allocation
- * per call when {@code -prof gc} is on.
+ * (or {@code <x>Handwired}) as a ratio of {@code <x>Raw} — or of the {@code <y>Raw} whose {@code <y>}
+ * begins {@code <x>} — measured in the same run, with the allocation per call when {@code -prof gc}
+ * is on.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.Report RoutingOverhead -prof gc
@@ -44,6 +45,13 @@ public final class Report {
         continue;
       }
       RunResult baseline = byName.get(prefix + "Raw@" + threads);
+      for (String other : byName.keySet()) { // or the *Raw whose stem begins this name
+        String stem = other.substring(0, other.indexOf('@'));
+        if (baseline == null && stem.endsWith("Raw") && other.endsWith("@" + threads)
+            && prefix.startsWith(stem.substring(0, stem.length() - 3))) {
+          baseline = byName.get(other);
+        }
+      }
       if (baseline == null) {
         continue;
       }

@@ -449,8 +449,10 @@ public final class Hyperlane implements AutoCloseable {
 
       Telemetry telemetry = new Telemetry(
           openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get(), telemetryEnabled);
-      ResilienceListener listener = telemetry.enabled
-          ? this.listener.andThen(new TelemetryListener(telemetry.meter)) : this.listener;
+      ResilienceListener listener = this.listener.andThen(new LoggingListener());
+      if (telemetry.enabled) {
+        listener = listener.andThen(new TelemetryListener(telemetry.meter));
+      }
       Map<String, AlertState> alertStates = new HashMap<>();
       HyperlaneThreads threads =
           scheduler == null || blockingExecutor == null ? new HyperlaneThreads() : null;
