@@ -109,6 +109,39 @@ class ExamplesSmokeTest {
   }
 
   @Test
+  void telemetryRecipeExportsALogicalSpanAndAnAttemptSpanPerCall() throws Exception {
+    try (LocalReplica replica = LocalReplica.start("traced")) {
+      // Keeps what it is given, even after the recipe shuts the SDK (and so its exporter) down.
+      java.util.List<io.opentelemetry.sdk.trace.data.SpanData> spans =
+          new java.util.concurrent.CopyOnWriteArrayList<>();
+      io.opentelemetry.sdk.trace.export.SpanExporter keeping =
+          new io.opentelemetry.sdk.trace.export.SpanExporter() {
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode export(
+                java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> batch) {
+              spans.addAll(batch);
+              return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+              return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+
+            @Override
+            public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+              return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
+            }
+          };
+      java.util.List<io.hyperlane.client.Alert> alerts = TelemetryRecipe.run(replica.url(), keeping);
+      assertThat(alerts).isEmpty(); // a healthy service raises none
+      assertThat(spans).hasSize(6)
+          .extracting(io.opentelemetry.sdk.trace.data.SpanData::getName)
+          .containsOnly("GET inventory", "GET");
+    }
+  }
+
+  @Test
   void theDemoSendsTheSlowReplicaFarLessThanRoundRobinDoes() throws Exception {
     Demo.Comparison c = Demo.run(600);
     assertThat(c.roundRobin().perReplica()).containsExactly(200, 200, 200);
