@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -13,10 +14,8 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import okhttp3.Call;
@@ -56,9 +55,12 @@ final class Telemetry {
   final DoubleHistogram duration;
   final Meter meter;
 
-  /** The caller's context at {@code newCall()}, for calls that run on another thread. */
+  /**
+   * The caller's context at {@code newCall()}, for calls that run on another thread: concurrent,
+   * keyed by identity, and forgetting a call once it is garbage even if it never ran.
+   */
   private final Map<Call, Context> callerContexts =
-      Collections.synchronizedMap(new WeakHashMap<>());
+      Caffeine.newBuilder().weakKeys().<Call, Context>build().asMap();
 
   /** Telemetry to {@code openTelemetry}; when {@code enabled} is false, nothing is recorded. */
   Telemetry(OpenTelemetry openTelemetry, boolean enabled) {
