@@ -173,11 +173,9 @@ public final class Hyperlane implements AutoCloseable {
     }
   }
 
+  /** Checks a timeout as the deadline stage will (1 ms to 1 h), naming the bad value. */
   private static Duration checkedTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException("timeout must be between 1ms and 1h but was " + timeout);
-    }
+    DeadlineInterceptor.builder().timeout(timeout);
     return timeout;
   }
 
