@@ -132,6 +132,9 @@ public final class Hyperlane implements AutoCloseable {
       dispatcher.setMaxRequestsPerHost(256);
       OkHttpClient.Builder inner = client.newBuilder().dispatcher(dispatcher);
       inner.interceptors().clear();
+      if (telemetryStage != null) { // a hedge is made on the caller's thread: keep its context
+        inner.eventListenerFactory(telemetry.capturingContext(client.eventListenerFactory()));
+      }
       attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
     }
     OkHttpClient.Builder builder = client.newBuilder();

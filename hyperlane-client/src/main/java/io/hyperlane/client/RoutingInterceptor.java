@@ -18,8 +18,8 @@ import okhttp3.Response;
  *
  * <p>A call counts as in flight on its endpoint until its response headers arrive. A failure is an
  * I/O error or a 5xx response; a call cancelled by its caller is neither. Each attempt is a CLIENT
- * span, child of the logical call's span (a request tag set by the telemetry stage), and its context
- * is written into the request through the configured propagators.
+ * span, child of the logical call's span, and its context is written into the request through the
+ * configured propagators.
  */
 final class RoutingInterceptor implements Interceptor {
 
@@ -46,11 +46,13 @@ final class RoutingInterceptor implements Interceptor {
     HttpUrl url = endpoint.rewrite(request.url());
     Request.Builder routed = request.newBuilder().url(url);
     Span span = Span.getInvalid();
-    if (telemetry.enabled) {
-      Context tagged = request.tag(Context.class); // the logical call's, even on a hedge's thread
-      Context parent = tagged != null ? tagged : Context.current();
-      span = telemetry.startAttempt(parent, request, url, service.name,
-          endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
+    if (telemetry.propagating) {
+      // The logical call's context: current on this thread, or captured when a hedge was made.
+      Context parent = telemetry.parentOf(chain.call());
+      if (telemetry.tracing) {
+        span = telemetry.startAttempt(parent, request, url, service.name,
+            endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
+      }
       telemetry.inject(parent.with(span), routed);
     }
     endpoint.begin();

@@ -7,10 +7,12 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
@@ -50,6 +52,12 @@ final class Telemetry {
       0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
 
   final boolean enabled;
+  /** Whether spans are recorded: false for a no-op tracer provider, whatever {@code enabled} says. */
+  final boolean tracing;
+  /** Whether metrics are recorded: false for a no-op meter provider. */
+  final boolean metering;
+  /** Whether anything is written into requests: false when telemetry is off. */
+  final boolean propagating;
   final Tracer tracer;
   final TextMapPropagator propagator;
   final DoubleHistogram duration;
@@ -66,6 +74,10 @@ final class Telemetry {
   Telemetry(OpenTelemetry openTelemetry, boolean enabled) {
     OpenTelemetry otel = enabled ? openTelemetry : OpenTelemetry.noop();
     this.enabled = enabled;
+    // The API's no-op providers are singletons, also behind an unset GlobalOpenTelemetry.
+    this.tracing = otel.getTracerProvider() != TracerProvider.noop();
+    this.metering = otel.getMeterProvider() != MeterProvider.noop();
+    this.propagating = enabled;
     this.tracer = otel.getTracer(SCOPE);
     this.propagator = otel.getPropagators().getTextMapPropagator();
     this.meter = otel.getMeter(SCOPE);
@@ -90,9 +102,12 @@ final class Telemetry {
     };
   }
 
-  /** The context the logical call of {@code call} belongs under. */
+  /**
+   * The context {@code call} belongs under: the one captured when it was made on another thread
+   * (an enqueued call, a hedge), else the current one.
+   */
   Context parentOf(Call call) {
-    Context captured = callerContexts.remove(call);
+    Context captured = callerContexts.isEmpty() ? null : callerContexts.remove(call);
     return captured != null ? captured : Context.current();
   }
 

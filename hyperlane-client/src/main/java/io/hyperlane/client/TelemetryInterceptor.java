@@ -16,8 +16,8 @@ import okhttp3.Response;
  * Stage 1 of a service call: the span of the logical call (kind INTERNAL, named {@code "GET
  * inventory"}), current while the stages below run; the {@code http.client.request.duration} point
  * recorded once per logical call; and the call's latency and outcome fed to the service's alerts.
- * The span's context also travels down as a request tag, so every attempt — a hedge on another thread
- * included — becomes its child. Calls to hosts that are not services pass through.
+ * Attempts on this thread find the span current; a hedge, sent as a call of its own, finds it through
+ * the context captured when that call was made. Calls to hosts that are not services pass through.
  */
 final class TelemetryInterceptor implements Interceptor {
 
@@ -43,6 +43,11 @@ final class TelemetryInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     Context parent = telemetry.parentOf(chain.call());
+    if (!telemetry.tracing && !telemetry.metering && alerts.isEmpty()) {
+      try (Scope ignored = parent.makeCurrent()) { // nothing to record; propagation still works
+        return chain.proceed(request);
+      }
+    }
     Span span = telemetry.tracer.spanBuilder(request.method() + " " + service)
         .setParent(parent)
         .setSpanKind(SpanKind.INTERNAL)
@@ -53,19 +58,23 @@ final class TelemetryInterceptor implements Interceptor {
     long start = ticker.read();
     String scheme = request.url().scheme();
     try (Scope ignored = context.makeCurrent()) {
-      Response response = chain.proceed(request.newBuilder().tag(Context.class, context).build());
+      Response response = chain.proceed(request);
       int status = response.code();
       long end = ticker.read();
-      telemetry.recordDuration(end - start, request.method(), service, scheme, status,
-          status >= 500 ? Integer.toString(status) : null);
+      if (telemetry.metering) {
+        telemetry.recordDuration(end - start, request.method(), service, scheme, status,
+            status >= 500 ? Integer.toString(status) : null);
+      }
       Telemetry.endWithStatus(span, status);
       alert(service, end - start, status >= 500, end);
       return response;
     } catch (IOException | RuntimeException | Error e) {
       boolean cancelled = chain.call().isCanceled();
       long end = ticker.read();
-      telemetry.recordDuration(end - start, request.method(), service, scheme, 0,
-          cancelled ? "cancelled" : e.getClass().getName());
+      if (telemetry.metering) {
+        telemetry.recordDuration(end - start, request.method(), service, scheme, 0,
+            cancelled ? "cancelled" : e.getClass().getName());
+      }
       Telemetry.endWithFailure(span, e, cancelled);
       if (!cancelled) {
         alert(service, end - start, true, end);

@@ -98,6 +98,31 @@ class TelemetryTest extends LoopbackTest {
   }
 
   @Test
+  void aHedgeOnAnotherThreadIsAnAttemptSpanOfTheSameLogicalCall() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 2_000);
+    try (Hyperlane hyperlane = builder()
+        .hedging(io.hyperlane.resilience.HedgingPolicy.fixed(java.time.Duration.ofMillis(30), 1))
+        .service("inventory", replicas.urls()).build()) {
+      assertThat(Replicas.get(hyperlane.wrap(base), "http://inventory/")).isEqualTo(1);
+    }
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // the loser's span ends late
+    while (otel.getSpans().size() < 3 && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    SpanData logical = otel.getSpans().stream().filter(s -> s.getKind() == SpanKind.INTERNAL)
+        .findFirst().orElseThrow();
+    List<SpanData> attempts = otel.getSpans().stream()
+        .filter(s -> s.getKind() == SpanKind.CLIENT).toList();
+    assertThat(attempts).hasSize(2)
+        .allSatisfy(a -> assertThat(a.getParentSpanId()).isEqualTo(logical.getSpanId()));
+    assertThat(attempts).extracting(a -> a.getAttributes().get(Telemetry.ERROR_TYPE))
+        .containsExactlyInAnyOrder(null, "cancelled");
+    assertThat(traceparentsAt(1)).singleElement().asString()
+        .startsWith("00-" + logical.getTraceId() + "-");
+  }
+
+  @Test
   void theDurationHistogramRecordsOnePointPerLogicalCall() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 503, 0); // the first call is retried: still one logical call
