@@ -97,13 +97,17 @@ class RetryTest extends LoopbackTest {
   @Test
   void aPostWhoseConnectionResetsAfterItWasSentReachesTheServerOnceAndTheCallerGetsTheError()
       throws Exception {
-    replicas = Replicas.start(2);
-    replicas.answer(0, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
-    replicas.answer(1, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
+    replicas = Replicas.start(1);
     try (Hyperlane hyperlane = builder().service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
+      // A first call leaves a pooled connection: a failure on a reused connection is the case in
+      // which OkHttp itself would silently send the request again (square/okhttp#2394).
+      assertThat(Replicas.get(client, "http://inventory/warm-up")).isZero();
+      replicas.answer(0, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
       assertThatThrownBy(() -> post(client, "{\"order\":1}")).isInstanceOf(IOException.class);
-      assertThat(replicas.received(0) + replicas.received(1)).as("requests seen by the servers").isEqualTo(1);
+      assertThat(replicas.server(0).findAll(
+          com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(anyUrl())))
+          .as("POSTs seen by the server").hasSize(1);
       assertThat(events).singleElement()
           .isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
               e -> assertThat(e.reason()).isEqualTo(RefusalReason.NOT_IDEMPOTENT));
