@@ -1,5 +1,6 @@
 package io.hyperlane.resilience;
 
+import io.github.resilience4j.core.exception.AcquirePermissionCancelledException;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -72,7 +73,7 @@ public final class LimitInterceptor implements Interceptor {
     if (l == null) {
       return chain.proceed(request);
     }
-    if (l.rate() != null && !l.rate().acquirePermission()) {
+    if (l.rate() != null && !acquireRate(l.rate(), host)) {
       int rate = l.rate().getRateLimiterConfig().getLimitForPeriod();
       ResilienceListener.notify(listener,
           new ResilienceEvent.LimitReached(host, LimitExceededException.Kind.RATE, rate));
@@ -100,6 +101,19 @@ public final class LimitInterceptor implements Interceptor {
       return response;
     } finally {
       concurrency.release(dropped && !chain.call().isCanceled());
+    }
+  }
+
+  /** Waits for a rate permit as configured; an interrupt becomes an {@link IOException}. */
+  private static boolean acquireRate(RateLimiter rate, String host) throws IOException {
+    try {
+      return rate.acquirePermission();
+    } catch (AcquirePermissionCancelledException e) { // the waiting thread was interrupted
+      Thread.currentThread().interrupt();
+      InterruptedIOException interrupted =
+          new InterruptedIOException("interrupted while waiting for a rate permit for " + host);
+      interrupted.initCause(e);
+      throw interrupted;
     }
   }
 
