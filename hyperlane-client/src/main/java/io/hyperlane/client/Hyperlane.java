@@ -77,6 +77,8 @@ public final class Hyperlane implements AutoCloseable {
   private final RetryInterceptor retries;
   private final RoutingInterceptor routing;
   private final Telemetry telemetry;
+  private final CallerState callers = new CallerState();
+  private final CallerStateInterceptor callerStage;
   private final TelemetryInterceptor telemetryStage;
   private final AutoCloseable gauges;
   private final boolean hedging;
@@ -94,7 +96,8 @@ public final class Hyperlane implements AutoCloseable {
     this.limits = limits.limitsAnything() ? limits : null;
     this.circuits = circuits;
     this.retries = retries;
-    this.routing = new RoutingInterceptor(services, ticker, telemetry);
+    this.routing = new RoutingInterceptor(services, ticker, telemetry, callers);
+    this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
     this.hedging = hedging;
     this.gauges = telemetry.enabled ? telemetry.gauges(this::snapshot) : () -> { };
   }
@@ -132,18 +135,17 @@ public final class Hyperlane implements AutoCloseable {
       dispatcher.setMaxRequestsPerHost(256);
       OkHttpClient.Builder inner = client.newBuilder().dispatcher(dispatcher);
       inner.interceptors().clear();
-      if (telemetryStage != null) { // a hedge is made on the caller's thread: keep its context
-        inner.eventListenerFactory(telemetry.capturingContext(client.eventListenerFactory()));
-      }
+      // A hedge is made on the caller's thread: keep its context for the attempt's span.
+      inner.eventListenerFactory(callers.capturing(client.eventListenerFactory()));
       attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
     }
-    OkHttpClient.Builder builder = client.newBuilder();
-    if (telemetryStage != null) {
-      builder.eventListenerFactory(telemetry.capturingContext(client.eventListenerFactory()));
-    }
+    // What a call made on one thread and run on another (enqueue) must keep: context, deadline.
+    OkHttpClient.Builder builder = client.newBuilder()
+        .eventListenerFactory(callers.capturing(client.eventListenerFactory()));
     List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
         : List.of(deadlines, limits, circuits, attempts);
-    Stages.inOrder(telemetryStage, null, resilience, routing).forEach(builder::addInterceptor);
+    Stages.inOrder(callerStage, telemetryStage, null, resilience, routing)
+        .forEach(builder::addInterceptor);
     return builder.build();
   }
 

@@ -26,11 +26,14 @@ final class RoutingInterceptor implements Interceptor {
   private final Map<String, ServiceState> services;
   private final Ticker ticker;
   private final Telemetry telemetry;
+  private final CallerState callers;
 
-  RoutingInterceptor(Map<String, ServiceState> services, Ticker ticker, Telemetry telemetry) {
+  RoutingInterceptor(Map<String, ServiceState> services, Ticker ticker, Telemetry telemetry,
+      CallerState callers) {
     this.services = services;
     this.ticker = ticker;
     this.telemetry = telemetry;
+    this.callers = callers;
   }
 
   @Override
@@ -48,7 +51,8 @@ final class RoutingInterceptor implements Interceptor {
     Span span = Span.getInvalid();
     if (telemetry.propagating) {
       // The logical call's context: current on this thread, or captured when a hedge was made.
-      Context parent = telemetry.parentOf(chain.call());
+      CallerState.Captured captured = callers.take(chain.call());
+      Context parent = captured != null ? captured.context() : Context.current();
       if (telemetry.tracing) {
         span = telemetry.startAttempt(parent, request, url, service.name,
             endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());

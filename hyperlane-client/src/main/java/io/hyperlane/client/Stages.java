@@ -10,6 +10,8 @@ import okhttp3.Interceptor;
  * the wrapped client's own interceptors, outermost first:
  *
  * <ol>
+ *   <li>caller state: what the calling thread had when the call was made (trace context, deadline
+ *       scope), given back to a call that runs on a dispatcher thread ({@link CallerState});
  *   <li>telemetry: the span and duration metric of the logical call;
  *   <li>cache: answers from L0/L1/L2 when allowed, and then nothing below runs;
  *   <li>resilience: deadline, service limits, service circuit, then retries and hedges; every
@@ -23,9 +25,10 @@ final class Stages {
 
   private Stages() {}
 
-  static List<Interceptor> inOrder(Interceptor telemetry, Interceptor cache,
-      List<Interceptor> resilience, RoutingInterceptor routing) {
-    List<Interceptor> stages = new ArrayList<>(3 + resilience.size());
+  static List<Interceptor> inOrder(CallerStateInterceptor callerState, Interceptor telemetry,
+      Interceptor cache, List<Interceptor> resilience, RoutingInterceptor routing) {
+    List<Interceptor> stages = new ArrayList<>(4 + resilience.size());
+    stages.add(callerState);
     addIfPresent(stages, telemetry);
     addIfPresent(stages, cache);
     stages.addAll(resilience); // deadline, limits, service circuit, retries: each spans those below

@@ -1,6 +1,5 @@
 package io.hyperlane.client;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -17,11 +16,8 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
-import okhttp3.Call;
-import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 
@@ -63,13 +59,6 @@ final class Telemetry {
   final DoubleHistogram duration;
   final Meter meter;
 
-  /**
-   * The caller's context at {@code newCall()}, for calls that run on another thread: concurrent,
-   * keyed by identity, and forgetting a call once it is garbage even if it never ran.
-   */
-  private final Map<Call, Context> callerContexts =
-      Caffeine.newBuilder().weakKeys().<Call, Context>build().asMap();
-
   /** Telemetry to {@code openTelemetry}; when {@code enabled} is false, nothing is recorded. */
   Telemetry(OpenTelemetry openTelemetry, boolean enabled) {
     OpenTelemetry otel = enabled ? openTelemetry : OpenTelemetry.noop();
@@ -86,29 +75,6 @@ final class Telemetry {
         .setDescription("Duration of HTTP client requests, one per logical call.")
         .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
         .build();
-  }
-
-  /**
-   * Wraps the client's event-listener factory, which OkHttp calls inside {@code newCall()} on the
-   * caller's thread: the one moment a call made with {@code enqueue()} can see its caller's context.
-   */
-  EventListener.Factory capturingContext(EventListener.Factory delegate) {
-    return call -> {
-      Context current = Context.current();
-      if (current != Context.root()) {
-        callerContexts.put(call, current);
-      }
-      return delegate.create(call);
-    };
-  }
-
-  /**
-   * The context {@code call} belongs under: the one captured when it was made on another thread
-   * (an enqueued call, a hedge), else the current one.
-   */
-  Context parentOf(Call call) {
-    Context captured = callerContexts.isEmpty() ? null : callerContexts.remove(call);
-    return captured != null ? captured : Context.current();
   }
 
   /** Writes {@code context} into {@code request}'s headers through the configured propagators. */

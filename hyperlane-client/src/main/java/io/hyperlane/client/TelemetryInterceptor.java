@@ -17,7 +17,8 @@ import okhttp3.Response;
  * inventory"}), current while the stages below run; the {@code http.client.request.duration} point
  * recorded once per logical call; and the call's latency and outcome fed to the service's alerts.
  * Attempts on this thread find the span current; a hedge, sent as a call of its own, finds it through
- * the context captured when that call was made. Calls to hosts that are not services pass through.
+ * the caller state captured when that call was made. Calls to hosts that are not services pass
+ * through.
  */
 final class TelemetryInterceptor implements Interceptor {
 
@@ -42,12 +43,10 @@ final class TelemetryInterceptor implements Interceptor {
     if (!services.contains(service)) {
       return chain.proceed(request);
     }
-    Context parent = telemetry.parentOf(chain.call());
     if (!telemetry.tracing && !telemetry.metering && alerts.isEmpty()) {
-      try (Scope ignored = parent.makeCurrent()) { // nothing to record; propagation still works
-        return chain.proceed(request);
-      }
+      return chain.proceed(request); // a no-op OpenTelemetry: nothing to record
     }
+    Context parent = Context.current(); // the caller's, restored by the first stage if need be
     Span span = telemetry.tracer.spanBuilder(request.method() + " " + service)
         .setParent(parent)
         .setSpanKind(SpanKind.INTERNAL)

@@ -179,6 +179,34 @@ class DeadlineTest extends LoopbackTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the scope works by being open
+  void anAsynchronousCallMadeInsideAScopeHonoursItsDeadline() throws Exception {
+    replicas = Replicas.start(1);
+    try (Hyperlane hyperlane = fakeTime().service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      CompletableFuture<Integer> status = new CompletableFuture<>();
+      try (Deadline.Scope scope = Deadline.after(Duration.ofMillis(700), time).enter()) {
+        client.newCall(new Request.Builder().url("http://inventory/async").build())
+            .enqueue(new Callback() {
+              @Override
+              public void onFailure(Call call, IOException e) {
+                status.completeExceptionally(e);
+              }
+
+              @Override
+              public void onResponse(Call call, Response response) {
+                try (response) {
+                  status.complete(response.code());
+                }
+              }
+            });
+      }
+      assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+      assertThat(headersAt(0)).containsExactly("700"); // the scope reached the dispatcher thread
+    }
+  }
+
+  @Test
   void aHostThatIsNotAServiceGetsNoDeadlineHeader() throws Exception {
     replicas = Replicas.start(1);
     try (Hyperlane hyperlane = fakeTime().timeout(Duration.ofSeconds(1))

@@ -22,9 +22,10 @@ import okhttp3.Request;
  * }
  * }</pre>
  *
- * <p>A scope belongs to the thread that entered it: a synchronous {@code execute()} sees it, a call
- * sent with {@code enqueue()} runs on another thread and does not. Attach the deadline to such a
- * request instead: {@code builder.tag(Deadline.class, deadline)}. Instances are immutable.
+ * <p>A scope belongs to the thread that entered it. Through Hyperlane, a call made inside it keeps
+ * it even when sent with {@code enqueue()} (the scope is captured when the call is made); with the
+ * interceptors alone, a call that runs on another thread needs the deadline as a request tag: {@code
+ * builder.tag(Deadline.class, deadline)}. Instances are immutable.
  */
 public final class Deadline implements Comparable<Deadline> {
 
