@@ -17,11 +17,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 
 /** Deadlines across attempts, their propagation downstream, and scopes. */
@@ -159,20 +156,7 @@ class DeadlineTest extends LoopbackTest {
       Request request = new Request.Builder().url("http://inventory/async")
           .tag(Deadline.class, Deadline.after(Duration.ofMillis(1500), time))
           .build();
-      CompletableFuture<Integer> status = new CompletableFuture<>();
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onFailure(Call call, IOException e) {
-          status.completeExceptionally(e);
-        }
-
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            status.complete(response.code());
-          }
-        }
-      });
+      CompletableFuture<Integer> status = Replicas.enqueue(client, request);
       assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(200);
       assertThat(headersAt(0)).containsExactly("1500");
     }
@@ -184,22 +168,10 @@ class DeadlineTest extends LoopbackTest {
     replicas = Replicas.start(1);
     try (Hyperlane hyperlane = fakeTime().service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
-      CompletableFuture<Integer> status = new CompletableFuture<>();
+      CompletableFuture<Integer> status;
       try (Deadline.Scope scope = Deadline.after(Duration.ofMillis(700), time).enter()) {
-        client.newCall(new Request.Builder().url("http://inventory/async").build())
-            .enqueue(new Callback() {
-              @Override
-              public void onFailure(Call call, IOException e) {
-                status.completeExceptionally(e);
-              }
-
-              @Override
-              public void onResponse(Call call, Response response) {
-                try (response) {
-                  status.complete(response.code());
-                }
-              }
-            });
+        status = Replicas.enqueue(client,
+            new Request.Builder().url("http://inventory/async").build());
       }
       assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(200);
       assertThat(headersAt(0)).containsExactly("700"); // the scope reached the dispatcher thread

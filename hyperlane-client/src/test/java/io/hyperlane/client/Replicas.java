@@ -11,6 +11,9 @@ import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import okhttp3.Call;
+import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -99,6 +102,25 @@ final class Replicas implements AutoCloseable {
       String replica = response.header("X-Replica");
       return replica == null ? -1 : Integer.parseInt(replica);
     }
+  }
+
+  /** Sends {@code request} with {@code enqueue()}; the future completes with the status code. */
+  static CompletableFuture<Integer> enqueue(OkHttpClient client, Request request) {
+    CompletableFuture<Integer> status = new CompletableFuture<>();
+    client.newCall(request).enqueue(new Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        status.completeExceptionally(e);
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) {
+        try (response) {
+          status.complete(response.code());
+        }
+      }
+    });
+    return status;
   }
 
   @Override

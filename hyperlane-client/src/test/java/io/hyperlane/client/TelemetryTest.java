@@ -24,8 +24,6 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -172,20 +170,8 @@ class TelemetryTest extends LoopbackTest {
             .execute()) {
           assertThat(response.code()).isEqualTo(200);
         }
-        CompletableFuture<Integer> async = new CompletableFuture<>();
-        a.newCall(new Request.Builder().url("http://b/async").build()).enqueue(new Callback() {
-          @Override
-          public void onFailure(Call call, IOException e) {
-            async.completeExceptionally(e);
-          }
-
-          @Override
-          public void onResponse(Call call, Response response) {
-            try (response) {
-              async.complete(response.code());
-            }
-          }
-        });
+        CompletableFuture<Integer> async =
+            Replicas.enqueue(a, new Request.Builder().url("http://b/async").build());
         assertThat(async.get(10, TimeUnit.SECONDS)).isEqualTo(200);
       } finally {
         root.end();
