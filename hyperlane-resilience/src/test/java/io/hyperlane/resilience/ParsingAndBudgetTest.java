@@ -1,0 +1,79 @@
+package io.hyperlane.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+
+/** Hostile input (Retry-After) and the budget's time window, without sockets. */
+class ParsingAndBudgetTest {
+
+  private static Response withHeaders(String... namesAndValues) {
+    Response.Builder b = new Response.Builder()
+        .request(new Request.Builder().url("http://inventory/").build())
+        .protocol(Protocol.HTTP_1_1)
+        .code(503)
+        .message("Service Unavailable");
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      b.addHeader(namesAndValues[i], namesAndValues[i + 1]);
+    }
+    return b.build();
+  }
+
+  @Test
+  void retryAfterAcceptsSecondsAndHttpDatesAndRefusesGarbage() {
+    assertThat(RetryAfter.nanos(withHeaders())).isEqualTo(RetryAfter.ABSENT);
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", "3")))
+        .isEqualTo(Duration.ofSeconds(3).toNanos());
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", " 0 "))).isZero();
+    // An HTTP-date is measured against the response's own Date, not this machine's clock.
+    assertThat(RetryAfter.nanos(withHeaders(
+        "Date", "Wed, 21 Oct 2026 07:28:00 GMT",
+        "Retry-After", "Wed, 21 Oct 2026 07:28:07 GMT")))
+        .isEqualTo(Duration.ofSeconds(7).toNanos());
+    // A date in the past means "now".
+    assertThat(RetryAfter.nanos(withHeaders(
+        "Date", "Wed, 21 Oct 2026 07:28:00 GMT",
+        "Retry-After", "Wed, 21 Oct 2026 07:27:00 GMT"))).isZero();
+    for (String bad : new String[] {"-1", "1.5", "soon", "9999999999", "", "Wed, 32 Oct 2026"}) {
+      assertThat(RetryAfter.nanos(withHeaders("Retry-After", bad))).as("\"%s\"", bad)
+          .isEqualTo(RetryAfter.ABSENT);
+    }
+  }
+
+  @Test
+  void theBudgetAllowsTheFloorPlusAShareOfCallsAndForgetsThemAfterTheTtl() {
+    BudgetState budget = new BudgetState(RetryBudget.builder()
+        .ttl(Duration.ofSeconds(10)).minRetriesPerSecond(1).percentCanRetry(0.5).build());
+    long now = 0;
+    for (int i = 0; i < 20; i++) {
+      budget.deposit(now); // 20 calls × 0.5 = 10 retries, plus a floor of 1/s × 10 s = 10
+    }
+    int granted = 0;
+    while (budget.tryWithdraw(now)) {
+      granted++;
+    }
+    assertThat(granted).isEqualTo(20);
+    // Eleven seconds later every deposit and withdrawal has expired: the floor alone is back.
+    now += Duration.ofSeconds(11).toNanos();
+    granted = 0;
+    while (budget.tryWithdraw(now)) {
+      granted++;
+    }
+    assertThat(granted).isEqualTo(10);
+  }
+
+  @Test
+  void backoffStaysWithinTheCapWhateverTheAttempt() {
+    RetryPolicy policy = RetryPolicy.builder()
+        .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+    for (int attempt = 1; attempt < 70; attempt++) {
+      long ceiling = Math.min(Duration.ofSeconds(1).toNanos(),
+          attempt > 20 ? Long.MAX_VALUE : Duration.ofMillis(100).toNanos() << (attempt - 1));
+      assertThat(RetryInterceptor.backoff(policy, attempt)).isBetween(0L, ceiling);
+    }
+  }
+}
