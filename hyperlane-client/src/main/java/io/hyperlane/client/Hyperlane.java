@@ -438,8 +438,6 @@ public final class Hyperlane implements AutoCloseable {
         if (s.name != null && !names.add(s.name)) {
           problems.add("service \"" + s.name + "\" is registered twice");
         }
-      }
-      for (ServiceBuilder s : services) {
         if (s.alerts != null && alertListener == null) {
           problems.add("service \"" + s.name + "\" has alerts but nobody hears them: give a listener"
               + " with Builder.alerts(policy, listener)");

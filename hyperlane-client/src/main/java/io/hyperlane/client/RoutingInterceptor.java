@@ -49,7 +49,7 @@ final class RoutingInterceptor implements Interceptor {
     HttpUrl url = endpoint.rewrite(request.url());
     Request.Builder routed = request.newBuilder().url(url);
     Span span = Span.getInvalid();
-    if (telemetry.propagating) {
+    if (telemetry.enabled) {
       // The logical call's context: current on this thread, or captured when a hedge was made.
       CallerState.Captured captured = callers.take(chain.call());
       Context parent = captured != null ? captured.context() : Context.current();

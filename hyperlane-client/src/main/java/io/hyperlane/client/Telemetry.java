@@ -47,13 +47,12 @@ final class Telemetry {
   private static final List<Double> DURATION_BUCKETS = List.of(0.005, 0.01, 0.025, 0.05, 0.075,
       0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
 
+  /** Whether telemetry is on at all; when off, nothing is recorded or written into requests. */
   final boolean enabled;
   /** Whether spans are recorded: false for a no-op tracer provider, whatever {@code enabled} says. */
   final boolean tracing;
   /** Whether metrics are recorded: false for a no-op meter provider. */
   final boolean metering;
-  /** Whether anything is written into requests: false when telemetry is off. */
-  final boolean propagating;
   final Tracer tracer;
   final TextMapPropagator propagator;
   final DoubleHistogram duration;
@@ -66,7 +65,6 @@ final class Telemetry {
     // The API's no-op providers are singletons, also behind an unset GlobalOpenTelemetry.
     this.tracing = otel.getTracerProvider() != TracerProvider.noop();
     this.metering = otel.getMeterProvider() != MeterProvider.noop();
-    this.propagating = enabled;
     this.tracer = otel.getTracer(SCOPE);
     this.propagator = otel.getPropagators().getTextMapPropagator();
     this.meter = otel.getMeter(SCOPE);

@@ -47,8 +47,4 @@ final class AimdLimiter {
   synchronized int limit() {
     return (int) limit;
   }
-
-  synchronized int inFlight() {
-    return inFlight;
-  }
 }

@@ -119,10 +119,6 @@ public final class Deadline implements Comparable<Deadline> {
     return Long.toString(remaining().toMillis());
   }
 
-  Ticker ticker() {
-    return ticker;
-  }
-
   /** The earlier of two deadlines. */
   public static Deadline earliest(Deadline a, Deadline b) {
     return a.compareTo(b) <= 0 ? a : b;
