@@ -56,7 +56,7 @@ class LimitTest extends LoopbackTest {
   }
 
   @Test
-  void theConcurrencyLimitShrinksOnOverloadAndGrowsWhenUsed() throws Exception {
+  void theConcurrencyLimitShrinksOnOverloadAndDoesNotGrowWhenBarelyUsed() throws Exception {
     replicas = Replicas.start(1);
     replicas.answer(0, 503, 0);
     LimitInterceptor limits = LimitInterceptor.builder()

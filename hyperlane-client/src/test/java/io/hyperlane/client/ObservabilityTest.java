@@ -115,19 +115,30 @@ class ObservabilityTest extends LoopbackTest {
   }
 
   @Test
-  void endpointGaugesFollowTheSnapshot() throws Exception {
+  void theInFlightGaugeCountsACallHeldAtItsEndpoint() throws Exception {
     replicas = Replicas.start(2);
+    replicas.answer(0, 200, 1_000); // round robin: the first call goes here and stays a while
     try (Hyperlane hyperlane = builder().service("inventory", replicas.urls()).build()) {
-      Replicas.get(hyperlane.wrap(base), "http://inventory/");
-      List<MetricData> metrics = otel.getMetrics();
-      MetricData inFlight = metrics.stream()
-          .filter(m -> m.getName().equals("hyperlane.endpoint.in_flight")).findFirst()
-          .orElseThrow();
-      assertThat(inFlight.getLongGaugeData().getPoints())
-          .extracting(p -> p.getAttributes().get(Telemetry.ENDPOINT))
-          .containsExactlyInAnyOrder(replicas.url(0), replicas.url(1));
-      assertThat(inFlight.getLongGaugeData().getPoints()).allMatch(p -> p.getValue() == 0);
+      java.util.concurrent.CompletableFuture<Integer> held = Replicas.enqueue(
+          hyperlane.wrap(base), new Request.Builder().url("http://inventory/").build());
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+      while (replicas.received(0) == 0 && System.nanoTime() < until) {
+        Thread.onSpinWait(); // until the call is at the replica
+      }
+      assertThat(inFlight(replicas.url(0))).isEqualTo(1);
+      assertThat(inFlight(replicas.url(1))).isZero();
+      assertThat(held.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+      assertThat(inFlight(replicas.url(0))).isZero();
     }
+  }
+
+  private long inFlight(String endpoint) {
+    MetricData gauge = otel.getMetrics().stream()
+        .filter(m -> m.getName().equals("hyperlane.endpoint.in_flight")).findFirst()
+        .orElseThrow();
+    return gauge.getLongGaugeData().getPoints().stream()
+        .filter(p -> endpoint.equals(p.getAttributes().get(Telemetry.ENDPOINT)))
+        .mapToLong(LongPointData::getValue).findFirst().orElseThrow();
   }
 
   @Test
