@@ -1,9 +1,9 @@
 /**
- * The multi-level HTTP response cache (stage 2 of a Hyperlane call): in-flight coalescing, Caffeine
- * in the heap and a shared tier behind a small SPI, with RFC 9111 semantics.
+ * The multi-level HTTP response cache (stage 2 of a Hyperlane call): in-flight coalescing (L0),
+ * Caffeine in the heap (L1) and a shared tier behind a small SPI (L2, {@link
+ * io.hyperlane.cache.RedisSharedTier} on Redis), with the semantics of an RFC 9111 shared cache.
  *
- * <p>The module is part of the build so that the dependency graph of the product is in place; its
- * types arrive with the cache work. {@code io.hyperlane.client.Hyperlane} already reserves the place
- * of the cache stage in its chain.
+ * <p>Start at {@link io.hyperlane.cache.HttpCache}. The cache works inside a Hyperlane client
+ * ({@code Hyperlane.Builder.cache}) or alone, as an interceptor on any {@code OkHttpClient}.
  */
 package io.hyperlane.cache;

@@ -1,0 +1,505 @@
+package io.hyperlane.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A multi-level HTTP response cache for OkHttp with the semantics of an RFC 9111 shared cache:
+ *
+ * <ul>
+ *   <li><b>L0</b> — identical cacheable requests in flight at the same time make one origin request;
+ *       the others wait for its response;
+ *   <li><b>L1</b> — Caffeine in the heap, bounded by bytes (headers and body), each entry kept until
+ *       it can serve nothing any more;
+ *   <li><b>L2</b> — an optional {@link SharedTier} shared by all instances of the application (such as
+ *       {@link RedisSharedTier}): entries are HMAC-checked envelopes, and invalidations are broadcast
+ *       to the other instances.
+ * </ul>
+ *
+ * <p>Stored responses are revalidated with {@code ETag}/{@code Last-Modified}; {@code
+ * stale-while-revalidate} answers at once and revalidates once in the background; {@code
+ * stale-if-error} answers when the origin fails, including with an open circuit or a spent retry
+ * budget when the cache runs inside a Hyperlane client. A successful POST, PUT, PATCH or DELETE
+ * invalidates its URL and its {@code Location}/{@code Content-Location}. Every answer carries a
+ * {@code Cache-Status} field (RFC 9211) naming the tier that answered.
+ *
+ * <pre>{@code
+ * HttpCache cache = HttpCache.builder()
+ *     .maximumBytes(64L << 20)
+ *     .sharedTier(RedisSharedTier.create("redis://127.0.0.1:6379"), secret) // optional
+ *     .build();
+ * OkHttpClient client = new OkHttpClient.Builder().addInterceptor(cache.interceptor()).build();
+ * // or, in a Hyperlane: Hyperlane.builder().cache(cache)…
+ * }</pre>
+ *
+ * <p>Only GET responses are stored; a response body is read whole before the call returns when the
+ * response may be stored (at most {@link Builder#maximumBodyBytes(long)}; larger ones pass through
+ * unstored). Responses marked {@code private} are not stored (this is a shared cache); responses
+ * that set cookies stay in the heap and never go to the shared tier.
+ *
+ * <p><b>Threads and lifecycle.</b> Thread-safe; one instance is meant to serve many clients. Background
+ * revalidations run as calls of the client that made the original call, on its dispatcher. {@link
+ * #close()} closes the shared tier.
+ */
+public final class HttpCache implements AutoCloseable {
+
+  static final Logger log = LoggerFactory.getLogger(HttpCache.class);
+  private static final String MESSAGE_VERSION = "1";
+  private static final long SHARED_RETRY_MILLIS = 1000;
+
+  final CacheRules rules;
+  final Clock clock;
+  final Cache<String, Variants> heap;
+  private final SharedTier shared;
+  private final Envelope envelope;
+  private final long sharedTimeoutMillis;
+  private final CacheListener listener;
+  private final Map<String, Counters> counters = new ConcurrentHashMap<>();
+  private final String instanceId = UUID.randomUUID().toString();
+  private final AtomicBoolean sharedDown = new AtomicBoolean();
+  private volatile long sharedRetryAtMillis;
+  private final CacheInterceptor interceptor;
+  /** Calls waiting for an identical call's response right now (L0). */
+  final AtomicInteger waiters = new AtomicInteger();
+
+  private HttpCache(Builder b) {
+    this.rules = new CacheRules(b.cacheableCodes, b.heuristicFraction, b.heuristicMax.toMillis(),
+        b.staleWhileRevalidate.toMillis(), b.staleIfError.toMillis(), b.maximumBodyBytes);
+    this.clock = b.clock;
+    this.heap = Caffeine.newBuilder()
+        .maximumWeight(b.maximumBytes)
+        .weigher((String key, Variants value) -> value.weight() + 2 * key.length())
+        .expireAfter(Expiry.writing((String key, Variants value) -> Duration.ofMillis(
+            Math.max(1, value.servableUntil(rules) - clock.millis()))))
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .build();
+    this.shared = b.shared;
+    this.envelope = b.shared == null ? null : new Envelope(b.secret);
+    this.sharedTimeoutMillis = b.sharedTimeout.toMillis();
+    this.listener = b.listener;
+    this.interceptor = new CacheInterceptor(this, listener, new ConcurrentHashMap<>(),
+        ConcurrentHashMap.newKeySet(), new ConcurrentHashMap<>());
+    if (shared != null) {
+      shared.subscribe(new Invalidations());
+    }
+  }
+
+  /** Returns a builder with a 32 MiB heap tier, no shared tier and the defaults it documents. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The application interceptor that serves this cache; add it to any {@code OkHttpClient}. Every
+   * interceptor of one cache shares its tiers.
+   */
+  public Interceptor interceptor() {
+    return interceptor;
+  }
+
+  /**
+   * An interceptor of this cache that also tells {@code callListener} of each call's lookup, on the
+   * calling thread (Hyperlane uses it to put the answering tier on the call's span).
+   */
+  public Interceptor interceptor(CacheListener callListener) {
+    return interceptor.withListener(Objects.requireNonNull(callListener, "callListener"));
+  }
+
+  /**
+   * Removes the stored GET responses of {@code url} (every variant) from every tier, and tells the
+   * other instances to drop theirs.
+   */
+  public void invalidate(HttpUrl url) {
+    invalidate(Objects.requireNonNull(url, "url"), false);
+  }
+
+  /**
+   * Removes everything stored for {@code service} (the host of its URLs) from every tier, and tells
+   * the other instances to do the same. Rare: the shared tier is scanned.
+   */
+  public void invalidateService(String service) {
+    Objects.requireNonNull(service, "service");
+    long removed = dropHeap(service);
+    counters(service).invalidations.add(removed);
+    if (shared != null) {
+      watch(service, "delete", shared.deletePrefix(service + ":"));
+      watch(service, "publish", shared.publish(message("service", service)));
+    }
+    CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, false));
+  }
+
+  /** The counters of every service and the heap tier's size. */
+  public CacheStats stats() {
+    Map<String, CacheStats.Service> services = new HashMap<>();
+    counters.forEach((service, c) -> services.put(service, c.snapshot()));
+    return new CacheStats(heap.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L),
+        heap.estimatedSize(), services);
+  }
+
+  /** Closes the shared tier, if any. Idempotent. */
+  @Override
+  public void close() {
+    if (shared != null) {
+      shared.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HttpCache" + stats();
+  }
+
+  // ---- shared with CacheInterceptor ----
+
+  static String key(HttpUrl url) {
+    String target = url.fragment() == null ? url.toString()
+        : url.newBuilder().fragment(null).build().toString();
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    byte[] digest = sha.digest(("GET " + target).getBytes(StandardCharsets.UTF_8));
+    return url.host() + ":" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+  }
+
+  Counters counters(String service) {
+    return counters.computeIfAbsent(service, s -> new Counters());
+  }
+
+  void invalidate(HttpUrl url, boolean remote) {
+    String service = url.host();
+    String key = key(url);
+    if (heap.asMap().remove(key) != null) {
+      counters(service).invalidations.increment();
+    }
+    if (shared != null && !remote) {
+      watch(service, "delete", shared.delete(key));
+      watch(service, "publish", shared.publish(message("key", key)));
+    }
+    CacheListener.notify(listener, new CacheEvent.Invalidated(service, url.toString(), remote));
+  }
+
+  void store(String service, String key, StoredResponse entry, boolean sharable) {
+    Variants all = heap.asMap().merge(key, Variants.of(entry), (old, added) -> old.with(entry));
+    counters(service).stored.increment();
+    if (!sharable || !sharedUsable(clock.millis())) {
+      return;
+    }
+    List<StoredResponse> shareable = new ArrayList<>(all.entries.size());
+    for (StoredResponse variant : all.entries) {
+      if (variant.headers.get("Set-Cookie") == null) {
+        shareable.add(variant);
+      }
+    }
+    Variants toShare = new Variants(shareable);
+    long ttl = toShare.servableUntil(rules) - clock.millis();
+    if (ttl <= 0) {
+      return;
+    }
+    byte[] value;
+    try {
+      value = envelope.encode(key, toShare);
+    } catch (IOException e) {
+      return; // an in-memory stream does not fail
+    }
+    watch(service, "put", shared.put(key, value, Duration.ofMillis(Math.max(1000, ttl))));
+  }
+
+  boolean sharedUsable(long nowMillis) {
+    return shared != null && (!sharedDown.get() || nowMillis >= sharedRetryAtMillis);
+  }
+
+  /** The shared tier's variants for {@code key}, or null on a miss, a failure or a bad entry. */
+  Variants sharedGet(String service, String key) {
+    byte[] value;
+    try {
+      value = shared.get(key).toCompletableFuture().get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException e) {
+      sharedFailed(service, "get", e.getCause());
+      return null;
+    } catch (TimeoutException e) {
+      sharedFailed(service, "get", e);
+      return null;
+    } catch (RuntimeException e) {
+      sharedFailed(service, "get", e);
+      return null;
+    }
+    sharedWorked();
+    if (value == null) {
+      return null;
+    }
+    Variants variants = envelope.decode(key, value);
+    if (variants == null) {
+      counters(service).sharedTierErrors.increment();
+      log.warn("rejected a shared cache entry of service {} that failed its integrity check"
+          + " (tampered with, or written with another secret)", service);
+      CacheListener.notify(listener, new CacheEvent.SharedTierEntryRejected(service));
+    }
+    return variants;
+  }
+
+  private void watch(String service, String operation, CompletionStage<?> stage) {
+    stage.whenComplete((ignored, error) -> {
+      if (error == null) {
+        sharedWorked();
+      } else {
+        sharedFailed(service, operation, error);
+      }
+    });
+  }
+
+  private void sharedFailed(String service, String operation, Throwable cause) {
+    counters(service).sharedTierErrors.increment();
+    sharedRetryAtMillis = clock.millis() + SHARED_RETRY_MILLIS;
+    if (sharedDown.compareAndSet(false, true)) {
+      log.warn("shared cache tier failed ({} for service {}: {}); serving from the heap and the"
+          + " origin until it answers again", operation, service, String.valueOf(cause));
+    }
+    CacheListener.notify(listener, new CacheEvent.SharedTierFailed(service, operation, cause));
+  }
+
+  private void sharedWorked() {
+    if (sharedDown.get() && sharedDown.compareAndSet(true, false)) {
+      log.info("shared cache tier answers again");
+    }
+  }
+
+  private long dropHeap(String service) {
+    String prefix = service + ":";
+    long[] removed = {0};
+    heap.asMap().keySet().removeIf(k -> k.startsWith(prefix) && ++removed[0] > 0);
+    return removed[0];
+  }
+
+  private String message(String kind, String subject) {
+    return MESSAGE_VERSION + " " + instanceId + " " + kind + " " + subject;
+  }
+
+  /** Messages from the other instances: untrusted, checked field by field. */
+  private final class Invalidations implements SharedTier.Subscriber {
+    @Override
+    public void onMessage(String message) {
+      String[] parts = message == null || message.length() > 1024 ? null : message.split(" ");
+      if (parts == null || parts.length != 4 || !parts[0].equals(MESSAGE_VERSION)
+          || parts[3].indexOf(':') == 0) {
+        log.debug("ignored a malformed cache invalidation message");
+        return;
+      }
+      if (parts[1].equals(instanceId)) {
+        return; // our own, already applied
+      }
+      switch (parts[2]) {
+        case "key" -> {
+          int colon = parts[3].indexOf(':');
+          if (colon < 0) {
+            log.debug("ignored a malformed cache invalidation message");
+            return;
+          }
+          String service = parts[3].substring(0, colon);
+          if (heap.asMap().remove(parts[3]) != null) {
+            counters(service).invalidations.increment();
+          }
+          CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, true));
+        }
+        case "service" -> {
+          counters(parts[3]).invalidations.add(dropHeap(parts[3]));
+          CacheListener.notify(listener, new CacheEvent.Invalidated(parts[3], null, true));
+        }
+        default -> log.debug("ignored a cache invalidation message of unknown kind");
+      }
+    }
+
+    @Override
+    public void onReconnected() {
+      Set<String> services = new TreeSet<>();
+      heap.asMap().keySet().forEach(k -> services.add(k.substring(0, k.indexOf(':'))));
+      heap.invalidateAll();
+      log.warn("cache invalidation channel reconnected after missing messages: cleared the heap"
+          + " tier of {}", services);
+    }
+  }
+
+  /**
+   * Configures an {@link HttpCache}. Setters check their values and name the bad one; not
+   * thread-safe.
+   */
+  public static final class Builder {
+    private long maximumBytes = 32L << 20;
+    private long maximumBodyBytes = 1L << 20;
+    private Set<Integer> cacheableCodes =
+        Set.of(200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501);
+    private double heuristicFraction;
+    private Duration heuristicMax = Duration.ZERO;
+    private Duration staleWhileRevalidate = Duration.ZERO;
+    private Duration staleIfError = Duration.ZERO;
+    private SharedTier shared;
+    private byte[] secret;
+    private Duration sharedTimeout = Duration.ofMillis(50);
+    private Clock clock = Clock.systemUTC();
+    private CacheListener listener = CacheListener.noop();
+
+    private Builder() {}
+
+    /** The bound of the heap tier, headers and bodies counted; 32 MiB by default. */
+    public Builder maximumBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maximumBytes must be >= 0 but was " + bytes);
+      }
+      this.maximumBytes = bytes;
+      return this;
+    }
+
+    /** Larger response bodies are not stored; 1 MiB by default. */
+    public Builder maximumBodyBytes(long bytes) {
+      if (bytes < 0 || bytes > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException(
+            "maximumBodyBytes must be between 0 and 2^31 - 9 but was " + bytes);
+      }
+      this.maximumBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The status codes whose responses may be stored; by default those RFC 9110 §15.1 calls
+     * heuristically cacheable, without 206 (ranges are not cached): 200, 203, 204, 300, 301, 308,
+     * 404, 405, 410, 414, 501.
+     */
+    public Builder cacheableStatusCodes(int... codes) {
+      Set<Integer> set = new TreeSet<>();
+      for (int code : codes) {
+        if (code < 200 || code > 599 || code == 206 || code == 304) {
+          throw new IllegalArgumentException(
+              "cacheableStatusCodes must be final statuses other than 206 and 304 but had " + code);
+        }
+        set.add(code);
+      }
+      this.cacheableCodes = Set.copyOf(set);
+      return this;
+    }
+
+    /**
+     * Gives responses with a {@code Last-Modified} and no explicit freshness a lifetime of {@code
+     * fraction} of their age at the time they were sent, at most {@code max} (RFC 9111 §4.2.2). Off
+     * by default: without it, only explicit freshness counts.
+     */
+    public Builder heuristicFreshness(double fraction, Duration max) {
+      if (!(fraction > 0 && fraction <= 1)) {
+        throw new IllegalArgumentException(
+            "heuristic fraction must be in (0, 1] but was " + fraction);
+      }
+      this.heuristicFraction = fraction;
+      this.heuristicMax = positive("heuristic max", max);
+      return this;
+    }
+
+    /**
+     * How long past freshness a response may be served while it is revalidated in the background
+     * when the origin sent no {@code stale-while-revalidate}; zero by default.
+     */
+    public Builder defaultStaleWhileRevalidate(Duration window) {
+      this.staleWhileRevalidate = nonNegative("defaultStaleWhileRevalidate", window);
+      return this;
+    }
+
+    /**
+     * How long past freshness a response may be served when the origin fails, when the origin sent
+     * no {@code stale-if-error}; zero by default.
+     */
+    public Builder defaultStaleIfError(Duration window) {
+      this.staleIfError = nonNegative("defaultStaleIfError", window);
+      return this;
+    }
+
+    /**
+     * Adds the shared L2 tier. Entries are signed with HMAC-SHA256 under {@code secret}, which every
+     * instance sharing the tier must know; an entry that does not verify is a miss.
+     *
+     * @param secret at least 16 bytes, random; 32 recommended. Copied.
+     */
+    public Builder sharedTier(SharedTier tier, byte[] secret) {
+      Objects.requireNonNull(tier, "tier");
+      Objects.requireNonNull(secret, "secret");
+      if (secret.length < 16) {
+        throw new IllegalArgumentException(
+            "shared tier secret must have at least 16 bytes but had " + secret.length);
+      }
+      this.shared = tier;
+      this.secret = secret.clone();
+      return this;
+    }
+
+    /**
+     * How long a call waits for the shared tier's answer before going on without it; 50 ms by
+     * default. After a failure the tier is left alone for a second.
+     */
+    public Builder sharedTierTimeout(Duration timeout) {
+      this.sharedTimeout = positive("sharedTierTimeout", timeout);
+      return this;
+    }
+
+    /** The wall clock of ages and expiry; the system UTC clock by default. Tests pass a fake. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Receives every decision of the cache. It must be fast and never throw. */
+    public Builder listener(CacheListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Returns the cache; with a shared tier, subscribes to its invalidations. */
+    public HttpCache build() {
+      return new HttpCache(this);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
+    }
+
+    private static Duration nonNegative(String name, Duration value) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative()) {
+        throw new IllegalArgumentException(name + " must be >= 0 but was " + value);
+      }
+      return value;
+    }
+  }
+}
