@@ -204,15 +204,17 @@ final class CacheInterceptor implements Interceptor {
     report(service, CacheTier.ORIGIN, CacheResult.BYPASS);
     if (!SAFE_METHODS.contains(request.method()) && response.code() >= 200
         && response.code() < 400) {
+      // Read-your-writes: the shared tier has dropped the entries before the caller gets the
+      // response (bounded by the shared tier's timeout).
       HttpUrl url = request.url();
-      cache.invalidate(url, false);
+      cache.awaitShared(cache.invalidate(url, false));
       for (String header : new String[] {"Location", "Content-Location"}) {
         String value = response.header(header);
         HttpUrl target = value == null ? null : url.resolve(value);
         // only the same origin: another host's entries are not this response's to drop
         if (target != null && target.host().equals(url.host()) && target.port() == url.port()
             && target.scheme().equals(url.scheme())) {
-          cache.invalidate(target, false);
+          cache.awaitShared(cache.invalidate(target, false));
         }
       }
     }

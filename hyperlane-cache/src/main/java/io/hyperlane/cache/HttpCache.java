@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -133,26 +134,28 @@ public final class HttpCache implements AutoCloseable {
   }
 
   /**
-   * Removes the stored GET responses of {@code url} (every variant) from every tier, and tells the
-   * other instances to drop theirs.
+   * Removes the stored GET responses of {@code url} (every variant) from every tier, and then tells
+   * the other instances to drop theirs. The heap is cleared before this returns; the returned stage
+   * completes when the shared tier has deleted the entry and the message is sent, or exceptionally
+   * when the shared tier failed (the entry then expires there by itself).
    */
-  public void invalidate(HttpUrl url) {
-    invalidate(Objects.requireNonNull(url, "url"), false);
+  public CompletionStage<Void> invalidate(HttpUrl url) {
+    return invalidate(Objects.requireNonNull(url, "url"), false);
   }
 
   /**
-   * Removes everything stored for {@code service} (the host of its URLs) from every tier, and tells
-   * the other instances to do the same. Rare: the shared tier is scanned.
+   * Removes everything stored for {@code service} (the host of its URLs) from every tier, and then
+   * tells the other instances to do the same. Rare: the shared tier is scanned. Completes as {@link
+   * #invalidate(HttpUrl)} does.
    */
-  public void invalidateService(String service) {
+  public CompletionStage<Void> invalidateService(String service) {
     Objects.requireNonNull(service, "service");
-    long removed = dropHeap(service);
-    counters(service).invalidations.add(removed);
-    if (shared != null) {
-      watch(service, "delete", shared.deletePrefix(service + ":"));
-      watch(service, "publish", shared.publish(message("service", service)));
-    }
+    counters(service).invalidations.add(dropHeap(service));
     CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, false));
+    if (shared == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return deleteThenPublish(service, shared.deletePrefix(service + ":"), "service", service);
   }
 
   /** The counters of every service and the heap tier's size. */
@@ -195,17 +198,39 @@ public final class HttpCache implements AutoCloseable {
     return counters.computeIfAbsent(service, s -> new Counters());
   }
 
-  void invalidate(HttpUrl url, boolean remote) {
+  CompletionStage<Void> invalidate(HttpUrl url, boolean remote) {
     String service = url.host();
     String key = key(url);
     if (heap.asMap().remove(key) != null) {
       counters(service).invalidations.increment();
     }
-    if (shared != null && !remote) {
-      watch(service, "delete", shared.delete(key));
-      watch(service, "publish", shared.publish(message("key", key)));
-    }
     CacheListener.notify(listener, new CacheEvent.Invalidated(service, url.toString(), remote));
+    if (shared == null || remote) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return deleteThenPublish(service, shared.delete(key), "key", key);
+  }
+
+  /**
+   * Publishes only once the shared tier has deleted: an instance that drops its heap entry on the
+   * message must not find the old entry in the shared tier and put it back.
+   */
+  private CompletionStage<Void> deleteThenPublish(String service, CompletionStage<Void> deletion,
+      String kind, String subject) {
+    CompletionStage<Void> deleted = watch(service, "delete", deletion);
+    return deleted.thenCompose(done -> watch(service, "publish",
+        shared.publish(message(kind, subject))));
+  }
+
+  /** Waits up to the shared tier's timeout for {@code stage}; failures are already counted. */
+  void awaitShared(CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // counted and logged by watch(); the entry expires in the shared tier by its TTL
+    }
   }
 
   void store(String service, String key, StoredResponse entry, boolean sharable) {
@@ -270,8 +295,9 @@ public final class HttpCache implements AutoCloseable {
     return variants;
   }
 
-  private void watch(String service, String operation, CompletionStage<?> stage) {
-    stage.whenComplete((ignored, error) -> {
+  private <T> CompletionStage<T> watch(String service, String operation,
+      CompletionStage<T> stage) {
+    return stage.whenComplete((ignored, error) -> {
       if (error == null) {
         sharedWorked();
       } else {
