@@ -1,5 +1,7 @@
 package io.hyperlane.client;
 
+import io.hyperlane.cache.CacheStats;
+import io.hyperlane.cache.HttpCache;
 import io.hyperlane.resilience.CircuitBreakerInterceptor;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.ConcurrencyLimit;
@@ -80,13 +82,15 @@ public final class Hyperlane implements AutoCloseable {
   private final CallerState callers = new CallerState();
   private final CallerStateInterceptor callerStage;
   private final TelemetryInterceptor telemetryStage;
+  private final CacheStage cacheStage;
+  private final Map<String, HttpCache> caches;
   private final AutoCloseable gauges;
   private final boolean hedging;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
       DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
       RetryInterceptor retries, boolean hedging, Telemetry telemetry,
-      Map<String, AlertState> alerts) {
+      Map<String, AlertState> alerts, Map<String, HttpCache> caches) {
     this.services = services;
     this.telemetry = telemetry;
     this.telemetryStage = telemetry.enabled || !alerts.isEmpty()
@@ -99,6 +103,17 @@ public final class Hyperlane implements AutoCloseable {
     this.routing = new RoutingInterceptor(services, ticker, telemetry, callers);
     this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
     this.hedging = hedging;
+    this.caches = caches;
+    if (caches.isEmpty()) {
+      this.cacheStage = null;
+    } else {
+      CacheEvents events = new CacheEvents(telemetry);
+      Map<HttpCache, Interceptor> interceptors = new HashMap<>();
+      Map<String, Interceptor> byService = new HashMap<>();
+      caches.forEach((service, cache) -> byService.put(service,
+          interceptors.computeIfAbsent(cache, c -> c.interceptor(events))));
+      this.cacheStage = new CacheStage(byService);
+    }
     this.gauges = telemetry.enabled ? telemetry.gauges(this::snapshot) : () -> { };
   }
 
@@ -144,7 +159,7 @@ public final class Hyperlane implements AutoCloseable {
         .eventListenerFactory(callers.capturing(client.eventListenerFactory()));
     List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
         : List.of(deadlines, limits, circuits, attempts);
-    Stages.inOrder(callerStage, telemetryStage, null, resilience, routing)
+    Stages.inOrder(callerStage, telemetryStage, cacheStage, resilience, routing)
         .forEach(builder::addInterceptor);
     return builder.build();
   }
@@ -153,7 +168,9 @@ public final class Hyperlane implements AutoCloseable {
   public Snapshot snapshot() {
     List<ServiceSnapshot> list = new ArrayList<>(services.size());
     for (ServiceState service : services.values()) {
-      list.add(service.snapshot());
+      ServiceSnapshot snapshot = service.snapshot();
+      HttpCache cache = caches.get(snapshot.name());
+      list.add(cache == null ? snapshot : snapshot.withCache(cache.stats().service(snapshot.name())));
     }
     return new Snapshot(list);
   }
@@ -212,6 +229,7 @@ public final class Hyperlane implements AutoCloseable {
     private boolean telemetryEnabled = true;
     private AlertPolicy alerts;
     private AlertListener alertListener;
+    private HttpCache cache;
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -397,6 +415,17 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The response cache of every service that does not set its own; none by default. The cache
+     * answers before the resilience and routing stages, so a hit sends no request and opens no
+     * attempt span; its {@code stale-if-error} window also covers calls that fail because a circuit
+     * is open or the retry budget is spent. Hyperlane does not close the cache: its owner does.
+     */
+    public Builder cache(HttpCache cache) {
+      this.cache = Objects.requireNonNull(cache, "cache");
+      return this;
+    }
+
     /** The clock of every stage; {@link Ticker#system()} by default. Tests pass a fake. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -455,6 +484,7 @@ public final class Hyperlane implements AutoCloseable {
         listener = listener.andThen(new TelemetryListener(telemetry.meter));
       }
       Map<String, AlertState> alertStates = new HashMap<>();
+      Map<String, HttpCache> caches = new HashMap<>();
       HyperlaneThreads threads =
           scheduler == null || blockingExecutor == null ? new HyperlaneThreads() : null;
       Scheduler s = scheduler != null ? scheduler : threads;
@@ -486,6 +516,10 @@ public final class Hyperlane implements AutoCloseable {
         if (sb.rateLimit != null) {
           limits.rate(sb.name, sb.rateLimit);
         }
+        HttpCache serviceCache = sb.cacheSet ? sb.cache : cache;
+        if (serviceCache != null) {
+          caches.put(sb.name, serviceCache);
+        }
         AlertPolicy alert = sb.alerts != null ? sb.alerts : alerts;
         if (alert != null && alertListener != null) {
           alertStates.put(sb.name, new AlertState(sb.name, alert, alertListener));
@@ -508,7 +542,7 @@ public final class Hyperlane implements AutoCloseable {
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
           deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
-          telemetry, Map.copyOf(alertStates));
+          telemetry, Map.copyOf(alertStates), Map.copyOf(caches));
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -541,6 +575,8 @@ public final class Hyperlane implements AutoCloseable {
     private ConcurrencyLimit concurrencyLimit;
     private RateLimit rateLimit;
     private AlertPolicy alerts;
+    private HttpCache cache;
+    private boolean cacheSet;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -606,6 +642,20 @@ public final class Hyperlane implements AutoCloseable {
     /** This service's adaptive concurrency limit. */
     public ServiceBuilder concurrencyLimit(ConcurrencyLimit limit) {
       this.concurrencyLimit = Objects.requireNonNull(limit, "concurrencyLimit");
+      return this;
+    }
+
+    /** This service's response cache, in place of the one given to {@link Builder#cache}. */
+    public ServiceBuilder cache(HttpCache cache) {
+      this.cache = Objects.requireNonNull(cache, "cache");
+      this.cacheSet = true;
+      return this;
+    }
+
+    /** Calls to this service are never answered from a cache, whatever {@link Builder#cache} says. */
+    public ServiceBuilder noCache() {
+      this.cache = null;
+      this.cacheSet = true;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.cache.CacheStats;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,15 +12,20 @@ import java.util.Optional;
  * @param loadBalancer the balancing policy in use
  * @param endpoints its current endpoints, in discovery order
  * @param discoveryFailures refreshes of its endpoint set that failed or were refused since start
+ * @param cache what its response cache answered, per tier; null when the service has no cache
  */
-public record ServiceSnapshot(
-    String name, String loadBalancer, List<EndpointSnapshot> endpoints, long discoveryFailures) {
+public record ServiceSnapshot(String name, String loadBalancer, List<EndpointSnapshot> endpoints,
+    long discoveryFailures, CacheStats.Service cache) {
 
   /** Checks the components and copies the list. */
   public ServiceSnapshot {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(loadBalancer, "loadBalancer");
     endpoints = List.copyOf(endpoints);
+  }
+
+  ServiceSnapshot withCache(CacheStats.Service stats) {
+    return new ServiceSnapshot(name, loadBalancer, endpoints, discoveryFailures, stats);
   }
 
   /** The endpoint with this origin, such as {@code http://127.0.0.1:8081}. */

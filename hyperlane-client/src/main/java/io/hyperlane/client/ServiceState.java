@@ -449,7 +449,7 @@ final class ServiceState implements ServiceDiscovery.Context {
           ejectionsOf(e),
           e.circuit == null ? "NONE" : e.circuit.getState().name()));
     }
-    return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum());
+    return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum(), null);
   }
 
   private synchronized int ejectionsOf(EndpointState e) {

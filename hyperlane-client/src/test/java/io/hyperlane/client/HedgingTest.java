@@ -161,10 +161,13 @@ class HedgingTest extends LoopbackTest {
       }
       replicas.answer(0, 200, 3_000);
       events.clear(); // a few warm-up calls may have been hedged already: that is the p95 at work
-      long started = System.nanoTime();
-      int served = Replicas.get(client, "http://inventory/"); // round robin: replica 0 first
-      assertThat(served).isEqualTo(1);
-      assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(2));
+      // Round robin over two: of two calls in a row, one starts on the slow replica (hedges of
+      // the warm-up calls also take turns, so which one is not known in advance).
+      for (int i = 0; i < 2 && events.isEmpty(); i++) {
+        long started = System.nanoTime();
+        assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
+        assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(2));
+      }
       assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Hedge.class,
           e -> assertThat(e.delay()).isLessThan(Duration.ofMillis(500)));
     }

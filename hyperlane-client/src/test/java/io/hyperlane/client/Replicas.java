@@ -66,6 +66,10 @@ final class Replicas implements AutoCloseable {
     server.stubFor(any(anyUrl()).willReturn(response.withHeader("X-Replica", String.valueOf(i))));
   }
 
+  int count() {
+    return servers.size();
+  }
+
   WireMockServer server(int i) {
     return servers.get(i);
   }
