@@ -32,6 +32,7 @@ public final class LocalReplica implements AutoCloseable {
   private final AtomicInteger served = new AtomicInteger();
   private volatile long delayMillis;
   private volatile int status = 200;
+  private volatile String cacheControl;
 
   private LocalReplica(String name, Duration delay) throws IOException {
     this.name = name;
@@ -57,6 +58,10 @@ public final class LocalReplica implements AutoCloseable {
         }
         byte[] body = ("hello from " + name + "\n").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("X-Replica", name);
+        String caching = cacheControl;
+        if (caching != null) {
+          exchange.getResponseHeaders().add("Cache-Control", caching);
+        }
         exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {
           out.write(body);
@@ -97,6 +102,11 @@ public final class LocalReplica implements AutoCloseable {
   /** Makes the replica answer with {@code status} from now on, for example 503 to fail. */
   public void status(int status) {
     this.status = status;
+  }
+
+  /** Makes the replica send {@code Cache-Control: value} from now on (null: none, the default). */
+  public void cacheControl(String value) {
+    this.cacheControl = value;
   }
 
   @Override

@@ -149,4 +149,22 @@ class ExamplesSmokeTest {
     assertThat(c.hyperlane().share(2)).isLessThan(0.10);
     assertThat(Demo.table(c)).contains("requests to replica-3 (slow)").contains("p99 latency");
   }
+
+  @Test
+  void cacheRecipeAnswersFromTheHeapInvalidatesOnPutAndSharesThroughRedis() throws Exception {
+    String redis = System.getenv("HYPERLANE_REDIS_URI");
+    assertThat(redis).as("HYPERLANE_REDIS_URI: run the tests with ./scripts/test").isNotBlank();
+    try (LocalReplica catalog = LocalReplica.start("catalog")) {
+      catalog.cacheControl("max-age=30");
+      CacheRecipe.Outcome outcome = CacheRecipe.run(catalog.url(), redis);
+      assertThat(outcome.cacheStatuses()).hasSize(4);
+      assertThat(outcome.cacheStatuses().get(0)).contains("hyperlane; fwd=miss; stored");
+      assertThat(outcome.cacheStatuses().get(1)).contains("hyperlane-l1; hit");
+      assertThat(outcome.cacheStatuses().get(2)).contains("hyperlane; fwd=miss; stored");
+      assertThat(outcome.cacheStatuses().get(3)).contains("hyperlane-l2; hit");
+      assertThat(catalog.served()).isEqualTo(3); // two GETs and the PUT
+      assertThat(outcome.stats().l1Hits()).isEqualTo(1);
+      assertThat(outcome.stats().invalidations()).isEqualTo(1);
+    }
+  }
 }
