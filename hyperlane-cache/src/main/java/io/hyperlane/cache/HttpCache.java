@@ -256,7 +256,10 @@ public final class HttpCache implements AutoCloseable {
     } catch (IOException e) {
       return; // an in-memory stream does not fail
     }
-    watch(service, "put", shared.put(key, value, Duration.ofMillis(Math.max(1000, ttl))));
+    // Write-through before the call returns (bounded by the shared tier's timeout): once a caller
+    // has its response, the other instances can find it.
+    Duration expiry = Duration.ofMillis(Math.max(1000, ttl));
+    awaitShared(watch(service, "put", shared.put(key, value, expiry)));
   }
 
   boolean sharedUsable(long nowMillis) {
