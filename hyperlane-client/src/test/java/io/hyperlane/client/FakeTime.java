@@ -77,6 +77,36 @@ final class FakeTime implements Ticker, Scheduler, Executor {
   }
 
   /** Makes {@code builder}'s Hyperlane read this clock and run its timers and lookups here. */
+  /**
+   * A wall clock that moves with this fake time: the real time when the FakeTime was made, plus how
+   * far it has been advanced. For components that need epoch time, such as a cache.
+   */
+  java.time.Clock wallClock() {
+    long epochAtStart = System.currentTimeMillis();
+    long tickerAtStart = read();
+    return new java.time.Clock() {
+      @Override
+      public long millis() {
+        return epochAtStart + (read() - tickerAtStart) / 1_000_000;
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        return java.time.Instant.ofEpochMilli(millis());
+      }
+
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+    };
+  }
+
   Hyperlane.Builder drive(Hyperlane.Builder builder) {
     return builder.ticker(this).scheduler(this).blockingExecutor(this);
   }
