@@ -1,6 +1,7 @@
 package io.hyperlane.client;
 
 import java.util.concurrent.ThreadLocalRandom;
+import okhttp3.Request;
 
 /**
  * Picks one endpoint among candidates that are all eligible (not ejected, or all ejected). One
@@ -8,7 +9,13 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 abstract class Balancer {
 
-  abstract EndpointState pick(EndpointState[] candidates, long now, ServiceState service);
+  /**
+   * Picks among {@code candidates} for {@code request}.
+   *
+   * @param all every endpoint of the service, eligible or not (the consistent hash's ring)
+   */
+  abstract EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
+      ServiceState service, Request request);
 
   static Balancer create(LoadBalancerPolicy policy) {
     switch (policy.kind) {
@@ -18,6 +25,8 @@ abstract class Balancer {
         return new PowerOfTwoChoices(policy, false);
       case PEAK_EWMA:
         return new PowerOfTwoChoices(policy, true);
+      case CONSISTENT_HASH:
+        return new ConsistentHash(policy);
       default:
         throw new AssertionError(policy.kind);
     }
@@ -30,7 +39,8 @@ abstract class Balancer {
    */
   static final class RoundRobin extends Balancer {
     @Override
-    synchronized EndpointState pick(EndpointState[] candidates, long now, ServiceState service) {
+    synchronized EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
+        ServiceState service, Request request) {
       EndpointState best = null;
       double total = 0;
       for (EndpointState e : candidates) {
@@ -60,7 +70,8 @@ abstract class Balancer {
     }
 
     @Override
-    EndpointState pick(EndpointState[] candidates, long now, ServiceState service) {
+    EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
+        ServiceState service, Request request) {
       int n = candidates.length;
       if (n == 1) {
         return candidates[0];
@@ -80,6 +91,120 @@ abstract class Balancer {
 
     private double cost(EndpointState e, long now) {
       return latencyAware ? e.peakEwmaCost(now, decayNanos) : e.inFlight() + 1;
+    }
+  }
+
+  /**
+   * A ring hash: each endpoint owns {@code 100 × weight} points on a 64-bit ring (at most 100,000
+   * in all); a key goes to the owner of the first point at or after its hash that is a candidate.
+   * The ring is rebuilt only when the service's endpoint set changes, so an endpoint that is ejected
+   * or leaves moves only its own keys.
+   */
+  static final class ConsistentHash extends Balancer {
+    private static final int POINTS_PER_WEIGHT = 100;
+    private static final int MAX_POINTS = 100_000;
+
+    private final String keyHeader;
+    private final Balancer keyless;
+    private volatile Ring ring;
+
+    ConsistentHash(LoadBalancerPolicy policy) {
+      this.keyHeader = policy.keyHeader;
+      this.keyless = new PowerOfTwoChoices(policy, true);
+    }
+
+    @Override
+    EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
+        ServiceState service, Request request) {
+      StickyKey tag = request.tag(StickyKey.class);
+      String key = tag != null ? tag.value() : keyHeader != null ? request.header(keyHeader) : null;
+      if (key == null) {
+        return keyless.pick(candidates, all, now, service, request);
+      }
+      Ring r = ring;
+      if (r == null || r.source != all) {
+        r = new Ring(all);
+        ring = r;
+      }
+      return r.owner(hash(key), candidates);
+    }
+
+    private static final class Ring {
+      final EndpointState[] source;
+      final long[] points;
+      final EndpointState[] owners;
+
+      Ring(EndpointState[] all) {
+        this.source = all;
+        long totalWeight = 0;
+        for (EndpointState e : all) {
+          totalWeight += e.endpoint.weight();
+        }
+        int perWeight = (int) Math.max(1, Math.min(POINTS_PER_WEIGHT, MAX_POINTS / Math.max(1,
+            totalWeight)));
+        int n = 0;
+        for (EndpointState e : all) {
+          n += perWeight * e.endpoint.weight();
+        }
+        long[] hashes = new long[n];
+        EndpointState[] byPoint = new EndpointState[n];
+        Integer[] order = new Integer[n];
+        int k = 0;
+        for (EndpointState e : all) {
+          String origin = e.endpoint.origin();
+          for (int i = 0; i < perWeight * e.endpoint.weight(); i++) {
+            hashes[k] = hash(origin + "#" + i);
+            byPoint[k] = e;
+            order[k] = k;
+            k++;
+          }
+        }
+        java.util.Arrays.sort(order, (a, b) -> Long.compareUnsigned(hashes[a], hashes[b]));
+        this.points = new long[n];
+        this.owners = new EndpointState[n];
+        for (int i = 0; i < n; i++) {
+          points[i] = hashes[order[i]];
+          owners[i] = byPoint[order[i]];
+        }
+      }
+
+      EndpointState owner(long hash, EndpointState[] candidates) {
+        int n = points.length;
+        int lo = 0;
+        int hi = n; // first point >= hash, unsigned
+        while (lo < hi) {
+          int mid = (lo + hi) >>> 1;
+          if (Long.compareUnsigned(points[mid], hash) < 0) {
+            lo = mid + 1;
+          } else {
+            hi = mid;
+          }
+        }
+        for (int step = 0; step < n; step++) {
+          EndpointState e = owners[(lo + step) % n];
+          for (EndpointState c : candidates) {
+            if (c == e) {
+              return e;
+            }
+          }
+        }
+        return candidates[0];
+      }
+    }
+
+    /** FNV-1a over the UTF-16 units, then MurmurHash3's 64-bit finaliser to spread the bits. */
+    static long hash(String s) {
+      long h = 0xcbf29ce484222325L;
+      for (int i = 0; i < s.length(); i++) {
+        h ^= s.charAt(i);
+        h *= 0x100000001b3L;
+      }
+      h ^= h >>> 33;
+      h *= 0xff51afd7ed558ccdL;
+      h ^= h >>> 33;
+      h *= 0xc4ceb9fe1a85ec53L;
+      h ^= h >>> 33;
+      return h;
     }
   }
 }

@@ -1,11 +1,15 @@
 package io.hyperlane.client;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import okhttp3.HttpUrl;
 
 /**
- * One instance of a service: where to send a call ({@code scheme://host:port}) and how much traffic
- * it should take relative to its peers.
+ * One instance of a service: where to send a call ({@code scheme://host:port}), how much traffic
+ * it should take relative to its peers, and what routing may select it by: the zone it runs in and
+ * metadata such as {@code version=v2}.
  *
  * <p>An endpoint URL names an origin only: {@code http://127.0.0.1:8081} or {@code https://10.0.0.7}.
  * A path other than {@code /}, a query, a fragment or credentials are refused, so that a request's own
@@ -16,7 +20,15 @@ import okhttp3.HttpUrl;
  * <pre>{@code
  * Endpoint a = Endpoint.of("http://127.0.0.1:8081");
  * Endpoint b = Endpoint.of("http://127.0.0.1:8082", 3); // takes three times a's share
+ * Endpoint c = Endpoint.builder("http://10.0.0.9:8080")
+ *     .zone("eu-west-1a")
+ *     .metadata("version", "v2")
+ *     .build();
  * }</pre>
+ *
+ * <p>Zones and metadata often come from registries, so they are checked like any outside input: a
+ * zone or key is 1 to 63 characters of {@code [A-Za-z0-9._/-]}, a value at most 256 printable ASCII
+ * characters, at most 32 entries.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -25,14 +37,26 @@ public final class Endpoint {
   /** The largest weight an endpoint may have. */
   public static final int MAX_WEIGHT = 10_000;
 
+  private static final int MAX_METADATA = 32;
+
   private final HttpUrl url;
   private final String origin;
   private final int weight;
+  private final String zone;
+  private final Map<String, String> metadata;
 
-  private Endpoint(HttpUrl url, int weight) {
+  private Endpoint(HttpUrl url, int weight, String zone, Map<String, String> metadata) {
     this.url = url;
     this.origin = origin(url);
     this.weight = weight;
+    this.zone = zone;
+    this.metadata = metadata;
+  }
+
+  /** A builder for an endpoint at {@code url} with weight 1, no zone and no metadata. */
+  public static Builder builder(String url) {
+    Objects.requireNonNull(url, "url");
+    return new Builder(url);
   }
 
   /**
@@ -86,7 +110,7 @@ public final class Endpoint {
           "weight must be between 1 and " + MAX_WEIGHT + " but was " + weight + " (endpoint "
               + origin(url) + ")");
     }
-    return new Endpoint(url, weight);
+    return new Endpoint(url, weight, null, Map.of());
   }
 
   /** The origin as a URL with path {@code /}. */
@@ -104,9 +128,71 @@ public final class Endpoint {
     return weight;
   }
 
+  /** The zone the endpoint runs in, such as {@code eu-west-1a}; null when unknown. */
+  public String zone() {
+    return zone;
+  }
+
+  /** What routing rules may select the endpoint by, such as {@code version=v2}; immutable. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
   /** Returns this endpoint with another weight. */
   public Endpoint withWeight(int weight) {
-    return of(url, weight);
+    Endpoint weighted = of(url, weight);
+    return new Endpoint(weighted.url, weight, zone, metadata);
+  }
+
+  /** True when every entry of {@code selector} is in this endpoint's metadata. */
+  boolean matches(Map<String, String> selector) {
+    for (Map.Entry<String, String> e : selector.entrySet()) {
+      if (!e.getValue().equals(metadata.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static void checkLabel(String what, String label) {
+    if (label == null || label.isEmpty() || label.length() > 63) {
+      throw new IllegalArgumentException(what + " must be 1 to 63 characters but was "
+          + (label == null ? "null" : "\"" + printable(label) + "\""));
+    }
+    for (int i = 0; i < label.length(); i++) {
+      char c = label.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '.' || c == '_' || c == '-' || c == '/';
+      if (!ok) {
+        throw new IllegalArgumentException(what + " may hold only letters, digits and . _ - / but"
+            + " was \"" + printable(label) + "\"");
+      }
+    }
+  }
+
+  private static void checkValue(String key, String value) {
+    if (value == null || value.length() > 256) {
+      throw new IllegalArgumentException("metadata value of \"" + key
+          + "\" must be at most 256 characters but was " + (value == null ? "null"
+          : value.length() + " characters"));
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        throw new IllegalArgumentException("metadata value of \"" + key
+            + "\" must be printable ASCII but was \"" + printable(value) + "\"");
+      }
+    }
+  }
+
+  /** The value with control and non-ASCII characters escaped, cut at 80: safe to put in a message. */
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < s.length() && out.length() < 80; i++) {
+      char c = s.charAt(i);
+      out.append(c >= 0x20 && c <= 0x7e ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+    }
+    return s.length() > 80 ? out + "…" : out.toString();
   }
 
   static String origin(HttpUrl url) {
@@ -126,6 +212,73 @@ public final class Endpoint {
 
   @Override
   public String toString() {
-    return weight == 1 ? origin() : origin() + " (weight " + weight + ")";
+    StringBuilder s = new StringBuilder(origin);
+    if (weight != 1) {
+      s.append(" weight=").append(weight);
+    }
+    if (zone != null) {
+      s.append(" zone=").append(zone);
+    }
+    if (!metadata.isEmpty()) {
+      s.append(' ').append(new TreeMap<>(metadata));
+    }
+    return s.toString();
+  }
+
+  /** Builds an {@link Endpoint}; {@link #build()} checks every value and names the bad one. */
+  public static final class Builder {
+    private final String url;
+    private int weight = 1;
+    private String zone;
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    private Builder(String url) {
+      this.url = url;
+    }
+
+    /** Relative share of traffic, from 1 to {@link #MAX_WEIGHT}; 1 by default. */
+    public Builder weight(int weight) {
+      this.weight = weight;
+      return this;
+    }
+
+    /** The zone the endpoint runs in, for zone-aware routing. */
+    public Builder zone(String zone) {
+      this.zone = zone;
+      return this;
+    }
+
+    /** Adds one metadata entry, replacing any with the same key. */
+    public Builder metadata(String key, String value) {
+      metadata.put(key, value);
+      return this;
+    }
+
+    /** Adds every entry of {@code entries}. */
+    public Builder metadata(Map<String, String> entries) {
+      metadata.putAll(entries);
+      return this;
+    }
+
+    /**
+     * Returns the endpoint.
+     *
+     * @throws IllegalArgumentException naming the bad URL, weight, zone or metadata entry
+     */
+    public Endpoint build() {
+      Endpoint base = of(url, weight);
+      if (zone != null) {
+        checkLabel("zone", zone);
+      }
+      if (metadata.size() > MAX_METADATA) {
+        throw new IllegalArgumentException("an endpoint may have at most " + MAX_METADATA
+            + " metadata entries but " + base.origin() + " has " + metadata.size());
+      }
+      for (Map.Entry<String, String> e : metadata.entrySet()) {
+        checkLabel("metadata key", e.getKey());
+        checkValue(e.getKey(), e.getValue());
+      }
+      return new Endpoint(base.url, weight, zone, Map.copyOf(metadata));
+    }
   }
 }

@@ -31,6 +31,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import okhttp3.Dispatcher;
@@ -84,13 +85,14 @@ public final class Hyperlane implements AutoCloseable {
   private final TelemetryInterceptor telemetryStage;
   private final CacheStage cacheStage;
   private final Map<String, HttpCache> caches;
+  private final AtomicReference<RoutingRules> rules;
   private final AutoCloseable gauges;
   private final boolean hedging;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
       DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
       RetryInterceptor retries, boolean hedging, Telemetry telemetry,
-      Map<String, AlertState> alerts, Map<String, HttpCache> caches) {
+      Map<String, AlertState> alerts, Map<String, HttpCache> caches, RoutingRules rules) {
     this.services = services;
     this.telemetry = telemetry;
     this.telemetryStage = telemetry.enabled || !alerts.isEmpty()
@@ -100,7 +102,8 @@ public final class Hyperlane implements AutoCloseable {
     this.limits = limits.limitsAnything() ? limits : null;
     this.circuits = circuits;
     this.retries = retries;
-    this.routing = new RoutingInterceptor(services, ticker, telemetry, callers);
+    this.rules = new AtomicReference<>(rules);
+    this.routing = new RoutingInterceptor(services, this.rules, ticker, telemetry, callers);
     this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
     this.hedging = hedging;
     this.caches = caches;
@@ -162,6 +165,28 @@ public final class Hyperlane implements AutoCloseable {
     Stages.inOrder(callerStage, telemetryStage, cacheStage, resilience, routing)
         .forEach(builder::addInterceptor);
     return builder.build();
+  }
+
+  /**
+   * Replaces the routing rules at once: calls that start after this returns use {@code rules}; calls
+   * in progress keep the rules they started with for their current attempt.
+   *
+   * @throws IllegalArgumentException when a rule names a service that is not registered; the message
+   *     names every such rule, and the rules in force are kept
+   */
+  public void replaceRouting(RoutingRules rules) {
+    Objects.requireNonNull(rules, "rules");
+    List<String> problems = rules.problems(services.keySet());
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "routing rules refused, the previous ones stay: " + String.join("; ", problems));
+    }
+    this.rules.set(rules);
+  }
+
+  /** The routing rules in force. */
+  public RoutingRules routing() {
+    return rules.get();
   }
 
   /** Returns the current state of every service and endpoint, as immutable values. */
@@ -230,6 +255,8 @@ public final class Hyperlane implements AutoCloseable {
     private AlertPolicy alerts;
     private AlertListener alertListener;
     private HttpCache cache;
+    private RoutingRules routing = RoutingRules.none();
+    private ZonePreference zonePreference = ZonePreference.none();
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
@@ -426,6 +453,25 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The routing rules in force from the start (none by default); {@link #build()} refuses a rule
+     * that names a service not registered. Replace them later with {@link
+     * Hyperlane#replaceRouting(RoutingRules)}.
+     */
+    public Builder routing(RoutingRules rules) {
+      this.routing = Objects.requireNonNull(rules, "routing");
+      return this;
+    }
+
+    /**
+     * The zone preference of every service that does not set its own; {@link ZonePreference#none()}
+     * by default.
+     */
+    public Builder zonePreference(ZonePreference preference) {
+      this.zonePreference = Objects.requireNonNull(preference, "zonePreference");
+      return this;
+    }
+
     /** The clock of every stage; {@link Ticker#system()} by default. Tests pass a fake. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -472,6 +518,7 @@ public final class Hyperlane implements AutoCloseable {
               + " with Builder.alerts(policy, listener)");
         }
       }
+      problems.addAll(routing.problems(names));
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(
             "invalid Hyperlane configuration: " + String.join("; ", problems));
@@ -538,11 +585,12 @@ public final class Hyperlane implements AutoCloseable {
             sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
             sb.slowStart != null ? sb.slowStart : slowStart,
             sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
+            sb.zonePreference != null ? sb.zonePreference : zonePreference,
             listener, ticker, s, e));
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
           deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
-          telemetry, Map.copyOf(alertStates), Map.copyOf(caches));
+          telemetry, Map.copyOf(alertStates), Map.copyOf(caches), routing);
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -562,6 +610,7 @@ public final class Hyperlane implements AutoCloseable {
     private final List<String> urls = new ArrayList<>();
     private final List<Integer> weights = new ArrayList<>();
     private final List<Endpoint> endpoints = new ArrayList<>();
+    private final List<Endpoint> given = new ArrayList<>();
     private ServiceDiscovery discovery;
     private LoadBalancerPolicy loadBalancer;
     private OutlierDetection outlierDetection;
@@ -577,6 +626,7 @@ public final class Hyperlane implements AutoCloseable {
     private AlertPolicy alerts;
     private HttpCache cache;
     private boolean cacheSet;
+    private ZonePreference zonePreference;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -591,6 +641,15 @@ public final class Hyperlane implements AutoCloseable {
     public ServiceBuilder endpoint(String url, int weight) {
       urls.add(url);
       weights.add(weight);
+      return this;
+    }
+
+    /**
+     * Adds a static endpoint built with {@link Endpoint#builder(String)}: with a zone and metadata
+     * that zone preference and routing rules can select on.
+     */
+    public ServiceBuilder endpoint(Endpoint endpoint) {
+      given.add(Objects.requireNonNull(endpoint, "endpoint"));
       return this;
     }
 
@@ -659,6 +718,12 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
+    /** This service's zone preference. */
+    public ServiceBuilder zonePreference(ZonePreference preference) {
+      this.zonePreference = Objects.requireNonNull(preference, "zonePreference");
+      return this;
+    }
+
     /** This service's rate limit; none by default. */
     public ServiceBuilder rateLimit(RateLimit limit) {
       this.rateLimit = Objects.requireNonNull(limit, "rateLimit");
@@ -696,9 +761,10 @@ public final class Hyperlane implements AutoCloseable {
         return;
       }
       String where = "service \"" + name + "\": ";
-      if (discovery != null && !urls.isEmpty()) {
+      boolean anyStatic = !urls.isEmpty() || !given.isEmpty();
+      if (discovery != null && anyStatic) {
         problems.add(where + "has both static endpoints and a discovery; give one or the other");
-      } else if (discovery == null && urls.isEmpty()) {
+      } else if (discovery == null && !anyStatic) {
         problems.add(where + "has no endpoints; give at least one endpoint URL or a discovery");
       }
       for (int i = 0; i < urls.size(); i++) {
@@ -716,6 +782,13 @@ public final class Hyperlane implements AutoCloseable {
           }
         } catch (IllegalArgumentException e) {
           problems.add(where + e.getMessage());
+        }
+      }
+      for (Endpoint endpoint : given) {
+        if (endpoints.contains(endpoint)) {
+          problems.add(where + "endpoint " + endpoint.origin() + " is listed twice");
+        } else {
+          endpoints.add(endpoint);
         }
       }
     }

@@ -13,6 +13,9 @@ import java.util.Objects;
  *       does not attract traffic.
  *   <li>{@link #leastInFlight()}: power of two choices on in-flight count alone.
  *   <li>{@link #roundRobin()}: smooth weighted round robin; exactly even with equal weights.
+ *   <li>{@link #consistentHash(String)}: sticky routing — a ring hash over the endpoints, so calls
+ *       with the same key (a header, or a {@link StickyKey} tag) go to the same endpoint, and when
+ *       one of ten endpoints leaves only its own keys (about a tenth) move.
  * </ul>
  *
  * <p>Every policy honours endpoint weights and slow start, and skips endpoints ejected by {@link
@@ -24,7 +27,8 @@ public final class LoadBalancerPolicy {
   enum Kind {
     ROUND_ROBIN,
     LEAST_IN_FLIGHT,
-    PEAK_EWMA
+    PEAK_EWMA,
+    CONSISTENT_HASH
   }
 
   /** The default decay of the latency average: a sample's weight halves in about 7 s. */
@@ -43,11 +47,36 @@ public final class LoadBalancerPolicy {
   final Kind kind;
   final long decayNanos;
   final long failurePenaltyNanos;
+  final String keyHeader; // consistent hash only; null: the StickyKey tag only
 
   private LoadBalancerPolicy(Kind kind, Duration decay, Duration failurePenalty) {
+    this(kind, decay, failurePenalty, null);
+  }
+
+  private LoadBalancerPolicy(Kind kind, Duration decay, Duration failurePenalty,
+      String keyHeader) {
     this.kind = kind;
     this.decayNanos = decay.toNanos();
     this.failurePenaltyNanos = failurePenalty.toNanos();
+    this.keyHeader = keyHeader;
+  }
+
+  /**
+   * Sticky routing by consistent hashing: the key of a call is its {@link StickyKey} tag, else the
+   * value of header {@code keyHeader}; equal keys go to the same endpoint while it is available,
+   * and to the next endpoint on the ring while it is not (ejected, circuit open, already tried by
+   * this call). Calls without a key are balanced by peak-EWMA. Weights give an endpoint a
+   * proportional share of the ring; slow start does not apply.
+   *
+   * @param keyHeader the header that carries the key, such as {@code X-User-Id}; null to use only
+   *     the {@link StickyKey} tag
+   */
+  public static LoadBalancerPolicy consistentHash(String keyHeader) {
+    if (keyHeader != null && !keyHeader.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}")) {
+      throw new IllegalArgumentException("keyHeader must be a header name but was " + keyHeader);
+    }
+    return new LoadBalancerPolicy(Kind.CONSISTENT_HASH, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY,
+        keyHeader);
   }
 
   /** Smooth weighted round robin: with equal weights every endpoint gets exactly its turn. */
@@ -95,6 +124,8 @@ public final class LoadBalancerPolicy {
         return "roundRobin";
       case LEAST_IN_FLIGHT:
         return "leastInFlight";
+      case CONSISTENT_HASH:
+        return "consistentHash(" + (keyHeader == null ? "StickyKey" : keyHeader) + ")";
       default:
         return "peakEwma(decay=" + Duration.ofNanos(decayNanos) + ", failurePenalty="
             + Duration.ofNanos(failurePenaltyNanos) + ")";

@@ -2,10 +2,13 @@ package io.hyperlane.client;
 
 import io.hyperlane.resilience.AttemptContext;
 import io.hyperlane.resilience.Ticker;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -23,14 +26,18 @@ import okhttp3.Response;
  */
 final class RoutingInterceptor implements Interceptor {
 
+  static final AttributeKey<String> ROUTE = AttributeKey.stringKey("hyperlane.route");
+
   private final Map<String, ServiceState> services;
+  private final AtomicReference<RoutingRules> rules;
   private final Ticker ticker;
   private final Telemetry telemetry;
   private final CallerState callers;
 
-  RoutingInterceptor(Map<String, ServiceState> services, Ticker ticker, Telemetry telemetry,
-      CallerState callers) {
+  RoutingInterceptor(Map<String, ServiceState> services, AtomicReference<RoutingRules> rules,
+      Ticker ticker, Telemetry telemetry, CallerState callers) {
     this.services = services;
+    this.rules = rules;
     this.ticker = ticker;
     this.telemetry = telemetry;
     this.callers = callers;
@@ -39,13 +46,22 @@ final class RoutingInterceptor implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    ServiceState service = services.get(request.url().host());
+    String named = request.url().host();
+    ServiceState service = services.get(named);
     if (service == null) {
       return chain.proceed(request);
     }
     long start = ticker.read();
     AttemptContext attempt = request.tag(AttemptContext.class);
-    EndpointState endpoint = service.pick(start, attempt);
+    Map<String, String> subset = Map.of();
+    RouteRule rule = rules.get().match(named, request);
+    if (rule != null) {
+      RouteRule.Destination to =
+          rule.destination(ThreadLocalRandom.current().nextInt(rule.totalWeight()));
+      service = services.get(to.service());
+      subset = to.subset();
+    }
+    EndpointState endpoint = service.pick(start, attempt, request, subset);
     HttpUrl url = endpoint.rewrite(request.url());
     Request.Builder routed = request.newBuilder().url(url);
     Span span = Span.getInvalid();
@@ -56,6 +72,9 @@ final class RoutingInterceptor implements Interceptor {
       if (telemetry.tracing) {
         span = telemetry.startAttempt(parent, request, url, service.name,
             endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
+        if (rule != null) {
+          span.setAttribute(ROUTE, rule.name);
+        }
       }
       telemetry.inject(parent.with(span), routed);
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
+import okhttp3.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ final class ServiceState implements ServiceDiscovery.Context {
   private final Scheduler scheduler;
   private final Executor blockingExecutor;
   private final Balancer balancer;
+  private final ZonePreference zones;
   private final LongAdder discoveryFailures = new LongAdder();
 
   private volatile EndpointState[] endpoints = NONE;
@@ -57,8 +59,8 @@ final class ServiceState implements ServiceDiscovery.Context {
   private ServiceDiscovery.Subscription subscription;
 
   ServiceState(String name, LoadBalancerPolicy policy, OutlierDetection outliers,
-      SlowStart slowStart, CircuitBreakerPolicy circuits, ResilienceListener listener,
-      Ticker ticker, Scheduler scheduler, Executor blockingExecutor) {
+      SlowStart slowStart, CircuitBreakerPolicy circuits, ZonePreference zones,
+      ResilienceListener listener, Ticker ticker, Scheduler scheduler, Executor blockingExecutor) {
     this.name = name;
     this.policy = policy;
     this.outliers = outliers;
@@ -69,6 +71,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     this.scheduler = scheduler;
     this.blockingExecutor = blockingExecutor;
     this.balancer = Balancer.create(policy);
+    this.zones = zones;
   }
 
   void start(ServiceDiscovery discovery) {
@@ -106,18 +109,22 @@ final class ServiceState implements ServiceDiscovery.Context {
   // ---- The request path.
 
   /**
-   * Chooses the endpoint for one attempt: among the endpoints not ejected (all of them when all are),
-   * preferring for a retry those its call has not tried yet, and records the choice in {@code
+   * Chooses the endpoint for one attempt: among the endpoints that match {@code subset} (all of them
+   * when none does), not ejected (all of them when all are), in the local zone while it is healthy
+   * enough, preferring for a retry those its call has not tried yet; records the choice in {@code
    * attempt} when there is one.
    */
-  EndpointState pick(long now, AttemptContext attempt) throws NoEndpointException {
+  EndpointState pick(long now, AttemptContext attempt, Request request,
+      Map<String, String> subset) throws NoEndpointException {
     if (closed) {
       throw new NoEndpointException(name, "the Hyperlane instance is closed");
     }
-    EndpointState[] all = endpoints;
-    if (all.length == 0) {
+    EndpointState[] service = endpoints;
+    if (service.length == 0) {
       throw new NoEndpointException(name, "its discovery has delivered no endpoint yet");
     }
+    EndpointState[] all = subset.isEmpty() ? service
+        : filter(service, e -> e.endpoint.matches(subset));
     EndpointState[] candidates = all;
     if (all.length == 1) {
       EndpointState only = all[0];
@@ -141,12 +148,36 @@ final class ServiceState implements ServiceDiscovery.Context {
       if (usable != all.length && usable != 0) { // when none is usable, use all of them
         candidates = filter(all, e -> !e.ejected && e.circuitClosed()); // re-read: may have moved
       }
+      if (zones.enabled()) {
+        candidates = preferLocal(all, candidates);
+      }
       if (attempt != null && attempt.resendCount() > 0) {
         candidates = filter(candidates, e -> !attempt.wasTried(e.endpoint.origin()));
       }
     }
-    return chosen(candidates.length == 1 ? candidates[0] : balancer.pick(candidates, now, this),
-        attempt);
+    return chosen(candidates.length == 1 ? candidates[0]
+        : balancer.pick(candidates, service, now, this, request), attempt);
+  }
+
+  /**
+   * The healthy local endpoints among {@code candidates} when they are at least the preference's
+   * share of the local ones; else {@code candidates} (spill-over to every zone).
+   */
+  private EndpointState[] preferLocal(EndpointState[] all, EndpointState[] candidates) {
+    int local = 0;
+    int healthyLocal = 0;
+    for (EndpointState e : all) {
+      if (zones.zone.equals(e.endpoint.zone())) {
+        local++;
+        if (!e.ejected && e.circuitClosed()) {
+          healthyLocal++;
+        }
+      }
+    }
+    if (local == 0 || healthyLocal == 0 || healthyLocal < zones.minHealthyShare * local) {
+      return candidates;
+    }
+    return filter(candidates, e -> zones.zone.equals(e.endpoint.zone()));
   }
 
   private static EndpointState chosen(EndpointState e, AttemptContext attempt) {

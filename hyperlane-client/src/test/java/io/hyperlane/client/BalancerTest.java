@@ -11,20 +11,28 @@ import org.junit.jupiter.api.Test;
 /** The balancers' choices on hand-set endpoint state, without sockets. */
 class BalancerTest {
 
+  private static final okhttp3.Request CALL =
+      new okhttp3.Request.Builder().url("http://inventory/").build();
+
   private final FakeTime time = new FakeTime();
 
   private ServiceState service(LoadBalancerPolicy policy, String... origins) {
     ServiceState service = new ServiceState("inventory", policy, OutlierDetection.disabled(),
-        SlowStart.disabled(), CircuitBreakerPolicy.disabled(), ResilienceListener.noop(), time,
+        SlowStart.disabled(), CircuitBreakerPolicy.disabled(), ZonePreference.none(),
+        ResilienceListener.noop(), time,
         time, time);
     service.update(java.util.Arrays.stream(origins).map(Endpoint::of).toList());
     return service;
   }
 
+  private static EndpointState pick(ServiceState service, long now) throws Exception {
+    return service.pick(now, null, CALL, java.util.Map.of());
+  }
+
   private static EndpointState[] states(ServiceState service) throws Exception {
     EndpointState[] states = new EndpointState[3];
     for (int i = 0; i < 200 && (states[0] == null || states[1] == null || states[2] == null); i++) {
-      EndpointState e = service.pick(0, null);
+      EndpointState e = pick(service, 0);
       states[e.endpoint.url().port() - 8081] = e;
     }
     return states;
@@ -41,7 +49,7 @@ class BalancerTest {
     }
     int[] picks = new int[3];
     for (int i = 0; i < 3000; i++) {
-      picks[service.pick(time.read(), null).endpoint.url().port() - 8081]++;
+      picks[pick(service, time.read()).endpoint.url().port() - 8081]++;
     }
     // Endpoint 0 wins every pair it is drawn into (2/3 of draws); 1 and 2 split the rest.
     assertThat(picks[0]).isBetween(1850, 2150);
@@ -63,7 +71,7 @@ class BalancerTest {
     service.onResponse(e[2], now - 50_000_000, now, 200); // one 50 ms sample: the peak is taken at once
     assertThat(e[2].latencyNanos(now, Duration.ofSeconds(10).toNanos())).isEqualTo(50_000_000.0);
     for (int i = 0; i < 300; i++) {
-      assertThat(service.pick(now, null).endpoint.url().port()).isNotEqualTo(8083);
+      assertThat(pick(service, now).endpoint.url().port()).isNotEqualTo(8083);
     }
     // A minute later its peers have fresh 2 ms samples, and its own 50 ms has decayed by e^-6.
     time.advance(Duration.ofSeconds(60));
@@ -76,7 +84,7 @@ class BalancerTest {
         .isLessThan(200_000.0); // 50 ms × e^-6
     int picked = 0;
     for (int i = 0; i < 300; i++) {
-      if (service.pick(later, null).endpoint.url().port() == 8083) {
+      if (pick(service, later).endpoint.url().port() == 8083) {
         picked++;
       }
     }
@@ -123,7 +131,7 @@ class BalancerTest {
     long now = time.read();
     EndpointState[] e = new EndpointState[2];
     for (int i = 0; i < 100 && (e[0] == null || e[1] == null); i++) {
-      EndpointState s = service.pick(now, null);
+      EndpointState s = pick(service, now);
       e[s.endpoint.url().port() - 8081] = s;
     }
     e[0].begin();
