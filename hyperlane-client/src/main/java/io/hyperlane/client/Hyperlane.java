@@ -86,13 +86,16 @@ public final class Hyperlane implements AutoCloseable {
   private final CacheStage cacheStage;
   private final Map<String, HttpCache> caches;
   private final AtomicReference<RoutingRules> rules;
+  private final Map<String, String> tlsAuthorities; // service -> name certificates must carry
+  private final Tls tls;
   private final AutoCloseable gauges;
   private final boolean hedging;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
       DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
       RetryInterceptor retries, boolean hedging, Telemetry telemetry,
-      Map<String, AlertState> alerts, Map<String, HttpCache> caches, RoutingRules rules) {
+      Map<String, AlertState> alerts, Map<String, HttpCache> caches, RoutingRules rules,
+      Map<String, String> tlsAuthorities, Tls tls) {
     this.services = services;
     this.telemetry = telemetry;
     this.telemetryStage = telemetry.enabled || !alerts.isEmpty()
@@ -103,6 +106,8 @@ public final class Hyperlane implements AutoCloseable {
     this.circuits = circuits;
     this.retries = retries;
     this.rules = new AtomicReference<>(rules);
+    this.tlsAuthorities = tlsAuthorities;
+    this.tls = tls;
     this.routing = new RoutingInterceptor(services, this.rules, ticker, telemetry, callers);
     this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
     this.hedging = hedging;
@@ -155,11 +160,13 @@ public final class Hyperlane implements AutoCloseable {
       inner.interceptors().clear();
       // A hedge is made on the caller's thread: keep its context for the attempt's span.
       inner.eventListenerFactory(callers.capturing(client.eventListenerFactory()));
+      applyTls(inner, client);
       attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
     }
     // What a call made on one thread and run on another (enqueue) must keep: context, deadline.
     OkHttpClient.Builder builder = client.newBuilder()
         .eventListenerFactory(callers.capturing(client.eventListenerFactory()));
+    applyTls(builder, client);
     List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
         : List.of(deadlines, limits, circuits, attempts);
     Stages.inOrder(callerStage, telemetryStage, cacheStage, resilience, routing)
@@ -188,6 +195,30 @@ public final class Hyperlane implements AutoCloseable {
   public RoutingRules routing() {
     return rules.get();
   }
+
+  /** The TLS material and authority checks of the builder, on a client derived from {@code client}. */
+  private void applyTls(OkHttpClient.Builder builder, OkHttpClient client) {
+    if (tls != null) {
+      builder.sslSocketFactory(tls.socketFactory, tls.trustManager);
+    }
+    if (!tlsAuthorities.isEmpty()) {
+      builder.hostnameVerifier(new AuthorityVerifier(client.hostnameVerifier(), this::authorityOf));
+    }
+  }
+
+  /** The TLS authority of the service that has {@code host} among its endpoints, or null. */
+  private String authorityOf(String host) {
+    for (Map.Entry<String, String> e : tlsAuthorities.entrySet()) {
+      if (services.get(e.getKey()).hasEndpointHost(host)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  /** TLS material given to the builder, as OkHttp takes it. */
+  private record Tls(javax.net.ssl.SSLSocketFactory socketFactory,
+      javax.net.ssl.X509TrustManager trustManager) {}
 
   /** Returns the current state of every service and endpoint, as immutable values. */
   public Snapshot snapshot() {
@@ -256,6 +287,7 @@ public final class Hyperlane implements AutoCloseable {
     private AlertListener alertListener;
     private HttpCache cache;
     private RoutingRules routing = RoutingRules.none();
+    private Tls tls;
     private ZonePreference zonePreference = ZonePreference.none();
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
@@ -464,6 +496,39 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
+     * TLS for {@code https} endpoints: whom to trust and, for mutual TLS, which certificate to
+     * present. By default the wrapped client's own settings (the platform's trust store) apply.
+     * Certificate and hostname verification stay on in every case.
+     *
+     * <pre>{@code
+     * KeyStore keys = …;  // the client certificate and its private key
+     * KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+     * kmf.init(keys, password);
+     * TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+     * tmf.init(trustedCas);
+     * builder.tls((X509TrustManager) tmf.getTrustManagers()[0],
+     *     (X509KeyManager) kmf.getKeyManagers()[0]);
+     * }</pre>
+     *
+     * @param trustManager the certificate authorities to trust
+     * @param keyManager the client certificate for mutual TLS, or null to present none
+     * @throws IllegalStateException when the JVM has no TLS implementation
+     */
+    public Builder tls(javax.net.ssl.X509TrustManager trustManager,
+        javax.net.ssl.X509KeyManager keyManager) {
+      Objects.requireNonNull(trustManager, "trustManager");
+      try {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(keyManager == null ? null : new javax.net.ssl.KeyManager[] {keyManager},
+            new javax.net.ssl.TrustManager[] {trustManager}, null);
+        this.tls = new Tls(context.getSocketFactory(), trustManager);
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+      }
+      return this;
+    }
+
+    /**
      * The zone preference of every service that does not set its own; {@link ZonePreference#none()}
      * by default.
      */
@@ -532,6 +597,7 @@ public final class Hyperlane implements AutoCloseable {
       }
       Map<String, AlertState> alertStates = new HashMap<>();
       Map<String, HttpCache> caches = new HashMap<>();
+      Map<String, String> authorities = new HashMap<>();
       HyperlaneThreads threads =
           scheduler == null || blockingExecutor == null ? new HyperlaneThreads() : null;
       Scheduler s = scheduler != null ? scheduler : threads;
@@ -563,6 +629,9 @@ public final class Hyperlane implements AutoCloseable {
         if (sb.rateLimit != null) {
           limits.rate(sb.name, sb.rateLimit);
         }
+        if (sb.tlsAuthority != null) {
+          authorities.put(sb.name, sb.tlsAuthority);
+        }
         HttpCache serviceCache = sb.cacheSet ? sb.cache : cache;
         if (serviceCache != null) {
           caches.put(sb.name, serviceCache);
@@ -590,7 +659,8 @@ public final class Hyperlane implements AutoCloseable {
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
           deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
-          telemetry, Map.copyOf(alertStates), Map.copyOf(caches), routing);
+          telemetry, Map.copyOf(alertStates), Map.copyOf(caches), routing,
+          Map.copyOf(authorities), tls);
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -627,6 +697,7 @@ public final class Hyperlane implements AutoCloseable {
     private HttpCache cache;
     private boolean cacheSet;
     private ZonePreference zonePreference;
+    private String tlsAuthority;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -715,6 +786,23 @@ public final class Hyperlane implements AutoCloseable {
     public ServiceBuilder noCache() {
       this.cache = null;
       this.cacheSet = true;
+      return this;
+    }
+
+    /**
+     * The name the certificates of this service's {@code https} endpoints must carry, such as {@code
+     * inventory.internal}, when it is not the endpoint's own host (endpoints given by IP address,
+     * for example). Only the name checked changes: the certificate chain is still verified, and
+     * other hosts keep the client's own hostname verifier.
+     */
+    public ServiceBuilder tlsAuthority(String name) {
+      Objects.requireNonNull(name, "tlsAuthority");
+      if (!HOST_NAME.matcher(name.toLowerCase(java.util.Locale.ROOT)).matches()
+          && !name.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?")) {
+        throw new IllegalArgumentException(
+            "tlsAuthority must be a host name or an IP address but was \"" + name + "\"");
+      }
+      this.tlsAuthority = name;
       return this;
     }
 

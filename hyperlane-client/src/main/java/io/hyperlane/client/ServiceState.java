@@ -159,6 +159,16 @@ final class ServiceState implements ServiceDiscovery.Context {
         : balancer.pick(candidates, service, now, this, request), attempt);
   }
 
+  /** True when one of the current endpoints has {@code host}. */
+  boolean hasEndpointHost(String host) {
+    for (EndpointState e : endpoints) {
+      if (e.endpoint.url().host().equals(host)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * The healthy local endpoints among {@code candidates} when they are at least the preference's
    * share of the local ones; else {@code candidates} (spill-over to every zone).
