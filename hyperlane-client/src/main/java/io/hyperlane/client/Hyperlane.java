@@ -88,6 +88,7 @@ public final class Hyperlane implements AutoCloseable {
   private final AtomicReference<RoutingRules> rules;
   private final Map<String, String> tlsAuthorities; // service -> name certificates must carry
   private final Tls tls;
+  private final List<SelfRegistration.Handle> registrations = new ArrayList<>();
   private final AutoCloseable gauges;
   private final boolean hedging;
 
@@ -240,6 +241,17 @@ public final class Hyperlane implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    synchronized (registrations) {
+      for (SelfRegistration.Handle registration : registrations) {
+        try {
+          registration.close(); // first: the instance leaves the registry before it stops
+        } catch (RuntimeException e) {
+          org.slf4j.LoggerFactory.getLogger(Hyperlane.class)
+              .warn("removing a self-registration failed: {}", e.toString());
+        }
+      }
+      registrations.clear();
+    }
     services.values().forEach(ServiceState::close);
     try {
       gauges.close();
@@ -288,6 +300,7 @@ public final class Hyperlane implements AutoCloseable {
     private HttpCache cache;
     private RoutingRules routing = RoutingRules.none();
     private Tls tls;
+    private final List<SelfRegistration> selfRegistrations = new ArrayList<>();
     private ZonePreference zonePreference = ZonePreference.none();
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
@@ -529,6 +542,15 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
+     * Registers this instance in a registry while the Hyperlane runs: started by {@link #build()},
+     * kept alive on Hyperlane's threads, removed first thing by {@link Hyperlane#close()}.
+     */
+    public Builder selfRegistration(SelfRegistration registration) {
+      selfRegistrations.add(Objects.requireNonNull(registration, "registration"));
+      return this;
+    }
+
+    /**
      * The zone preference of every service that does not set its own; {@link ZonePreference#none()}
      * by default.
      */
@@ -664,6 +686,41 @@ public final class Hyperlane implements AutoCloseable {
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
+      List<String> missing = new ArrayList<>();
+      for (ServiceBuilder sb : services) {
+        if (sb.awaitEndpoints != null) {
+          String why = states.get(sb.name).awaitEndpoints(sb.awaitEndpoints);
+          if (why != null) {
+            missing.add("service \"" + sb.name + "\" had no endpoints after "
+                + sb.awaitEndpoints + ": " + why);
+          }
+        }
+      }
+      if (!missing.isEmpty()) {
+        hyperlane.close();
+        throw new IllegalStateException(String.join("; ", missing));
+      }
+      SelfRegistration.Context context = new SelfRegistration.Context() {
+        @Override
+        public Scheduler scheduler() {
+          return s;
+        }
+
+        @Override
+        public Executor blockingExecutor() {
+          return e;
+        }
+
+        @Override
+        public Ticker ticker() {
+          return ticker;
+        }
+      };
+      synchronized (hyperlane.registrations) {
+        for (SelfRegistration registration : selfRegistrations) {
+          hyperlane.registrations.add(registration.start(context));
+        }
+      }
       return hyperlane;
     }
   }
@@ -698,6 +755,7 @@ public final class Hyperlane implements AutoCloseable {
     private boolean cacheSet;
     private ZonePreference zonePreference;
     private String tlsAuthority;
+    private Duration awaitEndpoints;
 
     private ServiceBuilder(String name) {
       this.name = name;
@@ -803,6 +861,22 @@ public final class Hyperlane implements AutoCloseable {
             "tlsAuthority must be a host name or an IP address but was \"" + name + "\"");
       }
       this.tlsAuthority = name;
+      return this;
+    }
+
+    /**
+     * Makes {@link Builder#build()} wait up to {@code timeout} for this service's discovery to
+     * deliver its first endpoints, and fail with an {@link IllegalStateException} saying why if it
+     * does not. By default {@code build()} does not wait: the service starts empty, its calls fail
+     * with {@link NoEndpointException} until the registry answers, and it is used as soon as it does.
+     */
+    public ServiceBuilder awaitEndpoints(Duration timeout) {
+      Objects.requireNonNull(timeout, "awaitEndpoints");
+      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "awaitEndpoints must be between 1 ms and 10 minutes but was " + timeout);
+      }
+      this.awaitEndpoints = timeout;
       return this;
     }
 

@@ -52,6 +52,9 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   private volatile EndpointState[] endpoints = NONE;
   private volatile boolean closed;
+  private final java.util.concurrent.CountDownLatch firstEndpoints =
+      new java.util.concurrent.CountDownLatch(1);
+  private volatile Throwable lastFailure;
 
   // Guarded by this.
   private boolean initialised;
@@ -157,6 +160,23 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
     return chosen(candidates.length == 1 ? candidates[0]
         : balancer.pick(candidates, service, now, this, request), attempt);
+  }
+
+  /**
+   * Waits (real time) for the first endpoint set; null when it came, else what went wrong. Used by
+   * {@code build()} for services that must not start empty.
+   */
+  String awaitEndpoints(java.time.Duration timeout) {
+    try {
+      if (firstEndpoints.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        return null;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted while waiting";
+    }
+    Throwable failure = lastFailure;
+    return failure == null ? "its discovery delivered nothing" : String.valueOf(failure);
   }
 
   /** True when one of the current endpoints has {@code host}. */
@@ -390,6 +410,7 @@ final class ServiceState implements ServiceDiscovery.Context {
       }
       endpoints = next;
       initialised = true;
+      firstEndpoints.countDown();
       recovered = inOutage;
       inOutage = false;
       size = next.length;
@@ -405,6 +426,7 @@ final class ServiceState implements ServiceDiscovery.Context {
   @Override
   public void failed(Throwable cause) {
     discoveryFailures.increment();
+    lastFailure = cause;
     boolean first;
     int known;
     synchronized (this) {

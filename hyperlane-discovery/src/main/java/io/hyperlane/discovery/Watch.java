@@ -1,0 +1,123 @@
+package io.hyperlane.discovery;
+
+import io.hyperlane.client.ServiceDiscovery;
+import io.hyperlane.resilience.Scheduler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * The loop of one service's subscription to a registry: one request at a time (a list, a watch, a
+ * blocking query), each answer handled on the registry client's thread, failures reported to
+ * Hyperlane and followed by a growing pause, everything stopped by {@link #cancel()}.
+ */
+abstract class Watch implements ServiceDiscovery.Subscription {
+
+  /** Handles one answer; throws to count it as a failure. */
+  @FunctionalInterface
+  interface Handler {
+    void handle(Response response) throws Exception;
+  }
+
+  final ServiceDiscovery.Context context;
+  private final OkHttpClient http;
+  private volatile boolean cancelled;
+  private volatile Call inFlight;
+  private volatile Scheduler.Cancellable timer;
+  private int failures; // the loop runs one step at a time
+
+  Watch(ServiceDiscovery.Context context, OkHttpClient http) {
+    this.context = context;
+    this.http = http;
+  }
+
+  /** Sends the next request of the loop. */
+  abstract void step();
+
+  final void start() {
+    step();
+  }
+
+  /** Sends {@code request}; a watch may stream for minutes, anything else has 10 s. */
+  final void send(Request request, boolean streaming, Handler handler) {
+    if (cancelled) {
+      return;
+    }
+    Call call = http.newCall(request);
+    if (!streaming) {
+      call.timeout().timeout(Registries.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    inFlight = call;
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call c, IOException e) {
+        retryAfter(e);
+      }
+
+      @Override
+      public void onResponse(Call c, Response response) {
+        try (response) {
+          if (!response.isSuccessful()) {
+            throw new IOException("registry answered HTTP " + response.code() + " to "
+                + request.method() + " " + request.url().encodedPath());
+          }
+          handler.handle(response);
+        } catch (Exception e) {
+          retryAfter(e);
+        }
+      }
+    });
+    if (cancelled) {
+      call.cancel();
+    }
+  }
+
+  /** The loop made progress: the next failure starts the pauses from the shortest again. */
+  final void succeeded() {
+    failures = 0;
+  }
+
+  /** Reports {@code cause} (the last good endpoints stay) and tries again after a pause. */
+  final void retryAfter(Throwable cause) {
+    if (cancelled) {
+      return;
+    }
+    failures++;
+    context.failed(cause);
+    again(Registries.backoff(failures));
+  }
+
+  /** Runs {@link #step()} again after {@code delay} (at once when zero). */
+  final void again(Duration delay) {
+    if (cancelled) {
+      return;
+    }
+    if (delay.isZero()) {
+      step();
+    } else {
+      timer = context.scheduler().schedule(delay, this::step);
+    }
+  }
+
+  final boolean cancelled() {
+    return cancelled;
+  }
+
+  @Override
+  public final void cancel() {
+    cancelled = true;
+    Scheduler.Cancellable t = timer;
+    if (t != null) {
+      t.cancel();
+    }
+    Call c = inFlight;
+    if (c != null) {
+      c.cancel();
+    }
+  }
+}
