@@ -1,6 +1,5 @@
 package io.hyperlane.client;
 
-import io.hyperlane.resilience.Scheduler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -52,8 +51,6 @@ public final class DnsDiscovery implements ServiceDiscovery {
     }
   }
 
-  private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
-
   private final String hostname;
   private final String scheme;
   private final int port;
@@ -79,9 +76,7 @@ public final class DnsDiscovery implements ServiceDiscovery {
 
   @Override
   public Subscription subscribe(Context context) {
-    Refresher refresher = new Refresher(context);
-    refresher.run(); // the first set, on the caller's thread, so a service starts with endpoints
-    return refresher::cancel;
+    return PeriodicLookup.start(context, () -> toEndpoints(resolver.resolve(hostname)), ttl);
   }
 
   @Override
@@ -107,48 +102,6 @@ public final class DnsDiscovery implements ServiceDiscovery {
       endpoints.add(Endpoint.of(url, 1));
     }
     return new ArrayList<>(endpoints);
-  }
-
-  private final class Refresher implements Runnable {
-    private final Context context;
-    private volatile boolean cancelled;
-    private volatile Scheduler.Cancellable next;
-
-    Refresher(Context context) {
-      this.context = context;
-    }
-
-    @Override
-    public void run() {
-      if (cancelled) {
-        return;
-      }
-      Duration delay = ttl;
-      try {
-        context.update(toEndpoints(resolver.resolve(hostname)));
-      } catch (IOException | RuntimeException e) {
-        context.failed(e);
-        delay = ttl.compareTo(MAX_RETRY_DELAY) < 0 ? ttl : MAX_RETRY_DELAY;
-      } finally {
-        if (!cancelled) {
-          next = context.scheduler().schedule(delay, this::dispatch);
-        }
-      }
-    }
-
-    private void dispatch() {
-      if (!cancelled) {
-        context.blockingExecutor().execute(this);
-      }
-    }
-
-    void cancel() {
-      cancelled = true;
-      Scheduler.Cancellable pending = next;
-      if (pending != null) {
-        pending.cancel();
-      }
-    }
   }
 
   /** Builds a {@link DnsDiscovery}; each setter validates its argument at once. */

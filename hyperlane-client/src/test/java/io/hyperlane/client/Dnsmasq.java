@@ -1,0 +1,111 @@
+package io.hyperlane.client;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real DNS server for tests: Debian's dnsmasq on a free loopback port, serving only the records a
+ * test gives it ({@code ./scripts/test} installs it). Restart it with other records, or stop it, to
+ * change what DNS says.
+ */
+final class Dnsmasq implements AutoCloseable {
+
+  private final int port;
+  private final Path dir;
+  private Process process;
+
+  private Dnsmasq(int port, Path dir) {
+    this.port = port;
+    this.dir = dir;
+  }
+
+  /** Starts dnsmasq with these configuration lines (such as {@code srv-host=…}). */
+  static Dnsmasq start(String... records) throws IOException {
+    int port;
+    try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    Dnsmasq dnsmasq = new Dnsmasq(port, Files.createTempDirectory("dnsmasq"));
+    dnsmasq.serve(records);
+    return dnsmasq;
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** Serves {@code records} from now on (restarting the server). */
+  void serve(String... records) throws IOException {
+    stop();
+    List<String> conf = new ArrayList<>(List.of("port=" + port, "listen-address=127.0.0.1",
+        "bind-interfaces", "no-resolv", "no-hosts", "user=root", "pid-file=", "log-facility=-"));
+    conf.addAll(List.of(records));
+    Path file = dir.resolve("dnsmasq.conf");
+    Files.write(file, conf);
+    String binary = System.getenv().getOrDefault("HYPERLANE_DNSMASQ",
+        new File("/usr/sbin/dnsmasq").exists() ? "/usr/sbin/dnsmasq" : "dnsmasq");
+    try {
+      process = new ProcessBuilder(binary, "--keep-in-foreground", "--conf-file=" + file)
+          .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+    } catch (IOException e) {
+      fail("cannot start dnsmasq (install Debian's dnsmasq-base, or run ./scripts/test): "
+          + e.getMessage());
+    }
+    // Ready once it answers: ask for one of its own names until it does (bounded).
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!answers()) {
+      if (System.nanoTime() > until || !process.isAlive()) {
+        fail("dnsmasq did not start: " + Files.readString(dir.resolve("log")));
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private boolean answers() {
+    try {
+      javax.naming.directory.DirContext ctx = new javax.naming.directory.InitialDirContext(
+          new java.util.Hashtable<>(java.util.Map.of(
+              javax.naming.Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.dns.DnsContextFactory",
+              javax.naming.Context.PROVIDER_URL, "dns://127.0.0.1:" + port,
+              "com.sun.jndi.dns.timeout.initial", "50", "com.sun.jndi.dns.timeout.retries", "1")));
+      try {
+        ctx.getAttributes("ready.probe.test", new String[] {"A"});
+      } finally {
+        ctx.close();
+      }
+      return true;
+    } catch (javax.naming.NameNotFoundException
+        | javax.naming.OperationNotSupportedException e) {
+      return true; // it answered, with "no such name" or "refused"
+    } catch (javax.naming.NamingException e) {
+      return false;
+    }
+  }
+
+  /** Stops the server: lookups time out. */
+  void stop() {
+    if (process != null) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}
