@@ -167,4 +167,35 @@ class ExamplesSmokeTest {
       assertThat(outcome.stats().invalidations()).isEqualTo(1);
     }
   }
+
+  @Test
+  void routingRecipeSplitsTheCanaryRoutesBetaTestersAndKeepsAUserOnOneCart() throws Exception {
+    try (LocalReplica v1 = LocalReplica.start("v1"); LocalReplica v2 = LocalReplica.start("v2");
+        LocalReplica a = LocalReplica.start("cart-a");
+        LocalReplica b = LocalReplica.start("cart-b")) {
+      RoutingRecipe.Outcome outcome = RoutingRecipe.run(v1.url(), v2.url(), a.url(), b.url());
+      assertThat(outcome.canary().get("v1")).isBetween(160, 195); // 90% of 200, give or take
+      assertThat(outcome.canary().get("v2")).isBetween(5, 40);
+      assertThat(outcome.beta()).containsExactly(java.util.Map.entry("v2", 20));
+      assertThat(outcome.sticky()).hasSize(1).containsValue(20); // header and tag agree
+    }
+  }
+
+  @Test
+  void registryRecipeFindsTheRegisteredInstanceInEtcd() throws Exception {
+    String etcd = System.getenv("HYPERLANE_ETCD_URL");
+    assertThat(etcd).as("HYPERLANE_ETCD_URL: run the tests with ./scripts/test").isNotBlank();
+    try (LocalReplica inventory = LocalReplica.start("inventory-1")) {
+      ServiceSnapshot seen = RegistryRecipe.run(etcd, inventory.url(),
+          "/recipe-" + java.util.UUID.randomUUID() + "/");
+      assertThat(seen.endpoints()).extracting(EndpointSnapshot::origin)
+          .containsExactly(inventory.url());
+      assertThat(inventory.served()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void tlsRecipeCallsAnMtlsServerByItsAuthority() throws Exception {
+    assertThat(TlsRecipe.run()).isEqualTo("hello over mutual TLS, CN=orders");
+  }
 }

@@ -127,7 +127,7 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
       if (garbage != null) {
         context.failed(garbage);
       }
-      context.update(endpoints);
+      deliver(endpoints);
       again(Duration.ZERO);
     }
 

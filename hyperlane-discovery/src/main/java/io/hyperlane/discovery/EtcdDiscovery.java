@@ -198,7 +198,7 @@ public final class EtcdDiscovery implements ServiceDiscovery {
       if (garbage != null) {
         context.failed(garbage);
       }
-      context.update(new ArrayList<>(byKey.values()));
+      deliver(new ArrayList<>(byKey.values()));
       again(Duration.ZERO); // now watch
     }
 
@@ -239,7 +239,7 @@ public final class EtcdDiscovery implements ServiceDiscovery {
           }
           if (changed) {
             succeeded();
-            context.update(new ArrayList<>(byKey.values()));
+            deliver(new ArrayList<>(byKey.values()));
           }
         }
       }

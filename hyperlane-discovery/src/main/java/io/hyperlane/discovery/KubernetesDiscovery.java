@@ -6,7 +6,6 @@ import io.hyperlane.client.Endpoint;
 import io.hyperlane.client.ServiceDiscovery;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -195,7 +194,7 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
       if (garbage != null) {
         context.failed(garbage);
       }
-      deliver();
+      deliverAll();
       again(Duration.ZERO);
     }
 
@@ -233,7 +232,7 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
           }
           if (!type.equals("BOOKMARK")) {
             succeeded();
-            deliver();
+            deliverAll();
           }
         }
       }
@@ -242,10 +241,10 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
       }
     }
 
-    private void deliver() {
+    private void deliverAll() {
       List<Endpoint> all = new ArrayList<>();
       slices.values().forEach(all::addAll);
-      context.update(all);
+      deliver(all);
     }
 
     private String name(JsonNode slice) {

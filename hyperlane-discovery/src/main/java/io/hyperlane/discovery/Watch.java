@@ -1,15 +1,19 @@
 package io.hyperlane.discovery;
 
+import io.hyperlane.client.Endpoint;
 import io.hyperlane.client.ServiceDiscovery;
 import io.hyperlane.resilience.Scheduler;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The loop of one service's subscription to a registry: one request at a time (a list, a watch, a
@@ -17,6 +21,8 @@ import okhttp3.Response;
  * Hyperlane and followed by a growing pause, everything stopped by {@link #cancel()}.
  */
 abstract class Watch implements ServiceDiscovery.Subscription {
+
+  private static final Logger log = LoggerFactory.getLogger(Watch.class);
 
   /** Handles one answer; throws to count it as a failure. */
   @FunctionalInterface
@@ -75,6 +81,20 @@ abstract class Watch implements ServiceDiscovery.Subscription {
     if (cancelled) {
       call.cancel();
     }
+  }
+
+  /**
+   * Hands the registry's current instances to Hyperlane. None at all is normal for a registry (no
+   * instance has registered yet, or all have left): the last set stays, as Hyperlane never empties
+   * a service, but it is not counted as a failure.
+   */
+  final void deliver(List<Endpoint> endpoints) {
+    if (endpoints.isEmpty()) {
+      log.debug("registry lists no instance of {}; keeping the last endpoints",
+          context.serviceName());
+      return;
+    }
+    context.update(endpoints);
   }
 
   /** The loop made progress: the next failure starts the pauses from the shortest again. */
