@@ -1,11 +1,15 @@
 package io.hyperlane.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import io.hyperlane.client.Hyperlane;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +67,7 @@ public class RoutingOverheadBenchmark {
   private OkHttpClient cannedRaw;
   private OkHttpClient cannedHyperlane;
   private OkHttpClient cannedHandwired;
+  private OkHttpClient cannedResilience4jHandwired;
   private Request direct;
   private Request byService;
 
@@ -114,6 +119,36 @@ public class RoutingOverheadBenchmark {
         .addInterceptor(canned)
         .build();
 
+    // The same rotation with Resilience4j's retry and circuit breaker wired around each attempt by
+    // hand: what a team adds today to get retries and breaking without a mesh.
+    Retry retry = Retry.of("inventory", RetryConfig.<Response>custom()
+        .maxAttempts(3)
+        .waitDuration(java.time.Duration.ofMillis(10))
+        .retryOnResult(r -> r.code() == 502 || r.code() == 503 || r.code() == 504)
+        .retryExceptions(IOException.class)
+        .build());
+    CircuitBreaker breaker = CircuitBreaker.ofDefaults("inventory");
+    AtomicInteger nextR4j = new AtomicInteger();
+    cannedResilience4jHandwired = base.newBuilder()
+        .addInterceptor(chain -> {
+          Callable<Response> attempt = () -> {
+            HttpUrl target = origins[Math.floorMod(nextR4j.getAndIncrement(), origins.length)];
+            HttpUrl url = chain.request().url().newBuilder()
+                .scheme(target.scheme()).host(target.host()).port(target.port()).build();
+            return chain.proceed(chain.request().newBuilder().url(url).build());
+          };
+          try {
+            return Retry.decorateCallable(retry,
+                CircuitBreaker.decorateCallable(breaker, attempt)).call();
+          } catch (IOException | RuntimeException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new IOException(e);
+          }
+        })
+        .addInterceptor(canned)
+        .build();
+
     direct = new Request.Builder().url(origin + "/items/42?fields=stock").build();
     byService = new Request.Builder().url("http://inventory/items/42?fields=stock").build();
   }
@@ -151,6 +186,11 @@ public class RoutingOverheadBenchmark {
   @Benchmark
   public String inProcessHandwired() throws IOException {
     return call(cannedHandwired, byService);
+  }
+
+  @Benchmark
+  public String inProcessResilience4jHandwired() throws IOException {
+    return call(cannedResilience4jHandwired, byService);
   }
 
   private static String call(OkHttpClient client, Request request) throws IOException {
