@@ -198,4 +198,32 @@ class ExamplesSmokeTest {
   void tlsRecipeCallsAnMtlsServerByItsAuthority() throws Exception {
     assertThat(TlsRecipe.run()).isEqualTo("hello over mutual TLS, CN=orders");
   }
+
+  @Test
+  void loadToolSendsAFixedRateLoadAndReportsPercentilesAndDecisions() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b")) {
+      b.status(503); // retried on a: the tool reports the retries and no failure
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      int exit = LoadTool.run(new String[] {"--service", "inventory", "--endpoint", a.url(),
+          "--endpoint", b.url(), "--path", "/items/42", "--rate", "200", "--requests", "60",
+          "--duration", "10s"}, new java.io.PrintStream(bytes, true, "UTF-8"));
+      String out = bytes.toString("UTF-8");
+      assertThat(exit).as(out).isZero();
+      assertThat(out).contains("sent 60 requests at 200/s").contains("succeeded 60 (100.00%)")
+          .contains("latency ms: p50").contains("p99.9").contains("retries=");
+      assertThat(a.served()).isEqualTo(60);
+    }
+  }
+
+  @Test
+  void loadToolExplainsItsArgumentsAndRefusesBadOnes() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    assertThat(LoadTool.run(new String[] {"--help"}, new java.io.PrintStream(bytes, true, "UTF-8")))
+        .isZero();
+    assertThat(bytes.toString("UTF-8")).contains("--rate").contains("--duration")
+        .contains("--requests").contains("intended send time");
+    assertThat(LoadTool.run(new String[] {"--url", "http://127.0.0.1:1/", "--duration", "soon"},
+        new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, "UTF-8")))
+        .isNotZero();
+  }
 }
