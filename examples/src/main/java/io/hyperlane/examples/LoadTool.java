@@ -7,7 +7,6 @@ import io.hyperlane.client.Hyperlane;
 import io.hyperlane.client.ServiceSnapshot;
 import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.ResilienceEvent;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,19 +16,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -148,7 +139,7 @@ public final class LoadTool implements Callable<Integer> {
     try {
       if (url != null) {
         Request request = new Request.Builder().url(url).build();
-        Result result = send(okHttp, request);
+        OpenLoop.Result result = send(okHttp, request);
         print(result, "plain OkHttp -> " + url, decisions, null, null);
         return result.failed() == 0 ? 0 : 1;
       }
@@ -173,7 +164,7 @@ public final class LoadTool implements Callable<Integer> {
       }
       try (Hyperlane hyperlane = builder.build()) {
         Request request = new Request.Builder().url("http://" + service + path).build();
-        Result result = send(hyperlane.wrap(okHttp), request);
+        OpenLoop.Result result = send(hyperlane.wrap(okHttp), request);
         ServiceSnapshot snapshot = hyperlane.snapshot().service(service);
         print(result, "Hyperlane -> " + service + " " + endpoints, decisions, snapshot,
             snapshot.cache());
@@ -189,75 +180,13 @@ public final class LoadTool implements Callable<Integer> {
     }
   }
 
-  /** What one run measured. */
-  record Result(int sent, int succeeded, Map<String, Integer> errors, Histogram latencies,
-      double seconds, int unfinished) {
-    int failed() {
-      return sent - succeeded;
-    }
+  private OpenLoop.Result send(OkHttpClient client, Request request) {
+    OpenLoop loop = new OpenLoop(rate, requests != null ? requests : Integer.MAX_VALUE, duration,
+        timeout);
+    return loop.run(client, i -> request, done -> { });
   }
 
-  private Result send(OkHttpClient client, Request request) throws InterruptedException {
-    int limit = requests != null ? requests : Integer.MAX_VALUE;
-    long period = TimeUnit.SECONDS.toNanos(1) / rate;
-    long start = System.nanoTime();
-    long end = start + duration.toNanos();
-    Recorder recorder = new Recorder(3);
-    AtomicInteger succeeded = new AtomicInteger();
-    Map<String, Integer> errors = new ConcurrentHashMap<>();
-    AtomicInteger running = new AtomicInteger();
-    int sent = 0;
-    while (sent < limit) {
-      long due = start + sent * period;
-      if (due >= end) {
-        break;
-      }
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      running.incrementAndGet();
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onFailure(Call call, IOException e) {
-          recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
-          errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
-          running.decrementAndGet();
-        }
-
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            response.body().bytes();
-            recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
-            if (response.isSuccessful()) {
-              succeeded.incrementAndGet();
-            } else {
-              errors.merge("HTTP " + response.code(), 1, Integer::sum);
-            }
-          } catch (IOException e) {
-            errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
-          } finally {
-            running.decrementAndGet();
-          }
-        }
-      });
-      sent++;
-    }
-    long sendEnd = System.nanoTime();
-    long deadline = sendEnd + timeout.toNanos();
-    while (running.get() > 0 && System.nanoTime() < deadline) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
-    int unfinished = running.get();
-    if (unfinished > 0) {
-      errors.merge("unfinished after --timeout", unfinished, Integer::sum);
-    }
-    return new Result(sent, succeeded.get(), new TreeMap<>(errors),
-        recorder.getIntervalHistogram(), (sendEnd - start) / 1e9, unfinished);
-  }
-
-  private void print(Result r, String target, Map<String, LongAdder> decisions,
+  private void print(OpenLoop.Result r, String target, Map<String, LongAdder> decisions,
       ServiceSnapshot snapshot, CacheStats.Service cacheStats) {
     Histogram h = r.latencies();
     out.printf(Locale.ROOT, "%s%n", target);
@@ -267,7 +196,7 @@ public final class LoadTool implements Callable<Integer> {
         r.sent() == 0 ? 0.0 : 100.0 * r.succeeded() / r.sent(), r.failed(),
         r.errors().isEmpty() ? "" : " " + r.errors());
     out.printf(Locale.ROOT, "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-        ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
+        r.ms(50), r.ms(90), r.ms(99), r.ms(99.9), h.getMaxValue() / 1000.0);
     if (snapshot != null) {
       Map<String, Long> counts = new TreeMap<>();
       decisions.forEach((k, v) -> counts.put(k, v.sum()));
@@ -281,10 +210,6 @@ public final class LoadTool implements Callable<Integer> {
             cacheStats.staleServed(), cacheStats.revalidations(), cacheStats.sharedTierErrors());
       }
     }
-  }
-
-  private static double ms(Histogram h, double percentile) {
-    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
   }
 
   private static String name(ResilienceEvent event) {

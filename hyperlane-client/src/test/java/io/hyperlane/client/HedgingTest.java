@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.ResilienceEvent;
+import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import io.hyperlane.resilience.RetryBudget;
 import java.time.Duration;
@@ -171,5 +172,25 @@ class HedgingTest extends LoopbackTest {
       assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Hedge.class,
           e -> assertThat(e.delay()).isLessThan(Duration.ofMillis(500)));
     }
+  }
+
+  @Test
+  void aFailedAttemptThatArrivedBeforeTheWinnerIsClosedNotLeaked() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 503, 300); // the primary fails, after the hedge has gone out
+    replicas.answer(1, 200, 600); // the hedge wins later
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(30), 1))
+        .retry(RetryPolicy.none())
+        .service("inventory", replicas.urls()).build()) {
+      assertThat(Replicas.get(hyperlane.wrap(base), "http://inventory/")).isEqualTo(1);
+    }
+    // Both exchanges are over; a response nobody closed would hold its connection.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (base.connectionPool().idleConnectionCount() < base.connectionPool().connectionCount()
+        && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertThat(base.connectionPool().idleConnectionCount())
+        .isEqualTo(base.connectionPool().connectionCount()).isEqualTo(2);
   }
 }

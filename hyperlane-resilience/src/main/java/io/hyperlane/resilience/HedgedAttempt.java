@@ -113,6 +113,9 @@ final class HedgedAttempt {
       throw last.failure();
     } finally {
       done = true;
+      if (last != null && last.response() != null && last.call() != winner) {
+        last.response().close(); // a failed attempt that came in before the winner
+      }
       for (Call call : calls) {
         if (call != winner) {
           call.cancel(); // the losers: their endpoints count them as cancelled, not failed
