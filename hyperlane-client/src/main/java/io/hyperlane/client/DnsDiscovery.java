@@ -84,6 +84,15 @@ public final class DnsDiscovery implements ServiceDiscovery {
     return "DnsDiscovery{" + scheme + "://" + hostname + ":" + port + ", ttl=" + ttl + "}";
   }
 
+  /** {@code scheme} when it is {@code http} or {@code https}; else the error naming it. */
+  static String checkedScheme(String scheme) {
+    Objects.requireNonNull(scheme, "scheme");
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException("scheme must be http or https but was \"" + scheme + "\"");
+    }
+    return scheme;
+  }
+
   /** Turns looked-up addresses into endpoints, refusing what cannot be one. */
   List<Endpoint> toEndpoints(List<InetAddress> addresses) throws IOException {
     if (addresses == null || addresses.isEmpty()) {
@@ -126,11 +135,7 @@ public final class DnsDiscovery implements ServiceDiscovery {
      * @throws IllegalArgumentException for any other value
      */
     public Builder scheme(String scheme) {
-      Objects.requireNonNull(scheme, "scheme");
-      if (!scheme.equals("http") && !scheme.equals("https")) {
-        throw new IllegalArgumentException("scheme must be http or https but was \"" + scheme + "\"");
-      }
-      this.scheme = scheme;
+      this.scheme = checkedScheme(scheme);
       return this;
     }
 

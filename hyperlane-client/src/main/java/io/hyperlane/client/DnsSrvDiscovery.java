@@ -188,10 +188,7 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
 
     /** The scheme of the endpoints, {@code http} (the default) or {@code https}. */
     public Builder scheme(String scheme) {
-      if (!"http".equals(scheme) && !"https".equals(scheme)) {
-        throw new IllegalArgumentException("scheme must be http or https but was " + scheme);
-      }
-      this.scheme = scheme;
+      this.scheme = DnsDiscovery.checkedScheme(scheme);
       return this;
     }
 

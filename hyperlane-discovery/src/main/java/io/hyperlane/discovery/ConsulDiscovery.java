@@ -200,10 +200,7 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
 
     /** The scheme of the instances' URLs, {@code http} (the default) or {@code https}. */
     public Builder scheme(String scheme) {
-      if (!"http".equals(scheme) && !"https".equals(scheme)) {
-        throw new IllegalArgumentException("scheme must be http or https but was " + scheme);
-      }
-      this.scheme = scheme;
+      this.scheme = Registries.scheme(scheme);
       return this;
     }
 

@@ -339,10 +339,7 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
 
     /** The scheme of the endpoints' URLs, {@code http} (the default) or {@code https}. */
     public Builder scheme(String scheme) {
-      if (!"http".equals(scheme) && !"https".equals(scheme)) {
-        throw new IllegalArgumentException("scheme must be http or https but was " + scheme);
-      }
-      this.scheme = scheme;
+      this.scheme = Registries.scheme(scheme);
       return this;
     }
 

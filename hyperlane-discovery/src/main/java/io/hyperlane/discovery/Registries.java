@@ -48,6 +48,14 @@ final class Registries {
         .build();
   }
 
+  /** {@code scheme} when it is {@code http} or {@code https}; else the error naming it. */
+  static String scheme(String scheme) {
+    if (!"http".equals(scheme) && !"https".equals(scheme)) {
+      throw new IllegalArgumentException("scheme must be http or https but was " + scheme);
+    }
+    return scheme;
+  }
+
   /** The whole body, when it is at most {@link #MAX_ANSWER_BYTES}. */
   static JsonNode readJson(ResponseBody body) throws IOException {
     BufferedSource source = body.source();
