@@ -1,6 +1,7 @@
 package io.hyperlane.client;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,6 +19,8 @@ import java.util.Objects;
  * @param ejections how many times it has been ejected since it joined
  * @param circuit the state of its circuit: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, or
  *     {@code NONE} when endpoint circuits are off
+ * @param zone the zone it runs in, null when unknown
+ * @param metadata what routing rules may select it by, such as {@code version=v2}
  */
 public record EndpointSnapshot(
     String origin,
@@ -29,12 +32,15 @@ public record EndpointSnapshot(
     long failures,
     boolean ejected,
     int ejections,
-    String circuit) {
+    String circuit,
+    String zone,
+    Map<String, String> metadata) {
 
-  /** Checks the components. */
+  /** Checks the components and copies the metadata. */
   public EndpointSnapshot {
     Objects.requireNonNull(origin, "origin");
     Objects.requireNonNull(latencyEwma, "latencyEwma");
     Objects.requireNonNull(circuit, "circuit");
+    metadata = Map.copyOf(metadata);
   }
 }

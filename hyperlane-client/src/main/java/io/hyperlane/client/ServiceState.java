@@ -510,7 +510,9 @@ final class ServiceState implements ServiceDiscovery.Context {
           e.failures(),
           ejected,
           ejectionsOf(e),
-          e.circuit == null ? "NONE" : e.circuit.getState().name()));
+          e.circuit == null ? "NONE" : e.circuit.getState().name(),
+          endpoint.zone(),
+          endpoint.metadata()));
     }
     return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum(), null);
   }

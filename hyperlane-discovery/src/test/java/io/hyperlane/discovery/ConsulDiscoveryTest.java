@@ -93,6 +93,11 @@ class ConsulDiscoveryTest {
         "http://127.0.0.3:8083");
     assertThat(hyperlane.snapshot().service("inventory").endpoints())
         .allSatisfy(e -> assertThat(e.weight()).isEqualTo(2));
+    EndpointSnapshot a = hyperlane.snapshot().service("inventory")
+        .endpoint("http://127.0.0.1:8081").orElseThrow();
+    assertThat(a.zone()).isEqualTo("z1");
+    assertThat(hyperlane.snapshot().service("inventory").endpoint("http://127.0.0.3:8083")
+        .orElseThrow().metadata()).containsEntry("version", "v2");
     consul.verify(getRequestedFor(urlPathEqualTo("/v1/health/service/inventory"))
         .withHeader("X-Consul-Token", equalTo("acl-secret"))
         .withQueryParam("wait", equalTo("60s")));

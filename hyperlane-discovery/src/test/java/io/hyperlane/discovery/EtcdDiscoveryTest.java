@@ -210,7 +210,7 @@ class EtcdDiscoveryTest {
   }
 
   @Test
-  void registrationRecordsCarryZoneWeightAndMetadata() throws Exception {
+  void aRegistrationWritesZoneWeightAndMetadataAndCallersReadThem() throws Exception {
     String r1 = replica();
     start(Hyperlane.builder().telemetry(false)
         .selfRegistration(etcd.registration("inventory", "inventory-1",
@@ -218,7 +218,16 @@ class EtcdDiscoveryTest {
             Duration.ofSeconds(5))));
     Hyperlane caller = caller();
     Await.until(Duration.ofSeconds(2), () -> origins(caller).size() == 1, "the instance");
-    EndpointSnapshot e = caller.snapshot().service("inventory").endpoints().get(0);
-    assertThat(e.weight()).isEqualTo(3);
+    assertThat(caller.snapshot().service("inventory").endpoints().get(0).weight()).isEqualTo(3);
+
+    String range = etcdPost("/v3/kv/range", "{\"key\":\"" + b64(prefix + "inventory/inventory-1")
+        + "\"}");
+    String value = new String(Base64.getDecoder().decode(Registries.JSON.readTree(range)
+        .path("kvs").get(0).path("value").asText()), StandardCharsets.UTF_8);
+    Endpoint read = Registries.instance(Registries.JSON.readTree(value), "test");
+    assertThat(read.origin()).isEqualTo(r1);
+    assertThat(read.zone()).isEqualTo("zone-a");
+    assertThat(read.weight()).isEqualTo(3);
+    assertThat(read.metadata()).containsExactly(java.util.Map.entry("version", "v2"));
   }
 }

@@ -109,6 +109,11 @@ class KubernetesDiscoveryTest {
         "http://10.0.0.3:8080", "http://10.0.1.1:8080");
     api.verify(getRequestedFor(urlPathEqualTo(PATH))
         .withHeader("Authorization", equalTo("Bearer service-account-token")));
+    assertThat(hyperlane.snapshot().service("inventory").endpoint("http://10.0.1.1:8080")
+        .orElseThrow()).satisfies(e -> {
+          assertThat(e.zone()).isEqualTo("zone-b");
+          assertThat(e.metadata()).containsEntry("node", "node-1");
+        });
   }
 
   @Test
