@@ -76,7 +76,9 @@ final class RoutingInterceptor implements Interceptor {
           span.setAttribute(ROUTE, rule.name);
         }
       }
-      telemetry.inject(parent.with(span), routed);
+      if (telemetry.propagating) {
+        telemetry.inject(parent.with(span), routed);
+      }
     }
     endpoint.begin();
     Response response;

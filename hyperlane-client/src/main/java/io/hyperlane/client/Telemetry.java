@@ -55,6 +55,8 @@ final class Telemetry {
   final boolean metering;
   final Tracer tracer;
   final TextMapPropagator propagator;
+  /** Whether anything is written into requests: false for the API's no-op propagator. */
+  final boolean propagating;
   final DoubleHistogram duration;
   final Meter meter;
 
@@ -67,6 +69,7 @@ final class Telemetry {
     this.metering = otel.getMeterProvider() != MeterProvider.noop();
     this.tracer = otel.getTracer(SCOPE);
     this.propagator = otel.getPropagators().getTextMapPropagator();
+    this.propagating = propagator != TextMapPropagator.noop();
     this.meter = otel.getMeter(SCOPE);
     this.duration = meter.histogramBuilder("http.client.request.duration")
         .setUnit("s")
