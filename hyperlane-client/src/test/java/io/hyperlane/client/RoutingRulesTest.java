@@ -213,6 +213,28 @@ class RoutingRulesTest {
   }
 
   @Test
+  void belowTheHealthyShareCallsSpillOverWhileSomeLocalEndpointsStillWork() throws IOException {
+    start(builder().zonePreference(ZonePreference.local("zone-a").minHealthyShare(0.75))
+        .loadBalancer(LoadBalancerPolicy.roundRobin())
+        .service("inventory", s -> s
+            .endpoint(endpoint(1, null, null, "zone-a"))
+            .endpoint(endpoint(2, null, null, "zone-a"))
+            .endpoint(endpoint(3, null, null, "zone-b"))));
+    failing.add("http://127.0.0.1:1");
+    for (int i = 0; i < 20; i++) {
+      call("http://inventory/");
+    }
+    assertThat(hyperlane.snapshot().service("inventory").endpoint("http://127.0.0.1:1")
+        .orElseThrow().ejected()).isTrue();
+    Map<String, Integer> served = new HashMap<>();
+    for (int i = 0; i < 40; i++) {
+      served.merge(call("http://inventory/"), 1, Integer::sum);
+    }
+    // 1 of 2 local endpoints healthy is below 75%: the remote zone takes calls too.
+    assertThat(served).containsOnlyKeys("http://127.0.0.1:2", "http://127.0.0.1:3");
+  }
+
+  @Test
   void stickyKeysStayPutWhenOneOfTenEndpointsLeaves() throws IOException {
     List<Endpoint> ten = new ArrayList<>();
     for (int port = 1; port <= 10; port++) {

@@ -117,6 +117,16 @@ class KubernetesDiscoveryTest {
   }
 
   @Test
+  void endpointsThatAreNotReadyAreLeftOut() {
+    list("100", slice("inventory-abc", "99", endpoint("10.0.0.1", true, "zone-a"),
+        endpoint("10.0.0.2", false, "zone-a"), endpoint("10.0.0.3", null, "zone-b")));
+    quietFrom("100");
+    start();
+    Await.until(Duration.ofSeconds(5), () -> !origins().isEmpty(), "the list");
+    assertThat(origins()).containsExactly("http://10.0.0.1:8080", "http://10.0.0.3:8080");
+  }
+
+  @Test
   void aDeletedSliceTakesItsEndpointsOutAndGoneListsAgain() {
     list("100", slice("inventory-abc", "99", endpoint("10.0.0.1", true, "zone-a")),
         slice("inventory-def", "98", endpoint("10.0.1.1", true, "zone-b")));
