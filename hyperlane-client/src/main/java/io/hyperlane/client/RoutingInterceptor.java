@@ -52,7 +52,7 @@ final class RoutingInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     long start = ticker.read();
-    AttemptContext attempt = request.tag(AttemptContext.class);
+    AttemptContext attempt = AttemptContext.of(chain);
     Map<String, String> subset = Map.of();
     RouteRule rule = rules.get().match(named, request);
     if (rule != null) {

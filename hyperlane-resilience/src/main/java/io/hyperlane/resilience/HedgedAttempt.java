@@ -35,6 +35,7 @@ final class HedgedAttempt {
   private final BlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
   private final List<Call> calls = new ArrayList<>(2);
   private volatile boolean done;
+  private AttemptContext context;
   private volatile Call winner;
 
   private final Call.Factory client;
@@ -53,6 +54,7 @@ final class HedgedAttempt {
       HedgingPolicy hedging, long delayNanos, BudgetState budget, Deadline deadline,
       ResilienceListener listener) throws IOException {
     long started = ticker.read();
+    this.context = context;
     launch(request);
     int outstanding = 1;
     int hedges = 0;
@@ -131,6 +133,8 @@ final class HedgedAttempt {
 
   private void launch(Request request) {
     Call call = client.newCall(request);
+    AttemptContext shared = context;
+    call.tag(AttemptContext.class, () -> shared); // the hedge's routing stage reads it there
     calls.add(call);
     long start = ticker.read();
     call.enqueue(new Callback() {

@@ -34,8 +34,8 @@ import okhttp3.ResponseBody;
  *     .build();
  * }</pre>
  *
- * <p>Each attempt carries an {@link AttemptContext} tag, through which a routing stage below sends a
- * retry to an endpoint not yet tried. The response of a failed attempt is closed before the next one
+ * <p>Each call carries an {@link AttemptContext} (read it with {@link AttemptContext#of}), through
+ * which a routing stage below sends a retry to an endpoint not yet tried. The response of a failed attempt is closed before the next one
  * starts; when no retry is made, the caller gets the last response or exception as it was. A call
  * cancelled by its caller is never retried. Attempts run one after another on the calling thread, and
  * the pause between them goes through the {@link Sleeper}.
@@ -118,19 +118,21 @@ public final class RetryInterceptor implements Interceptor {
     }
     boolean idempotent = policy.isIdempotent(request);
     RequestBody body = request.body();
-    AttemptContext context = new AttemptContext();
+    AttemptContext context = AttemptContext.attachedTo(chain.call());
     Deadline deadline = Deadline.of(request).orElse(null);
     DeadlineInterceptor.HeaderName header = request.tag(DeadlineInterceptor.HeaderName.class);
 
     for (int attempt = 1; ; attempt++) {
       TrackedBody tracked = body == null ? null : new TrackedBody(body, !idempotent);
-      Request.Builder attemptBuilder = request.newBuilder()
-          .method(request.method(), tracked)
-          .tag(AttemptContext.class, context);
-      if (header != null && deadline != null && attempt > 1) {
-        attemptBuilder.header(header.value(), deadline.toHeaderValue()); // less time is left now
+      boolean newDeadlineHeader = header != null && deadline != null && attempt > 1;
+      Request attemptRequest = request; // the common case, a first GET: nothing to rebuild
+      if (tracked != null || newDeadlineHeader) {
+        Request.Builder attemptBuilder = request.newBuilder().method(request.method(), tracked);
+        if (newDeadlineHeader) {
+          attemptBuilder.header(header.value(), deadline.toHeaderValue()); // less time is left now
+        }
+        attemptRequest = attemptBuilder.build();
       }
-      Request attemptRequest = attemptBuilder.build();
       boolean another = idempotent && attempt < policy.maxAttempts;
       long started = ticker.read();
       // A one-shot body cannot be written twice, so its request is never hedged.
