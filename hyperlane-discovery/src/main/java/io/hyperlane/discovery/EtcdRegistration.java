@@ -103,8 +103,12 @@ final class EtcdRegistration implements SelfRegistration {
     }
 
     private JsonNode call(Request request) throws IOException {
+      return call(request, Registries.CALL_TIMEOUT);
+    }
+
+    private JsonNode call(Request request, Duration timeout) throws IOException {
       Call call = etcd.http.newCall(request);
-      call.timeout().timeout(Registries.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      call.timeout().timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
       try (Response response = call.execute()) {
         if (!response.isSuccessful()) {
           throw new IOException("etcd answered HTTP " + response.code() + " to "
@@ -150,7 +154,9 @@ final class EtcdRegistration implements SelfRegistration {
           return;
         }
         try {
-          call(etcd.post("/v3/lease/revoke", Registries.JSON.createObjectNode().put("ID", id)));
+          // bounded tighter than other calls: Hyperlane.close() should not hang on an absent etcd
+          call(etcd.post("/v3/lease/revoke", Registries.JSON.createObjectNode().put("ID", id)),
+              Duration.ofSeconds(2));
           log.debug("revoked the etcd lease of {}", key);
         } catch (IOException | RuntimeException e) {
           log.warn("could not revoke the etcd lease of {} (the key goes when it expires): {}", key,
