@@ -99,7 +99,8 @@ public final class Hyperlane implements AutoCloseable {
       Map<String, String> tlsAuthorities, Tls tls) {
     this.services = services;
     this.telemetry = telemetry;
-    this.telemetryStage = telemetry.enabled || !alerts.isEmpty()
+    // With the API's no-op providers (no SDK installed) the stage would record nothing: leave it out.
+    this.telemetryStage = telemetry.tracing || telemetry.metering || !alerts.isEmpty()
         ? new TelemetryInterceptor(services.keySet(), telemetry, alerts, ticker) : null;
     this.threads = threads;
     this.deadlines = deadlines;

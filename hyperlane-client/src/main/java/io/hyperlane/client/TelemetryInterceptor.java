@@ -43,9 +43,6 @@ final class TelemetryInterceptor implements Interceptor {
     if (!services.contains(service)) {
       return chain.proceed(request);
     }
-    if (!telemetry.tracing && !telemetry.metering && alerts.isEmpty()) {
-      return chain.proceed(request); // a no-op OpenTelemetry: nothing to record
-    }
     Context parent = Context.current(); // the caller's, restored by the first stage if need be
     Span span = telemetry.tracer.spanBuilder(request.method() + " " + service)
         .setParent(parent)
