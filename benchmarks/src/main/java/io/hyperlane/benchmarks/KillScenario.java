@@ -8,20 +8,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 
 /**
  * A replica killed mid-run: three loopback replicas under an open-loop load; a quarter of the way
@@ -132,46 +128,14 @@ public final class KillScenario {
   /** Open loop: {@code rate × seconds} requests at their intended times, all awaited. */
   private static void send(OkHttpClient client, int rate, int seconds, AtomicInteger failed,
       AtomicLong lastFailure, long startAt) throws InterruptedException {
-    int total = rate * seconds;
-    long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-    long start = startAt == Long.MAX_VALUE ? System.nanoTime() : startAt;
-    CountDownLatch done = new CountDownLatch(total);
     Request request = new Request.Builder().url("http://inventory/items/42").build();
-    for (int i = 0; i < total; i++) {
-      long intended = start + i * interval;
-      long wait;
-      while ((wait = intended - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait);
+    long start = startAt == Long.MAX_VALUE ? System.nanoTime() : startAt;
+    FixedRate.run(client, request, rate, seconds, start, (intended, ended, ok) -> {
+      if (!ok) {
+        failed.incrementAndGet();
+        lastFailure.accumulateAndGet(ended, Math::max);
       }
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            response.body().string();
-            if (!response.isSuccessful()) {
-              fail();
-            }
-          } catch (IOException e) {
-            fail();
-          }
-          done.countDown();
-        }
-
-        @Override
-        public void onFailure(Call call, IOException e) {
-          fail();
-          done.countDown();
-        }
-
-        private void fail() {
-          failed.incrementAndGet();
-          lastFailure.accumulateAndGet(System.nanoTime(), Math::max);
-        }
-      });
-    }
-    if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("requests still outstanding after the run");
-    }
+    });
   }
 
   private HttpServer start(int index, int port) throws IOException {

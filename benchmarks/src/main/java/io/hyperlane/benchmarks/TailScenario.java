@@ -10,20 +10,15 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -127,44 +122,14 @@ public final class TailScenario {
   /** Sends {@code rate × seconds} requests at their intended times; waits for every answer. */
   private static int run(OkHttpClient client, int rate, int seconds, Recorder recorder,
       AtomicInteger errors) throws InterruptedException {
-    int total = rate * seconds;
-    long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-    CountDownLatch done = new CountDownLatch(total);
     Request request = new Request.Builder().url("http://inventory/items/42").build();
-    long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
-    for (int i = 0; i < total; i++) {
-      long intended = start + i * interval;
-      long wait;
-      while ((wait = intended - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            response.body().string();
-            if (!response.isSuccessful()) {
-              errors.incrementAndGet();
-            }
-          } catch (IOException e) {
+    return FixedRate.run(client, request, rate, seconds,
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10), (intended, ended, ok) -> {
+          if (!ok) {
             errors.incrementAndGet();
           }
-          recorder.recordValue(System.nanoTime() - intended);
-          done.countDown();
-        }
-
-        @Override
-        public void onFailure(Call call, IOException e) {
-          errors.incrementAndGet();
-          recorder.recordValue(System.nanoTime() - intended);
-          done.countDown();
-        }
-      });
-    }
-    if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("requests still outstanding after the run");
-    }
-    return total;
+          recorder.recordValue(ended - intended);
+        });
   }
 
   private void startReplica(boolean sometimesSlow) throws IOException {
