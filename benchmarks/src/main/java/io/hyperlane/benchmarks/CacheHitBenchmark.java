@@ -1,14 +1,8 @@
 package io.hyperlane.benchmarks;
 
-import com.sun.net.httpserver.HttpServer;
 import io.hyperlane.cache.HttpCache;
 import io.hyperlane.client.Hyperlane;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -42,14 +36,10 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CacheHitBenchmark {
 
-  static {
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
 
   private static final byte[] BODY = "{\"id\":42,\"stock\":7,\"name\":\"a small item\"}".getBytes();
 
-  private HttpServer server;
-  private ExecutorService serverThreads;
+  private JsonServer server;
   private OkHttpClient base;
   private HttpCache cache;
   private Hyperlane hyperlane;
@@ -60,21 +50,8 @@ public class CacheHitBenchmark {
 
   @Setup
   public void setUp() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-    serverThreads = Executors.newFixedThreadPool(4);
-    server.setExecutor(serverThreads);
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.getResponseHeaders().add("Cache-Control", "max-age=3600");
-        exchange.sendResponseHeaders(200, BODY.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(BODY);
-        }
-      }
-    });
-    server.start();
-    String origin = "http://127.0.0.1:" + server.getAddress().getPort();
+    server = JsonServer.start(BODY, "Cache-Control", "max-age=3600");
+    String origin = server.origin();
     base = new OkHttpClient();
     cache = HttpCache.builder().build();
     hyperlane = Hyperlane.builder().cache(cache).service("inventory", origin).build();
@@ -92,8 +69,7 @@ public class CacheHitBenchmark {
     cache.close();
     base.dispatcher().executorService().shutdown();
     base.connectionPool().evictAll();
-    server.stop(0);
-    serverThreads.shutdownNow();
+    server.close();
   }
 
   private static byte[] call(OkHttpClient client, Request request) throws IOException {

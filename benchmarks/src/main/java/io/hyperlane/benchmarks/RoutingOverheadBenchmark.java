@@ -1,17 +1,11 @@
 package io.hyperlane.benchmarks;
 
-import com.sun.net.httpserver.HttpServer;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.hyperlane.client.Hyperlane;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.HttpUrl;
@@ -50,15 +44,11 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class RoutingOverheadBenchmark {
 
-  static {
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-  }
 
   private static final byte[] BODY = "{\"id\":42,\"stock\":7}".getBytes();
   private static final MediaType JSON = MediaType.get("application/json");
 
-  private HttpServer server;
-  private ExecutorService serverThreads;
+  private JsonServer server;
   private OkHttpClient base;
   private Hyperlane loopbackHyperlane;
   private Hyperlane inProcessHyperlane;
@@ -73,20 +63,8 @@ public class RoutingOverheadBenchmark {
 
   @Setup
   public void setUp() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-    serverThreads = Executors.newFixedThreadPool(4);
-    server.setExecutor(serverThreads);
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, BODY.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(BODY);
-        }
-      }
-    });
-    server.start();
-    String origin = "http://127.0.0.1:" + server.getAddress().getPort();
+    server = JsonServer.start(BODY);
+    String origin = server.origin();
 
     base = new OkHttpClient();
     rawClient = base;
@@ -159,8 +137,7 @@ public class RoutingOverheadBenchmark {
     inProcessHyperlane.close();
     base.dispatcher().executorService().shutdown();
     base.connectionPool().evictAll();
-    server.stop(0);
-    serverThreads.shutdownNow();
+    server.close();
   }
 
   @Benchmark
