@@ -1,6 +1,6 @@
 package io.hyperlane.client;
 
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 import okhttp3.Request;
 
 /**
@@ -17,16 +17,16 @@ abstract class Balancer {
   abstract EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
       ServiceState service, Request request);
 
-  static Balancer create(LoadBalancerPolicy policy) {
+  static Balancer create(LoadBalancerPolicy policy, RandomGenerator random) {
     switch (policy.kind) {
       case ROUND_ROBIN:
         return new RoundRobin();
       case LEAST_IN_FLIGHT:
-        return new PowerOfTwoChoices(policy, false);
+        return new PowerOfTwoChoices(policy, false, random);
       case PEAK_EWMA:
-        return new PowerOfTwoChoices(policy, true);
+        return new PowerOfTwoChoices(policy, true, random);
       case CONSISTENT_HASH:
-        return new ConsistentHash(policy);
+        return new ConsistentHash(policy, random);
       default:
         throw new AssertionError(policy.kind);
     }
@@ -63,10 +63,12 @@ abstract class Balancer {
   static final class PowerOfTwoChoices extends Balancer {
     private final boolean latencyAware;
     private final long decayNanos;
+    private final RandomGenerator random;
 
-    PowerOfTwoChoices(LoadBalancerPolicy policy, boolean latencyAware) {
+    PowerOfTwoChoices(LoadBalancerPolicy policy, boolean latencyAware, RandomGenerator random) {
       this.latencyAware = latencyAware;
       this.decayNanos = policy.decayNanos;
+      this.random = random;
     }
 
     @Override
@@ -76,7 +78,6 @@ abstract class Balancer {
       if (n == 1) {
         return candidates[0];
       }
-      ThreadLocalRandom random = ThreadLocalRandom.current();
       int i = random.nextInt(n);
       int j = random.nextInt(n - 1);
       if (j >= i) {
@@ -108,9 +109,9 @@ abstract class Balancer {
     private final Balancer keyless;
     private volatile Ring ring;
 
-    ConsistentHash(LoadBalancerPolicy policy) {
+    ConsistentHash(LoadBalancerPolicy policy, RandomGenerator random) {
       this.keyHeader = policy.keyHeader;
-      this.keyless = new PowerOfTwoChoices(policy, true);
+      this.keyless = new PowerOfTwoChoices(policy, true, random);
     }
 
     @Override

@@ -33,6 +33,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 import okhttp3.Dispatcher;
 import okhttp3.Interceptor;
@@ -91,12 +92,14 @@ public final class Hyperlane implements AutoCloseable {
   private final List<SelfRegistration.Handle> registrations = new ArrayList<>();
   private final AutoCloseable gauges;
   private final boolean hedging;
+  private final List<Interceptor> attemptInterceptors;
 
   private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
       DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
       RetryInterceptor retries, boolean hedging, Telemetry telemetry,
       Map<String, AlertState> alerts, Map<String, HttpCache> caches, RoutingRules rules,
-      Map<String, String> tlsAuthorities, Tls tls) {
+      Map<String, String> tlsAuthorities, Tls tls, RandomGenerator random,
+      List<Interceptor> attemptInterceptors) {
     this.services = services;
     this.telemetry = telemetry;
     // With the API's no-op providers (no SDK installed) the stage would record nothing: leave it out.
@@ -110,7 +113,8 @@ public final class Hyperlane implements AutoCloseable {
     this.rules = new AtomicReference<>(rules);
     this.tlsAuthorities = tlsAuthorities;
     this.tls = tls;
-    this.routing = new RoutingInterceptor(services, this.rules, ticker, telemetry, callers);
+    this.routing = new RoutingInterceptor(services, this.rules, ticker, telemetry, callers, random);
+    this.attemptInterceptors = attemptInterceptors;
     this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
     this.hedging = hedging;
     this.caches = caches;
@@ -163,7 +167,9 @@ public final class Hyperlane implements AutoCloseable {
       // A hedge is made on the caller's thread: keep its context for the attempt's span.
       inner.eventListenerFactory(callers.capturing(client.eventListenerFactory()));
       applyTls(inner, client);
-      attempts = retries.withAttemptClient(inner.addInterceptor(routing).build());
+      inner.addInterceptor(routing);
+      attemptInterceptors.forEach(inner::addInterceptor);
+      attempts = retries.withAttemptClient(inner.build());
     }
     // What a call made on one thread and run on another (enqueue) must keep: context, deadline.
     OkHttpClient.Builder builder = client.newBuilder()
@@ -171,7 +177,7 @@ public final class Hyperlane implements AutoCloseable {
     applyTls(builder, client);
     List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
         : List.of(deadlines, limits, circuits, attempts);
-    Stages.inOrder(callerStage, telemetryStage, cacheStage, resilience, routing)
+    Stages.inOrder(callerStage, telemetryStage, cacheStage, resilience, routing, attemptInterceptors)
         .forEach(builder::addInterceptor);
     return builder.build();
   }
@@ -307,6 +313,8 @@ public final class Hyperlane implements AutoCloseable {
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
     private Executor blockingExecutor;
+    private RandomGenerator random = CurrentThreadRandom.INSTANCE;
+    private final List<Interceptor> attemptInterceptors = new ArrayList<>();
 
     private Builder() {}
 
@@ -586,6 +594,30 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
+     * Where every random choice is drawn from: the balancer's two candidates, a canary rule's
+     * branch, the retry backoff's jitter. The calling thread's {@code ThreadLocalRandom} by default.
+     * A seeded generator makes the choices repeatable where calls run one at a time (a simulation on
+     * virtual time, a test); it must be safe to share between threads, as {@link java.util.Random}
+     * is.
+     */
+    public Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Adds an interceptor that runs on every attempt of a service call after the routing stage, so
+     * it sees the chosen endpoint's URL: a retry and each hedge pass through it again. Use it for what
+     * depends on the endpoint, such as signing requests that cover the host, or logging each attempt.
+     * Interceptors run in the order added; like any application interceptor, one may answer without
+     * calling {@code proceed}. Calls to hosts that are not services pass through it too.
+     */
+    public Builder attemptInterceptor(Interceptor interceptor) {
+      attemptInterceptors.add(Objects.requireNonNull(interceptor, "attemptInterceptor"));
+      return this;
+    }
+
+    /**
      * Checks every service and returns the running instance; discovery starts here (a DNS name is
      * resolved once before this returns).
      *
@@ -631,6 +663,7 @@ public final class Hyperlane implements AutoCloseable {
           .policy(RetryPolicy.none())
           .ticker(ticker)
           .sleeper(sleeper)
+          .random(random)
           .listener(listener);
       DeadlineInterceptor.Builder deadlines = DeadlineInterceptor.builder()
           .onlyHosts(names)
@@ -678,12 +711,12 @@ public final class Hyperlane implements AutoCloseable {
             sb.slowStart != null ? sb.slowStart : slowStart,
             sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
             sb.zonePreference != null ? sb.zonePreference : zonePreference,
-            listener, ticker, s, e));
+            listener, ticker, s, e, random));
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
           deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
           telemetry, Map.copyOf(alertStates), Map.copyOf(caches), routing,
-          Map.copyOf(authorities), tls);
+          Map.copyOf(authorities), tls, random, List.copyOf(attemptInterceptors));
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }

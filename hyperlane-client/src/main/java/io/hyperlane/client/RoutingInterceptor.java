@@ -7,8 +7,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.random.RandomGenerator;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -33,14 +33,16 @@ final class RoutingInterceptor implements Interceptor {
   private final Ticker ticker;
   private final Telemetry telemetry;
   private final CallerState callers;
+  private final RandomGenerator random;
 
   RoutingInterceptor(Map<String, ServiceState> services, AtomicReference<RoutingRules> rules,
-      Ticker ticker, Telemetry telemetry, CallerState callers) {
+      Ticker ticker, Telemetry telemetry, CallerState callers, RandomGenerator random) {
     this.services = services;
     this.rules = rules;
     this.ticker = ticker;
     this.telemetry = telemetry;
     this.callers = callers;
+    this.random = random;
   }
 
   @Override
@@ -57,7 +59,7 @@ final class RoutingInterceptor implements Interceptor {
     RouteRule rule = rules.get().match(named, request);
     if (rule != null) {
       RouteRule.Destination to =
-          rule.destination(ThreadLocalRandom.current().nextInt(rule.totalWeight()));
+          rule.destination(random.nextInt(rule.totalWeight()));
       service = services.get(to.service());
       subset = to.subset();
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
+import java.util.random.RandomGenerator;
 import okhttp3.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,8 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   ServiceState(String name, LoadBalancerPolicy policy, OutlierDetection outliers,
       SlowStart slowStart, CircuitBreakerPolicy circuits, ZonePreference zones,
-      ResilienceListener listener, Ticker ticker, Scheduler scheduler, Executor blockingExecutor) {
+      ResilienceListener listener, Ticker ticker, Scheduler scheduler, Executor blockingExecutor,
+      RandomGenerator random) {
     this.name = name;
     this.policy = policy;
     this.outliers = outliers;
@@ -73,7 +75,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     this.ticker = ticker;
     this.scheduler = scheduler;
     this.blockingExecutor = blockingExecutor;
-    this.balancer = Balancer.create(policy);
+    this.balancer = Balancer.create(policy, random);
     this.zones = zones;
   }
 

@@ -16,7 +16,8 @@ import okhttp3.Interceptor;
  *   <li>cache: answers from L0/L1/L2 when allowed, and then nothing below runs;
  *   <li>resilience: deadline, service limits, service circuit, then retries and hedges; every
  *       attempt re-enters the stage below;
- *   <li>routing: the endpoint of this attempt ({@link RoutingInterceptor}).
+ *   <li>routing: the endpoint of this attempt ({@link RoutingInterceptor});
+ *   <li>the user's attempt interceptors, which see the endpoint's URL.
  * </ol>
  *
  * <p>A stage that is not configured is left out rather than installed as a no-op, so it costs nothing.
@@ -26,13 +27,15 @@ final class Stages {
   private Stages() {}
 
   static List<Interceptor> inOrder(CallerStateInterceptor callerState, Interceptor telemetry,
-      Interceptor cache, List<Interceptor> resilience, RoutingInterceptor routing) {
-    List<Interceptor> stages = new ArrayList<>(4 + resilience.size());
+      Interceptor cache, List<Interceptor> resilience, RoutingInterceptor routing,
+      List<Interceptor> attempt) {
+    List<Interceptor> stages = new ArrayList<>(4 + resilience.size() + attempt.size());
     stages.add(callerState);
     addIfPresent(stages, telemetry);
     addIfPresent(stages, cache);
     stages.addAll(resilience); // deadline, limits, service circuit, retries: each spans those below
     stages.add(routing);
+    stages.addAll(attempt);
     return List.copyOf(stages);
   }
 

@@ -20,7 +20,7 @@ class BalancerTest {
     ServiceState service = new ServiceState("inventory", policy, OutlierDetection.disabled(),
         SlowStart.disabled(), CircuitBreakerPolicy.disabled(), ZonePreference.none(),
         ResilienceListener.noop(), time,
-        time, time);
+        time, time, CurrentThreadRandom.INSTANCE);
     service.update(java.util.Arrays.stream(origins).map(Endpoint::of).toList());
     return service;
   }

@@ -69,6 +69,24 @@ class HedgingTest extends LoopbackTest {
   }
 
   @Test
+  void attemptInterceptorsSeeThePrimaryAndTheHedgeWithTheirEndpoints() throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 3_000);
+    List<String> attempts = new CopyOnWriteArrayList<>();
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+        .attemptInterceptor(chain -> {
+          attempts.add(chain.request().url().toString());
+          return chain.proceed(chain.request());
+        })
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      assertThat(Replicas.get(client, "http://inventory/items/1")).isEqualTo(1);
+      assertThat(attempts).containsExactly(replicas.url(0) + "/items/1",
+          replicas.url(1) + "/items/1");
+    }
+  }
+
+  @Test
   void aPostIsNeverHedged() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 300);

@@ -6,12 +6,18 @@ import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.junit.jupiter.api.Test;
 
 /** Load balancing over real loopback replicas. */
@@ -127,5 +133,46 @@ class LoadBalancingTest extends LoopbackTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aSeededGeneratorRepeatsEveryPickAndAttemptInterceptorsSeeTheEndpoint() throws Exception {
+    String[] origins = {"http://127.0.0.1:9001", "http://127.0.0.1:9002", "http://127.0.0.1:9003",
+        "http://127.0.0.1:9004", "http://127.0.0.1:9005"};
+    List<String> first = picks(new Random(42), origins);
+    List<String> second = picks(new Random(42), origins);
+    List<String> other = picks(new Random(43), origins);
+    assertThat(first).hasSize(200).allSatisfy(url -> assertThat(url).startsWith("http://127.0.0.1:900"));
+    assertThat(second).isEqualTo(first);
+    assertThat(other).isNotEqualTo(first);
+    assertThat(new HashSet<>(first)).as("every endpoint drawn").hasSize(5);
+  }
+
+  /** The URL each of 200 calls was sent to, answered by an attempt interceptor: no socket opened. */
+  private static List<String> picks(Random random, String... origins) throws Exception {
+    List<String> seen = new ArrayList<>();
+    try (Hyperlane hyperlane = Hyperlane.builder()
+        .service("inventory", origins)
+        .loadBalancer(LoadBalancerPolicy.leastInFlight())
+        .random(random)
+        .attemptInterceptor(chain -> {
+          seen.add(chain.request().url().toString());
+          return new Response.Builder().request(chain.request()).protocol(Protocol.HTTP_1_1)
+              .code(200).message("OK").body(ResponseBody.create("", null)).build();
+        })
+        .build()) {
+      OkHttpClient client = hyperlane.wrap(new OkHttpClient());
+      for (int i = 0; i < 200; i++) {
+        try (Response response = client.newCall(
+            new Request.Builder().url("http://inventory/items/" + i).build()).execute()) {
+          assertThat(response.code()).isEqualTo(200);
+        }
+      }
+    }
+    for (int i = 0; i < seen.size(); i++) {
+      assertThat(seen.get(i)).as("the routed URL keeps the path").endsWith("/items/" + i);
+      seen.set(i, seen.get(i).substring(0, seen.get(i).indexOf("/items/")));
+    }
+    return seen;
   }
 }

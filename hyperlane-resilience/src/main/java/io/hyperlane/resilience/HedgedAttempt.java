@@ -23,7 +23,8 @@ import okhttp3.Response;
  * gives a good response, the last outcome is the attempt's outcome.
  *
  * <p>The waiting thread wakes at least every 50 ms to notice that its own call was cancelled, and
- * exactly at the deadline when there is one.
+ * exactly at the deadline when there is one. It waits through the {@link Sleeper}, so that fake and
+ * simulated time drive hedging as they drive retries.
  */
 final class HedgedAttempt {
 
@@ -42,12 +43,15 @@ final class HedgedAttempt {
   private final RetryPolicy policy;
   private final LatencyWindow latencies;
   private final Ticker ticker;
+  private final Sleeper sleeper;
 
-  HedgedAttempt(Call.Factory client, RetryPolicy policy, LatencyWindow latencies, Ticker ticker) {
+  HedgedAttempt(Call.Factory client, RetryPolicy policy, LatencyWindow latencies, Ticker ticker,
+      Sleeper sleeper) {
     this.client = client;
     this.policy = policy;
     this.latencies = latencies;
     this.ticker = ticker;
+    this.sleeper = sleeper;
   }
 
   Response run(Interceptor.Chain chain, Request request, AttemptContext context, String service,
@@ -71,7 +75,7 @@ final class HedgedAttempt {
         }
         Outcome outcome;
         try {
-          outcome = outcomes.poll(wait, TimeUnit.NANOSECONDS);
+          outcome = sleeper.poll(outcomes, wait);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new InterruptedIOException("interrupted while waiting for " + service);

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
@@ -63,6 +64,7 @@ public final class RetryInterceptor implements Interceptor {
   private final Ticker ticker;
   private final Sleeper sleeper;
   private final ResilienceListener listener;
+  private final RandomGenerator random;
   private final Call.Factory attemptClient;
 
   private RetryInterceptor(Builder b) {
@@ -74,6 +76,7 @@ public final class RetryInterceptor implements Interceptor {
     this.ticker = b.ticker;
     this.sleeper = b.sleeper;
     this.listener = b.listener;
+    this.random = b.random;
     this.attemptClient = null;
   }
 
@@ -83,6 +86,7 @@ public final class RetryInterceptor implements Interceptor {
     this.ticker = shared.ticker;
     this.sleeper = shared.sleeper;
     this.listener = shared.listener;
+    this.random = shared.random;
     this.attemptClient = attemptClient;
   }
 
@@ -143,7 +147,7 @@ public final class RetryInterceptor implements Interceptor {
       IOException failure = null;
       try {
         if (hedgeDelay > 0) {
-          response = new HedgedAttempt(attemptClient, policy, host.latencies, ticker).run(chain,
+          response = new HedgedAttempt(attemptClient, policy, host.latencies, ticker, sleeper).run(chain,
               attemptRequest, context, name, host.hedging, hedgeDelay, host.budget, deadline,
               listener);
         } else {
@@ -185,7 +189,7 @@ public final class RetryInterceptor implements Interceptor {
         cause = failure.getClass().getName();
       }
 
-      long delay = retryAfter != RetryAfter.ABSENT ? retryAfter : backoff(policy, attempt);
+      long delay = retryAfter != RetryAfter.ABSENT ? retryAfter : backoff(policy, attempt, random);
       RefusalReason refusal;
       if (attempt >= policy.maxAttempts) {
         refusal = RefusalReason.ATTEMPTS_EXHAUSTED;
@@ -265,12 +269,15 @@ public final class RetryInterceptor implements Interceptor {
   }
 
   /** Full jitter: uniform in {@code [0, min(cap, base × 2^(attempt-1))]}. */
-  static long backoff(RetryPolicy policy, int attempt) {
+  static long backoff(RetryPolicy policy, int attempt, RandomGenerator random) {
     long ceiling = policy.baseNanos << Math.min(attempt - 1, 30);
     if (ceiling > policy.capNanos || ceiling < 0) {
       ceiling = policy.capNanos;
     }
-    return ceiling <= 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+    if (ceiling <= 0) {
+      return 0;
+    }
+    return (random != null ? random : ThreadLocalRandom.current()).nextLong(ceiling + 1);
   }
 
   /** Whether {@code failure} proves the request never reached a server. */
@@ -305,6 +312,7 @@ public final class RetryInterceptor implements Interceptor {
     private Ticker ticker = Ticker.system();
     private Sleeper sleeper = Sleeper.system();
     private ResilienceListener listener = ResilienceListener.noop();
+    private RandomGenerator random;
 
     private Builder() {}
 
@@ -359,6 +367,15 @@ public final class RetryInterceptor implements Interceptor {
     /** Receives every retry and refusal. */
     public Builder listener(ResilienceListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Where the backoff's jitter is drawn from; {@link ThreadLocalRandom} by default. A seeded,
+     * thread-safe generator makes the pauses repeatable (a simulation, a test).
+     */
+    public Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
       return this;
     }
 

@@ -3,6 +3,8 @@ package io.hyperlane.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -73,7 +75,23 @@ class ParsingAndBudgetTest {
     for (int attempt = 1; attempt < 70; attempt++) {
       long ceiling = Math.min(Duration.ofSeconds(1).toNanos(),
           attempt > 20 ? Long.MAX_VALUE : Duration.ofMillis(100).toNanos() << (attempt - 1));
-      assertThat(RetryInterceptor.backoff(policy, attempt)).isBetween(0L, ceiling);
+      assertThat(RetryInterceptor.backoff(policy, attempt, null)).isBetween(0L, ceiling);
     }
+  }
+
+  @Test
+  void aSeededGeneratorRepeatsTheJitter() {
+    RetryPolicy policy = RetryPolicy.builder()
+        .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+    Random first = new Random(7);
+    Random second = new Random(7);
+    long[] a = new long[8];
+    long[] b = new long[8];
+    for (int i = 0; i < 8; i++) {
+      a[i] = RetryInterceptor.backoff(policy, i + 1, first);
+      b[i] = RetryInterceptor.backoff(policy, i + 1, second);
+    }
+    assertThat(a).containsExactly(b);
+    assertThat(Arrays.stream(a).distinct().count()).isGreaterThan(4); // jitter, not zero
   }
 }
