@@ -2,7 +2,8 @@
 # Runs every benchmark of benchmarks/RESULTS.md, one after another, and prints their tables:
 # the JMH benchmarks (in-process overhead, open circuit, telemetry, cache hit) as ratios to their
 # raw baselines, the tail and hedging scenario, the replica-killed scenario, and the loopback
-# comparison with nginx and HAProxy. Takes about 15 minutes; run it on a quiet machine.
+# comparison with nginx and HAProxy, then regenerates the deterministic simulation report. Takes
+# about 15 minutes; run it on a quiet machine.
 #   benchmarks/run-all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +22,5 @@ echo "== A replica killed mid-run (open loop)"
 java -cp "$jar" io.hyperlane.benchmarks.KillScenario 500 20 | tail -5
 echo "== Loopback throughput and latency: raw OkHttp, Hyperlane, HAProxy sidecar (closed loop)"
 benchmarks/loopback.sh 8 20 | tail -8
+echo "== Deterministic simulation (virtual time): benchmarks/simulation/REPORT.md"
+benchmarks/simulate.sh | tail -1

@@ -1,0 +1,118 @@
+package io.hyperlane.benchmarks.simulation;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A story told to the modelled replicas: who changes how, and when. Times are fractions of the run,
+ * so a short smoke run and the full report tell the same story.
+ *
+ * @param name file-name friendly identifier
+ * @param title one line for the report
+ * @param story what happens, in a sentence or two
+ * @param replicas how many replicas the service has
+ * @param ratePerSecond mean arrival rate of the open-loop load (Poisson arrivals)
+ * @param changes changes in the order they happen; before the first, every replica is healthy. The
+ *     incident lasts from the first change to the last when that one restores health, else to the
+ *     end of the run
+ */
+record Scenario(String name, String title, String story, int replicas, double ratePerSecond,
+    List<Change> changes) {
+
+  /** Where the first change starts (0 when the scenario is one state for the whole run). */
+  double incidentFrom() {
+    return changes.get(0).from();
+  }
+
+  /** Where the last change that restores health starts, or the end of the run. */
+  double incidentTo() {
+    Change last = changes.get(changes.size() - 1);
+    return changes.size() > 1 && last.behaviour().equals(Behaviour.healthy(BASE_MILLIS))
+        ? last.from() : 1.0;
+  }
+
+  /** The healthy replica's median service time. */
+  static final double BASE_MILLIS = 10;
+
+  /**
+   * From {@code from} (fraction of the run) on, {@code replica} (or every replica, when -1) behaves
+   * as {@code behaviour}.
+   */
+  record Change(double from, int replica, Behaviour behaviour) {}
+
+  /** A replica's behaviour over the run. */
+  static final class Timeline {
+    private final long[] fromNanos;
+    private final Behaviour[] behaviours;
+
+    private Timeline(long[] fromNanos, Behaviour[] behaviours) {
+      this.fromNanos = fromNanos;
+      this.behaviours = behaviours;
+    }
+
+    Behaviour at(long nanos) {
+      Behaviour b = behaviours[0];
+      for (int i = 1; i < fromNanos.length && fromNanos[i] <= nanos; i++) {
+        b = behaviours[i];
+      }
+      return b;
+    }
+  }
+
+  /** The timeline of {@code replica} in a run of {@code lengthNanos}. */
+  Timeline timeline(int replica, long lengthNanos) {
+    List<Change> mine = new ArrayList<>();
+    mine.add(new Change(0, replica, Behaviour.healthy(BASE_MILLIS)));
+    changes.stream()
+        .filter(c -> c.replica() == replica || c.replica() == -1)
+        .sorted(Comparator.comparingDouble(Change::from))
+        .forEach(mine::add);
+    long[] from = new long[mine.size()];
+    Behaviour[] behaviours = new Behaviour[mine.size()];
+    for (int i = 0; i < mine.size(); i++) {
+      from[i] = (long) (mine.get(i).from() * lengthNanos);
+      behaviours[i] = mine.get(i).behaviour();
+    }
+    return new Timeline(from, behaviours);
+  }
+
+  /** The scenarios of the report, in its order. */
+  static List<Scenario> all() {
+    Behaviour healthy = Behaviour.healthy(BASE_MILLIS);
+    return List.of(
+        new Scenario("slow-replica", "One slow replica",
+            "Replica 0 of five answers in 50 ms instead of 10 ms for the whole run.", 5, 200,
+            List.of(new Change(0, 0, Behaviour.healthy(50)))),
+        new Scenario("black-hole", "A black-hole replica",
+            "From 1/6 of the run, replica 0 accepts requests and never answers: only the client's"
+                + " 1 s read timeout ends an attempt there.", 5, 200,
+            List.of(new Change(1 / 6.0, 0, Behaviour.blackHole()))),
+        new Scenario("all-fail", "Every replica failing",
+            "From 1/6 to 2/3 of the run every replica answers 500 in 1 ms; then all recover.", 5,
+            200, List.of(new Change(1 / 6.0, -1, Behaviour.failing(1.0, BASE_MILLIS, 1)),
+                new Change(2 / 3.0, -1, healthy))),
+        new Scenario("slowdown", "A drastic slowdown",
+            "From 1/3 to 2/3 of the run replica 0 takes 1 s instead of 10 ms (the client's read"
+                + " timeout is 1 s).", 5, 200,
+            List.of(new Change(1 / 3.0, 0, Behaviour.healthy(1_000)),
+                new Change(2 / 3.0, 0, healthy))),
+        new Scenario("restart", "A replica restarting",
+            "From 1/3 to 1/2 of the run replica 0 refuses connections, then serves again.", 5, 200,
+            List.of(new Change(1 / 3.0, 0, Behaviour.down()), new Change(1 / 2.0, 0, healthy))),
+        new Scenario("fast-failures", "Fast failures attract traffic",
+            "Replica 0 answers half its requests with a 500 in 1 ms for the whole run: to a"
+                + " balancer that only looks at latency or load it looks like the best replica.", 5,
+            200, List.of(new Change(0, 0, Behaviour.failing(0.5, BASE_MILLIS, 1)))),
+        new Scenario("brownout", "A brownout of the whole service",
+            "From 1/3 to 2/3 of the run every replica is five times slower (50 ms) and answers"
+                + " 10% of requests with a 500.", 5, 200,
+            List.of(new Change(1 / 3.0, -1, Behaviour.failing(0.1, 5 * BASE_MILLIS,
+                5 * BASE_MILLIS)), new Change(2 / 3.0, -1, healthy))));
+  }
+
+  static Scenario named(String name) {
+    return all().stream().filter(s -> s.name.equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no scenario named " + name));
+  }
+}
