@@ -89,7 +89,9 @@ final class RoutingInterceptor implements Interceptor {
     } catch (IOException | RuntimeException | Error e) {
       long end = ticker.read();
       boolean cancelled = chain.call().isCanceled();
-      if (cancelled) {
+      if (cancelled && attempt != null && attempt.lostRace(chain.call())) {
+        service.onLostRace(endpoint, start, end);
+      } else if (cancelled) {
         service.onCancelled(endpoint, start, end);
       } else {
         service.onIoFailure(endpoint, start, end, e);

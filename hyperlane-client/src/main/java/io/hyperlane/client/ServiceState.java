@@ -263,6 +263,21 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
   }
 
+  /**
+   * The attempt was cancelled because a hedge sent after it answered first: the endpoint was outrun
+   * by at least the hedging delay. Like an attempt's timeout in Envoy's outlier detection, it counts
+   * toward the failures in a row that eject an endpoint (a success resets them), so that a replica
+   * that accepts requests and never answers is ejected even while hedges rescue every call it gets.
+   * It is no failure in the endpoint's statistics or circuit, and its latency is a lower bound.
+   */
+  void onLostRace(EndpointState e, long start, long end) {
+    onCancelled(e, start, end);
+    int inARow = e.consecutiveFailures.incrementAndGet();
+    if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
+      maybeEject(e, end, inARow);
+    }
+  }
+
   /** The call was cancelled by its caller: not the endpoint's fault, and its latency a lower bound. */
   void onCancelled(EndpointState e, long start, long end) {
     e.end();

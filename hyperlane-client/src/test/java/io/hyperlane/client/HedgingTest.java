@@ -87,6 +87,58 @@ class HedgingTest extends LoopbackTest {
   }
 
   @Test
+  void aReplicaThatKeepsLosingToHedgesIsEjectedThoughNoCallFailed() throws Exception {
+    // Replica 0 accepts and does not answer for 3 s: every hedge outruns it, so no call fails and
+    // none of its attempts ends by itself, yet three lost races in a row eject it.
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 3_000);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+        .outlierDetection(OutlierDetection.builder().consecutiveFailures(3).build())
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      for (int i = 0; i < 6; i++) { // round robin: calls 0, 2 and 4 start on replica 0
+        assertThat(Replicas.get(client, "http://inventory/items/" + i)).isEqualTo(1);
+      }
+      assertThat(events).filteredOn(ResilienceEvent.Hedge.class::isInstance).hasSize(3);
+      EndpointSnapshot silent = endpoint(hyperlane, 0);
+      assertThat(silent.ejected()).isTrue();
+      assertThat(silent.failures()).as("a lost race is no failure of a call").isZero();
+      assertThat(endpoint(hyperlane, 1).ejected()).isFalse();
+
+      events.clear();
+      for (int i = 0; i < 4; i++) {
+        assertThat(Replicas.get(client, "http://inventory/after/" + i)).isEqualTo(1);
+      }
+      assertThat(events).as("nothing goes to the ejected replica, so nothing is hedged").isEmpty();
+      assertThat(replicas.received(0)).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aHedgeThatLosesToTheFirstAttemptIsNoMarkAgainstItsEndpoint() throws Exception {
+    // Replica 0 answers in 150 ms, after the 50 ms hedge went to replica 1, which takes 3 s: the
+    // first attempt wins, and the hedge, sent later, lost no race.
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 150);
+    replicas.answer(1, 200, 3_000);
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+        .outlierDetection(OutlierDetection.builder().consecutiveFailures(1).build())
+        .loadBalancer(LoadBalancerPolicy.roundRobin())
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      assertThat(Replicas.get(client, "http://inventory/items/1")).isEqualTo(0);
+      assertThat(events).filteredOn(ResilienceEvent.Hedge.class::isInstance).hasSize(1);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (endpoint(hyperlane, 1).inFlight() > 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait(); // the cancelled hedge is accounted for on its own thread
+      }
+      assertThat(endpoint(hyperlane, 1).inFlight()).isZero();
+      assertThat(endpoint(hyperlane, 1).ejected()).isFalse();
+      assertThat(endpoint(hyperlane, 0).ejected()).isFalse();
+    }
+  }
+
+  @Test
   void aPostIsNeverHedged() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 300);

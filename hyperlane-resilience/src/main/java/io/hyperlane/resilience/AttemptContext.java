@@ -1,9 +1,11 @@
 package io.hyperlane.resilience;
 
 import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
 import okhttp3.Interceptor;
-import java.util.List;
 
 /**
  * What the attempts of one logical call share, from the retry stage down to the routing stage: how
@@ -21,6 +23,7 @@ public final class AttemptContext {
 
   private final List<String> tried = new ArrayList<>(2);
   private volatile int resendCount;
+  private volatile Set<Call> lostRaces; // made by the first hedged attempt that loses
 
   AttemptContext() {}
 
@@ -45,6 +48,25 @@ public final class AttemptContext {
 
   void nextAttempt() {
     resendCount++;
+  }
+
+  /**
+   * Whether {@code call}, one of this logical call's hedged attempts, is being cancelled because an
+   * attempt sent <em>after</em> it answered first. A routing stage can take that as a sign that the
+   * endpoint is slow: it was outrun by at least the hedging delay. An attempt cancelled for any
+   * other reason (the caller gave up, a deadline passed, an earlier attempt won) did not lose a race.
+   */
+  public boolean lostRace(Call call) {
+    Set<Call> lost = lostRaces;
+    return lost != null && lost.contains(call);
+  }
+
+  /** Marks {@code call} as outrun by a later attempt; called before it is cancelled. */
+  synchronized void markLostRace(Call call) {
+    if (lostRaces == null) {
+      lostRaces = ConcurrentHashMap.newKeySet();
+    }
+    lostRaces.add(call);
   }
 
   /** Records that an attempt of this call goes to {@code endpoint}. */

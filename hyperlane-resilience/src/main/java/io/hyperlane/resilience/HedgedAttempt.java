@@ -122,8 +122,14 @@ final class HedgedAttempt {
       if (last != null && last.response() != null && last.call() != winner) {
         last.response().close(); // a failed attempt that came in before the winner
       }
-      for (Call call : calls) {
-        if (call != winner) {
+      boolean beforeWinner = winner != null;
+      for (Call call : calls) { // in the order they were sent
+        if (call == winner) {
+          beforeWinner = false;
+        } else {
+          if (beforeWinner) {
+            context.markLostRace(call); // outrun by a later attempt: a sign of a slow endpoint
+          }
           call.cancel(); // the losers: their endpoints count them as cancelled, not failed
         }
       }

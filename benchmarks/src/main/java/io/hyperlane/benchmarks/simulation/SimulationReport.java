@@ -86,7 +86,10 @@ public final class SimulationReport {
         .append(Replica.CAPACITY).append(" requests are in progress. The load is open-loop:"
             + " Poisson arrivals at 200 requests/s, the same arrivals for every strategy, latency"
             + " measured from each request's arrival (so a slow answer never delays the next"
-            + " request).\n\n")
+            + " request). Every strategy sees the same arrivals and draws its service times from"
+            + " the same sequence, so where all replicas behave alike the rows coincide. Work done"
+            + " inside the client takes no virtual time: a call refused by an open circuit takes"
+            + " 0 ms here.\n\n")
         .append("Columns: *success* is the share of calls that got a 200; *mean* and *p99* are the"
             + " client's latency over all calls, failed ones included; *backend/req* counts"
             + " attempts sent to replicas (retries and hedges included) per call; the *incident*"

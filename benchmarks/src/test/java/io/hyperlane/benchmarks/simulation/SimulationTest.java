@@ -61,6 +61,19 @@ class SimulationTest {
   }
 
   @Test
+  void hedgesThatRescueEveryCallDoNotHideABlackHoleFromEjection() {
+    // Every attempt the silent replica gets is outrun by a hedge, so no call fails; its lost races
+    // still eject it, as its timeouts do without hedging.
+    for (Strategy strategy : new Strategy[] {Strategy.ROUND_ROBIN, Strategy.ROUND_ROBIN_HEDGED}) {
+      Simulation.Run run = run("black-hole", strategy);
+      assertThat(run.successRate()).as(strategy.label).isEqualTo(1.0);
+      assertThat(run.shareOfReplica0()).as(strategy.label).isLessThan(0.06);
+    }
+    assertThat(run("black-hole", Strategy.ROUND_ROBIN_HEDGED).backendPerRequest())
+        .isLessThan(1.08);
+  }
+
+  @Test
   void theRetryBudgetCapsTheLoadWhenEveryReplicaFails() {
     Simulation.Setup budgetAlone = new Simulation.Setup(Strategy.PEAK_EWMA, false);
     Simulation.Run run = Simulation.run(Scenario.named("all-fail"), budgetAlone, SEED, LENGTH);
