@@ -41,6 +41,7 @@ public final class LocalReplica implements AutoCloseable {
   private volatile String cacheablePrefix = "/";
   private volatile int resetEvery; // 0: never
   private volatile int failEvery; // 0: never
+  private volatile HttpExchange last; // read only for its request line and headers
 
   private LocalReplica(String name, Duration delay) throws IOException {
     this.name = name;
@@ -64,6 +65,7 @@ public final class LocalReplica implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    last = exchange;
     served.incrementAndGet(); // counted on receipt, so a caller that has its answer sees it
     int n = sequence.incrementAndGet();
     exchange.getRequestBody().readAllBytes();
@@ -95,6 +97,18 @@ public final class LocalReplica implements AutoCloseable {
         out.write(body);
       }
     }
+  }
+
+  /** The path of the last request this replica received, or null before the first. */
+  public String lastPath() {
+    HttpExchange e = last;
+    return e == null ? null : e.getRequestURI().getRawPath();
+  }
+
+  /** A header of the last request this replica received, or null. */
+  public String lastHeader(String name) {
+    HttpExchange e = last;
+    return e == null ? null : e.getRequestHeaders().getFirst(name);
   }
 
   /** Starts a replica that answers at once. */

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hyperlane.client.EndpointSnapshot;
 import io.hyperlane.client.ServiceSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
 
 /** Runs every recipe and the demo, and checks that each still does what its README section says. */
@@ -15,6 +18,25 @@ class ExamplesSmokeTest {
       String out = QuickStart.run(a.url(), b.url());
       assertThat(out).contains("200 hello from ").endsWith("4 calls\n");
       assertThat(a.served() + b.served()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void attemptInterceptorRecipeSignsEachAttemptForItsEndpointAndRepeatsItsPicks() throws Exception {
+    byte[] key = "a-key-for-the-smoke-test-only".getBytes(StandardCharsets.UTF_8);
+    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b");
+        LocalReplica c = LocalReplica.start("c")) {
+      List<String> first = AttemptInterceptorRecipe.run(42, key, a.url(), b.url(), c.url());
+      List<String> again = AttemptInterceptorRecipe.run(42, key, a.url(), b.url(), c.url());
+      assertThat(first).hasSize(10).isEqualTo(again);
+      assertThat(first).allSatisfy(url -> assertThat(url).startsWith("http://127.0.0.1:"));
+      for (LocalReplica r : List.of(a, b, c)) {
+        if (r.served() > 0) { // each replica checks the signature covers its own authority
+          assertThat(r.lastHeader("X-Signature")).isEqualTo(AttemptInterceptorRecipe.sign(key,
+              "GET", HttpUrl.get(r.url() + r.lastPath())));
+        }
+      }
+      assertThat(a.served() + b.served() + c.served()).isEqualTo(20);
     }
   }
 

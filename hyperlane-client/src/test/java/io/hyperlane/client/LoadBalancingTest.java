@@ -66,6 +66,7 @@ class LoadBalancingTest extends LoopbackTest {
   void peakEwmaSendsASlowReplicaLessThanTenPercent() throws Exception {
     replicas = Replicas.start(3);
     replicas.answer(2, 200, 20); // the slow one: +20 ms
+    replicas.warmUp(base);
     try (Hyperlane hyperlane = Hyperlane.builder()
         .service("inventory", replicas.urls())
         .build()) { // peak-EWMA is the default

@@ -101,6 +101,19 @@ final class Replicas implements AutoCloseable {
    * Sends a GET through {@code client} and returns the index of the replica that answered, or -1 for
    * a response that no replica stamped. The response is always closed.
    */
+  /**
+   * Sends a few requests straight to every replica with {@code client} (not through Hyperlane), so
+   * that the first calls a test measures do not pay for the servers' and the JIT's cold start or for
+   * opening connections: a latency-aware balancer would remember such a spike for seconds.
+   */
+  void warmUp(OkHttpClient client) throws IOException {
+    for (int i = 0; i < servers.size(); i++) {
+      for (int n = 0; n < 10; n++) {
+        get(client, url(i) + "/warm-up");
+      }
+    }
+  }
+
   static int get(OkHttpClient client, String url) throws IOException {
     try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
       String replica = response.header("X-Replica");
