@@ -18,9 +18,17 @@ final class BudgetState {
   private long currentSlice = Long.MIN_VALUE;
 
   BudgetState(RetryBudget budget) {
-    this.sliceNanos = Math.max(1, budget.ttlNanos / SLICES);
-    this.reserve = Math.round(budget.minRetriesPerSecond * (budget.ttlNanos / 1e9) * ONE_RETRY);
-    this.depositPerCall = Math.round(budget.percentCanRetry * ONE_RETRY);
+    this(budget.ttlNanos, budget.minRetriesPerSecond, budget.percentCanRetry);
+  }
+
+  /**
+   * A balance over {@code ttlNanos} that grants {@code share} of the calls plus {@code perSecond}
+   * whatever the traffic.
+   */
+  BudgetState(long ttlNanos, int perSecond, double share) {
+    this.sliceNanos = Math.max(1, ttlNanos / SLICES);
+    this.reserve = Math.round(perSecond * (ttlNanos / 1e9) * ONE_RETRY);
+    this.depositPerCall = Math.round(share * ONE_RETRY);
   }
 
   synchronized void deposit(long now) {

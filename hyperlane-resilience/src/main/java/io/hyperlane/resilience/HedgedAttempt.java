@@ -55,8 +55,8 @@ final class HedgedAttempt {
   }
 
   Response run(Interceptor.Chain chain, Request request, AttemptContext context, String service,
-      HedgingPolicy hedging, long delayNanos, BudgetState budget, Deadline deadline,
-      ResilienceListener listener) throws IOException {
+      HedgingPolicy hedging, long delayNanos, BudgetState budget, BudgetState hedgeRate,
+      Deadline deadline, ResilienceListener listener) throws IOException {
     long started = ticker.read();
     this.context = context;
     launch(request);
@@ -86,7 +86,10 @@ final class HedgedAttempt {
         if (outcome == null) {
           long now = ticker.read();
           if (hedges < hedging.maxHedges && now - nextHedge >= 0) {
-            if (budget.tryWithdraw(now)) {
+            RefusalReason refusal = hedgeRate != null && !hedgeRate.tryWithdraw(now)
+                ? RefusalReason.HEDGE_RATE
+                : !budget.tryWithdraw(now) ? RefusalReason.BUDGET_EXHAUSTED : null;
+            if (refusal == null) {
               hedges++;
               outstanding++;
               context.nextAttempt();
@@ -96,7 +99,7 @@ final class HedgedAttempt {
               nextHedge = now + delayNanos;
             } else {
               ResilienceListener.notify(listener, new ResilienceEvent.RetryRefused(service,
-                  hedges + 1, RefusalReason.BUDGET_EXHAUSTED, "hedge"));
+                  hedges + 1, refusal, "hedge"));
               hedges = hedging.maxHedges;
             }
           }

@@ -39,7 +39,10 @@ public final class HedgingPolicy {
     return NONE;
   }
 
-  /** One hedge after the service's recent p95 latency: about 5% extra load at most. */
+  /**
+   * One hedge after the service's recent p95 latency: about 5% of calls are hedged, and never more
+   * than 10% over 10 s (plus one per second).
+   */
   public static HedgingPolicy adaptive() {
     return ADAPTIVE;
   }
@@ -85,6 +88,15 @@ public final class HedgingPolicy {
   /** Whether hedging is on. */
   public boolean enabled() {
     return maxHedges > 0;
+  }
+
+  /**
+   * The share of calls an adaptive policy may hedge over a 10 s window: twice what its percentile
+   * implies, so a service whose latency shifts at once (every call outlasting the old percentile)
+   * is not hedged wholesale while the percentile catches up. 0 for a fixed delay: no such cap.
+   */
+  double maxHedgedShare() {
+    return fixedDelayNanos > 0 || !enabled() ? 0 : Math.min(1.0, 2 * (1 - percentile));
   }
 
   /** The hedging delay for a service with these recent latencies, or -1 when not known yet. */

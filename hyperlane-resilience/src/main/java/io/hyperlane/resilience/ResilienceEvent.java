@@ -120,6 +120,12 @@ public sealed interface ResilienceEvent {
     /** The policy's maximum number of attempts was reached. */
     ATTEMPTS_EXHAUSTED,
     /** The call's deadline would pass before the retry could start. */
-    DEADLINE
+    DEADLINE,
+    /**
+     * A hedge of an adaptive policy was not sent: more calls than twice the policy's share (10% for
+     * the 95th percentile) were hedged recently, as when the whole service slows down at once and
+     * every call outlasts the old percentile.
+     */
+    HEDGE_RATE
   }
 }

@@ -46,16 +46,21 @@ import okhttp3.ResponseBody;
  */
 public final class RetryInterceptor implements Interceptor {
 
+  private static final long HEDGE_RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+
   private static final class Host {
     final RetryPolicy policy;
     final BudgetState budget;
     final HedgingPolicy hedging;
     final LatencyWindow latencies = new LatencyWindow();
+    final BudgetState hedgeRate; // null: no cap on the share of calls hedged
 
     Host(RetryPolicy policy, RetryBudget budget, HedgingPolicy hedging) {
       this.policy = policy;
       this.budget = new BudgetState(budget);
       this.hedging = hedging;
+      double share = hedging.maxHedgedShare();
+      this.hedgeRate = share > 0 ? new BudgetState(HEDGE_RATE_WINDOW_NANOS, 1, share) : null;
     }
   }
 
@@ -113,7 +118,11 @@ public final class RetryInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     RetryPolicy policy = host.policy;
-    host.budget.deposit(ticker.read());
+    long now = ticker.read();
+    host.budget.deposit(now);
+    if (host.hedgeRate != null) {
+      host.hedgeRate.deposit(now);
+    }
     if (policy.addIdempotencyKey && request.header(RetryPolicy.IDEMPOTENCY_KEY) == null
         && ("POST".equals(request.method()) || "PATCH".equals(request.method()))) {
       request = request.newBuilder()
@@ -148,8 +157,8 @@ public final class RetryInterceptor implements Interceptor {
       try {
         if (hedgeDelay > 0) {
           response = new HedgedAttempt(attemptClient, policy, host.latencies, ticker, sleeper).run(chain,
-              attemptRequest, context, name, host.hedging, hedgeDelay, host.budget, deadline,
-              listener);
+              attemptRequest, context, name, host.hedging, hedgeDelay, host.budget, host.hedgeRate,
+              deadline, listener);
         } else {
           response = attemptChain(chain, policy).proceed(attemptRequest);
           if (host.hedging.enabled() && response.code() < 500) {

@@ -1,6 +1,7 @@
 package io.hyperlane.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -93,5 +94,26 @@ class ParsingAndBudgetTest {
     }
     assertThat(a).containsExactly(b);
     assertThat(Arrays.stream(a).distinct().count()).isGreaterThan(4); // jitter, not zero
+  }
+
+  @Test
+  void adaptiveHedgingMayHedgeTwiceItsShareOfCallsPlusOnePerSecond() {
+    assertThat(HedgingPolicy.adaptive().maxHedgedShare()).isCloseTo(0.10, within(1e-9));
+    assertThat(HedgingPolicy.adaptive(0.99, 2).maxHedgedShare()).isCloseTo(0.02, within(1e-9));
+    assertThat(HedgingPolicy.adaptive(0.5, 1).maxHedgedShare()).isEqualTo(1.0);
+    assertThat(HedgingPolicy.fixed(Duration.ofMillis(20), 1).maxHedgedShare()).isZero();
+
+    HedgingPolicy policy = HedgingPolicy.adaptive();
+    BudgetState rate = new BudgetState(Duration.ofSeconds(10).toNanos(), 1,
+        policy.maxHedgedShare());
+    long now = 0;
+    for (int call = 0; call < 100; call++) {
+      rate.deposit(now);
+    }
+    int granted = 0;
+    while (rate.tryWithdraw(now)) {
+      granted++;
+    }
+    assertThat(granted).as("10% of 100 calls, plus 1 per second of the 10 s window").isEqualTo(20);
   }
 }

@@ -74,6 +74,17 @@ class SimulationTest {
   }
 
   @Test
+  void hedgingDoesNotSpendTheRetriesABrownoutNeeds() {
+    // When every replica slows down at once, every call outlasts the old p95 and would be hedged;
+    // the hedge-rate cap keeps the retry budget for the 500s, so hedging costs no success.
+    Simulation.Run plain = run("brownout", Strategy.ROUND_ROBIN).incident();
+    Simulation.Run hedged = run("brownout", Strategy.ROUND_ROBIN_HEDGED).incident();
+    assertThat(plain.successRate()).isGreaterThan(0.99);
+    assertThat(hedged.successRate()).isGreaterThanOrEqualTo(plain.successRate() - 0.002);
+    assertThat(hedged.backendPerRequest()).isLessThan(plain.backendPerRequest() + 0.1);
+  }
+
+  @Test
   void theRetryBudgetCapsTheLoadWhenEveryReplicaFails() {
     Simulation.Setup budgetAlone = new Simulation.Setup(Strategy.PEAK_EWMA, false);
     Simulation.Run run = Simulation.run(Scenario.named("all-fail"), budgetAlone, SEED, LENGTH);
