@@ -245,9 +245,9 @@ public final class Demo {
         + "(hyperlane.snapshot()), %s:%n", c.snapshot().loadBalancer()));
     for (EndpointSnapshot e : c.snapshot().endpoints()) {
       out.append(String.format(Locale.ROOT,
-          "  %-24s requests %6d  failures %5d  ewma %9s  ejected %d times%n",
-          e.origin(), e.requests(), e.failures(), ms(e.latencyEwma().toNanos() / 1e6),
-          e.ejections()));
+          "  %-24s requests %6d  failures %5d  outrun by hedges %4d  ewma %9s  ejected %d times%n",
+          e.origin(), e.requests(), e.failures(), e.lostRaces(),
+          ms(e.latencyEwma().toNanos() / 1e6), e.ejections()));
     }
     return out.toString();
   }

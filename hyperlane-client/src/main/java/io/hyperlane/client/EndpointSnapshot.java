@@ -13,8 +13,11 @@ import java.util.Objects;
  *     slow start, 0 while it is ejected or its circuit is not closed
  * @param inFlight calls sent to it whose response headers have not arrived yet
  * @param latencyEwma its peak-EWMA latency estimate, decayed to now; zero before its first call
- * @param requests calls sent to it since it joined
+ * @param requests calls sent to it since it joined that ended with a response or an error (a call
+ *     cancelled on the way is not counted)
  * @param failures of those, the ones that ended in an I/O error or a 5xx response
+ * @param lostRaces calls sent to it that were cancelled because a hedge sent after them answered
+ *     first; like failures, they count toward its ejection
  * @param ejected whether outlier detection has taken it out of rotation
  * @param ejections how many times it has been ejected since it joined
  * @param circuit the state of its circuit: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, or
@@ -30,6 +33,7 @@ public record EndpointSnapshot(
     Duration latencyEwma,
     long requests,
     long failures,
+    long lostRaces,
     boolean ejected,
     int ejections,
     String circuit,

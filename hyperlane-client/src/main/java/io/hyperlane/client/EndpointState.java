@@ -23,6 +23,7 @@ final class EndpointState {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
+  private final LongAdder lostRaces = new LongAdder();
   final AtomicInteger consecutiveFailures = new AtomicInteger();
 
   // Peak EWMA latency, guarded by this.
@@ -109,6 +110,19 @@ final class EndpointState {
     requests.increment();
     failures.increment();
     return consecutiveFailures.incrementAndGet();
+  }
+
+  /**
+   * Counts an attempt outrun by a later hedge and returns how many failures and lost races there
+   * have been in a row.
+   */
+  int countLostRace() {
+    lostRaces.increment();
+    return consecutiveFailures.incrementAndGet();
+  }
+
+  long lostRaces() {
+    return lostRaces.sum();
   }
 
   long requests() {

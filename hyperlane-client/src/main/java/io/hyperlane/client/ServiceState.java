@@ -272,7 +272,7 @@ final class ServiceState implements ServiceDiscovery.Context {
    */
   void onLostRace(EndpointState e, long start, long end) {
     onCancelled(e, start, end);
-    int inARow = e.consecutiveFailures.incrementAndGet();
+    int inARow = e.countLostRace();
     if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
       maybeEject(e, end, inARow);
     }
@@ -345,8 +345,9 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
     int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));
     if (!member || ejectedNow >= allowed) {
-      log.debug("endpoint {} of service {} failed {} times in a row but {} of {} endpoints are "
-          + "already ejected", e.endpoint.origin(), name, inARow, ejectedNow, all.length);
+      log.debug("endpoint {} of service {} failed or was outrun {} times in a row but {} of {} "
+          + "endpoints are already ejected", e.endpoint.origin(), name, inARow, ejectedNow,
+          all.length);
       return;
     }
     if (e.recentEjections > 0) {
@@ -363,7 +364,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     e.ejected = true;
     e.ramping = false;
     e.consecutiveFailures.set(0);
-    log.warn("ejected endpoint {} of service {} for {} after {} failures in a row",
+    log.warn("ejected endpoint {} of service {} for {} after {} failed or outrun attempts in a row",
         e.endpoint.origin(), name, Duration.ofNanos(duration), inARow);
     ResilienceListener.notify(listener, new ResilienceEvent.EndpointEjected(name,
         e.endpoint.origin(), Duration.ofNanos(duration), inARow));
@@ -525,6 +526,7 @@ final class ServiceState implements ServiceDiscovery.Context {
           Duration.ofNanos((long) e.latencyNanos(now, policy.decayNanos)),
           e.requests(),
           e.failures(),
+          e.lostRaces(),
           ejected,
           ejectionsOf(e),
           e.circuit == null ? "NONE" : e.circuit.getState().name(),

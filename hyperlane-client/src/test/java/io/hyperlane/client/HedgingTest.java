@@ -103,6 +103,7 @@ class HedgingTest extends LoopbackTest {
       EndpointSnapshot silent = endpoint(hyperlane, 0);
       assertThat(silent.ejected()).isTrue();
       assertThat(silent.failures()).as("a lost race is no failure of a call").isZero();
+      assertThat(silent.lostRaces()).isEqualTo(3);
       assertThat(endpoint(hyperlane, 1).ejected()).isFalse();
 
       events.clear();
@@ -134,6 +135,7 @@ class HedgingTest extends LoopbackTest {
       }
       assertThat(endpoint(hyperlane, 1).inFlight()).isZero();
       assertThat(endpoint(hyperlane, 1).ejected()).isFalse();
+      assertThat(endpoint(hyperlane, 1).lostRaces()).isZero();
       assertThat(endpoint(hyperlane, 0).ejected()).isFalse();
     }
   }

@@ -78,7 +78,7 @@ public sealed interface ResilienceEvent {
    * @param service the service
    * @param endpoint the endpoint's origin
    * @param duration how long it stays out
-   * @param failures the failures in a row that ejected it
+   * @param failures the failures in a row that ejected it, attempts outrun by a later hedge included
    */
   record EndpointEjected(String service, String endpoint, Duration duration, int failures)
       implements ResilienceEvent {}
