@@ -258,8 +258,12 @@ final class ServiceState implements ServiceDiscovery.Context {
     e.end();
     int inARow = e.countFailure();
     e.observe(end, Math.max(end - start, policy.failurePenaltyNanos), policy.decayNanos);
+    ejectIfOutlier(e, end, inARow);
+  }
+
+  private void ejectIfOutlier(EndpointState e, long now, int inARow) {
     if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
-      maybeEject(e, end, inARow);
+      maybeEject(e, now, inARow);
     }
   }
 
@@ -272,10 +276,7 @@ final class ServiceState implements ServiceDiscovery.Context {
    */
   void onLostRace(EndpointState e, long start, long end) {
     onCancelled(e, start, end);
-    int inARow = e.countLostRace();
-    if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
-      maybeEject(e, end, inARow);
-    }
+    ejectIfOutlier(e, end, e.countLostRace());
   }
 
   /** The call was cancelled by its caller: not the endpoint's fault, and its latency a lower bound. */

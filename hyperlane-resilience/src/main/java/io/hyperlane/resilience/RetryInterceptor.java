@@ -156,9 +156,10 @@ public final class RetryInterceptor implements Interceptor {
       IOException failure = null;
       try {
         if (hedgeDelay > 0) {
-          response = new HedgedAttempt(attemptClient, policy, host.latencies, ticker, sleeper).run(chain,
-              attemptRequest, context, name, host.hedging, hedgeDelay, host.budget, host.hedgeRate,
-              deadline, listener);
+          HedgedAttempt hedged =
+              new HedgedAttempt(attemptClient, policy, host.latencies, ticker, sleeper);
+          response = hedged.run(chain, attemptRequest, context, name, host.hedging, hedgeDelay,
+              host.budget, host.hedgeRate, deadline, listener);
         } else {
           response = attemptChain(chain, policy).proceed(attemptRequest);
           if (host.hedging.enabled() && response.code() < 500) {
