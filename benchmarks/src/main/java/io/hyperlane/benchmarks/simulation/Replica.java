@@ -31,7 +31,6 @@ final class Replica {
   private final long bucketNanos;
   private int inProgress;
   long served;
-  long refused;
 
   Replica(int index, Scenario.Timeline timeline, VirtualTime time, Random random, int buckets,
       long bucketNanos) {
@@ -53,7 +52,6 @@ final class Replica {
     long start = time.read();
     Behaviour b = timeline.at(start);
     if (b.mode() == Behaviour.Mode.DOWN) {
-      refused++;
       throw new ConnectException("connection refused by " + origin + " (simulated)");
     }
     served++;

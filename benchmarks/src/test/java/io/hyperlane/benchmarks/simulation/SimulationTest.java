@@ -6,12 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Short runs of the simulator: it repeats itself exactly, and the orderings the design promises hold.
  * Each run is 20 s of virtual time (4,000 calls) and takes a fraction of a second.
  */
+@Timeout(120) // a stage that waited on the wall clock would stall virtual time: fail, do not hang
 class SimulationTest {
 
   private static final long SEED = 7;
