@@ -13,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Short runs of the simulator: it repeats itself exactly, and the orderings the design promises hold.
  * Each run is 20 s of virtual time (4,000 calls) and takes a fraction of a second.
  */
-@Timeout(120) // a stage that waited on the wall clock would stall virtual time: fail, do not hang
+// A stage that waited on the wall clock would stall virtual time, with the test thread in an
+// uninterruptible wait: run each test on a thread of its own so that it fails instead of hanging.
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class SimulationTest {
 
   private static final long SEED = 7;
