@@ -1,6 +1,7 @@
 package io.hyperlane.client;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.HttpUrl;
@@ -46,9 +47,9 @@ final class EndpointState {
   double roundRobinCurrent;
 
   /** The endpoint's circuit, or null when endpoint circuits are off. */
-  final CircuitBreaker circuit;
+  final WatchedCircuit circuit;
 
-  EndpointState(Endpoint endpoint, double seedCostNanos, long nowNanos, CircuitBreaker circuit) {
+  EndpointState(Endpoint endpoint, double seedCostNanos, long nowNanos, WatchedCircuit circuit) {
     this.endpoint = endpoint;
     this.circuit = circuit;
     this.costNanos = seedCostNanos;
@@ -81,7 +82,7 @@ final class EndpointState {
     if (circuit == null) {
       return true;
     }
-    CircuitBreaker.State state = circuit.getState();
+    CircuitBreaker.State state = circuit.state();
     return state == CircuitBreaker.State.CLOSED || state == CircuitBreaker.State.DISABLED
         || state == CircuitBreaker.State.METRICS_ONLY;
   }

@@ -7,6 +7,7 @@ import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Ticker;
+import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -235,7 +236,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     if (status >= 500) {
       onFailure(e, start, end);
       if (e.circuit != null) {
-        CircuitBreakerPolicy.recordResponse(e.circuit, end - start, status);
+        e.circuit.recordResponse(end - start, status);
       }
       return;
     }
@@ -243,14 +244,14 @@ final class ServiceState implements ServiceDiscovery.Context {
     e.countSuccess();
     e.observe(end, end - start, policy.decayNanos);
     if (e.circuit != null) {
-      e.circuit.onSuccess(end - start, TimeUnit.NANOSECONDS);
+      e.circuit.recordResponse(end - start, status);
     }
   }
 
   void onIoFailure(EndpointState e, long start, long end, Throwable failure) {
     onFailure(e, start, end);
     if (e.circuit != null) {
-      e.circuit.onError(end - start, TimeUnit.NANOSECONDS, failure);
+      e.circuit.onError(end - start, failure);
     }
   }
 
@@ -483,20 +484,19 @@ final class ServiceState implements ServiceDiscovery.Context {
     return null;
   }
 
-  private CircuitBreaker newCircuit(Endpoint endpoint) {
+  private WatchedCircuit newCircuit(Endpoint endpoint) {
     CircuitBreaker circuit = circuits.newCircuitBreaker(name + " " + endpoint.origin(), ticker);
-    if (circuit != null) {
-      circuit.getEventPublisher().onStateTransition(event -> {
-        CircuitBreaker.State to = event.getStateTransition().getToState();
-        if (to == CircuitBreaker.State.OPEN) {
-          log.warn("circuit of endpoint {} of service {} opened at a failure rate of {}%",
-              endpoint.origin(), name, circuit.getMetrics().getFailureRate());
-        }
-        ResilienceListener.notify(listener, new ResilienceEvent.CircuitStateChanged(name,
-            endpoint.origin(), event.getStateTransition().getFromState(), to));
-      });
+    if (circuit == null) {
+      return null;
     }
-    return circuit;
+    return new WatchedCircuit(circuit, (from, to) -> {
+      if (to == CircuitBreaker.State.OPEN) {
+        log.warn("circuit of endpoint {} of service {} opened at a failure rate of {}%",
+            endpoint.origin(), name, circuit.getMetrics().getFailureRate());
+      }
+      ResilienceListener.notify(listener,
+          new ResilienceEvent.CircuitStateChanged(name, endpoint.origin(), from, to));
+    });
   }
 
   /** A newcomer's starting latency estimate: the mean of its peers that have one. */
@@ -530,7 +530,7 @@ final class ServiceState implements ServiceDiscovery.Context {
           e.lostRaces(),
           ejected,
           ejectionsOf(e),
-          e.circuit == null ? "NONE" : e.circuit.getState().name(),
+          e.circuit == null ? "NONE" : e.circuit.state().name(),
           endpoint.zone(),
           endpoint.metadata()));
     }

@@ -1,12 +1,12 @@
 package io.hyperlane.resilience;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -34,7 +34,7 @@ public final class CircuitBreakerInterceptor implements Interceptor {
 
   private final Map<String, CircuitBreakerPolicy> policies;
   private final CircuitBreakerPolicy policy;
-  private final Map<String, CircuitBreaker> circuits = new ConcurrentHashMap<>();
+  private final Map<String, WatchedCircuit> circuits = new ConcurrentHashMap<>();
   private final Ticker ticker;
   private final ResilienceListener listener;
 
@@ -52,6 +52,11 @@ public final class CircuitBreakerInterceptor implements Interceptor {
 
   /** The circuit of {@code host}, or null when it has none. */
   public CircuitBreaker circuit(String host) {
+    WatchedCircuit watched = watched(host);
+    return watched == null ? null : watched.circuit();
+  }
+
+  private WatchedCircuit watched(String host) {
     CircuitBreakerPolicy p = policies.getOrDefault(host, policy);
     if (!p.enabled()) {
       return null;
@@ -59,31 +64,29 @@ public final class CircuitBreakerInterceptor implements Interceptor {
     return circuits.computeIfAbsent(host, h -> newCircuit(h, p));
   }
 
-  private CircuitBreaker newCircuit(String host, CircuitBreakerPolicy p) {
+  private WatchedCircuit newCircuit(String host, CircuitBreakerPolicy p) {
     CircuitBreaker circuit = p.newCircuitBreaker(host, ticker);
-    circuit.getEventPublisher().onStateTransition(e -> {
-      CircuitBreaker.State to = e.getStateTransition().getToState();
+    return new WatchedCircuit(circuit, (from, to) -> {
       if (to == CircuitBreaker.State.OPEN) {
         log.warn("circuit of service {} opened at a failure rate of {}%", host,
             circuit.getMetrics().getFailureRate());
       }
-      ResilienceListener.notify(listener, new ResilienceEvent.CircuitStateChanged(
-          host, null, e.getStateTransition().getFromState(), to));
+      ResilienceListener.notify(listener,
+          new ResilienceEvent.CircuitStateChanged(host, null, from, to));
     });
-    return circuit;
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     String host = request.url().host();
-    CircuitBreaker circuit = circuit(host);
+    WatchedCircuit circuit = watched(host);
     if (circuit == null) {
       return chain.proceed(request);
     }
     if (!circuit.tryAcquirePermission()) {
       ResilienceListener.notify(listener, new ResilienceEvent.CallRejected(host));
-      throw new CircuitOpenException(host, null, circuit.getMetrics().getFailureRate());
+      throw new CircuitOpenException(host, null, circuit.circuit().getMetrics().getFailureRate());
     }
     long start = ticker.read();
     Response response;
@@ -93,11 +96,11 @@ public final class CircuitBreakerInterceptor implements Interceptor {
       if (chain.call().isCanceled()) {
         circuit.releasePermission();
       } else {
-        circuit.onError(ticker.read() - start, TimeUnit.NANOSECONDS, e);
+        circuit.onError(ticker.read() - start, e);
       }
       throw e;
     }
-    CircuitBreakerPolicy.recordResponse(circuit, ticker.read() - start, response.code());
+    circuit.recordResponse(ticker.read() - start, response.code());
     return response;
   }
 
