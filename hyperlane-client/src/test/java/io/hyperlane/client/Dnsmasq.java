@@ -6,6 +6,8 @@ import java.io.File;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,32 +21,66 @@ import java.util.concurrent.TimeUnit;
  */
 final class Dnsmasq implements AutoCloseable {
 
-  private final int port;
+  private int port;
   private final Path dir;
   private Process process;
 
-  private Dnsmasq(int port, Path dir) {
-    this.port = port;
+  private Dnsmasq(Path dir) {
     this.dir = dir;
   }
 
-  /** Starts dnsmasq with these configuration lines (such as {@code srv-host=…}). */
+  /**
+   * Starts dnsmasq with these configuration lines (such as {@code srv-host=…}) on a loopback port
+   * free for both UDP and TCP; when another process takes the port before dnsmasq binds it, tries
+   * another (up to five).
+   */
   static Dnsmasq start(String... records) throws IOException {
-    int port;
-    try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
+    Dnsmasq dnsmasq = new Dnsmasq(Files.createTempDirectory("dnsmasq"));
+    for (int attempt = 1; ; attempt++) {
+      dnsmasq.port = freeUdpAndTcpPort();
+      String failure = dnsmasq.launch(records);
+      if (failure == null) {
+        return dnsmasq;
+      }
+      if (attempt == 5 || !failure.contains("Address already in use")) {
+        fail("dnsmasq did not start: " + failure);
+      }
     }
-    Dnsmasq dnsmasq = new Dnsmasq(port, Files.createTempDirectory("dnsmasq"));
-    dnsmasq.serve(records);
-    return dnsmasq;
+  }
+
+  private static int freeUdpAndTcpPort() throws IOException {
+    for (int i = 0; i < 50; i++) {
+      try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket udp =
+            new DatagramSocket(tcp.getLocalPort(), InetAddress.getLoopbackAddress())) {
+          return udp.getLocalPort();
+        } catch (SocketException inUseForUdp) {
+          // try another
+        }
+      }
+    }
+    throw new IOException("no loopback port free for both UDP and TCP after 50 tries");
   }
 
   int port() {
     return port;
   }
 
-  /** Serves {@code records} from now on (restarting the server). */
+  /** Serves {@code records} from now on (restarting the server on the same port). */
   void serve(String... records) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      String failure = launch(records);
+      if (failure == null) {
+        return;
+      }
+      if (attempt == 5 || !failure.contains("Address already in use")) {
+        fail("dnsmasq did not restart on port " + port + ": " + failure);
+      }
+    }
+  }
+
+  /** (Re)starts the server; null once it answers, else why it did not. */
+  private String launch(String... records) throws IOException {
     stop();
     List<String> conf = new ArrayList<>(List.of("port=" + port, "listen-address=127.0.0.1",
         "bind-interfaces", "no-resolv", "no-hosts", "user=root", "pid-file=", "log-facility=-"));
@@ -64,10 +100,12 @@ final class Dnsmasq implements AutoCloseable {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!answers()) {
       if (System.nanoTime() > until || !process.isAlive()) {
-        fail("dnsmasq did not start: " + Files.readString(dir.resolve("log")));
+        stop();
+        return Files.readString(dir.resolve("log"));
       }
       Thread.onSpinWait();
     }
+    return null;
   }
 
   private boolean answers() {
