@@ -114,10 +114,14 @@ public final class RetryInterceptor implements Interceptor {
     Request request = chain.request();
     String name = request.url().host();
     Host host = hosts.getOrDefault(name, others);
-    if (host.policy.maxAttempts == 1 && !host.hedging.enabled()) { // neither retried nor hedged
-      return chain.proceed(request);
-    }
     RetryPolicy policy = host.policy;
+    if (policy.maxAttempts == 1 && !host.hedging.enabled()) { // neither retried nor hedged
+      boolean idempotent = policy.isIdempotent(request);
+      RequestBody body = request.body();
+      Request once = idempotent || body == null ? request
+          : request.newBuilder().method(request.method(), new TrackedBody(body, true)).build();
+      return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
+    }
     long now = ticker.read();
     host.budget.deposit(now);
     if (host.hedgeRate != null) {
@@ -161,7 +165,8 @@ public final class RetryInterceptor implements Interceptor {
           response = hedged.run(chain, attemptRequest, context, name, host.hedging, hedgeDelay,
               host.budget, host.hedgeRate, deadline, listener);
         } else {
-          response = attemptChain(chain, policy).proceed(attemptRequest);
+          response = attemptChain(chain, policy, !idempotent && body == null)
+              .proceed(attemptRequest);
           if (host.hedging.enabled() && response.code() < 500) {
             host.latencies.record(ticker.read() - started, ticker.read());
           }
@@ -268,7 +273,17 @@ public final class RetryInterceptor implements Interceptor {
     body.source().request(length > 0 ? length : policy.bufferBodyBytes);
   }
 
-  private static Chain attemptChain(Chain chain, RetryPolicy policy) {
+  /**
+   * The chain one attempt goes down: with the policy's attempt timeout and, when {@code
+   * noSilentResend}, without OkHttp's own resend after a connection failure. That is for a request
+   * that is not idempotent and has no body; one with a body is kept from being sent twice by its
+   * one-shot {@link TrackedBody}, which also stops OkHttp's follow-ups (408, 503, redirects) from
+   * sending it again, and still lets OkHttp recover when the connection failed before sending.
+   */
+  private static Chain attemptChain(Chain chain, RetryPolicy policy, boolean noSilentResend) {
+    if (noSilentResend && chain.getRetryOnConnectionFailure()) {
+      chain = chain.withRetryOnConnectionFailure(false);
+    }
     int millis = policy.attemptTimeoutMillis;
     if (millis == 0) {
       return chain;
