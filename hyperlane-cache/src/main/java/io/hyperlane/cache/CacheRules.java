@@ -123,15 +123,14 @@ final class CacheRules {
     if (maxAge != Directives.ABSENT) {
       return maxAge == Directives.INVALID ? 0 : maxAge * 1000;
     }
-    List<String> expires = entry.headers.values("Expires");
-    if (!expires.isEmpty()) {
-      long at = expires.size() == 1 ? HttpDates.parse(expires.get(0)) : -1;
-      return at < 0 ? 0 : Math.min(MAX_MILLIS, Math.max(0, at - entry.dateMillis()));
+    if (entry.headers.get("Expires") != null) {
+      long at = entry.expiresMillis; // an invalid or repeated Expires means stale (§5.3)
+      return at < 0 ? 0 : Math.min(MAX_MILLIS, Math.max(0, at - entry.dateMillis));
     }
     if (heuristicFraction > 0 && HEURISTIC_CODES.contains(entry.code)) {
-      long lastModified = HttpDates.parse(entry.headers.get("Last-Modified"));
+      long lastModified = entry.lastModifiedMillis;
       if (lastModified >= 0) {
-        long since = Math.max(0, entry.dateMillis() - lastModified);
+        long since = Math.max(0, entry.dateMillis - lastModified);
         return Math.min(heuristicMaxMillis, (long) (since * heuristicFraction));
       }
     }

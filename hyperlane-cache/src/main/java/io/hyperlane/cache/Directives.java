@@ -127,10 +127,13 @@ final class Directives {
     return value.isEmpty() ? MAX_SECONDS : parseSeconds(value);
   }
 
+  /**
+   * A delta-seconds value (RFC 9111 §1.2.2): one or more ASCII digits, saturating at {@link
+   * #MAX_SECONDS} however many there are; {@link #INVALID} for anything else.
+   */
   static long parseSeconds(String value) {
-    if (value.isEmpty() || value.length() > 19) {
-      return value.length() > 19 && value.chars().allMatch(Character::isDigit) ? MAX_SECONDS
-          : INVALID;
+    if (value.isEmpty()) {
+      return INVALID;
     }
     long result = 0;
     for (int i = 0; i < value.length(); i++) {
@@ -138,8 +141,8 @@ final class Directives {
       if (c < '0' || c > '9') {
         return INVALID;
       }
-      result = result * 10 + (c - '0');
+      result = Math.min(MAX_SECONDS, result * 10 + (c - '0')); // never past 2^31 × 10: no overflow
     }
-    return Math.min(result, MAX_SECONDS);
+    return result;
   }
 }

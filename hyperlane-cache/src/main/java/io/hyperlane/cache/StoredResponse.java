@@ -36,6 +36,12 @@ final class StoredResponse {
   final Headers headers;
   final byte[] body;
   final Directives directives;
+  /** The origin's {@code Date}, or the time of receipt when it gave none or garbage. */
+  final long dateMillis;
+  /** {@code Expires}, -1 when absent or not one valid date. */
+  final long expiresMillis;
+  /** {@code Last-Modified}, -1 when absent or invalid. */
+  final long lastModifiedMillis;
 
   StoredResponse(List<String> varyNames, List<String> varyValues, long requestMillis,
       long responseMillis, long initialAgeMillis, int code, String message, Protocol protocol,
@@ -51,6 +57,11 @@ final class StoredResponse {
     this.headers = headers;
     this.body = body;
     this.directives = Directives.parse(headers.values("Cache-Control"), List.of());
+    long date = HttpDates.parse(headers, "Date", responseMillis);
+    this.dateMillis = date < 0 ? responseMillis : date;
+    this.expiresMillis = headers.get("Expires") == null ? -1
+        : HttpDates.parse(headers, "Expires", responseMillis);
+    this.lastModifiedMillis = HttpDates.parse(headers, "Last-Modified", responseMillis);
   }
 
   /** Builds the entry for a response just received, its body already read. */
@@ -65,7 +76,7 @@ final class StoredResponse {
 
   /** RFC 9111 §4.2.3: the corrected initial age of a response received at {@code responseMillis}. */
   static long initialAge(Headers headers, long requestMillis, long responseMillis) {
-    long date = HttpDates.parse(headers.get("Date"));
+    long date = HttpDates.parse(headers, "Date", responseMillis);
     long apparentAge = date < 0 ? 0 : Math.max(0, responseMillis - date);
     long ageValue = 0;
     String age = headers.get("Age");
@@ -81,12 +92,6 @@ final class StoredResponse {
 
   long ageMillis(long nowMillis) {
     return initialAgeMillis + Math.max(0, nowMillis - responseMillis);
-  }
-
-  /** The date the origin gave, or the time of receipt when it gave none or garbage. */
-  long dateMillis() {
-    long date = HttpDates.parse(headers.get("Date"));
-    return date < 0 ? responseMillis : date;
   }
 
   boolean hasValidators() {
@@ -200,6 +205,11 @@ final class StoredResponse {
     return result.toString();
   }
 
+  /**
+   * The fields a cache keeps of {@code headers}: not hop-by-hop, not named by {@code Connection},
+   * and with a valid field name (OkHttp reads a response's fields leniently, so a broken server's
+   * field can have a name that could not be written again).
+   */
   private static Headers storable(Headers headers) {
     Set<String> connectionNamed = Set.of();
     String connection = headers.get("Connection");
@@ -211,11 +221,26 @@ final class StoredResponse {
     }
     Headers.Builder kept = new Headers.Builder();
     for (int i = 0; i < headers.size(); i++) {
-      String lower = headers.name(i).toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(lower) && !connectionNamed.contains(lower)) {
-        kept.addUnsafeNonAscii(headers.name(i), headers.value(i));
+      String name = headers.name(i);
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(lower) && !connectionNamed.contains(lower) && isFieldName(name)) {
+        kept.addUnsafeNonAscii(name, headers.value(i));
       }
     }
     return kept.build();
+  }
+
+  /** What OkHttp accepts as a field name when it writes one: visible ASCII, at least one. */
+  private static boolean isFieldName(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c <= ' ' || c >= 0x7f) {
+        return false;
+      }
+    }
+    return true;
   }
 }

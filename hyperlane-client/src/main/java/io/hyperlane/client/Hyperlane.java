@@ -310,6 +310,7 @@ public final class Hyperlane implements AutoCloseable {
     private final List<SelfRegistration> selfRegistrations = new ArrayList<>();
     private ZonePreference zonePreference = ZonePreference.none();
     private Ticker ticker = Ticker.system();
+    private java.time.Clock clock = java.time.Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
     private Executor blockingExecutor;
@@ -575,6 +576,16 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
+     * The wall clock, for HTTP dates such as a {@code Retry-After} date in a response with no {@code
+     * Date}; the system's by default. Tests pass a fake. Durations are measured on the {@link
+     * #ticker(Ticker)}.
+     */
+    public Builder clock(java.time.Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
      * Runs timers (discovery refreshes). By default Hyperlane starts one daemon thread on first use
      * and stops it on {@link #close()}; a scheduler given here is not stopped by Hyperlane.
      */
@@ -662,6 +673,7 @@ public final class Hyperlane implements AutoCloseable {
       RetryInterceptor.Builder retries = RetryInterceptor.builder()
           .policy(RetryPolicy.none())
           .ticker(ticker)
+          .clock(clock)
           .sleeper(sleeper)
           .random(random)
           .listener(listener);

@@ -33,6 +33,8 @@ public final class Deadline implements Comparable<Deadline> {
   public static final String DEFAULT_HEADER = "X-Hyperlane-Timeout-Ms";
 
   private static final ThreadLocal<Deadline> CURRENT = new ThreadLocal<>();
+  /** Larger header values (over 31 years) are read as this one. */
+  private static final long MAX_HEADER_MILLIS = 999_999_999_999L;
 
   private final Ticker ticker;
   private final long atNanos;
@@ -61,7 +63,8 @@ public final class Deadline implements Comparable<Deadline> {
    * The deadline an inbound header asks for, measured from now on the system ticker.
    *
    * @param value the header's value: whole milliseconds left, as sent by Hyperlane; may be null
-   * @return empty when the value is missing or is not a non-negative number
+   * @return empty when the value is missing or is not a non-negative number (ASCII digits); a
+   *     value over 31 years is read as 31 years
    */
   public static Optional<Deadline> fromHeader(String value) {
     return fromHeader(value, Ticker.system());
@@ -73,10 +76,14 @@ public final class Deadline implements Comparable<Deadline> {
       return Optional.empty();
     }
     String v = value.trim();
-    if (v.isEmpty() || v.length() > 12 || !v.chars().allMatch(Character::isDigit)) {
+    if (v.isEmpty() || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return Optional.empty();
     }
-    return Optional.of(after(Duration.ofMillis(Long.parseLong(v)), ticker));
+    long millis = 0;
+    for (int i = 0; i < v.length(); i++) { // saturates: more digits than a long holds is "forever"
+      millis = Math.min(MAX_HEADER_MILLIS, millis * 10 + (v.charAt(i) - '0'));
+    }
+    return Optional.of(after(Duration.ofMillis(millis), ticker));
   }
 
   /** The deadline of the innermost scope the current thread is in, if any. */

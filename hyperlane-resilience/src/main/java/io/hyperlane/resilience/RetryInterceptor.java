@@ -7,6 +7,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -67,6 +68,7 @@ public final class RetryInterceptor implements Interceptor {
   private final Map<String, Host> hosts;
   private final Host others;
   private final Ticker ticker;
+  private final Clock clock;
   private final Sleeper sleeper;
   private final ResilienceListener listener;
   private final RandomGenerator random;
@@ -79,6 +81,7 @@ public final class RetryInterceptor implements Interceptor {
     this.hosts = Map.copyOf(map);
     this.others = new Host(b.policy, b.budget, b.hedging);
     this.ticker = b.ticker;
+    this.clock = b.clock;
     this.sleeper = b.sleeper;
     this.listener = b.listener;
     this.random = b.random;
@@ -89,6 +92,7 @@ public final class RetryInterceptor implements Interceptor {
     this.hosts = shared.hosts;
     this.others = shared.others;
     this.ticker = shared.ticker;
+    this.clock = shared.clock;
     this.sleeper = shared.sleeper;
     this.listener = shared.listener;
     this.random = shared.random;
@@ -190,14 +194,14 @@ public final class RetryInterceptor implements Interceptor {
       if (response != null) {
         int code = response.code();
         if (code == 429) {
-          retryAfter = RetryAfter.nanos(response);
+          retryAfter = RetryAfter.nanos(response, clock);
           if (retryAfter == RetryAfter.ABSENT) {
             return response;
           }
         } else if (!policy.retriesStatus(code)) {
           return response;
         } else {
-          retryAfter = RetryAfter.nanos(response);
+          retryAfter = RetryAfter.nanos(response, clock);
         }
         cause = String.valueOf(code);
       } else {
@@ -335,6 +339,7 @@ public final class RetryInterceptor implements Interceptor {
     private HedgingPolicy hedging = HedgingPolicy.none();
     private final Map<String, HedgingPolicy> hedgings = new HashMap<>();
     private Ticker ticker = Ticker.system();
+    private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
     private ResilienceListener listener = ResilienceListener.noop();
     private RandomGenerator random;
@@ -380,6 +385,15 @@ public final class RetryInterceptor implements Interceptor {
     /** The clock the budget reads. */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * The wall clock a {@code Retry-After} date is measured against when the response has no {@code
+     * Date}; the system's by default.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

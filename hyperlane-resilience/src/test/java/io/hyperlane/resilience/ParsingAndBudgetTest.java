@@ -3,7 +3,10 @@ package io.hyperlane.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Random;
 import okhttp3.Protocol;
@@ -26,25 +29,50 @@ class ParsingAndBudgetTest {
     return b.build();
   }
 
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-10-21T07:28:00Z"), ZoneOffset.UTC);
+
   @Test
   void retryAfterAcceptsSecondsAndHttpDatesAndRefusesGarbage() {
-    assertThat(RetryAfter.nanos(withHeaders())).isEqualTo(RetryAfter.ABSENT);
-    assertThat(RetryAfter.nanos(withHeaders("Retry-After", "3")))
+    assertThat(RetryAfter.nanos(withHeaders(), CLOCK)).isEqualTo(RetryAfter.ABSENT);
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", "3"), CLOCK))
         .isEqualTo(Duration.ofSeconds(3).toNanos());
-    assertThat(RetryAfter.nanos(withHeaders("Retry-After", " 0 "))).isZero();
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", " 0 "), CLOCK)).isZero();
     // An HTTP-date is measured against the response's own Date, not this machine's clock.
     assertThat(RetryAfter.nanos(withHeaders(
-        "Date", "Wed, 21 Oct 2026 07:28:00 GMT",
-        "Retry-After", "Wed, 21 Oct 2026 07:28:07 GMT")))
+        "Date", "Wed, 21 Oct 2026 07:20:00 GMT",
+        "Retry-After", "Wed, 21 Oct 2026 07:20:07 GMT"), CLOCK))
         .isEqualTo(Duration.ofSeconds(7).toNanos());
     // A date in the past means "now".
     assertThat(RetryAfter.nanos(withHeaders(
         "Date", "Wed, 21 Oct 2026 07:28:00 GMT",
-        "Retry-After", "Wed, 21 Oct 2026 07:27:00 GMT"))).isZero();
-    for (String bad : new String[] {"-1", "1.5", "soon", "9999999999", "", "Wed, 32 Oct 2026"}) {
-      assertThat(RetryAfter.nanos(withHeaders("Retry-After", bad))).as("\"%s\"", bad)
+        "Retry-After", "Wed, 21 Oct 2026 07:27:00 GMT"), CLOCK)).isZero();
+    for (String bad : new String[] {"-1", "1.5", "soon", "", "Wed, 32 Oct 2026"}) {
+      assertThat(RetryAfter.nanos(withHeaders("Retry-After", bad), CLOCK)).as("\"%s\"", bad)
           .isEqualTo(RetryAfter.ABSENT);
     }
+  }
+
+  @Test
+  void retryAfterReadsBothObsoleteDateFormsAgainstTheInjectedClock() {
+    // No Date header: measured from the injected clock (07:28:00), not this machine's.
+    assertThat(RetryAfter.nanos(withHeaders(
+        "Retry-After", "Wednesday, 21-Oct-26 07:28:30 GMT"), CLOCK))
+        .as("RFC 850").isEqualTo(Duration.ofSeconds(30).toNanos());
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", "Wed Oct 21 07:29:00 2026"), CLOCK))
+        .as("asctime").isEqualTo(Duration.ofSeconds(60).toNanos());
+    assertThat(RetryAfter.nanos(withHeaders(
+        "Retry-After", "Wed, 21 Oct 2026 07:28:05 GMT"), CLOCK))
+        .as("IMF-fixdate").isEqualTo(Duration.ofSeconds(5).toNanos());
+  }
+
+  @Test
+  void retryAfterSecondsOfAnyLengthSaturateInsteadOfOverflowing() {
+    long huge = RetryAfter.nanos(withHeaders("Retry-After", "99999999999999999999999"), CLOCK);
+    assertThat(huge).isEqualTo(Duration.ofSeconds(1_000_000_000).toNanos());
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", "9999999999"), CLOCK)).isEqualTo(huge);
+    assertThat(RetryAfter.nanos(withHeaders(
+        "Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"), CLOCK)).isEqualTo(huge);
   }
 
   @Test
