@@ -9,13 +9,20 @@ import okhttp3.Request;
  */
 abstract class Balancer {
 
+  /** Picks among {@code candidates} for {@code request}. */
+  abstract EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
+      Request request);
+
   /**
-   * Picks among {@code candidates} for {@code request}.
-   *
-   * @param all every endpoint of the service, eligible or not (the consistent hash's ring)
+   * Prepares for a new endpoint set, before it is published: called by discovery's thread under
+   * the service's lock, so that no request thread ever builds anything.
    */
-  abstract EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
-      ServiceState service, Request request);
+  void prepare(EndpointState[] all) {}
+
+  /** What {@link #prepare} built for the current set, or null. */
+  Object prepared() {
+    return null;
+  }
 
   static Balancer create(LoadBalancerPolicy policy, RandomGenerator random) {
     switch (policy.kind) {
@@ -39,8 +46,8 @@ abstract class Balancer {
    */
   static final class RoundRobin extends Balancer {
     @Override
-    synchronized EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
-        ServiceState service, Request request) {
+    synchronized EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
+        Request request) {
       EndpointState best = null;
       double total = 0;
       for (EndpointState e : candidates) {
@@ -72,8 +79,8 @@ abstract class Balancer {
     }
 
     @Override
-    EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
-        ServiceState service, Request request) {
+    EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
+        Request request) {
       int n = candidates.length;
       if (n == 1) {
         return candidates[0];
@@ -96,18 +103,19 @@ abstract class Balancer {
   }
 
   /**
-   * A ring hash: each endpoint owns {@code 100 × weight} points on a 64-bit ring (at most 100,000
-   * in all); a key goes to the owner of the first point at or after its hash that is a candidate.
-   * The ring is rebuilt only when the service's endpoint set changes, so an endpoint that is ejected
-   * or leaves moves only its own keys.
+   * A ring hash: each endpoint owns points on a 64-bit ring in proportion to its weight (100 per
+   * unit of weight while the ring stays within 100,000 points, fewer per unit beyond, and at least
+   * one per endpoint); a key goes to the owner of the first point at or after its hash that is a
+   * candidate. The ring is built when the endpoint set changes, on discovery's thread, so an
+   * endpoint that is ejected or leaves moves only its own keys.
    */
   static final class ConsistentHash extends Balancer {
     private static final int POINTS_PER_WEIGHT = 100;
-    private static final int MAX_POINTS = 100_000;
+    static final int MAX_POINTS = 100_000;
 
     private final String keyHeader;
     private final Balancer keyless;
-    private volatile Ring ring;
+    private volatile Ring ring = new Ring(new EndpointState[0]);
 
     ConsistentHash(LoadBalancerPolicy policy, RandomGenerator random) {
       this.keyHeader = policy.keyHeader;
@@ -115,91 +123,114 @@ abstract class Balancer {
     }
 
     @Override
-    EndpointState pick(EndpointState[] candidates, EndpointState[] all, long now,
-        ServiceState service, Request request) {
+    void prepare(EndpointState[] all) {
+      ring = new Ring(all);
+    }
+
+    @Override
+    Object prepared() {
+      return ring;
+    }
+
+    @Override
+    EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
+        Request request) {
       StickyKey tag = request.tag(StickyKey.class);
       String key = tag != null ? tag.value() : keyHeader != null ? request.header(keyHeader) : null;
       if (key == null) {
-        return keyless.pick(candidates, all, now, service, request);
+        return keyless.pick(candidates, now, service, request);
       }
-      Ring r = ring;
-      if (r == null || r.source != all) {
-        r = new Ring(all);
-        ring = r;
-      }
-      return r.owner(hash(key), candidates);
+      return ring.owner(hash(key), candidates);
     }
 
-    private static final class Ring {
-      final EndpointState[] source;
-      final long[] points;
+    /** The points of one endpoint set: sorted hashes, each with its owner's index in the low bits. */
+    static final class Ring {
       final EndpointState[] owners;
+      final long[] points; // unsigned order; the low indexBits bits are the owner's index
+      private final int indexBits;
+      private final long indexMask;
 
       Ring(EndpointState[] all) {
-        this.source = all;
+        this.owners = all;
+        int n = all.length;
+        this.indexBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1)));
+        this.indexMask = (1L << indexBits) - 1;
         long totalWeight = 0;
         for (EndpointState e : all) {
           totalWeight += e.endpoint.weight();
         }
-        int perWeight = (int) Math.max(1, Math.min(POINTS_PER_WEIGHT, MAX_POINTS / Math.max(1,
-            totalWeight)));
-        int n = 0;
-        for (EndpointState e : all) {
-          n += perWeight * e.endpoint.weight();
+        double perWeight = Math.min(POINTS_PER_WEIGHT, MAX_POINTS / (double) Math.max(1, totalWeight));
+        int[] counts = new int[n];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+          counts[i] = (int) Math.max(1, Math.round(all[i].endpoint.weight() * perWeight));
+          total += counts[i];
         }
-        long[] hashes = new long[n];
-        EndpointState[] byPoint = new EndpointState[n];
-        Integer[] order = new Integer[n];
+        long[] sorted = new long[(int) total];
         int k = 0;
-        for (EndpointState e : all) {
-          String origin = e.endpoint.origin();
-          for (int i = 0; i < perWeight * e.endpoint.weight(); i++) {
-            hashes[k] = hash(origin + "#" + i);
-            byPoint[k] = e;
-            order[k] = k;
-            k++;
+        for (int i = 0; i < n; i++) {
+          long seed = hash(all[i].endpoint.origin());
+          for (int p = 0; p < counts[i]; p++) {
+            long h = mix(seed + p * 0x9E3779B97F4A7C15L);
+            // flip the sign bit so that a signed sort gives unsigned order
+            sorted[k++] = ((h & ~indexMask) | i) ^ Long.MIN_VALUE;
           }
         }
-        java.util.Arrays.sort(order, (a, b) -> Long.compareUnsigned(hashes[a], hashes[b]));
-        this.points = new long[n];
-        this.owners = new EndpointState[n];
-        for (int i = 0; i < n; i++) {
-          points[i] = hashes[order[i]];
-          owners[i] = byPoint[order[i]];
+        java.util.Arrays.sort(sorted);
+        for (int i = 0; i < sorted.length; i++) {
+          sorted[i] ^= Long.MIN_VALUE;
         }
+        this.points = sorted;
+      }
+
+      int size() {
+        return points.length;
       }
 
       EndpointState owner(long hash, EndpointState[] candidates) {
         int n = points.length;
+        if (n == 0) {
+          return candidates[0];
+        }
+        long key = hash & ~indexMask;
         int lo = 0;
-        int hi = n; // first point >= hash, unsigned
+        int hi = n; // first point >= key, unsigned
         while (lo < hi) {
           int mid = (lo + hi) >>> 1;
-          if (Long.compareUnsigned(points[mid], hash) < 0) {
+          if (Long.compareUnsigned(points[mid] & ~indexMask, key) < 0) {
             lo = mid + 1;
           } else {
             hi = mid;
           }
         }
+        if (candidates == owners) {
+          return owners[(int) (points[lo % n] & indexMask)]; // all eligible: the first owner
+        }
+        java.util.Set<EndpointState> eligible = java.util.Collections.newSetFromMap(
+            new java.util.IdentityHashMap<>(candidates.length * 2));
+        java.util.Collections.addAll(eligible, candidates);
         for (int step = 0; step < n; step++) {
-          EndpointState e = owners[(lo + step) % n];
-          for (EndpointState c : candidates) {
-            if (c == e) {
-              return e;
-            }
+          EndpointState e = owners[(int) (points[(lo + step) % n] & indexMask)];
+          if (eligible.contains(e)) {
+            return e;
           }
         }
         return candidates[0];
       }
     }
 
-    /** FNV-1a over the UTF-16 units, then MurmurHash3's 64-bit finaliser to spread the bits. */
+    /** FNV-1a over the UTF-16 units, then {@link #mix} to spread the bits. */
     static long hash(String s) {
       long h = 0xcbf29ce484222325L;
       for (int i = 0; i < s.length(); i++) {
         h ^= s.charAt(i);
         h *= 0x100000001b3L;
       }
+      return mix(h);
+    }
+
+    /** MurmurHash3's 64-bit finaliser. */
+    static long mix(long h) {
       h ^= h >>> 33;
       h *= 0xff51afd7ed558ccdL;
       h ^= h >>> 33;

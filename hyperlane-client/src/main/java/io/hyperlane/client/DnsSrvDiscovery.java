@@ -130,7 +130,7 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
   }
 
   /** One SRV record: {@code priority weight port target}. */
-  private record Record(int priority, int weight, int port, String target) {
+  record Record(int priority, int weight, int port, String target) {
     static Record parse(String text, String name) {
       String[] parts = text.trim().split("\\s+");
       if (parts.length != 4) {

@@ -27,8 +27,10 @@ import okhttp3.HttpUrl;
  * }</pre>
  *
  * <p>Zones and metadata often come from registries, so they are checked like any outside input: a
- * zone or key is 1 to 63 characters of {@code [A-Za-z0-9._/-]}, a value at most 256 printable ASCII
- * characters, at most 32 entries.
+ * zone is 1 to 63 characters and a metadata key 1 to 128 characters of {@code [A-Za-z0-9._/-]}, a
+ * value at most 512 characters with no control character, at most 64 entries (what Consul allows
+ * for service metadata fits). {@link #checkMetadata(String, String)} tells a discovery whether an
+ * entry is usable, so that it can leave out an entry rather than an instance.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -37,7 +39,7 @@ public final class Endpoint {
   /** The largest weight an endpoint may have. */
   public static final int MAX_WEIGHT = 10_000;
 
-  private static final int MAX_METADATA = 32;
+  private static final int MAX_METADATA = 64;
 
   private final HttpUrl url;
   private final String origin;
@@ -138,10 +140,16 @@ public final class Endpoint {
     return metadata;
   }
 
-  /** Returns this endpoint with another weight. */
+  /** Returns this endpoint with another weight; zone and metadata are kept. */
   public Endpoint withWeight(int weight) {
     Endpoint weighted = of(url, weight);
     return new Endpoint(weighted.url, weight, zone, metadata);
+  }
+
+  /** Whether {@code other} has this endpoint's weight, zone and metadata (the origin aside). */
+  boolean sameAttributes(Endpoint other) {
+    return weight == other.weight && Objects.equals(zone, other.zone)
+        && metadata.equals(other.metadata);
   }
 
   /** True when every entry of {@code selector} is in this endpoint's metadata. */
@@ -155,8 +163,12 @@ public final class Endpoint {
   }
 
   static void checkLabel(String what, String label) {
-    if (label == null || label.isEmpty() || label.length() > 63) {
-      throw new IllegalArgumentException(what + " must be 1 to 63 characters but was "
+    checkLabel(what, label, 63);
+  }
+
+  private static void checkLabel(String what, String label, int max) {
+    if (label == null || label.isEmpty() || label.length() > max) {
+      throw new IllegalArgumentException(what + " must be 1 to " + max + " characters but was "
           + (label == null ? "null" : "\"" + printable(label) + "\""));
     }
     for (int i = 0; i < label.length(); i++) {
@@ -170,17 +182,25 @@ public final class Endpoint {
     }
   }
 
-  private static void checkValue(String key, String value) {
-    if (value == null || value.length() > 256) {
-      throw new IllegalArgumentException("metadata value of \"" + key
-          + "\" must be at most 256 characters but was " + (value == null ? "null"
+  /**
+   * Checks one metadata entry as {@link Builder#build()} will: a key of 1 to 128 characters of
+   * {@code [A-Za-z0-9._/-]}, a value of at most 512 characters with no control character. A
+   * discovery uses it to leave out an entry it cannot pass on, and keep the instance.
+   *
+   * @throws IllegalArgumentException naming the entry and what is wrong with it
+   */
+  public static void checkMetadata(String key, String value) {
+    checkLabel("metadata key", key, 128);
+    if (value == null || value.length() > 512) {
+      throw new IllegalArgumentException("metadata value of \"" + printable(key)
+          + "\" must be at most 512 characters but was " + (value == null ? "null"
           : value.length() + " characters"));
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c < 0x20 || c > 0x7e) {
+      if (Character.isISOControl(c)) {
         throw new IllegalArgumentException("metadata value of \"" + key
-            + "\" must be printable ASCII but was \"" + printable(value) + "\"");
+            + "\" must have no control character but was \"" + printable(value) + "\"");
       }
     }
   }
@@ -275,8 +295,7 @@ public final class Endpoint {
             + " metadata entries but " + base.origin() + " has " + metadata.size());
       }
       for (Map.Entry<String, String> e : metadata.entrySet()) {
-        checkLabel("metadata key", e.getKey());
-        checkValue(e.getKey(), e.getValue());
+        checkMetadata(e.getKey(), e.getValue());
       }
       return new Endpoint(base.url, weight, zone, Map.copyOf(metadata));
     }

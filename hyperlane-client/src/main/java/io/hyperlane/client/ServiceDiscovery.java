@@ -13,8 +13,8 @@ import java.util.concurrent.Executor;
  * implementation delivers the whole current endpoint set through {@link Context#update(List)} — at
  * once if it can, and again every time the set changes — and reports a failed refresh through {@link
  * Context#failed(Throwable)}. Hyperlane keeps the last good set when a refresh fails or delivers
- * nothing usable (an empty set, a null or duplicate endpoint), counts the failure and logs one warning
- * per outage. {@link Subscription#cancel()} is called by {@link Hyperlane#close()}.
+ * nothing usable (an empty set, or nulls only), counts the failure and logs one warning per outage.
+ * An origin listed twice is one endpoint; a null in a set is left out. {@link Subscription#cancel()} is called by {@link Hyperlane#close()}.
  *
  * <p>An implementation may call the context from any thread. It must not block the {@link
  * Context#scheduler() scheduler}: blocking work (a DNS lookup, an HTTP call to a registry) goes to
@@ -66,8 +66,10 @@ public interface ServiceDiscovery {
     Executor blockingExecutor();
 
     /**
-     * Replaces the service's endpoint set. An empty set, a null element or two endpoints with the same
-     * origin make the whole update count as a failure: the last good set stays.
+     * Replaces the service's endpoint set. Null elements are left out; an origin listed more than
+     * once becomes one endpoint with the largest of its weights and the zone and metadata of its
+     * first listing. A set with no usable endpoint counts as a failure: the last good set stays.
+     * The same set again changes nothing.
      */
     void update(List<Endpoint> endpoints);
 

@@ -12,10 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -162,7 +161,7 @@ final class ServiceState implements ServiceDiscovery.Context {
       }
     }
     return chosen(candidates.length == 1 ? candidates[0]
-        : balancer.pick(candidates, service, now, this, request), attempt);
+        : balancer.pick(candidates, now, this, request), attempt);
   }
 
   /**
@@ -396,9 +395,11 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   @Override
   public void update(List<Endpoint> update) {
-    String problem = refuse(update);
-    if (problem != null) {
-      failed(new IllegalArgumentException(problem));
+    List<Endpoint> usable = usable(update);
+    if (usable.isEmpty()) {
+      failed(new IllegalArgumentException(update == null || update.isEmpty()
+          ? "discovery delivered an empty endpoint set"
+          : "discovery delivered only null endpoints"));
       return;
     }
     long now = ticker.read();
@@ -409,38 +410,98 @@ final class ServiceState implements ServiceDiscovery.Context {
         return;
       }
       EndpointState[] current = endpoints;
-      Map<Endpoint, EndpointState> known = new HashMap<>();
-      for (EndpointState e : current) {
-        known.put(e.endpoint, e);
-      }
-      double seed = neutralLatency(current, now);
-      EndpointState[] next = new EndpointState[update.size()];
-      for (int i = 0; i < next.length; i++) {
-        Endpoint endpoint = update.get(i);
-        EndpointState state = known.get(endpoint);
-        if (state == null) {
-          state = new EndpointState(endpoint, seed, now, newCircuit(endpoint));
-          if (initialised) {
-            startRamp(state, now); // the first set starts together; later arrivals ramp up
-          }
-        } else {
-          state.endpoint = endpoint; // the weight may have changed
-        }
-        next[i] = state;
-      }
-      endpoints = next;
-      initialised = true;
-      firstEndpoints.countDown();
       recovered = inOutage;
       inOutage = false;
-      size = next.length;
+      size = usable.size();
+      if (initialised && sameSet(current, usable)) {
+        // Nothing changed: no new array, nothing for the balancer to rebuild.
+        firstEndpoints.countDown();
+      } else {
+        Map<Endpoint, EndpointState> known = new HashMap<>();
+        for (EndpointState e : current) {
+          known.put(e.endpoint, e);
+        }
+        double seed = neutralLatency(current, now);
+        EndpointState[] next = new EndpointState[size];
+        for (int i = 0; i < next.length; i++) {
+          Endpoint endpoint = usable.get(i);
+          EndpointState state = known.get(endpoint);
+          if (state == null) {
+            state = new EndpointState(endpoint, seed, now, newCircuit(endpoint));
+            if (initialised) {
+              startRamp(state, now); // the first set starts together; later arrivals ramp up
+            }
+          } else {
+            state.endpoint = endpoint; // the weight, zone or metadata may have changed
+          }
+          next[i] = state;
+        }
+        balancer.prepare(next); // before publishing: no request thread builds anything
+        endpoints = next;
+        initialised = true;
+        firstEndpoints.countDown();
+      }
     }
     if (recovered) {
       log.info("discovery of service {} recovered with {} endpoints", name, size);
       ResilienceListener.notify(listener, new ResilienceEvent.DiscoveryRecovered(name, size));
     } else {
-      log.debug("service {} now has {} endpoints: {}", name, size, update);
+      log.debug("service {} now has {} endpoints: {}", name, size, usable);
     }
+  }
+
+  /**
+   * The endpoints of an update that can be used: nulls left out, and an origin listed more than
+   * once merged into one endpoint (registries do list one endpoint twice: Kubernetes in two
+   * EndpointSlices, etcd under two instance ids, Consul under two service ids) with the largest
+   * weight and the first listing's zone and metadata.
+   */
+  private List<Endpoint> usable(List<Endpoint> update) {
+    if (update == null) {
+      return List.of();
+    }
+    Map<Endpoint, Endpoint> byOrigin = new LinkedHashMap<>();
+    int nulls = 0;
+    for (Endpoint e : update) {
+      if (e == null) {
+        nulls++;
+      } else {
+        byOrigin.merge(e, e, (first, again) ->
+            again.weight() > first.weight() ? first.withWeight(again.weight()) : first);
+      }
+    }
+    if (nulls > 0) {
+      log.warn("discovery of service {} delivered {} null endpoints; they are left out", name,
+          nulls);
+    }
+    if (byOrigin.size() + nulls < update.size()) {
+      log.debug("discovery of service {} listed {} endpoints more than once; merged", name,
+          update.size() - nulls - byOrigin.size());
+    }
+    return new ArrayList<>(byOrigin.values());
+  }
+
+  /** Whether {@code update} holds exactly the endpoints of {@code current}, attributes included. */
+  private static boolean sameSet(EndpointState[] current, List<Endpoint> update) {
+    if (current.length != update.size()) {
+      return false;
+    }
+    Map<Endpoint, Endpoint> now = new HashMap<>();
+    for (EndpointState e : current) {
+      now.put(e.endpoint, e.endpoint);
+    }
+    for (Endpoint e : update) {
+      Endpoint same = now.get(e);
+      if (same == null || !same.sameAttributes(e)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** What the balancer prepared for the current endpoint set (a ring); for tests. */
+  Object balancerState() {
+    return balancer.prepared();
   }
 
   @Override
@@ -465,23 +526,6 @@ final class ServiceState implements ServiceDiscovery.Context {
     } else {
       log.debug("discovery of service {} still failing: {}", name, String.valueOf(cause));
     }
-  }
-
-  /** Why an update cannot be used, or null when it can. */
-  private static String refuse(List<Endpoint> update) {
-    if (update == null || update.isEmpty()) {
-      return "discovery delivered an empty endpoint set";
-    }
-    Set<Endpoint> seen = new HashSet<>();
-    for (Endpoint e : update) {
-      if (e == null) {
-        return "discovery delivered a null endpoint";
-      }
-      if (!seen.add(e)) {
-        return "discovery delivered endpoint " + e.origin() + " twice";
-      }
-    }
-    return null;
   }
 
   private WatchedCircuit newCircuit(Endpoint endpoint) {

@@ -279,9 +279,14 @@ class RoutingRulesTest {
         .hasMessageContaining("zone may hold only letters, digits");
     assertThatThrownBy(() -> Endpoint.builder("http://127.0.0.1:1")
         .metadata("version", "v2\u0000").build())
-        .hasMessageContaining("metadata value of \"version\" must be printable ASCII")
+        .hasMessageContaining("metadata value of \"version\" must have no control character")
         .hasMessageContaining("\\u0000");
     assertThatThrownBy(() -> Endpoint.builder("http://127.0.0.1:1").metadata("", "x").build())
-        .hasMessageContaining("metadata key must be 1 to 63 characters");
+        .hasMessageContaining("metadata key must be 1 to 128 characters");
+    assertThatThrownBy(() -> Endpoint.builder("http://127.0.0.1:1")
+        .metadata("k", "v".repeat(513)).build())
+        .hasMessageContaining("at most 512 characters but was 513");
+    assertThat(Endpoint.builder("http://127.0.0.1:1").metadata("k" + "x".repeat(127),
+        "\u00e9t\u00e9 " + "v".repeat(500)).build().metadata()).hasSize(1);
   }
 }

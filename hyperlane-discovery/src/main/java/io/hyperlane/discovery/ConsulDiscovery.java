@@ -98,12 +98,12 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
     }
 
     private void answered(Response response) throws IOException {
-      long next;
-      try {
-        next = Long.parseLong(response.header("X-Consul-Index", ""));
-      } catch (NumberFormatException e) {
+      String header = response.header("X-Consul-Index", "");
+      if (header.isEmpty() || header.length() > 18
+          || !header.chars().allMatch(c -> c >= '0' && c <= '9')) {
         throw new IOException("Consul answered without a valid X-Consul-Index");
       }
+      long next = Long.parseLong(header);
       JsonNode answer = Registries.readJson(response.body());
       if (!answer.isArray()) {
         throw new IOException("Consul health answer is not a JSON array");
@@ -116,54 +116,68 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
         return;
       }
       List<Endpoint> endpoints = new ArrayList<>();
-      IllegalArgumentException garbage = null;
+      List<String> problems = new ArrayList<>();
       for (JsonNode entry : answer) {
         try {
-          endpoints.add(instance(entry));
+          endpoints.add(instance(entry, scheme, zoneKey, problems));
         } catch (IllegalArgumentException e) {
-          garbage = e;
+          problems.add(e.getMessage());
         }
       }
-      if (garbage != null) {
-        context.failed(garbage);
-      }
+      reportGarbage(problems);
       deliver(endpoints);
       again(Duration.ZERO);
     }
+  }
 
-    private Endpoint instance(JsonNode entry) {
-      JsonNode service = entry.path("Service");
-      String id = service.path("ID").asText("?");
-      String where = "Consul instance " + id;
-      String address = service.path("Address").asText("");
-      if (address.isEmpty()) {
-        address = entry.path("Node").path("Address").asText("");
+  /**
+   * The endpoint one entry of a health answer describes; a metadata entry or zone it cannot use is
+   * left out, and what is wrong added to {@code problems}.
+   *
+   * @throws IllegalArgumentException naming the instance and what is wrong: the only failure
+   */
+  static Endpoint instance(JsonNode entry, String scheme, String zoneKey,
+      List<String> problems) {
+    JsonNode service = entry.path("Service");
+    String id = service.path("ID").asText("?");
+    String where = "Consul instance " + id;
+    String address = service.path("Address").asText("");
+    if (address.isEmpty()) {
+      address = entry.path("Node").path("Address").asText("");
+    }
+    JsonNode port = service.get("Port");
+    if (address.isEmpty() || port == null || !port.isIntegralNumber() || !port.canConvertToInt()
+        || port.asInt() < 1 || port.asInt() > 65535) {
+      throw new IllegalArgumentException(where + ": needs an address and a port in 1..65535");
+    }
+    String host = address.indexOf(':') >= 0 && !address.startsWith("[")
+        ? "[" + address + "]" : address;
+    Endpoint.Builder endpoint = Endpoint.builder(scheme + "://" + host + ":" + port.asInt());
+    JsonNode weight = service.path("Weights").get("Passing");
+    if (weight != null && !weight.isNull()) {
+      if (!weight.isIntegralNumber()) {
+        throw new IllegalArgumentException(where + ": Weights.Passing must be an integer");
       }
-      JsonNode port = service.get("Port");
-      if (address.isEmpty() || port == null || !port.isIntegralNumber() || port.asInt() < 1
-          || port.asInt() > 65535) {
-        throw new IllegalArgumentException(where + ": needs an address and a port in 1..65535");
-      }
-      String host = address.indexOf(':') >= 0 && !address.startsWith("[")
-          ? "[" + address + "]" : address;
-      Endpoint.Builder endpoint = Endpoint.builder(scheme + "://" + host + ":" + port.asInt());
-      JsonNode weight = service.path("Weights").get("Passing");
-      if (weight != null) {
-        if (!weight.isIntegralNumber()) {
-          throw new IllegalArgumentException(where + ": Weights.Passing must be an integer");
-        }
-        endpoint.weight(Math.max(1, weight.asInt()));
-      }
-      JsonNode meta = service.get("Meta");
-      Registries.metadata(meta, endpoint, where);
-      if (meta != null && meta.path(zoneKey).isTextual()) {
-        endpoint.zone(meta.path(zoneKey).asText());
-      }
-      try {
-        return endpoint.build();
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-      }
+      // Consul takes any positive weight: beyond Hyperlane's range it is the largest one.
+      long w = weight.canConvertToLong() ? weight.asLong() : Long.MAX_VALUE;
+      endpoint.weight((int) Math.max(1, Math.min(Endpoint.MAX_WEIGHT, w)));
+    }
+    JsonNode meta = service.get("Meta");
+    Registries.metadata(meta, endpoint, where, problems);
+    Endpoint withoutZone;
+    try {
+      withoutZone = endpoint.build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
+    if (meta == null || !meta.path(zoneKey).isTextual()) {
+      return withoutZone;
+    }
+    try {
+      return endpoint.zone(meta.path(zoneKey).asText()).build();
+    } catch (IllegalArgumentException e) { // a zone Hyperlane cannot use: the instance still counts
+      problems.add(where + ": " + e.getMessage() + "; the zone is left out");
+      return withoutZone;
     }
   }
 

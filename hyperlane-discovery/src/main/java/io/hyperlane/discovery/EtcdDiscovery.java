@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import okhttp3.HttpUrl;
@@ -125,11 +126,16 @@ public final class EtcdDiscovery implements ServiceDiscovery {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** The text a base64 field holds, or "" when it is missing or not base64. */
   static String unb64(JsonNode node) {
     if (node == null || !node.isTextual()) {
       return "";
     }
-    return new String(Base64.getDecoder().decode(node.asText()), StandardCharsets.UTF_8);
+    try {
+      return new String(Base64.getDecoder().decode(node.asText()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
   }
 
   /** The first key after every key that starts with {@code prefix} (etcd's range_end). */
@@ -139,9 +145,17 @@ public final class EtcdDiscovery implements ServiceDiscovery {
     return Base64.getEncoder().encodeToString(bytes);
   }
 
+  /** The revision of an answer's header, 0 when it has none, -1 when it is not a number. */
   static long revision(JsonNode result) {
     JsonNode revision = result.path("header").path("revision");
-    return revision.isMissingNode() ? 0 : Long.parseLong(revision.asText("0"));
+    if (revision.isMissingNode()) {
+      return 0;
+    }
+    String text = revision.asText("");
+    if (text.isEmpty() || text.length() > 18 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return -1;
+    }
+    return Long.parseLong(text);
   }
 
   @Override
@@ -182,31 +196,31 @@ public final class EtcdDiscovery implements ServiceDiscovery {
         throw new IOException("etcd range answer without a revision");
       }
       Map<String, Endpoint> fresh = new LinkedHashMap<>();
-      IllegalArgumentException garbage = null;
+      List<String> problems = new ArrayList<>();
       for (JsonNode kv : answer.path("kvs")) {
         String key = unb64(kv.get("key"));
         try {
-          fresh.put(key, parse(key, kv));
+          fresh.put(key, instance(key, kv, problems));
         } catch (IllegalArgumentException e) {
-          garbage = e; // that instance is left out; the others are used
+          problems.add(e.getMessage()); // that instance is left out; the others are used
         }
       }
       byKey.clear();
       byKey.putAll(fresh);
       revision = listedAt;
       succeeded();
-      if (garbage != null) {
-        context.failed(garbage);
-      }
+      reportGarbage(problems);
       deliver(new ArrayList<>(byKey.values()));
       again(Duration.ZERO); // now watch
     }
 
     private void watched(Response response) throws IOException {
+      Registries.BoundedStream stream = new Registries.BoundedStream(response.body().byteStream());
       try (MappingIterator<JsonNode> results = Registries.JSON.readerFor(JsonNode.class)
-          .readValues(response.body().byteStream())) {
+          .readValues(stream)) {
         while (results.hasNextValue()) {
           JsonNode message = results.nextValue();
+          stream.nextMessage();
           JsonNode result = message.get("result");
           if (result == null) {
             throw new IOException("etcd watch error: " + message.path("error"));
@@ -218,7 +232,7 @@ public final class EtcdDiscovery implements ServiceDiscovery {
             return;
           }
           boolean changed = false;
-          IllegalArgumentException garbage = null;
+          List<String> problems = new ArrayList<>();
           for (JsonNode event : result.path("events")) {
             JsonNode kv = event.get("kv");
             String key = unb64(kv == null ? null : kv.get("key"));
@@ -226,17 +240,15 @@ public final class EtcdDiscovery implements ServiceDiscovery {
               changed |= byKey.remove(key) != null;
             } else {
               try {
-                byKey.put(key, parse(key, kv));
+                byKey.put(key, instance(key, kv, problems));
                 changed = true;
               } catch (IllegalArgumentException e) {
-                garbage = e; // that key is not applied; the rest is
+                problems.add(e.getMessage()); // that key is not applied; the rest is
               }
             }
           }
           revision = Math.max(revision, revision(result));
-          if (garbage != null) {
-            context.failed(garbage);
-          }
+          reportGarbage(problems);
           if (changed) {
             succeeded();
             deliver(new ArrayList<>(byKey.values()));
@@ -248,13 +260,21 @@ public final class EtcdDiscovery implements ServiceDiscovery {
       }
     }
 
-    private Endpoint parse(String key, JsonNode kv) {
-      String where = "etcd key " + key;
-      try {
-        return Registries.instance(Registries.JSON.readTree(unb64(kv.get("value"))), where);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(where + ": value is not JSON", e);
-      }
+  }
+
+  /**
+   * The endpoint an etcd key-value describes; a metadata entry it cannot use is left out, and what
+   * is wrong added to {@code problems}.
+   *
+   * @throws IllegalArgumentException naming the key and what is wrong: the only failure
+   */
+  static Endpoint instance(String key, JsonNode kv, List<String> problems) {
+    String where = "etcd key " + key;
+    try {
+      return Registries.instance(Registries.JSON.readTree(unb64(kv == null ? null
+          : kv.get("value"))), where, problems);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(where + ": value is not JSON", e);
     }
   }
 

@@ -179,30 +179,30 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
         throw new IOException("EndpointSlice list without items or resourceVersion");
       }
       Map<String, List<Endpoint>> fresh = new LinkedHashMap<>();
-      IllegalArgumentException garbage = null;
+      List<String> problems = new ArrayList<>();
       for (JsonNode slice : list.path("items")) {
         try {
-          fresh.put(name(slice), endpoints(slice));
+          fresh.put(name(slice), endpoints(slice, scheme, portName, problems));
         } catch (IllegalArgumentException e) {
-          garbage = e;
+          problems.add(e.getMessage());
         }
       }
       slices.clear();
       slices.putAll(fresh);
       resourceVersion = version;
       succeeded();
-      if (garbage != null) {
-        context.failed(garbage);
-      }
+      reportGarbage(problems);
       deliverAll();
       again(Duration.ZERO);
     }
 
     private void watched(Response response) throws IOException {
+      Registries.BoundedStream stream = new Registries.BoundedStream(response.body().byteStream());
       try (MappingIterator<JsonNode> events = Registries.JSON.readerFor(JsonNode.class)
-          .readValues(response.body().byteStream())) {
+          .readValues(stream)) {
         while (events.hasNextValue()) {
           JsonNode event = events.nextValue();
+          stream.nextMessage();
           String type = event.path("type").asText("");
           JsonNode object = event.path("object");
           if (type.equals("ERROR")) {
@@ -219,13 +219,19 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
             throw new IOException("Kubernetes watch event of unknown type \"" + type + "\"");
           }
           if (type.equals("DELETED")) {
-            slices.remove(name(object));
-          } else if (!type.equals("BOOKMARK")) {
             try {
-              slices.put(name(object), endpoints(object));
+              slices.remove(name(object));
             } catch (IllegalArgumentException e) {
-              context.failed(e); // that slice keeps what it had
+              context.failed(e);
             }
+          } else if (!type.equals("BOOKMARK")) {
+            List<String> problems = new ArrayList<>();
+            try {
+              slices.put(name(object), endpoints(object, scheme, portName, problems));
+            } catch (IllegalArgumentException e) {
+              problems.add(e.getMessage()); // a slice with no name: nothing to keep it under
+            }
+            reportGarbage(problems);
           }
           if (version != null) {
             resourceVersion = version;
@@ -246,55 +252,64 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
       slices.values().forEach(all::addAll);
       deliver(all);
     }
+  }
 
-    private String name(JsonNode slice) {
-      String name = slice.path("metadata").path("name").asText("");
-      if (name.isEmpty()) {
-        throw new IllegalArgumentException("an EndpointSlice without metadata.name");
-      }
-      return name;
+  private static String name(JsonNode slice) {
+    String name = slice.path("metadata").path("name").asText("");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("an EndpointSlice without metadata.name");
     }
+    return name;
+  }
 
-    private List<Endpoint> endpoints(JsonNode slice) {
-      String where = "EndpointSlice " + name(slice);
-      int port = 0;
-      for (JsonNode p : slice.path("ports")) {
-        if (portName == null || portName.equals(p.path("name").asText(null))) {
-          port = p.path("port").asInt(0);
-          break;
-        }
+  /**
+   * The ready endpoints of one EndpointSlice; an endpoint that cannot be used is left out and what
+   * is wrong with it added to {@code problems}.
+   *
+   * @throws IllegalArgumentException when the slice has no name: the only failure
+   */
+  static List<Endpoint> endpoints(JsonNode slice, String scheme, String portName,
+      List<String> problems) {
+    String where = "EndpointSlice " + name(slice);
+    int port = 0;
+    for (JsonNode p : slice.path("ports")) {
+      if (portName == null || portName.equals(p.path("name").asText(null))) {
+        JsonNode number = p.path("port");
+        port = number.isIntegralNumber() && number.canConvertToInt() ? number.asInt() : 0;
+        break;
       }
-      List<Endpoint> endpoints = new ArrayList<>();
-      if (port < 1 || port > 65535) {
-        return endpoints; // no usable port: the slice serves nothing (yet)
-      }
-      boolean v6 = "IPv6".equals(slice.path("addressType").asText());
-      for (JsonNode e : slice.path("endpoints")) {
-        JsonNode ready = e.path("conditions").path("ready");
-        if (ready.isBoolean() && !ready.asBoolean()) {
-          continue;
-        }
-        JsonNode addresses = e.path("addresses");
-        if (!addresses.isArray() || addresses.isEmpty() || !addresses.get(0).isTextual()) {
-          throw new IllegalArgumentException(where + ": an endpoint without addresses");
-        }
-        String address = addresses.get(0).asText();
-        Endpoint.Builder endpoint = Endpoint.builder(scheme + "://"
-            + (v6 ? "[" + address + "]" : address) + ":" + port);
-        if (e.path("zone").isTextual()) {
-          endpoint.zone(e.path("zone").asText());
-        }
-        if (e.path("nodeName").isTextual()) {
-          endpoint.metadata("node", e.path("nodeName").asText());
-        }
-        try {
-          endpoints.add(endpoint.build());
-        } catch (IllegalArgumentException x) {
-          throw new IllegalArgumentException(where + ": " + x.getMessage(), x);
-        }
-      }
-      return endpoints;
     }
+    List<Endpoint> endpoints = new ArrayList<>();
+    if (port < 1 || port > 65535) {
+      return endpoints; // no usable port: the slice serves nothing (yet)
+    }
+    boolean v6 = "IPv6".equals(slice.path("addressType").asText());
+    for (JsonNode e : slice.path("endpoints")) {
+      JsonNode ready = e.path("conditions").path("ready");
+      if (ready.isBoolean() && !ready.asBoolean()) {
+        continue;
+      }
+      JsonNode addresses = e.path("addresses");
+      if (!addresses.isArray() || addresses.isEmpty() || !addresses.get(0).isTextual()) {
+        problems.add(where + ": an endpoint without addresses");
+        continue;
+      }
+      String address = addresses.get(0).asText();
+      Endpoint.Builder endpoint = Endpoint.builder(scheme + "://"
+          + (v6 ? "[" + address + "]" : address) + ":" + port);
+      if (e.path("zone").isTextual()) {
+        endpoint.zone(e.path("zone").asText());
+      }
+      if (e.path("nodeName").isTextual()) {
+        endpoint.metadata("node", e.path("nodeName").asText());
+      }
+      try {
+        endpoints.add(endpoint.build());
+      } catch (IllegalArgumentException x) {
+        problems.add(where + ": " + x.getMessage());
+      }
+    }
+    return endpoints;
   }
 
   /** Configures a {@link KubernetesDiscovery}. */

@@ -3,8 +3,11 @@ package io.hyperlane.discovery;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hyperlane.client.Endpoint;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,6 +22,8 @@ import okio.BufferedSource;
 final class Registries {
 
   static final ObjectMapper JSON = new ObjectMapper();
+  /** What {@link Endpoint} takes at most. */
+  private static final int MAX_METADATA = 64;
   /** The largest answer a registry may give (a list of instances); larger is garbage. */
   static final long MAX_ANSWER_BYTES = 16L << 20;
   /** How long a call that is not a watch may take. */
@@ -77,7 +82,7 @@ final class Registries {
    *
    * @throws IllegalArgumentException naming what is wrong
    */
-  static Endpoint instance(JsonNode node, String where) {
+  static Endpoint instance(JsonNode node, String where, List<String> problems) {
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException(where + ": an instance must be a JSON object");
     }
@@ -100,7 +105,7 @@ final class Registries {
       }
       endpoint.weight(weight.asInt());
     }
-    metadata(node.get("metadata"), endpoint, where);
+    metadata(node.get("metadata"), endpoint, where, problems);
     try {
       return endpoint.build();
     } catch (IllegalArgumentException e) {
@@ -108,20 +113,80 @@ final class Registries {
     }
   }
 
-  /** Copies a JSON object of strings into the endpoint's metadata. */
-  static void metadata(JsonNode node, Endpoint.Builder endpoint, String where) {
+  /**
+   * Copies a JSON object of strings into the endpoint's metadata. An entry Hyperlane cannot use
+   * (not a string, or outside {@link Endpoint#checkMetadata}'s rules), or metadata that is not an
+   * object, is left out and what is wrong added to {@code problems}: the instance itself is used.
+   */
+  static void metadata(JsonNode node, Endpoint.Builder endpoint, String where,
+      List<String> problems) {
     if (node == null || node.isNull()) {
       return;
     }
     if (!node.isObject()) {
-      throw new IllegalArgumentException(where + ": metadata must be a JSON object");
+      problems.add(where + ": metadata is not a JSON object; left out");
+      return;
     }
+    int kept = 0;
     for (Map.Entry<String, JsonNode> e : node.properties()) {
-      if (!e.getValue().isTextual()) {
-        throw new IllegalArgumentException(where + ": metadata \"" + e.getKey()
-            + "\" must be a string");
+      String key = e.getKey();
+      JsonNode value = e.getValue();
+      try {
+        if (!value.isTextual()) {
+          throw new IllegalArgumentException("metadata \"" + key + "\" must be a string");
+        }
+        Endpoint.checkMetadata(key, value.asText());
+        if (++kept > MAX_METADATA) {
+          throw new IllegalArgumentException("more than " + MAX_METADATA + " metadata entries");
+        }
+      } catch (IllegalArgumentException x) {
+        problems.add(where + ": " + x.getMessage() + "; that entry is left out");
+        continue;
       }
-      endpoint.metadata(e.getKey(), e.getValue().asText());
+      endpoint.metadata(key, value.asText());
+    }
+  }
+
+  /**
+   * A stream of newline-free JSON messages (a watch) that fails when one message passes {@link
+   * #MAX_ANSWER_BYTES}, counted from the last {@link BoundedStream#nextMessage()}: a watch may last
+   * for hours, but no single message may be larger than a whole list.
+   */
+  static final class BoundedStream extends FilterInputStream {
+    private long sinceLastMessage;
+
+    BoundedStream(InputStream in) {
+      super(in);
+    }
+
+    /** A message was read whole: the next one has the whole bound again. */
+    void nextMessage() {
+      sinceLastMessage = 0;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        count(n);
+      }
+      return n;
+    }
+
+    private void count(int n) throws IOException {
+      sinceLastMessage += n;
+      if (sinceLastMessage > MAX_ANSWER_BYTES) {
+        throw new IOException("registry watch message larger than " + MAX_ANSWER_BYTES + " bytes");
+      }
     }
   }
 }

@@ -97,6 +97,17 @@ abstract class Watch implements ServiceDiscovery.Subscription {
     context.update(endpoints);
   }
 
+  /**
+   * Reports each part of an answer that was left out (an instance with a bad URL, a metadata entry
+   * Hyperlane cannot use) as a failure: counted, and logged as failures are; the rest of the answer
+   * is used.
+   */
+  final void reportGarbage(List<String> problems) {
+    for (String problem : problems) {
+      context.failed(new IllegalArgumentException(problem));
+    }
+  }
+
   /** The loop made progress: the next failure starts the pauses from the shortest again. */
   final void succeeded() {
     failures = 0;

@@ -41,7 +41,7 @@ class ConsulDiscoveryTest {
     consul.stop();
   }
 
-  private static String entry(String id, String address, int port, String meta) {
+  private static String entry(String id, String address, long port, String meta) {
     return "{\"Node\":{\"Node\":\"node-" + id + "\",\"Address\":\"10.9.9.9\"},"
         + "\"Service\":{\"ID\":\"" + id + "\",\"Service\":\"inventory\",\"Address\":\"" + address
         + "\",\"Port\":" + port + ",\"Meta\":" + meta + ",\"Weights\":{\"Passing\":2,"
@@ -119,14 +119,39 @@ class ConsulDiscoveryTest {
   }
 
   @Test
-  void anInstanceWithABadAddressIsLeftOutAndTheOthersAreUsed() {
+  void anInstanceWithABadAddressIsLeftOutAndOneWithABadMetadataEntryKeepsTheRest() {
     answer(null, 10, "[" + entry("a", "127.0.0.1", 8081, "{}") + ","
         + entry("b", "127.0.0.2", 70000, "{}") + ","
-        + entry("c", "127.0.0.3", 8083, "{\"bad key!\":\"x\"}") + "]");
+        + entry("d", "127.0.0.4", 4294967376L, "{}") + ","
+        + entry("c", "127.0.0.3", 8083, "{\"bad key!\":\"x\",\"version\":\"v2\"}") + "]");
     holdAt("10");
     start(ConsulDiscovery.builder(consul.baseUrl()).build());
-    Await.until(Duration.ofSeconds(5), () -> origins().size() == 1, "the good instance");
-    assertThat(origins()).containsExactly("http://127.0.0.1:8081");
-    assertThat(failures()).isPositive();
+    Await.until(Duration.ofSeconds(5), () -> origins().size() == 2, "the good instances");
+    assertThat(origins()).containsExactly("http://127.0.0.1:8081", "http://127.0.0.3:8083");
+    assertThat(hyperlane.snapshot().service("inventory").endpoint("http://127.0.0.3:8083")
+        .orElseThrow().metadata()).containsExactly(java.util.Map.entry("version", "v2"));
+    assertThat(failures()).as("the instances with a port out of range").isPositive();
+  }
+
+  @Test
+  void everyMetadataConsulAllowsIsAcceptedAndAnyWeightIsClamped() {
+    // Consul: up to 64 pairs, keys up to 128 characters of [A-Za-z0-9_-], values up to 512.
+    StringBuilder meta = new StringBuilder("{");
+    for (int i = 0; i < 64; i++) {
+      meta.append(i == 0 ? "" : ",").append("\"k").append(i).append("_").append("x".repeat(120))
+          .append("\":\"").append(i == 0 ? "été ☃ " + "v".repeat(500) : "")
+          .append("\"");
+    }
+    meta.append("}");
+    String heavy = entry("a", "127.0.0.1", 8081, meta.toString())
+        .replace("\"Passing\":2", "\"Passing\":1000000");
+    answer(null, 10, "[" + heavy + "]");
+    holdAt("10");
+    start(ConsulDiscovery.builder(consul.baseUrl()).build());
+    Await.until(Duration.ofSeconds(5), () -> origins().size() == 1, "the instance");
+    EndpointSnapshot a = hyperlane.snapshot().service("inventory").endpoints().get(0);
+    assertThat(a.metadata()).hasSize(64);
+    assertThat(a.weight()).isEqualTo(io.hyperlane.client.Endpoint.MAX_WEIGHT);
+    assertThat(failures()).isZero();
   }
 }

@@ -224,7 +224,8 @@ class EtcdDiscoveryTest {
         + "\"}");
     String value = new String(Base64.getDecoder().decode(Registries.JSON.readTree(range)
         .path("kvs").get(0).path("value").asText()), StandardCharsets.UTF_8);
-    Endpoint read = Registries.instance(Registries.JSON.readTree(value), "test");
+    Endpoint read = Registries.instance(Registries.JSON.readTree(value), "test",
+        new java.util.ArrayList<>());
     assertThat(read.origin()).isEqualTo(r1);
     assertThat(read.zone()).isEqualTo("zone-a");
     assertThat(read.weight()).isEqualTo(3);

@@ -157,6 +157,32 @@ class KubernetesDiscoveryTest {
   }
 
   @Test
+  void oneUnusableEndpointOfASliceIsLeftOutAndTheRestOfTheSliceIsUsed() {
+    list("100", slice("inventory-abc", "99", endpoint("10.0.0.1", true, "zone-a"),
+        endpoint("not an address", true, "zone-a"), endpoint("10.0.0.3", true, "zone b!")));
+    quietFrom("100");
+    start();
+    Await.until(Duration.ofSeconds(5), () -> !origins().isEmpty(), "the list");
+    assertThat(origins()).containsExactly("http://10.0.0.1:8080");
+    Await.until(Duration.ofSeconds(5),
+        () -> hyperlane.snapshot().service("inventory").discoveryFailures() >= 1,
+        "the left-out endpoints to be counted");
+  }
+
+  @Test
+  void aWatchMessageLargerThanAWholeListIsRefusedAndTheWatchStartsOver() {
+    list("100", slice("inventory-abc", "99", endpoint("10.0.0.1", true, "zone-a")));
+    String huge = "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"name\":\"x\","
+        + "\"annotations\":{\"a\":\"" + "x".repeat(17 << 20) + "\"}}}}";
+    watch("100", huge);
+    start();
+    Await.until(Duration.ofSeconds(10),
+        () -> hyperlane.snapshot().service("inventory").discoveryFailures() >= 1,
+        "the oversized message to be refused");
+    assertThat(origins()).containsExactly("http://10.0.0.1:8080");
+  }
+
+  @Test
   void outsideAClusterInClusterSaysSo() {
     assertThatThrownBy(KubernetesDiscovery::inCluster)
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("not in a Kubernetes pod");
