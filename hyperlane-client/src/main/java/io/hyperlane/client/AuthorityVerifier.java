@@ -8,34 +8,31 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Function;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Checks the certificate of an endpoint of a service that has a TLS authority ({@link
- * Hyperlane.ServiceBuilder#tlsAuthority(String)}) against that name instead of the endpoint's host;
- * every other host goes to the client's own verifier. Verification is never turned off: a
- * certificate must name the authority in a subject alternative name (DNS names, with a wildcard only
- * as the whole left-most label; IP addresses as IP entries), as RFC 6125 and RFC 9110 §4.3.4 say.
+ * Checks the certificate of an endpoint of one service that has a TLS authority ({@link
+ * Hyperlane.ServiceBuilder#tlsAuthority(String)}) against that name instead of the endpoint's host.
+ * The routing stage gives it to the calls it sends to that service's {@code https} endpoints only,
+ * so it never judges another service's endpoint, a host that is no service, or a connection made
+ * for either: OkHttp pools connections by their verifier, one instance per service.
+ *
+ * <p>Verification is never turned off: a certificate must name the authority in a subject
+ * alternative name (DNS names, with a wildcard only as the whole left-most label; IP addresses as IP
+ * entries), as RFC 6125 and RFC 9110 §4.3.4 say.
  */
 final class AuthorityVerifier implements HostnameVerifier {
 
-  private final HostnameVerifier delegate;
-  private final Function<String, String> authorityOfHost; // null when the host has none
+  private final String authority;
 
-  AuthorityVerifier(HostnameVerifier delegate, Function<String, String> authorityOfHost) {
-    this.delegate = delegate;
-    this.authorityOfHost = authorityOfHost;
+  AuthorityVerifier(String authority) {
+    this.authority = authority;
   }
 
   @Override
   public boolean verify(String host, SSLSession session) {
-    String authority = authorityOfHost.apply(host);
-    if (authority == null) {
-      return delegate.verify(host, session);
-    }
     try {
       Certificate[] chain = session.getPeerCertificates();
       return chain.length > 0 && chain[0] instanceof X509Certificate leaf
@@ -43,6 +40,11 @@ final class AuthorityVerifier implements HostnameVerifier {
     } catch (SSLPeerUnverifiedException e) {
       return false;
     }
+  }
+
+  @Override
+  public String toString() {
+    return "AuthorityVerifier{" + authority + "}";
   }
 
   static boolean matches(String name, X509Certificate certificate) {

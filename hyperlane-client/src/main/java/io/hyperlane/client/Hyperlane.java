@@ -87,8 +87,6 @@ public final class Hyperlane implements AutoCloseable {
   private final CacheStage cacheStage;
   private final Map<String, HttpCache> caches;
   private final AtomicReference<RoutingRules> rules;
-  private final Map<String, String> tlsAuthorities; // service -> name certificates must carry
-  private final Tls tls;
   private final List<SelfRegistration.Handle> registrations = new ArrayList<>();
   private final AutoCloseable gauges;
   private final boolean hedging;
@@ -98,8 +96,7 @@ public final class Hyperlane implements AutoCloseable {
       DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
       RetryInterceptor retries, boolean hedging, Telemetry telemetry,
       Map<String, AlertState> alerts, Map<String, HttpCache> caches, RoutingRules rules,
-      Map<String, String> tlsAuthorities, Tls tls, RandomGenerator random,
-      List<Interceptor> attemptInterceptors) {
+      Tls tls, RandomGenerator random, List<Interceptor> attemptInterceptors) {
     this.services = services;
     this.telemetry = telemetry;
     // With the API's no-op providers (no SDK installed) the stage would record nothing: leave it out.
@@ -111,9 +108,8 @@ public final class Hyperlane implements AutoCloseable {
     this.circuits = circuits;
     this.retries = retries;
     this.rules = new AtomicReference<>(rules);
-    this.tlsAuthorities = tlsAuthorities;
-    this.tls = tls;
-    this.routing = new RoutingInterceptor(services, this.rules, ticker, telemetry, callers, random);
+    this.routing = new RoutingInterceptor(services, this.rules, ticker, telemetry, callers, random,
+        tls);
     this.attemptInterceptors = attemptInterceptors;
     this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
     this.hedging = hedging;
@@ -166,7 +162,6 @@ public final class Hyperlane implements AutoCloseable {
       inner.interceptors().clear();
       // A hedge is made on the caller's thread: keep its context for the attempt's span.
       inner.eventListenerFactory(callers.capturing(client.eventListenerFactory()));
-      applyTls(inner, client);
       inner.addInterceptor(routing);
       attemptInterceptors.forEach(inner::addInterceptor);
       attempts = retries.withAttemptClient(inner.build());
@@ -174,7 +169,6 @@ public final class Hyperlane implements AutoCloseable {
     // What a call made on one thread and run on another (enqueue) must keep: context, deadline.
     OkHttpClient.Builder builder = client.newBuilder()
         .eventListenerFactory(callers.capturing(client.eventListenerFactory()));
-    applyTls(builder, client);
     List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
         : List.of(deadlines, limits, circuits, attempts);
     Stages.inOrder(callerStage, telemetryStage, cacheStage, resilience, routing, attemptInterceptors)
@@ -204,29 +198,6 @@ public final class Hyperlane implements AutoCloseable {
     return rules.get();
   }
 
-  /** The TLS material and authority checks of the builder, on a client derived from {@code client}. */
-  private void applyTls(OkHttpClient.Builder builder, OkHttpClient client) {
-    if (tls != null) {
-      builder.sslSocketFactory(tls.socketFactory, tls.trustManager);
-    }
-    if (!tlsAuthorities.isEmpty()) {
-      builder.hostnameVerifier(new AuthorityVerifier(client.hostnameVerifier(), this::authorityOf));
-    }
-  }
-
-  /** The TLS authority of the service that has {@code host} among its endpoints, or null. */
-  private String authorityOf(String host) {
-    for (Map.Entry<String, String> e : tlsAuthorities.entrySet()) {
-      if (services.get(e.getKey()).hasEndpointHost(host)) {
-        return e.getValue();
-      }
-    }
-    return null;
-  }
-
-  /** TLS material given to the builder, as OkHttp takes it. */
-  private record Tls(javax.net.ssl.SSLSocketFactory socketFactory,
-      javax.net.ssl.X509TrustManager trustManager) {}
 
   /** Returns the current state of every service and endpoint, as immutable values. */
   public Snapshot snapshot() {
@@ -519,9 +490,11 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * TLS for {@code https} endpoints: whom to trust and, for mutual TLS, which certificate to
-     * present. By default the wrapped client's own settings (the platform's trust store) apply.
-     * Certificate and hostname verification stay on in every case.
+     * TLS for the {@code https} endpoints of services: whom to trust and, for mutual TLS, which
+     * certificate to present. Only calls to services' endpoints use it: any other host keeps the
+     * wrapped client's own settings (the platform's trust store), so a client certificate is never
+     * shown to a host that is no service. By default service endpoints use the client's settings
+     * too. Certificate and hostname verification stay on in every case.
      *
      * <pre>{@code
      * KeyStore keys = …;  // the client certificate and its private key
@@ -663,7 +636,6 @@ public final class Hyperlane implements AutoCloseable {
       }
       Map<String, AlertState> alertStates = new HashMap<>();
       Map<String, HttpCache> caches = new HashMap<>();
-      Map<String, String> authorities = new HashMap<>();
       HyperlaneThreads threads =
           scheduler == null || blockingExecutor == null ? new HyperlaneThreads() : null;
       Scheduler s = scheduler != null ? scheduler : threads;
@@ -697,9 +669,6 @@ public final class Hyperlane implements AutoCloseable {
         if (sb.rateLimit != null) {
           limits.rate(sb.name, sb.rateLimit);
         }
-        if (sb.tlsAuthority != null) {
-          authorities.put(sb.name, sb.tlsAuthority);
-        }
         HttpCache serviceCache = sb.cacheSet ? sb.cache : cache;
         if (serviceCache != null) {
           caches.put(sb.name, serviceCache);
@@ -723,12 +692,14 @@ public final class Hyperlane implements AutoCloseable {
             sb.slowStart != null ? sb.slowStart : slowStart,
             sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
             sb.zonePreference != null ? sb.zonePreference : zonePreference,
-            listener, ticker, s, e, random));
+            listener, ticker, s, e, random)
+            .withTls(sb.tlsAuthority == null ? null : new AuthorityVerifier(sb.tlsAuthority),
+                sb.allowCleartext));
       }
       Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
           deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
           telemetry, Map.copyOf(alertStates), Map.copyOf(caches), routing,
-          Map.copyOf(authorities), tls, random, List.copyOf(attemptInterceptors));
+          tls, random, List.copyOf(attemptInterceptors));
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -801,6 +772,7 @@ public final class Hyperlane implements AutoCloseable {
     private boolean cacheSet;
     private ZonePreference zonePreference;
     private String tlsAuthority;
+    private boolean allowCleartext;
     private Duration awaitEndpoints;
 
     private ServiceBuilder(String name) {
@@ -896,8 +868,9 @@ public final class Hyperlane implements AutoCloseable {
     /**
      * The name the certificates of this service's {@code https} endpoints must carry, such as {@code
      * inventory.internal}, when it is not the endpoint's own host (endpoints given by IP address,
-     * for example). Only the name checked changes: the certificate chain is still verified, and
-     * other hosts keep the client's own hostname verifier.
+     * for example). Only the name checked changes: the certificate chain is still verified. It
+     * applies to this service's endpoints only, when a call is sent to one of them: another service
+     * on the same address, or a call to that address that is no service call, is checked as usual.
      */
     public ServiceBuilder tlsAuthority(String name) {
       Objects.requireNonNull(name, "tlsAuthority");
@@ -907,6 +880,18 @@ public final class Hyperlane implements AutoCloseable {
             "tlsAuthority must be a host name or an IP address but was \"" + name + "\"");
       }
       this.tlsAuthority = name;
+      return this;
+    }
+
+    /**
+     * Lets a call written as {@code https://<service>/…} go to this service's {@code http}
+     * endpoints, in cleartext. Off by default: such a call goes to the service's {@code https}
+     * endpoints only, and fails with {@link NoEndpointException} naming the service when it has
+     * none, so that a request its caller meant to encrypt never leaves unencrypted because a
+     * registry listed {@code http} endpoints.
+     */
+    public ServiceBuilder allowCleartext() {
+      this.allowCleartext = true;
       return this;
     }
 

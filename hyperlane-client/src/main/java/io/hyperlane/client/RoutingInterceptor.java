@@ -19,6 +19,10 @@ import okhttp3.Response;
  * URL to it (scheme, host and port; path and query kept), and feeds the outcome and latency back to
  * the balancer and outlier detection. Any other host passes through untouched.
  *
+ * <p>An {@code https} endpoint gets the builder's TLS material and its service's TLS authority,
+ * which no other host sees. A call written as {@code https} goes to {@code https} endpoints only,
+ * unless its service allows cleartext.
+ *
  * <p>A call counts as in flight on its endpoint until its response headers arrive. A failure is an
  * I/O error or a 5xx response; a call cancelled by its caller is neither. Each attempt is a CLIENT
  * span, child of the logical call's span, and its context is written into the request through the
@@ -34,15 +38,17 @@ final class RoutingInterceptor implements Interceptor {
   private final Telemetry telemetry;
   private final CallerState callers;
   private final RandomGenerator random;
+  private final Tls tls; // null: the client's own
 
   RoutingInterceptor(Map<String, ServiceState> services, AtomicReference<RoutingRules> rules,
-      Ticker ticker, Telemetry telemetry, CallerState callers, RandomGenerator random) {
+      Ticker ticker, Telemetry telemetry, CallerState callers, RandomGenerator random, Tls tls) {
     this.services = services;
     this.rules = rules;
     this.ticker = ticker;
     this.telemetry = telemetry;
     this.callers = callers;
     this.random = random;
+    this.tls = tls;
   }
 
   @Override
@@ -82,10 +88,20 @@ final class RoutingInterceptor implements Interceptor {
         telemetry.inject(parent.with(span), routed);
       }
     }
+    Chain attemptChain = chain;
+    if (url.isHttps()) {
+      // The builder's TLS material and the service's authority, for its endpoints only.
+      if (tls != null) {
+        attemptChain = attemptChain.withSslSocketFactory(tls.socketFactory(), tls.trustManager());
+      }
+      if (service.authorityVerifier() != null) {
+        attemptChain = attemptChain.withHostnameVerifier(service.authorityVerifier());
+      }
+    }
     endpoint.begin();
     Response response;
     try {
-      response = chain.proceed(routed.build());
+      response = attemptChain.proceed(routed.build());
     } catch (IOException | RuntimeException | Error e) {
       long end = ticker.read();
       boolean cancelled = chain.call().isCanceled();

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.HostnameVerifier;
 import okhttp3.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,11 @@ final class ServiceState implements ServiceDiscovery.Context {
   private final ZonePreference zones;
   private final LongAdder discoveryFailures = new LongAdder();
 
+  /** Checks this service's certificates against its TLS authority; null: the client's own. */
+  private HostnameVerifier authorityVerifier;
+  /** Whether an {@code https} call may go to an {@code http} endpoint. */
+  private boolean allowCleartext;
+
   private volatile EndpointState[] endpoints = NONE;
   private volatile boolean closed;
   private final java.util.concurrent.CountDownLatch firstEndpoints =
@@ -77,6 +83,21 @@ final class ServiceState implements ServiceDiscovery.Context {
     this.blockingExecutor = blockingExecutor;
     this.balancer = Balancer.create(policy, random);
     this.zones = zones;
+  }
+
+  /**
+   * Sets what this service's TLS calls use; called by {@link Hyperlane.Builder#build()} before the
+   * instance is shared.
+   */
+  ServiceState withTls(HostnameVerifier authorityVerifier, boolean allowCleartext) {
+    this.authorityVerifier = authorityVerifier;
+    this.allowCleartext = allowCleartext;
+    return this;
+  }
+
+  /** The verifier of this service's {@code https} endpoints, or null for the client's own. */
+  HostnameVerifier authorityVerifier() {
+    return authorityVerifier;
   }
 
   void start(ServiceDiscovery discovery) {
@@ -127,6 +148,16 @@ final class ServiceState implements ServiceDiscovery.Context {
     EndpointState[] service = endpoints;
     if (service.length == 0) {
       throw new NoEndpointException(name, "its discovery has delivered no endpoint yet");
+    }
+    if (request.isHttps() && !allowCleartext) {
+      // A call its caller wrote as https never leaves in cleartext.
+      EndpointState[] secure = filter(service, e -> e.endpoint.url().isHttps());
+      if (!secure[0].endpoint.url().isHttps()) {
+        throw new NoEndpointException(name, "the call is https and the service has no https"
+            + " endpoint (its endpoints are http; ServiceBuilder.allowCleartext() lets https calls"
+            + " use them)");
+      }
+      service = secure;
     }
     EndpointState[] all = subset.isEmpty() ? service
         : filter(service, e -> e.endpoint.matches(subset));

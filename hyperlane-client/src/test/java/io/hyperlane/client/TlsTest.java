@@ -149,4 +149,126 @@ class TlsTest {
       assertThatThrownBy(() -> get(hyperlane.wrap(base))).isInstanceOf(IOException.class);
     }
   }
+
+  /** Starts another loopback TLS server whose certificate names {@code names} only. */
+  private MockWebServer another(HeldCertificate signer, String... names) throws IOException {
+    HeldCertificate.Builder certificate = new HeldCertificate.Builder().signedBy(signer)
+        .commonName(names[0]);
+    for (String name : names) {
+      certificate.addSubjectAlternativeName(name);
+    }
+    MockWebServer other = new MockWebServer();
+    other.useHttps(new HandshakeCertificates.Builder().heldCertificate(certificate.build())
+        .build().sslSocketFactory());
+    for (int i = 0; i < 4; i++) {
+      other.enqueue(new MockResponse.Builder().code(200).body("from " + names[0]).build());
+    }
+    other.start(InetAddress.getByName("127.0.0.1"), 0);
+    return other;
+  }
+
+  private static String get(OkHttpClient client, String url) throws IOException {
+    try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
+      return response.body().string();
+    }
+  }
+
+  @Test
+  void anAuthorityBelongsToItsServicesEndpointsOnlyNeverToAnotherServiceOrHostOnTheSameIp()
+      throws Exception {
+    try (MockWebServer alphaServer = another(ca, "alpha.internal");
+        MockWebServer gammaServer = another(ca, "alpha.internal"); // wrongly presents alpha's
+        MockWebServer betaServer = another(ca, "127.0.0.1")) {
+      String alpha = "https://127.0.0.1:" + alphaServer.getPort();
+      String gamma = "https://127.0.0.1:" + gammaServer.getPort();
+      String beta = "https://127.0.0.1:" + betaServer.getPort();
+      try (Hyperlane hyperlane = builder().tls(clientTrust.trustManager(), null)
+          .service("alpha", s -> s.endpoint(alpha).tlsAuthority("alpha.internal"))
+          .service("gamma", gamma)
+          .service("beta", beta)
+          .build()) {
+        OkHttpClient client = hyperlane.wrap(new OkHttpClient.Builder()
+            .sslSocketFactory(clientTrust.sslSocketFactory(), clientTrust.trustManager()).build());
+        assertThat(get(client, "https://alpha/")).isEqualTo("from alpha.internal");
+        assertThatThrownBy(() -> get(client, "https://gamma/"))
+            .as("gamma has no authority: its certificate must name its own host")
+            .isInstanceOf(SSLException.class);
+        assertThat(get(client, "https://beta/")).as("beta's certificate names its IP")
+            .isEqualTo("from 127.0.0.1");
+        assertThat(get(client, beta + "/direct")).as("a host that is no service")
+            .isEqualTo("from 127.0.0.1");
+        assertThatThrownBy(() -> get(client, gamma + "/direct"))
+            .as("not a service: the client's own verifier, not alpha's authority")
+            .isInstanceOf(SSLException.class);
+      }
+    }
+  }
+
+  @Test
+  void theTlsMaterialOfHyperlaneIsForServiceEndpointsOnlyAndConnectionsAreReused()
+      throws Exception {
+    HeldCertificate publicCa = new HeldCertificate.Builder().certificateAuthority(0)
+        .commonName("a public CA").build();
+    try (MockWebServer external = another(publicCa, "127.0.0.1");
+        MockWebServer internal = another(ca, "127.0.0.1")) {
+      HandshakeCertificates platform = new HandshakeCertificates.Builder()
+          .addTrustedCertificate(publicCa.certificate()).build();
+      OkHttpClient application = new OkHttpClient.Builder()
+          .sslSocketFactory(platform.sslSocketFactory(), platform.trustManager()).build();
+      try (Hyperlane hyperlane = builder().tls(clientTrust.trustManager(), null)
+          .service("inventory", "https://127.0.0.1:" + internal.getPort()).build()) {
+        OkHttpClient client = hyperlane.wrap(application);
+        String externalUrl = "https://127.0.0.1:" + external.getPort() + "/";
+        assertThat(get(client, externalUrl)).as("the application's own trust for other hosts")
+            .isEqualTo("from 127.0.0.1");
+        for (int i = 0; i < 3; i++) {
+          assertThat(get(client, "https://inventory/")).isEqualTo("from 127.0.0.1");
+        }
+        int[] connections = new int[3];
+        for (int i = 0; i < 3; i++) {
+          connections[i] = internal.takeRequest(5, TimeUnit.SECONDS).getConnectionIndex();
+        }
+        assertThat(connections).as("one pooled connection for the three calls")
+            .containsOnly(connections[0]);
+      }
+      application.connectionPool().evictAll();
+    }
+  }
+
+  @Test
+  void aCallWrittenAsHttpsNeverLeavesInCleartext() throws Exception {
+    try (MockWebServer plain = new MockWebServer();
+        MockWebServer secure = another(ca, "127.0.0.1")) {
+      for (int i = 0; i < 12; i++) {
+        plain.enqueue(new MockResponse.Builder().code(200).body("cleartext").build());
+      }
+      plain.start(InetAddress.getByName("127.0.0.1"), 0);
+      String http = "http://127.0.0.1:" + plain.getPort();
+      String https = "https://127.0.0.1:" + secure.getPort();
+      try (Hyperlane hyperlane = builder().tls(clientTrust.trustManager(), null)
+          .retry(RetryPolicy.ofDefaults())
+          .service("registry-says-http", http)
+          .service("mixed", https, http)
+          .service("opted-in", s -> s.endpoint(http).allowCleartext())
+          .routing(RoutingRules.of(RouteRule.named("to-plain").service("redirected")
+              .to("registry-says-http", 1).build()))
+          .service("redirected", https)
+          .build()) {
+        OkHttpClient client = hyperlane.wrap(base);
+        for (String service : new String[] {"registry-says-http", "redirected"}) {
+          assertThatThrownBy(() -> get(client, "https://" + service + "/secret"))
+              .isInstanceOf(NoEndpointException.class)
+              .hasMessageContaining("registry-says-http")
+              .hasMessageContaining("https");
+        }
+        assertThat(plain.getRequestCount()).as("nothing left in cleartext").isZero();
+        for (int i = 0; i < 3; i++) {
+          assertThat(get(client, "https://mixed/")).isEqualTo("from 127.0.0.1");
+        }
+        assertThat(plain.getRequestCount()).as("https calls take the https endpoint").isZero();
+        assertThat(get(client, "https://opted-in/")).isEqualTo("cleartext");
+        assertThat(get(client, "http://registry-says-http/")).isEqualTo("cleartext");
+      }
+    }
+  }
 }
