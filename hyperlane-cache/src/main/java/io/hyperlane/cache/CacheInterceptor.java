@@ -1,57 +1,50 @@
 package io.hyperlane.cache;
 
+import io.hyperlane.cache.HttpCache.Flight;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.Buffer;
 import okio.BufferedSource;
+import okio.ForwardingSource;
+import okio.Okio;
+import okio.Source;
 
 /**
  * The per-call logic of an {@link HttpCache}: look up L1 then L2, answer when RFC 9111 allows, else
  * forward once for all identical concurrent misses (L0), validate with a conditional request when the
  * stored entry has validators, serve stale on error, store what may be stored, invalidate after
- * unsafe methods. Only {@link IOException}s leave it, and only those of the origin.
+ * unsafe methods. Whether a response is stored is decided from its header fields, before its body
+ * is read; a body that is not stored passes through untouched, and one that is stored streams to
+ * its caller and is stored when it ends. Only {@link IOException}s leave it, and only those of the
+ * origin or of a cancelled wait.
  */
 final class CacheInterceptor implements Interceptor {
 
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
-  private static final long WAITER_POLL_MILLIS = 50;
 
   private final HttpCache cache;
   private final CacheListener callListener;
-  /** L0: the one forward in progress per key; identical misses wait for its entry. */
-  private final Map<String, CompletableFuture<StoredResponse>> flights;
-  /** Background revalidations in progress, by key, so that each key has at most one. */
-  private final Set<String> revalidating;
-  /** The calls this cache started to revalidate in the background. */
-  private final Map<Call, String> backgroundCalls;
 
-  CacheInterceptor(HttpCache cache, CacheListener callListener,
-      Map<String, CompletableFuture<StoredResponse>> flights, Set<String> revalidating,
-      Map<Call, String> backgroundCalls) {
+  CacheInterceptor(HttpCache cache, CacheListener callListener) {
     this.cache = cache;
     this.callListener = callListener;
-    this.flights = flights;
-    this.revalidating = revalidating;
-    this.backgroundCalls = backgroundCalls;
   }
 
   CacheInterceptor withListener(CacheListener listener) {
-    return new CacheInterceptor(cache, callListener.andThen(listener), flights, revalidating,
-        backgroundCalls);
+    return new CacheInterceptor(cache, callListener.andThen(listener));
   }
 
   @Override
@@ -64,138 +57,252 @@ final class CacheInterceptor implements Interceptor {
       return bypass(chain, request, service);
     }
     String key = HttpCache.key(request.url());
-    boolean background = backgroundCalls.containsKey(chain.call());
+    boolean background = cache.backgroundCalls.containsKey(chain.call());
 
-    // Look the entry up: L1, then L2 when L1 has nothing that can answer without the origin.
+    // Registered before the shared tier is read and before the origin is asked: an invalidation
+    // from now on fences what this call reads.
     long now = cache.clock.millis();
-    Variants heap = cache.heap.getIfPresent(key);
-    StoredResponse entry = heap == null ? null : heap.match(request);
-    CacheTier tier = CacheTier.L1;
-    CacheRules.Use use = entry == null ? CacheRules.Use.FORWARD
-        : cache.rules.use(entry, requestDirectives, now);
-    if (use != CacheRules.Use.FRESH && cache.sharedUsable(now)) {
-      Variants shared = cache.sharedGet(service, key);
-      StoredResponse remote = shared == null ? null : shared.match(request);
-      if (remote != null) {
-        CacheRules.Use remoteUse = cache.rules.use(remote, requestDirectives, now);
-        if (entry == null || remoteUse.ordinal() < use.ordinal()
-            || remote.responseMillis > entry.responseMillis) {
-          entry = remote;
-          use = remoteUse;
-          tier = CacheTier.L2;
-          cache.heap.asMap().merge(key, shared, (old, fresh) -> old.with(remote));
+    Fills.Fill fill = cache.fills.start(service, key, now);
+    boolean handedOver = false;
+    try {
+      // Look the entry up: L1, then L2 when L1 has nothing that can answer without the origin.
+      Variants heap = cache.heap.getIfPresent(key);
+      StoredResponse entry = heap == null ? null : heap.match(request);
+      CacheTier tier = CacheTier.L1;
+      CacheRules.Use use = entry == null ? CacheRules.Use.FORWARD
+          : cache.rules.use(entry, requestDirectives, now);
+      if (use != CacheRules.Use.FRESH && cache.sharedUsable(now)) {
+        Variants shared = cache.sharedGet(fill);
+        StoredResponse remote = shared == null ? null : shared.match(request);
+        if (remote != null) {
+          CacheRules.Use remoteUse = cache.rules.use(remote, requestDirectives, now);
+          if (entry == null || remoteUse.ordinal() < use.ordinal()
+              || remote.responseMillis > entry.responseMillis) {
+            entry = remote;
+            use = remoteUse;
+            tier = CacheTier.L2;
+            cache.promote(fill, shared, remote);
+          }
         }
       }
-    }
-    if (!background && use == CacheRules.Use.FRESH) {
-      return answer(request, entry, tier, CacheResult.HIT, now, null);
-    }
-    if (!background && use == CacheRules.Use.STALE_WHILE_REVALIDATE) {
-      revalidateInBackground(chain.call(), key);
-      return answer(request, entry, tier, CacheResult.STALE_WHILE_REVALIDATE, now,
-          "stale-while-revalidate");
-    }
-    if (requestDirectives.has("only-if-cached")) {
-      report(service, CacheTier.ORIGIN, CacheResult.MISS);
-      return new Response.Builder().request(request).protocol(okhttp3.Protocol.HTTP_1_1)
-          .code(504).message("Unsatisfiable Request (only-if-cached)")
-          .header("Cache-Status", "hyperlane; fwd=miss; detail=only-if-cached")
-          .body(ResponseBody.create(new byte[0], null)).build();
-    }
-
-    // L0: one forward per key at a time; the others wait for what it stores.
-    CompletableFuture<StoredResponse> flight = new CompletableFuture<>();
-    CompletableFuture<StoredResponse> leader = background ? null : flights.putIfAbsent(key, flight);
-    if (leader != null) {
-      StoredResponse shared;
-      cache.waiters.incrementAndGet();
-      try {
-        shared = await(leader, chain.call());
-      } finally {
-        cache.waiters.decrementAndGet();
+      if (!background && use == CacheRules.Use.FRESH) {
+        return answer(request, entry, tier, CacheResult.HIT, now, null);
       }
+      if (!background && use == CacheRules.Use.STALE_WHILE_REVALIDATE) {
+        revalidateInBackground(chain.call(), key);
+        return answer(request, entry, tier, CacheResult.STALE_WHILE_REVALIDATE, now,
+            "stale-while-revalidate");
+      }
+      if (requestDirectives.has("only-if-cached")) {
+        report(service, CacheTier.ORIGIN, CacheResult.MISS);
+        return new Response.Builder().request(request).protocol(okhttp3.Protocol.HTTP_1_1)
+            .code(504).message("Unsatisfiable Request (only-if-cached)")
+            .header("Cache-Status", "hyperlane; fwd=miss; detail=only-if-cached")
+            .body(ResponseBody.create(new byte[0], null)).build();
+      }
+
+      // L0: one forward per key at a time; the others wait for its outcome. A URL whose last
+      // answer could not be shared goes straight to the origin for a while.
+      if (background || cache.passes.getIfPresent(key) != null) {
+        handedOver = true;
+        return forward(chain, request, service, entry, tier, null, fill);
+      }
+      Flight mine = new Flight();
+      Flight leader = cache.flights.putIfAbsent(key, mine);
+      if (leader == null) {
+        try {
+          handedOver = true;
+          return forward(chain, request, service, entry, tier, mine, fill);
+        } finally {
+          cache.flights.remove(key, mine); // later callers make a request of their own
+        }
+      }
+      cache.fills.end(fill); // a waiter fills nothing while it waits
+      StoredResponse shared = await(leader, chain.call());
       long after = cache.clock.millis();
       if (shared != null && shared.matches(request)
           && cache.rules.use(shared, requestDirectives, after) == CacheRules.Use.FRESH) {
         return answer(request, shared, CacheTier.L0, CacheResult.HIT, after, null);
       }
-      // what the leader got cannot answer this request: ask on our own, not coalesced again
-      return forward(chain, request, service, key, entry, tier, null);
-    }
-    try {
-      return forward(chain, request, service, key, entry, tier, background ? null : flight);
+      // What the leader got cannot answer this request: ask on our own, not coalesced again.
+      fill = cache.fills.start(service, key, after); // no shared fences: not written to L2
+      handedOver = true;
+      return forward(chain, request, service, entry, tier, null, fill);
     } finally {
-      if (!background) {
-        flights.remove(key, flight);
-        flight.complete(null); // no-op when forward completed it with the stored entry
+      if (!handedOver) {
+        cache.fills.end(fill);
       }
     }
   }
 
-  private Response forward(Chain chain, Request request, String service, String key,
-      StoredResponse entry, CacheTier tier, CompletableFuture<StoredResponse> flight)
-      throws IOException {
-    boolean validating = entry != null && entry.hasValidators();
-    Request outgoing = validating ? entry.conditional(request) : request;
-    long sent = cache.clock.millis();
-    Response response;
+  /**
+   * Sends {@code request} (conditional when {@code entry} has validators) and deals with the answer.
+   * Owns {@code fill} and {@code flight}: each is ended or completed on every path, at the latest
+   * when a streamed body ends.
+   */
+  private Response forward(Chain chain, Request request, String service, StoredResponse entry,
+      CacheTier tier, Flight flight, Fills.Fill fill) throws IOException {
+    boolean settled = false; // fill ended and flight completed, now or by a streamed body
     try {
-      response = chain.proceed(outgoing);
-    } catch (IOException e) {
-      long failed = cache.clock.millis();
-      if (entry != null && cache.rules.servableOnError(entry, failed)) {
-        return answer(request, entry, tier, CacheResult.STALE_IF_ERROR, failed,
-            "stale-if-error; fwd-error=" + e.getClass().getSimpleName());
-      }
-      throw e;
-    }
-    long received = cache.clock.millis();
-    int code = response.code();
-    if (code == 304 && validating) {
-      StoredResponse refreshed = entry.refreshed(response, sent, received);
-      response.close();
-      cache.store(service, key, refreshed, sharable(refreshed));
-      if (flight != null) {
-        flight.complete(refreshed);
-      }
-      return answer(request, refreshed, tier, CacheResult.REVALIDATED, received, "fwd-status=304");
-    }
-    if (entry != null && (code == 500 || code == 502 || code == 503 || code == 504)
-        && cache.rules.servableOnError(entry, received)) {
-      response.close();
-      return answer(request, entry, tier, CacheResult.STALE_IF_ERROR, received,
-          "stale-if-error; fwd-status=" + code);
-    }
-    List<String> varyNames = CacheRules.varyNames(response);
-    String unstorable = cache.rules.unstorableReason(request, response, varyNames);
-    if (unstorable == null) {
-      byte[] body;
+      boolean validating = entry != null && entry.hasValidators();
+      // What goes out for this request, whoever adds to it below (an interceptor, OkHttp's
+      // Authenticator): the call's own network requests, and those of calls made for it.
+      SentCredentials credentials = new SentCredentials();
+      chain.call().addEventListener(credentials);
+      Request outgoing = (validating ? entry.conditional(request) : request).newBuilder()
+          .tag(SentCredentials.class, credentials).build();
+      long sent = cache.clock.millis();
+      Response response;
       try {
-        body = readBounded(response.body(), cache.rules.maxBodyBytes);
+        response = chain.proceed(outgoing);
       } catch (IOException e) {
-        response.close();
+        long failed = cache.clock.millis();
+        if (entry != null && cache.rules.servableOnError(entry, failed)) {
+          return answer(request, entry, tier, CacheResult.STALE_IF_ERROR, failed,
+              "stale-if-error; fwd-error=" + e.getClass().getSimpleName());
+        }
         throw e;
       }
-      if (body != null) {
-        response.body().close();
-        StoredResponse stored = StoredResponse.of(request, response, varyNames, body, sent,
-            received);
-        boolean worth = cache.rules.worthStoring(stored);
-        if (worth) {
-          cache.store(service, key, stored, sharable(stored));
-          if (flight != null) {
-            flight.complete(stored);
-          }
+      long received = cache.clock.millis();
+      int code = response.code();
+      if (code == 304 && validating) {
+        StoredResponse refreshed = entry.refreshed(response, sent, received);
+        boolean mayStore = refreshed.headers.get("Set-Cookie") == null
+            && (!credentials.sent() && !CacheRules.authorized(outgoing, response)
+                || refreshed.directives.has("public") || refreshed.directives.has("s-maxage")
+                || refreshed.directives.has("must-revalidate"));
+        response.close();
+        if (mayStore && cache.store(fill, refreshed) && flight != null) {
+          flight.outcome.complete(refreshed);
         }
-        report(service, CacheTier.ORIGIN, CacheResult.MISS);
-        return response.newBuilder()
-            .header("Cache-Status", worth ? "hyperlane; fwd=miss; stored" : "hyperlane; fwd=miss")
-            .body(ResponseBody.create(body, response.body().contentType()))
-            .build();
+        return answer(request, refreshed, tier, CacheResult.REVALIDATED, received,
+            "fwd-status=304");
+      }
+      if (entry != null && (code == 500 || code == 502 || code == 503 || code == 504)
+          && cache.rules.servableOnError(entry, received)) {
+        response.close();
+        return answer(request, entry, tier, CacheResult.STALE_IF_ERROR, received,
+            "stale-if-error; fwd-status=" + code);
+      }
+      report(service, CacheTier.ORIGIN, CacheResult.MISS);
+      List<String> varyNames = CacheRules.varyNames(response);
+      StoredResponse probe = null;
+      if (cache.rules.unstorableReason(outgoing, response, varyNames, credentials.sent())
+          == null) {
+        probe = StoredResponse.of(request, response, varyNames, new byte[0], sent, received);
+        if (!cache.rules.worthStoring(probe)) {
+          probe = null; // stale at once, and nothing to revalidate with
+        }
+      }
+      if (probe == null) {
+        // Decided from the headers: not stored, so the body passes through as it came, and the
+        // identical calls waiting go to the origin now rather than after the body.
+        cache.passes.put(HttpCache.key(request.url()), Boolean.TRUE);
+        return response.newBuilder().header("Cache-Status", "hyperlane; fwd=miss").build();
+      }
+      settled = true; // from here the body's end settles fill and flight
+      return response.newBuilder()
+          .header("Cache-Status", "hyperlane; fwd=miss; stored")
+          .body(new StoringBody(response.body(), probe, fill, flight))
+          .build();
+    } finally {
+      if (!settled) {
+        cache.fills.end(fill);
+        if (flight != null) {
+          flight.nothingToShare();
+        }
       }
     }
-    report(service, CacheTier.ORIGIN, CacheResult.MISS);
-    return response.newBuilder().header("Cache-Status", "hyperlane; fwd=miss").build();
+  }
+
+  /**
+   * A body that reaches its caller as it arrives and is kept, up to the cache's bound, as it is
+   * read; when it ends it is stored (unless an invalidation fenced its fill) and shared with the
+   * identical calls waiting. A body the caller does not read to its end, or that is too large, is not
+   * stored, and the waiters go to the origin themselves.
+   */
+  private final class StoringBody extends ResponseBody {
+    private final ResponseBody delegate;
+    private final StoredResponse probe;
+    private final Fills.Fill fill;
+    private final Flight flight;
+    private final Buffer copy = new Buffer();
+    private final BufferedSource source;
+    private boolean overflowed;
+    private boolean settled;
+
+    StoringBody(ResponseBody delegate, StoredResponse probe, Fills.Fill fill, Flight flight) {
+      this.delegate = delegate;
+      this.probe = probe;
+      this.fill = fill;
+      this.flight = flight;
+      Source tee = new ForwardingSource(delegate.source()) {
+        @Override
+        public long read(Buffer sink, long byteCount) throws IOException {
+          long n;
+          try {
+            n = super.read(sink, byteCount);
+          } catch (IOException e) {
+            settle(false);
+            throw e;
+          }
+          if (n == -1) {
+            settle(true);
+          } else if (!overflowed) {
+            if (copy.size() + n > cache.rules.maxBodyBytes) {
+              overflowed = true;
+              copy.clear();
+              settle(false);
+            } else {
+              sink.copyTo(copy, sink.size() - n, n);
+            }
+          }
+          return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+          settle(false); // closed before its end: not stored
+          super.close();
+        }
+      };
+      this.source = Okio.buffer(tee);
+    }
+
+    private void settle(boolean complete) {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      try {
+        if (complete && !overflowed) {
+          StoredResponse stored = probe.withBody(copy.readByteArray());
+          if (cache.store(fill, stored) && flight != null) {
+            flight.outcome.complete(stored);
+          }
+        }
+      } finally {
+        cache.fills.end(fill);
+        if (flight != null) {
+          flight.nothingToShare(); // no-op once the stored entry was shared
+        }
+      }
+    }
+
+    @Override
+    public MediaType contentType() {
+      return delegate.contentType();
+    }
+
+    @Override
+    public long contentLength() {
+      return delegate.contentLength();
+    }
+
+    @Override
+    public BufferedSource source() {
+      return source;
+    }
   }
 
   /** Passes a request the cache may not answer; a successful unsafe one invalidates (§4.4). */
@@ -204,8 +311,8 @@ final class CacheInterceptor implements Interceptor {
     report(service, CacheTier.ORIGIN, CacheResult.BYPASS);
     if (!SAFE_METHODS.contains(request.method()) && response.code() >= 200
         && response.code() < 400) {
-      // Read-your-writes: the shared tier has dropped the entries before the caller gets the
-      // response (bounded by the shared tier's timeout).
+      // Read-your-writes: fills in flight are fenced and the shared tier has dropped the entries
+      // before the caller gets the response (bounded by the shared tier's timeout).
       HttpUrl url = request.url();
       cache.awaitShared(cache.invalidate(url, false));
       for (String header : new String[] {"Location", "Content-Location"}) {
@@ -237,22 +344,18 @@ final class CacheInterceptor implements Interceptor {
     CacheListener.notify(callListener, new CacheEvent.Lookup(service, tier, result));
   }
 
-  private static boolean sharable(StoredResponse entry) {
-    return entry.headers.get("Set-Cookie") == null;
-  }
-
   private void revalidateInBackground(Call call, String key) {
-    if (!revalidating.add(key)) {
+    if (!cache.revalidating.add(key)) {
       return; // one revalidation per key at a time
     }
     Call revalidation;
     try {
       revalidation = call.clone();
     } catch (RuntimeException e) {
-      revalidating.remove(key);
+      cache.revalidating.remove(key);
       return;
     }
-    backgroundCalls.put(revalidation, key);
+    cache.backgroundCalls.put(revalidation, key);
     revalidation.enqueue(new Callback() {
       @Override
       public void onFailure(Call c, IOException e) {
@@ -262,46 +365,50 @@ final class CacheInterceptor implements Interceptor {
 
       @Override
       public void onResponse(Call c, Response response) {
-        response.close();
+        try (response) {
+          response.body().source().readAll(okio.Okio.blackhole()); // a stored body ends here
+        } catch (IOException e) {
+          HttpCache.log.debug("background revalidation failed: {}", e.toString());
+        }
         done(c);
       }
 
       private void done(Call c) {
-        backgroundCalls.remove(c);
-        revalidating.remove(key);
+        cache.backgroundCalls.remove(c);
+        cache.revalidating.remove(key);
       }
     });
   }
 
-  /** Waits for another call's forward, giving up when this call is cancelled. */
-  private static StoredResponse await(CompletableFuture<StoredResponse> leader, Call call)
-      throws IOException {
-    while (true) {
-      try {
-        return leader.get(WAITER_POLL_MILLIS, TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        if (call.isCanceled()) {
-          throw new IOException("Canceled");
-        }
-      } catch (ExecutionException e) {
-        return null;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while waiting for an identical request");
+  /**
+   * Waits for another call's outcome, giving up at once when this call is cancelled — by its
+   * caller, its deadline or its call timeout.
+   */
+  private StoredResponse await(Flight leader, Call call) throws IOException {
+    CompletableFuture<Void> cancelled = new CompletableFuture<>();
+    call.addEventListener(new EventListener() {
+      @Override
+      public void canceled(Call c) {
+        cancelled.complete(null);
       }
+    });
+    if (call.isCanceled()) {
+      throw new IOException("Canceled");
     }
-  }
-
-  /** The whole body when it is at most {@code max} bytes; null (body left readable) otherwise. */
-  private static byte[] readBounded(ResponseBody body, long max) throws IOException {
-    long length = body.contentLength();
-    if (length > max) {
+    cache.waiters.incrementAndGet();
+    try {
+      CompletableFuture.anyOf(leader.outcome, cancelled).get();
+    } catch (ExecutionException e) {
       return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for an identical request");
+    } finally {
+      cache.waiters.decrementAndGet();
     }
-    BufferedSource source = body.source();
-    if (source.request(max + 1)) {
-      return null; // larger than allowed: what was buffered stays in the source for the caller
+    if (cancelled.isDone() && !leader.outcome.isDone()) {
+      throw new IOException("Canceled");
     }
-    return source.readByteArray();
+    return leader.outcome.getNow(null);
   }
 }

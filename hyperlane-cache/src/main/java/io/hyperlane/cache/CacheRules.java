@@ -84,9 +84,24 @@ final class CacheRules {
 
   /**
    * Why {@code response} to {@code request} may not be stored by a shared cache (RFC 9111 §3), or
-   * null when it may. {@code varyNames} is {@link #varyNames}'s answer.
+   * null when it may; decided from the header fields alone, before any of the body is read. {@code
+   * varyNames} is {@link #varyNames}'s answer.
+   *
+   * <p>The credentials checked are those of every request that actually went out for it — the one
+   * the cache forwarded, the one the network saw ({@code response.request()}), and those of every
+   * earlier response in the chain — since credentials may be added below the cache: by an
+   * interceptor, or by OkHttp's {@code Authenticator} after a 401.
    */
   String unstorableReason(Request request, Response response, List<String> varyNames) {
+    return unstorableReason(request, response, varyNames, false);
+  }
+
+  /**
+   * As {@link #unstorableReason(Request, Response, List)}, when {@code credentialsSent} says
+   * whether the network saw credentials on any request sent for this one.
+   */
+  String unstorableReason(Request request, Response response, List<String> varyNames,
+      boolean credentialsSent) {
     if (!cacheableCodes.contains(response.code())) {
       return "status " + response.code();
     }
@@ -97,14 +112,38 @@ final class CacheRules {
     if (directives.has("private")) {
       return "private";
     }
-    if (request.header("Authorization") != null && !directives.has("public")
+    if ((credentialsSent || authorized(request, response)) && !directives.has("public")
         && !directives.has("s-maxage") && !directives.has("must-revalidate")) {
       return "authorized request";
+    }
+    if (!response.headers("Set-Cookie").isEmpty()) {
+      return "Set-Cookie"; // one user's session must never reach another
     }
     if (varyNames == null) {
       return "Vary";
     }
+    String type = response.header("Content-Type");
+    if (type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+      return "event stream"; // never ends, never buffered
+    }
+    long length = response.body() == null ? -1 : response.body().contentLength();
+    if (length > maxBodyBytes) {
+      return "larger than " + maxBodyBytes + " bytes";
+    }
     return null;
+  }
+
+  /** Whether any request that went out for {@code response} carried credentials. */
+  static boolean authorized(Request request, Response response) {
+    if (request.header("Authorization") != null) {
+      return true;
+    }
+    for (Response r = response; r != null; r = r.priorResponse()) {
+      if (r.request().header("Authorization") != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** True when the stored entry is worth keeping: fresh for a while, or able to be revalidated. */

@@ -10,6 +10,7 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -23,7 +24,7 @@ import okhttp3.Protocol;
  * decodes to null, which the cache treats as a miss.
  *
  * <pre>
- *   "HLC" version(1 byte = 1)
+ *   "HLC" version(1 byte = 2)
  *   int variants
  *   per variant: int varyCount, (str name, str value)*, long requestMillis, long responseMillis,
  *                long initialAgeMillis, int code, str message, str protocol,
@@ -35,7 +36,7 @@ import okhttp3.Protocol;
  */
 final class Envelope {
 
-  private static final byte[] MAGIC = {'H', 'L', 'C', 1};
+  private static final byte[] MAGIC = {'H', 'L', 'C', 2}; // 2: every variant selects on Host
   private static final int MAC_LENGTH = 32;
   private static final int MAX_FIELDS = 1024;
 
@@ -144,6 +145,27 @@ final class Envelope {
     }
   }
 
+  /**
+   * The signature of a control message under the tier's secret, in a domain of its own (no message
+   * can pass for an entry, nor an entry for a message).
+   */
+  String sign(String message) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(
+        mac("\u0000message", message.getBytes(StandardCharsets.UTF_8), -1));
+  }
+
+  /** Whether {@code signature} is {@code message}'s; constant time. */
+  boolean verify(String message, String signature) {
+    byte[] given;
+    try {
+      given = Base64.getUrlDecoder().decode(signature);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    return MessageDigest.isEqual(given,
+        mac("\u0000message", message.getBytes(StandardCharsets.UTF_8), -1));
+  }
+
   private byte[] mac(String key, byte[] payload, int length) {
     Mac mac;
     try {
@@ -153,7 +175,7 @@ final class Envelope {
     }
     mac.update(key.getBytes(StandardCharsets.UTF_8));
     mac.update((byte) 0);
-    mac.update(payload, 0, length);
+    mac.update(payload, 0, length < 0 ? payload.length : length);
     return mac.doFinal();
   }
 

@@ -9,10 +9,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -26,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import org.slf4j.Logger;
@@ -36,20 +35,22 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>L0</b> — identical cacheable requests in flight at the same time make one origin request;
- *       the others wait for its response;
+ *       the others wait for its response (and go to the origin at once when its headers say it
+ *       cannot be shared; such a URL is then not coalesced for 30 s);
  *   <li><b>L1</b> — Caffeine in the heap, bounded by bytes (headers and body), each entry kept until
  *       it can serve nothing any more;
  *   <li><b>L2</b> — an optional {@link SharedTier} shared by all instances of the application (such as
- *       {@link RedisSharedTier}): entries are HMAC-checked envelopes, and invalidations are broadcast
- *       to the other instances.
+ *       {@link RedisSharedTier}): entries are HMAC-checked envelopes, writes are fenced against
+ *       invalidations, and signed invalidation messages reach the other instances.
  * </ul>
  *
  * <p>Stored responses are revalidated with {@code ETag}/{@code Last-Modified}; {@code
  * stale-while-revalidate} answers at once and revalidates once in the background; {@code
  * stale-if-error} answers when the origin fails, including with an open circuit or a spent retry
  * budget when the cache runs inside a Hyperlane client. A successful POST, PUT, PATCH or DELETE
- * invalidates its URL and its {@code Location}/{@code Content-Location}. Every answer carries a
- * {@code Cache-Status} field (RFC 9211) naming the tier that answered.
+ * invalidates its URL and its {@code Location}/{@code Content-Location}; a fill that was in flight
+ * then is neither stored nor shared (read-your-write). Every answer carries a {@code Cache-Status}
+ * field (RFC 9211) naming the tier that answered.
  *
  * <pre>{@code
  * HttpCache cache = HttpCache.builder()
@@ -60,10 +61,13 @@ import org.slf4j.LoggerFactory;
  * // or, in a Hyperlane: Hyperlane.builder().cache(cache)…
  * }</pre>
  *
- * <p>Only GET responses are stored; a response body is read whole before the call returns when the
- * response may be stored (at most {@link Builder#maximumBodyBytes(long)}; larger ones pass through
- * unstored). Responses marked {@code private} are not stored (this is a shared cache); responses
- * that set cookies stay in the heap and never go to the shared tier.
+ * <p>Only GET responses are stored, decided from their header fields before any body is read: a
+ * response the cache will not store is handed over untouched, its body streaming. A stored body is
+ * read as the caller reads it and stored when it ends (at most {@link
+ * Builder#maximumBodyBytes(long)}; larger ones are not stored). Responses marked {@code private},
+ * responses that set cookies, and responses to a request that carried credentials anywhere on its
+ * way (unless marked {@code public}) are not stored: this is a shared cache. Entries vary on the
+ * caller's {@code Host} and, for a compressed body, on its {@code Accept-Encoding}.
  *
  * <p><b>Threads and lifecycle.</b> Thread-safe; one instance is meant to serve many clients. Background
  * revalidations run as calls of the client that made the original call, on its dispatcher. {@link
@@ -72,8 +76,13 @@ import org.slf4j.LoggerFactory;
 public final class HttpCache implements AutoCloseable {
 
   static final Logger log = LoggerFactory.getLogger(HttpCache.class);
-  private static final String MESSAGE_VERSION = "1";
+  private static final String MESSAGE_VERSION = "2";
   private static final long SHARED_RETRY_MILLIS = 1000;
+  /** Hosts with counters of their own; the others share one set, so a crawler cannot grow it. */
+  static final int MAX_COUNTED_SERVICES = 1000;
+  static final String OTHER_SERVICES = "(other hosts)";
+  /** How long a URL whose response could not be shared is not coalesced (Varnish's hit-for-pass). */
+  static final Duration PASS_WINDOW = Duration.ofSeconds(30);
 
   final CacheRules rules;
   final Clock clock;
@@ -87,6 +96,16 @@ public final class HttpCache implements AutoCloseable {
   private final AtomicBoolean sharedDown = new AtomicBoolean();
   private volatile long sharedRetryAtMillis;
   private final CacheInterceptor interceptor;
+  /** Fills in flight, and the fences invalidations put up against them. */
+  final Fills fills = new Fills();
+  /** L0: the one forward in progress per key; identical misses wait for its outcome. */
+  final Map<String, Flight> flights = new ConcurrentHashMap<>();
+  /** URLs whose last response could not be shared: not coalesced for a while. */
+  final Cache<String, Boolean> passes;
+  /** Background revalidations in progress, by key, so that each key has at most one. */
+  final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+  /** The calls this cache started to revalidate in the background. */
+  final Map<Call, String> backgroundCalls = new ConcurrentHashMap<>();
   /** Calls waiting for an identical call's response right now (L0). */
   final AtomicInteger waiters = new AtomicInteger();
 
@@ -101,12 +120,16 @@ public final class HttpCache implements AutoCloseable {
             Math.max(1, value.servableUntil(rules) - clock.millis()))))
         .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
         .build();
+    this.passes = Caffeine.newBuilder()
+        .maximumSize(10_000)
+        .expireAfterWrite(PASS_WINDOW)
+        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+        .build();
     this.shared = b.shared;
     this.envelope = b.shared == null ? null : new Envelope(b.secret);
     this.sharedTimeoutMillis = b.sharedTimeout.toMillis();
     this.listener = b.listener;
-    this.interceptor = new CacheInterceptor(this, listener, new ConcurrentHashMap<>(),
-        ConcurrentHashMap.newKeySet(), new ConcurrentHashMap<>());
+    this.interceptor = new CacheInterceptor(this, listener);
     if (shared != null) {
       shared.subscribe(new Invalidations());
     }
@@ -135,9 +158,11 @@ public final class HttpCache implements AutoCloseable {
 
   /**
    * Removes the stored GET responses of {@code url} (every variant) from every tier, and then tells
-   * the other instances to drop theirs. The heap is cleared before this returns; the returned stage
-   * completes when the shared tier has deleted the entry and the message is sent, or exceptionally
-   * when the shared tier failed (the entry then expires there by itself).
+   * the other instances to drop theirs. The heap is cleared before this returns, and a fill of the
+   * URL in flight here is fenced: it will store nothing, and callers that come after this share
+   * nothing with it. The returned stage completes when the shared tier has fenced and deleted the
+   * entry and the message is sent, or exceptionally when the shared tier failed (the entry then
+   * expires there by itself).
    */
   public CompletionStage<Void> invalidate(HttpUrl url) {
     return invalidate(Objects.requireNonNull(url, "url"), false);
@@ -145,17 +170,18 @@ public final class HttpCache implements AutoCloseable {
 
   /**
    * Removes everything stored for {@code service} (the host of its URLs) from every tier, and then
-   * tells the other instances to do the same. Rare: the shared tier is scanned. Completes as {@link
+   * tells the other instances to do the same; fills in flight are fenced as {@link
+   * #invalidate(HttpUrl)} does. Rare: the shared tier is scanned. Completes as {@link
    * #invalidate(HttpUrl)} does.
    */
   public CompletionStage<Void> invalidateService(String service) {
     Objects.requireNonNull(service, "service");
-    counters(service).invalidations.add(dropHeap(service));
+    dropService(service);
     CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, false));
     if (shared == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteThenPublish(service, shared.deletePrefix(service + ":"), "service", service);
+    return deleteThenPublish(service, shared.invalidateService(service), "service", service);
   }
 
   /** The counters of every service and the heap tier's size. */
@@ -181,6 +207,17 @@ public final class HttpCache implements AutoCloseable {
 
   // ---- shared with CacheInterceptor ----
 
+  /** The outcome of an L0 flight: what the leader stored, or that it has nothing to share. */
+  static final class Flight {
+    static final StoredResponse NOTHING = null;
+    final CompletableFuture<StoredResponse> outcome = new CompletableFuture<>();
+
+    /** Nothing to share: the waiters go to the origin themselves. No-op once completed. */
+    void nothingToShare() {
+      outcome.complete(NOTHING);
+    }
+  }
+
   static String key(HttpUrl url) {
     String target = url.fragment() == null ? url.toString()
         : url.newBuilder().fragment(null).build().toString();
@@ -194,26 +231,60 @@ public final class HttpCache implements AutoCloseable {
     return url.host() + ":" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
   }
 
+  /** The counters of {@code service}; past {@link #MAX_COUNTED_SERVICES} hosts, a shared set. */
   Counters counters(String service) {
+    Counters c = counters.get(service);
+    if (c != null) {
+      return c;
+    }
+    if (counters.size() >= MAX_COUNTED_SERVICES) {
+      return counters.computeIfAbsent(OTHER_SERVICES, s -> new Counters());
+    }
     return counters.computeIfAbsent(service, s -> new Counters());
   }
 
   CompletionStage<Void> invalidate(HttpUrl url, boolean remote) {
     String service = url.host();
     String key = key(url);
-    if (heap.asMap().remove(key) != null) {
-      counters(service).invalidations.increment();
-    }
+    dropKey(service, key);
     CacheListener.notify(listener, new CacheEvent.Invalidated(service, url.toString(), remote));
     if (shared == null || remote) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteThenPublish(service, shared.delete(key), "key", key);
+    return deleteThenPublish(service, shared.invalidate(service, key), "key", key);
+  }
+
+  /** Fences the key's fills and removes it from the heap and from L0, in one step. */
+  private void dropKey(String service, String key) {
+    boolean[] removed = {false};
+    fills.fence(key, () -> removed[0] = heap.asMap().remove(key) != null);
+    Flight flight = flights.remove(key);
+    if (flight != null) {
+      flight.nothingToShare();
+    }
+    if (removed[0]) {
+      counters(service).invalidations.increment();
+    }
+  }
+
+  private void dropService(String service) {
+    fills.fenceService(service);
+    String prefix = service + ":";
+    long[] removed = {0};
+    heap.asMap().keySet().removeIf(k -> k.startsWith(prefix) && ++removed[0] > 0);
+    flights.entrySet().removeIf(e -> {
+      if (e.getKey().startsWith(prefix)) {
+        e.getValue().nothingToShare();
+        return true;
+      }
+      return false;
+    });
+    counters(service).invalidations.add(removed[0]);
   }
 
   /**
-   * Publishes only once the shared tier has deleted: an instance that drops its heap entry on the
-   * message must not find the old entry in the shared tier and put it back.
+   * Publishes only once the shared tier has fenced and deleted: an instance that drops its heap
+   * entry on the message must not find the old entry in the shared tier and put it back.
    */
   private CompletionStage<Void> deleteThenPublish(String service, CompletionStage<Void> deletion,
       String kind, String subject) {
@@ -233,44 +304,65 @@ public final class HttpCache implements AutoCloseable {
     }
   }
 
-  void store(String service, String key, StoredResponse entry, boolean sharable) {
-    Variants all = heap.asMap().merge(key, Variants.of(entry), (old, added) -> old.with(entry));
-    counters(service).stored.increment();
-    if (!sharable || !sharedUsable(clock.millis())) {
-      return;
+  /**
+   * Stores {@code entry}, the answer of {@code fill}, unless an invalidation fenced the fill: in the
+   * heap, then — when it may be shared, the tier was read before the request left, and the fill is
+   * recent enough for its fences to still stand — in the shared tier, written only if no
+   * invalidation moved its fences meanwhile (before the call returns, bounded by the shared tier's
+   * timeout). Returns whether the heap took it.
+   */
+  boolean store(Fills.Fill fill, StoredResponse entry) {
+    String key = fill.key;
+    Variants[] all = {null};
+    boolean kept = fills.ifUnfenced(fill, () -> all[0] = heap.asMap().merge(key,
+        Variants.of(entry), (old, added) -> old.with(entry)));
+    if (!kept) {
+      return false;
     }
-    List<StoredResponse> shareable = new ArrayList<>(all.entries.size());
-    for (StoredResponse variant : all.entries) {
-      if (variant.headers.get("Set-Cookie") == null) {
-        shareable.add(variant);
-      }
+    counters(fill.service).stored.increment();
+    long now = clock.millis();
+    String fences = fill.sharedFences;
+    if (fences == null || !sharedUsable(now)
+        || now - fill.startedMillis > SharedTier.FENCE_LIFETIME.toMillis() / 2) {
+      return true;
     }
-    Variants toShare = new Variants(shareable);
-    long ttl = toShare.servableUntil(rules) - clock.millis();
+    Variants toShare = all[0];
+    long ttl = toShare.servableUntil(rules) - now;
     if (ttl <= 0) {
-      return;
+      return true;
     }
     byte[] value;
     try {
       value = envelope.encode(key, toShare);
     } catch (IOException e) {
-      return; // an in-memory stream does not fail
+      return true; // an in-memory stream does not fail
     }
-    // Write-through before the call returns (bounded by the shared tier's timeout): once a caller
-    // has its response, the other instances can find it.
     Duration expiry = Duration.ofMillis(Math.max(1000, ttl));
-    awaitShared(watch(service, "put", shared.put(key, value, expiry)));
+    awaitShared(watch(fill.service, "put",
+        shared.put(fill.service, key, value, expiry, fences)));
+    return true;
+  }
+
+  /** Puts variants read from the shared tier into the heap, unless the fill was fenced since. */
+  void promote(Fills.Fill fill, Variants variants, StoredResponse chosen) {
+    fills.ifUnfenced(fill, () -> heap.asMap().merge(fill.key, variants,
+        (old, fresh) -> old.with(chosen)));
   }
 
   boolean sharedUsable(long nowMillis) {
     return shared != null && (!sharedDown.get() || nowMillis >= sharedRetryAtMillis);
   }
 
-  /** The shared tier's variants for {@code key}, or null on a miss, a failure or a bad entry. */
-  Variants sharedGet(String service, String key) {
-    byte[] value;
+  /**
+   * Reads the shared tier's variants for the fill's key, recording the tier's fences on the fill;
+   * null on a miss, a failure or a bad entry.
+   */
+  Variants sharedGet(Fills.Fill fill) {
+    String service = fill.service;
+    SharedTier.Entry entry;
     try {
-      value = shared.get(key).toCompletableFuture().get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
+      entry = shared.get(service, fill.key).toCompletableFuture()
+          .get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
@@ -285,10 +377,14 @@ public final class HttpCache implements AutoCloseable {
       return null;
     }
     sharedWorked();
-    if (value == null) {
+    if (entry == null) {
       return null;
     }
-    Variants variants = envelope.decode(key, value);
+    fill.sharedFences = entry.fences();
+    if (entry.value() == null) {
+      return null;
+    }
+    Variants variants = envelope.decode(fill.key, entry.value());
     if (variants == null) {
       counters(service).sharedTierErrors.increment();
       log.warn("rejected a shared cache entry of service {} that failed its integrity check"
@@ -325,25 +421,20 @@ public final class HttpCache implements AutoCloseable {
     }
   }
 
-  private long dropHeap(String service) {
-    String prefix = service + ":";
-    long[] removed = {0};
-    heap.asMap().keySet().removeIf(k -> k.startsWith(prefix) && ++removed[0] > 0);
-    return removed[0];
-  }
-
+  /** {@code version instance kind subject mac}: the mac, under the tier's secret, covers the rest. */
   private String message(String kind, String subject) {
-    return MESSAGE_VERSION + " " + instanceId + " " + kind + " " + subject;
+    String body = MESSAGE_VERSION + " " + instanceId + " " + kind + " " + subject;
+    return body + " " + envelope.sign(body);
   }
 
-  /** Messages from the other instances: untrusted, checked field by field. */
+  /** Messages from the other instances: untrusted, signed, checked field by field. */
   private final class Invalidations implements SharedTier.Subscriber {
     @Override
     public void onMessage(String message) {
       String[] parts = message == null || message.length() > 1024 ? null : message.split(" ");
-      if (parts == null || parts.length != 4 || !parts[0].equals(MESSAGE_VERSION)
-          || parts[3].indexOf(':') == 0) {
-        log.debug("ignored a malformed cache invalidation message");
+      if (parts == null || parts.length != 5 || !parts[0].equals(MESSAGE_VERSION)
+          || !envelope.verify(message.substring(0, message.lastIndexOf(' ')), parts[4])) {
+        log.debug("ignored a cache invalidation message that is malformed or not signed");
         return;
       }
       if (parts[1].equals(instanceId)) {
@@ -352,18 +443,20 @@ public final class HttpCache implements AutoCloseable {
       switch (parts[2]) {
         case "key" -> {
           int colon = parts[3].indexOf(':');
-          if (colon < 0) {
+          if (colon <= 0) {
             log.debug("ignored a malformed cache invalidation message");
             return;
           }
           String service = parts[3].substring(0, colon);
-          if (heap.asMap().remove(parts[3]) != null) {
-            counters(service).invalidations.increment();
-          }
+          dropKey(service, parts[3]);
           CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, true));
         }
         case "service" -> {
-          counters(parts[3]).invalidations.add(dropHeap(parts[3]));
+          if (parts[3].isEmpty() || parts[3].indexOf(':') >= 0) {
+            log.debug("ignored a malformed cache invalidation message");
+            return;
+          }
+          dropService(parts[3]);
           CacheListener.notify(listener, new CacheEvent.Invalidated(parts[3], null, true));
         }
         default -> log.debug("ignored a cache invalidation message of unknown kind");
@@ -374,7 +467,10 @@ public final class HttpCache implements AutoCloseable {
     public void onReconnected() {
       Set<String> services = new TreeSet<>();
       heap.asMap().keySet().forEach(k -> services.add(k.substring(0, k.indexOf(':'))));
+      fills.fenceAll();
       heap.invalidateAll();
+      flights.values().forEach(Flight::nothingToShare);
+      flights.clear();
       log.warn("cache invalidation channel reconnected after missing messages: cleared the heap"
           + " tier of {}", services);
     }

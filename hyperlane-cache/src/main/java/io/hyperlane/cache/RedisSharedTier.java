@@ -9,6 +9,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link SharedTier} on Redis, through Lettuce: entries are plain keys with a TTL under a prefix,
- * invalidations go through a pub/sub channel. Lettuce is an optional dependency of {@code
+ * fences are keys beside them (a write checks them in a Lua script, atomically), invalidations go
+ * through a pub/sub channel. Lettuce is an optional dependency of {@code
  * hyperlane-cache}: add {@code io.lettuce:lettuce-core} to use this class.
  *
  * <pre>{@code
@@ -54,6 +57,14 @@ public final class RedisSharedTier implements SharedTier {
 
   private static final RedisCodec<String, byte[]> CODEC =
       RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+  /** Writes the entry only while neither fence moved: one atomic step in Redis. */
+  private static final String PUT_UNLESS_FENCED =
+      "if (redis.call('GET', KEYS[2]) or '') ~= ARGV[3] then return 0 end "
+      + "if (redis.call('GET', KEYS[3]) or '') ~= ARGV[4] then return 0 end "
+      + "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
+  /** A new fence on the key, then the entry gone, as one step. */
+  private static final String FENCE_THEN_DELETE =
+      "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('UNLINK', KEYS[2]) return 1";
 
   private final ClientResources resources;
   private final RedisClient client;
@@ -101,27 +112,63 @@ public final class RedisSharedTier implements SharedTier {
   }
 
   @Override
-  public CompletionStage<byte[]> get(String key) {
-    return connection.async().get(prefix + key);
+  public CompletionStage<Entry> get(String service, String key) {
+    return connection.async().mget(prefix + key, keyFence(key), serviceFence(service))
+        .thenApply(values -> new Entry(values.get(0).getValueOrElse(null),
+            text(values.get(1).getValueOrElse(null)) + "|"
+                + text(values.get(2).getValueOrElse(null))));
   }
 
   @Override
-  public CompletionStage<Void> put(String key, byte[] value, Duration ttl) {
-    return connection.async().set(prefix + key, value, SetArgs.Builder.px(ttl.toMillis()))
-        .thenApply(ok -> null);
+  public CompletionStage<Boolean> put(String service, String key, byte[] value, Duration ttl,
+      String fences) {
+    int bar = fences.indexOf('|');
+    if (bar < 0) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return connection.async().<Long>eval(PUT_UNLESS_FENCED, ScriptOutputType.INTEGER,
+        new String[] {prefix + key, keyFence(key), serviceFence(service)},
+        value, bytes(Long.toString(Math.max(1000, ttl.toMillis()))),
+        bytes(fences.substring(0, bar)), bytes(fences.substring(bar + 1)))
+        .thenApply(written -> written != null && written == 1L);
   }
 
   @Override
-  public CompletionStage<Void> delete(String key) {
-    return connection.async().unlink(prefix + key).thenApply(n -> null);
+  public CompletionStage<Void> invalidate(String service, String key) {
+    return connection.async().<Long>eval(FENCE_THEN_DELETE, ScriptOutputType.INTEGER,
+        new String[] {keyFence(key), prefix + key}, bytes(UUID.randomUUID().toString()),
+        bytes(Long.toString(FENCE_LIFETIME.toMillis()))).thenApply(n -> null);
   }
 
   @Override
-  public CompletionStage<Void> deletePrefix(String keyPrefix) {
-    ScanArgs match = ScanArgs.Builder.matches(glob(prefix + keyPrefix) + "*").limit(500);
+  public CompletionStage<Void> invalidateService(String service) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    scanAndUnlink(ScanCursor.INITIAL, match, done);
+    connection.async().set(serviceFence(service), bytes(UUID.randomUUID().toString()),
+        SetArgs.Builder.px(FENCE_LIFETIME.toMillis())).whenComplete((ok, error) -> {
+          if (error != null) {
+            done.completeExceptionally(error);
+            return;
+          }
+          ScanArgs match = ScanArgs.Builder.matches(glob(prefix + service + ":") + "*").limit(500);
+          scanAndUnlink(ScanCursor.INITIAL, match, done);
+        });
     return done;
+  }
+
+  private String keyFence(String key) {
+    return prefix + "#fence#" + key; // '#' is in no service name: no service's scan matches it
+  }
+
+  private String serviceFence(String service) {
+    return prefix + "#fence-service#" + service;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(byte[] b) {
+    return b == null ? "" : new String(b, StandardCharsets.UTF_8);
   }
 
   private void scanAndUnlink(ScanCursor cursor, ScanArgs match, CompletableFuture<Void> done) {

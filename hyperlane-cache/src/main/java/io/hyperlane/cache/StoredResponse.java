@@ -64,14 +64,34 @@ final class StoredResponse {
     this.lastModifiedMillis = HttpDates.parse(headers, "Last-Modified", responseMillis);
   }
 
-  /** Builds the entry for a response just received, its body already read. */
+  /**
+   * Builds the entry for a response just received. {@code varyNames} are the fields the response's
+   * {@code Vary} names; the entry also varies on what the cache itself must keep apart: the {@code
+   * Host} a caller set (two virtual hosts behind one address are two resources), and, for a body
+   * with a content coding, the caller's {@code Accept-Encoding} (a caller that left decoding to
+   * OkHttp must never be handed compressed bytes).
+   */
   static StoredResponse of(Request request, Response response, List<String> varyNames, byte[] body,
       long requestMillis, long responseMillis) {
     Headers headers = storable(response.headers());
-    return new StoredResponse(varyNames, varyValues(request, varyNames), requestMillis,
+    List<String> selecting = new java.util.ArrayList<>(varyNames);
+    if (!selecting.contains("host")) {
+      selecting.add("host");
+    }
+    String coding = response.header("Content-Encoding");
+    if (coding != null && !coding.trim().equalsIgnoreCase("identity")
+        && !selecting.contains("accept-encoding")) {
+      selecting.add("accept-encoding");
+    }
+    return new StoredResponse(selecting, varyValues(request, selecting), requestMillis,
         responseMillis, initialAge(response.headers(), requestMillis, responseMillis),
-        response.code(),
-        response.message(), response.protocol(), headers, body);
+        response.code(), response.message(), response.protocol(), headers, body);
+  }
+
+  /** This entry with {@code body}: for an entry decided on from the headers, the body read since. */
+  StoredResponse withBody(byte[] body) {
+    return new StoredResponse(varyNames, varyValues, requestMillis, responseMillis,
+        initialAgeMillis, code, message, protocol, headers, body);
   }
 
   /** RFC 9111 §4.2.3: the corrected initial age of a response received at {@code responseMillis}. */

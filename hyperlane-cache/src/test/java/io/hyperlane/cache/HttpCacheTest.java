@@ -396,4 +396,64 @@ class HttpCacheTest {
     }
     assertThat(origin.count()).isEqualTo(2);
   }
+
+  @Test
+  void identicalCallsWhoseAnswerCannotBeSharedStopWaitingInLine() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    origin.handler(request -> {
+      release.await(10, TimeUnit.SECONDS);
+      return Answer.of(200, "not cacheable"); // no freshness, no validators
+    });
+    ExecutorService callers = Executors.newFixedThreadPool(10);
+    try {
+      List<Future<Reply>> first = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        first.add(callers.submit(() -> get("/uncacheable")));
+      }
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (cache.waiters.get() < 9 && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      assertThat(cache.waiters.get()).as("the first time, the cache cannot know").isEqualTo(9);
+      release.countDown();
+      for (Future<Reply> reply : first) {
+        assertThat(reply.get(10, TimeUnit.SECONDS).body()).isEqualTo("not cacheable");
+      }
+      assertThat(origin.count()).as("each waiter asked the origin itself").isEqualTo(10);
+
+      // Now the cache knows: identical calls go straight to the origin, none waits in line.
+      CountDownLatch allTen = new CountDownLatch(10);
+      origin.handler(request -> {
+        allTen.countDown();
+        assertThat(allTen.await(10, TimeUnit.SECONDS)).as("all ten at the origin at once").isTrue();
+        return Answer.of(200, "not cacheable");
+      });
+      List<Future<Reply>> second = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        second.add(callers.submit(() -> get("/uncacheable")));
+      }
+      for (Future<Reply> reply : second) {
+        assertThat(reply.get(10, TimeUnit.SECONDS).code()).isEqualTo(200);
+      }
+      assertThat(origin.count()).isEqualTo(20);
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aCrawlerLikeClientKeepsTheCountersBounded() throws Exception {
+    OkHttpClient crawler = new OkHttpClient.Builder()
+        .addInterceptor(cache.interceptor())
+        .addInterceptor(chain -> new Response.Builder().request(chain.request())
+            .protocol(Protocol.HTTP_1_1).code(200).message("OK")
+            .body(ResponseBody.create("page", null)).build())
+        .build();
+    for (int i = 0; i < HttpCache.MAX_COUNTED_SERVICES + 500; i++) {
+      TestClients.call(crawler, "GET", okhttp3.HttpUrl.get("http://site-" + i + ".example/"));
+    }
+    CacheStats stats = cache.stats();
+    assertThat(stats.services()).hasSize(HttpCache.MAX_COUNTED_SERVICES + 1);
+    assertThat(stats.service(HttpCache.OTHER_SERVICES).misses()).isEqualTo(500);
+  }
 }

@@ -4,32 +4,37 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A shared tier in a map, for the cache's own logic; can be switched to failing. Messages are
+ * A shared tier in a map, for the cache's own logic; can be switched to failing. Fences follow the
+ * SPI's contract (a write happens only while neither fence moved, atomically). Messages are
  * delivered synchronously to every subscriber of the same map.
  */
 final class MapSharedTier implements SharedTier {
   final Map<String, byte[]> values;
+  private final Map<String, String> fences;
   private final List<Subscriber> subscribers;
   volatile boolean failing;
 
   MapSharedTier() {
-    this(new ConcurrentHashMap<>(), new CopyOnWriteArrayList<>());
+    this(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new CopyOnWriteArrayList<>());
   }
 
-  private MapSharedTier(Map<String, byte[]> values, List<Subscriber> subscribers) {
+  private MapSharedTier(Map<String, byte[]> values, Map<String, String> fences,
+      List<Subscriber> subscribers) {
     this.values = values;
+    this.fences = fences;
     this.subscribers = subscribers;
   }
 
   /** Another instance's view of the same store. */
   MapSharedTier peer() {
-    return new MapSharedTier(values, subscribers);
+    return new MapSharedTier(values, fences, subscribers);
   }
 
   private <T> CompletionStage<T> done(T value) {
@@ -37,33 +42,50 @@ final class MapSharedTier implements SharedTier {
         : CompletableFuture.completedFuture(value);
   }
 
-  @Override
-  public CompletionStage<byte[]> get(String key) {
-    return done(values.get(key));
+  private String fencesOf(String service, String key) {
+    return fences.getOrDefault("key " + key, "") + "|" + fences.getOrDefault("service " + service,
+        "");
   }
 
   @Override
-  public CompletionStage<Void> put(String key, byte[] value, Duration ttl) {
-    if (!failing) {
+  public CompletionStage<Entry> get(String service, String key) {
+    synchronized (values) {
+      return done(new Entry(values.get(key), fencesOf(service, key)));
+    }
+  }
+
+  @Override
+  public CompletionStage<Boolean> put(String service, String key, byte[] value, Duration ttl,
+      String expected) {
+    synchronized (values) {
+      if (failing || !fencesOf(service, key).equals(expected)) {
+        return done(false);
+      }
       values.put(key, value);
+      return done(true);
     }
-    return done(null);
   }
 
   @Override
-  public CompletionStage<Void> delete(String key) {
-    if (!failing) {
-      values.remove(key);
+  public CompletionStage<Void> invalidate(String service, String key) {
+    synchronized (values) {
+      if (!failing) {
+        fences.put("key " + key, UUID.randomUUID().toString());
+        values.remove(key);
+      }
+      return done(null);
     }
-    return done(null);
   }
 
   @Override
-  public CompletionStage<Void> deletePrefix(String prefix) {
-    if (!failing) {
-      values.keySet().removeIf(k -> k.startsWith(prefix));
+  public CompletionStage<Void> invalidateService(String service) {
+    synchronized (values) {
+      if (!failing) {
+        fences.put("service " + service, UUID.randomUUID().toString());
+        values.keySet().removeIf(k -> k.startsWith(service + ":"));
+      }
+      return done(null);
     }
-    return done(null);
   }
 
   @Override

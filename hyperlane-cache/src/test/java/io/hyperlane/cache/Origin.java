@@ -34,9 +34,21 @@ final class Origin implements AutoCloseable {
   }
 
   /** A response: status, header name/value pairs, body. */
-  record Answer(int status, List<String> headers, String body) {
+  record Answer(int status, List<String> headers, byte[] bytes) {
     static Answer of(int status, String body, String... headers) {
-      return new Answer(status, List.of(headers), body);
+      return new Answer(status, List.of(headers), body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code body} compressed, with {@code Content-Encoding: gzip}. */
+    static Answer gzipped(int status, String body, String... headers) {
+      List<String> all = new java.util.ArrayList<>(List.of(headers));
+      all.add("Content-Encoding");
+      all.add("gzip");
+      return new Answer(status, all, CacheSafetyTest.gzip(body));
+    }
+
+    String body() {
+      return new String(bytes, StandardCharsets.UTF_8);
     }
   }
 
@@ -92,7 +104,7 @@ final class Origin implements AutoCloseable {
       for (int i = 0; i + 1 < answer.headers().size(); i += 2) {
         exchange.getResponseHeaders().add(answer.headers().get(i), answer.headers().get(i + 1));
       }
-      byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+      byte[] body = answer.bytes();
       boolean empty = answer.status() == 304 || answer.status() == 204;
       exchange.sendResponseHeaders(answer.status(), empty ? -1 : body.length);
       if (!empty) {

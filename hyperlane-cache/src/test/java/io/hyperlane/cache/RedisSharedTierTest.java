@@ -81,6 +81,53 @@ class RedisSharedTierTest {
   }
 
   @Test
+  void aFillThatStartedBeforeAWriteInAnotherInstanceIsNeverWrittenToRedis() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> version =
+        new java.util.concurrent.atomic.AtomicReference<>("v1");
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger gets = new AtomicInteger();
+    origin.handler(request -> {
+      if (request.method().equals("PUT")) {
+        version.set("v2");
+        return Answer.of(204, "");
+      }
+      String body = version.get();
+      if (gets.incrementAndGet() == 1) {
+        held.countDown();
+        release.await(10, TimeUnit.SECONDS);
+      }
+      return Answer.of(200, body, "Cache-Control", "max-age=60");
+    });
+    // a does not hear b's invalidation message: only the fences in Redis can stop its write
+    a = HttpCache.builder()
+        .sharedTier(RedisSharedTier.builder(Redis.sharedUri()).keyPrefix(prefix)
+            .channel(prefix + "deaf").build(), SECRET)
+        .sharedTierTimeout(Duration.ofMillis(500)).build();
+    b = cache(Redis.sharedUri());
+    java.util.concurrent.CompletableFuture<Reply> old =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          try {
+            return get(a, "/fenced");
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+    OkHttpClient writer = new OkHttpClient.Builder().addInterceptor(b.interceptor()).build();
+    TestClients.call(writer, "PUT", origin.url("/fenced"));
+    release.countDown();
+    assertThat(old.get(10, TimeUnit.SECONDS).body()).isEqualTo("v1");
+    // a's message may still be on its way to a: a third instance reads what Redis holds
+    HttpCache c = cache(Redis.sharedUri());
+    try {
+      assertThat(get(c, "/fenced").body()).as("Redis never got the old body").isEqualTo("v2");
+    } finally {
+      c.close();
+    }
+  }
+
+  @Test
   void invalidatingAServiceRemovesItsKeysFromRedis() throws Exception {
     a = cache(Redis.sharedUri());
     b = cache(Redis.sharedUri());

@@ -90,12 +90,13 @@ class SharedTierTest {
   }
 
   @Test
-  void responsesThatSetCookiesStayInTheHeap() throws IOException {
+  void responsesThatSetCookiesAreStoredInNoTier() throws IOException {
     origin.handler(request -> Answer.of(200, "x", "Cache-Control", "max-age=60",
         "Set-Cookie", "session=abc"));
     get(clientA, "/cookie");
-    assertThat(get(clientA, "/cookie").cacheStatus()).startsWith("hyperlane-l1; hit");
+    assertThat(get(clientA, "/cookie").cacheStatus()).isEqualTo("hyperlane; fwd=miss");
     assertThat(tierA.values).isEmpty();
+    assertThat(origin.count()).isEqualTo(2);
   }
 
   @Test
@@ -147,10 +148,18 @@ class SharedTierTest {
   @Test
   void malformedInvalidationMessagesAreIgnored() throws IOException {
     get(clientB, "/m");
+    String key = HttpCache.key(origin.url("/m"));
     for (String garbage : new String[] {"", "1", "2 x key 127.0.0.1:abc", "1 x key nocolon",
-        "1 x frob 127.0.0.1", "1 x key :leading", "x".repeat(5000)}) {
+        "2 x frob 127.0.0.1 sig", "2 x key :leading sig", "x".repeat(5000),
+        // well formed, but unsigned or signed with another secret: anyone who can PUBLISH
+        "2 intruder key " + key + " forged", "2 intruder service " + origin.url("/").host(),
+        "2 intruder service " + origin.url("/").host() + " "
+            + new Envelope("another secret, 32 bytes long!!".getBytes())
+                .sign("2 intruder service " + origin.url("/").host())}) {
       tierA.publish(garbage);
     }
     assertThat(get(clientB, "/m").cacheStatus()).startsWith("hyperlane-l1; hit");
+    assertThat(b.stats().services()).as("no counters for names from messages")
+        .containsOnlyKeys(origin.url("/").host());
   }
 }

@@ -72,6 +72,9 @@ final class RoutingInterceptor implements Interceptor {
     EndpointState endpoint = service.pick(start, attempt, request, subset);
     HttpUrl url = endpoint.rewrite(request.url());
     Request.Builder routed = request.newBuilder().url(url);
+    if (request.header("Host") != null) {
+      routed.removeHeader("Host"); // a service call's Host is its endpoint's, set by OkHttp
+    }
     Span span = Span.getInvalid();
     if (telemetry.enabled) {
       // The logical call's context: current on this thread, or captured when a hedge was made.

@@ -115,7 +115,11 @@ final class Replicas implements AutoCloseable {
   }
 
   static int get(OkHttpClient client, String url) throws IOException {
-    try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
+    return get(client, new Request.Builder().url(url).build());
+  }
+
+  static int get(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
       String replica = response.header("X-Replica");
       return replica == null ? -1 : Integer.parseInt(replica);
     }

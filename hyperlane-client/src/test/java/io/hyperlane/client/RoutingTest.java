@@ -75,6 +75,22 @@ class RoutingTest extends LoopbackTest {
   }
 
   @Test
+  void aServiceCallCarriesItsEndpointsHostWhateverTheCallerSet() throws Exception {
+    replicas = Replicas.start(1);
+    try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0))
+        .cache(io.hyperlane.cache.HttpCache.builder().build()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      for (String host : new String[] {"tenant-a.example", "tenant-b.example"}) {
+        Replicas.get(client, new Request.Builder().url("http://inventory/catalog")
+            .header("Host", host).build());
+      }
+      String endpoint = replicas.url(0).substring("http://".length());
+      replicas.server(0).verify(exactly(2), getRequestedFor(urlEqualTo("/catalog"))
+          .withHeader("Host", equalTo(endpoint)));
+    }
+  }
+
+  @Test
   void encodedPathsQueriesAndUserInfoSurviveTheRewrite() throws Exception {
     replicas = Replicas.start(1);
     try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0)).build()) {

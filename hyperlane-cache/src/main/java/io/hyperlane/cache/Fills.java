@@ -1,0 +1,104 @@
+package io.hyperlane.cache;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The fills in flight, per key, and the fence every invalidation puts up against them: the cache's
+ * read-your-write. A fill is a request the cache forwarded (or an entry it read from the shared
+ * tier) whose answer it may store; it is registered before the request leaves. An invalidation of
+ * its key — a write through the cache, {@code invalidate()}, {@code invalidateService()}, or one
+ * heard from another instance — fences every fill registered then: a fenced fill stores nothing and
+ * shares nothing, its body goes to its own caller only. Storing and fencing a key are serialised
+ * ({@link #ifUnfenced}, {@link #fence}), so a fill can never store after the invalidation that fenced
+ * it has removed the key.
+ *
+ * <p>Bounded by the number of requests in flight: a key's entry lives while it has fills.
+ * Thread-safe.
+ */
+final class Fills {
+
+  /** One request whose answer may be stored. */
+  static final class Fill {
+    final String service;
+    final String key;
+    final long startedMillis;
+    /** The shared tier's fences when this fill read it; null: not read, so never written there. */
+    volatile String sharedFences;
+    volatile boolean fenced;
+
+    Fill(String service, String key, long startedMillis) {
+      this.service = service;
+      this.key = key;
+      this.startedMillis = startedMillis;
+    }
+  }
+
+  private final ConcurrentHashMap<String, List<Fill>> active = new ConcurrentHashMap<>();
+
+  /** Registers a fill of {@code key}: call before its request leaves. */
+  Fill start(String service, String key, long nowMillis) {
+    Fill fill = new Fill(service, key, nowMillis);
+    active.compute(key, (k, fills) -> {
+      List<Fill> list = fills == null ? new ArrayList<>(2) : fills;
+      list.add(fill);
+      return list;
+    });
+    return fill;
+  }
+
+  /** The fill is over, stored or not. Idempotent. */
+  void end(Fill fill) {
+    active.computeIfPresent(fill.key, (k, fills) -> {
+      fills.remove(fill);
+      return fills.isEmpty() ? null : fills;
+    });
+  }
+
+  /** Runs {@code store} unless {@code fill} is fenced, atomically with fencing; says whether it ran. */
+  boolean ifUnfenced(Fill fill, Runnable store) {
+    boolean[] ran = {false};
+    active.compute(fill.key, (k, fills) -> {
+      if (!fill.fenced) {
+        store.run();
+        ran[0] = true;
+      }
+      return fills;
+    });
+    return ran[0];
+  }
+
+  /** Fences every fill of {@code key} and runs {@code drop} (removing the key) in the same step. */
+  void fence(String key, Runnable drop) {
+    active.compute(key, (k, fills) -> {
+      if (fills != null) {
+        fills.forEach(f -> f.fenced = true);
+      }
+      drop.run();
+      return fills;
+    });
+  }
+
+  /** Fences every fill of every key of {@code service}. */
+  void fenceService(String service) {
+    String prefix = service + ":";
+    for (String key : active.keySet()) {
+      if (key.startsWith(prefix)) {
+        fence(key, () -> { });
+      }
+    }
+  }
+
+  /** Fences every fill. */
+  void fenceAll() {
+    for (String key : active.keySet()) {
+      fence(key, () -> { });
+    }
+  }
+
+  /** Keys with fills in flight; for tests. */
+  int size() {
+    return active.size();
+  }
+}
