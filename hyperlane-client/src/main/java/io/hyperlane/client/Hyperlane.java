@@ -35,7 +35,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
+import io.hyperlane.cache.SentCredentials;
+import io.hyperlane.resilience.internal.AttemptTimeout;
 import okhttp3.Dispatcher;
+import okhttp3.EventListener;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 
@@ -150,29 +153,45 @@ public final class Hyperlane implements AutoCloseable {
             "client is already wrapped by a Hyperlane: wrap the original client instead");
       }
     }
+    // A dispatcher of its own, on the client's threads: OkHttp counts its per-host limit by the
+    // host of the request, which for a service is the logical name (5 calls at once whatever the
+    // endpoints). The client's total bound is kept; ConcurrencyLimit bounds a service.
+    Dispatcher dispatcher = new Dispatcher(client.dispatcher().executorService());
+    dispatcher.setMaxRequests(client.dispatcher().getMaxRequests());
+    dispatcher.setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
     RetryInterceptor attempts = retries;
     if (hedging) {
-      // Hedged attempts run side by side as calls of their own, through the routing stage only.
-      // They get a dispatcher of their own over the same threads: sharing the caller's limits could
-      // leave calls waiting on hedges that cannot start.
-      Dispatcher dispatcher = new Dispatcher(client.dispatcher().executorService());
-      dispatcher.setMaxRequests(1024);
-      dispatcher.setMaxRequestsPerHost(256);
-      OkHttpClient.Builder inner = client.newBuilder().dispatcher(dispatcher);
+      // The attempts of a hedged call are calls of their own, through the routing stage only: the
+      // first runs on the caller's thread (execute), hedges on this dispatcher. It is theirs
+      // alone: sharing the caller's limits could leave calls waiting on hedges that cannot start.
+      Dispatcher hedges = new Dispatcher(client.dispatcher().executorService());
+      hedges.setMaxRequests(1024);
+      hedges.setMaxRequestsPerHost(256);
+      OkHttpClient.Builder inner = client.newBuilder().dispatcher(hedges);
       inner.interceptors().clear();
-      // A hedge is made on the caller's thread: keep its context for the attempt's span.
-      inner.eventListenerFactory(callers.capturing(client.eventListenerFactory()));
+      EventListener.Factory users = client.eventListenerFactory();
+      inner.eventListenerFactory(callers.capturing(call -> {
+        // The cache above learns what these calls send (credentials added below it).
+        SentCredentials sent = call.request().tag(SentCredentials.class);
+        EventListener listener = users.create(call);
+        return sent == null ? listener : listener.plus(sent);
+      }));
+      inner.addInterceptor(AttemptTimeout.INTERCEPTOR);
       inner.addInterceptor(routing);
       attemptInterceptors.forEach(inner::addInterceptor);
       attempts = retries.withAttemptClient(inner.build());
     }
-    // What a call made on one thread and run on another (enqueue) must keep: context, deadline.
+    // What a call made on one thread and run on another (enqueue) must keep: context, deadline,
+    // and when it was made, from which its service's timeout counts.
+    EventListener.Factory own = client.eventListenerFactory();
+    EventListener started = deadlines.startListener();
     OkHttpClient.Builder builder = client.newBuilder()
-        .eventListenerFactory(callers.capturing(client.eventListenerFactory()));
-    List<Interceptor> resilience = limits == null ? List.of(deadlines, circuits, attempts)
-        : List.of(deadlines, limits, circuits, attempts);
-    Stages.inOrder(callerStage, telemetryStage, cacheStage, resilience, routing, attemptInterceptors)
-        .forEach(builder::addInterceptor);
+        .dispatcher(dispatcher)
+        .eventListenerFactory(callers.capturing(call -> own.create(call).plus(started)));
+    List<Interceptor> resilience = limits == null ? List.of(circuits, attempts)
+        : List.of(limits, circuits, attempts);
+    Stages.inOrder(callerStage, telemetryStage, deadlines, cacheStage, resilience, routing,
+        attemptInterceptors).forEach(builder::addInterceptor);
     return builder.build();
   }
 
@@ -652,8 +671,13 @@ public final class Hyperlane implements AutoCloseable {
       DeadlineInterceptor.Builder deadlines = DeadlineInterceptor.builder()
           .onlyHosts(names)
           .header(deadlineHeader)
-          .ticker(ticker)
-          .scheduler(s);
+          .ticker(ticker);
+      if (scheduler != null) {
+        // A scheduler given here runs deadlines and hedges; the default, shared timer outlives
+        // close(), so that calls in flight then still end by their deadlines.
+        deadlines.scheduler(scheduler);
+        retries.scheduler(scheduler);
+      }
       if (timeout != null) {
         deadlines.timeout(timeout);
       }
@@ -661,7 +685,8 @@ public final class Hyperlane implements AutoCloseable {
           .policy(CircuitBreakerPolicy.disabled())
           .ticker(ticker)
           .listener(listener);
-      LimitInterceptor.Builder limits = LimitInterceptor.builder().listener(listener);
+      LimitInterceptor.Builder limits = LimitInterceptor.builder().listener(listener)
+          .sleeper(sleeper);
       boolean anyHedging = false;
       for (ServiceBuilder sb : services) {
         limits.concurrency(sb.name, sb.concurrencyLimit != null ? sb.concurrencyLimit

@@ -80,6 +80,9 @@ final class RoutingInterceptor implements Interceptor {
       // The logical call's context: current on this thread, or captured when a hedge was made.
       CallerState.Captured captured = callers.take(chain.call());
       Context parent = captured != null ? captured.context() : Context.current();
+      if (attempt != null) { // a hedge sent from a timer thread: the logical call's context
+        parent = (Context) attempt.callerContext(parent);
+      }
       if (telemetry.tracing) {
         span = telemetry.startAttempt(parent, request, url, service.name,
             endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());

@@ -3,9 +3,13 @@ package io.hyperlane.client;
 import io.hyperlane.resilience.Sleeper;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A sleeper that records each pause and moves fake time forward instead of waiting. */
+/**
+ * A sleeper that records each wait and moves fake time forward instead of waiting: a wait that
+ * something already ended (a hedge's outcome, a cancellation) returns that at once.
+ */
 final class RecordingSleeper implements Sleeper {
 
   private final FakeTime time;
@@ -16,8 +20,13 @@ final class RecordingSleeper implements Sleeper {
   }
 
   @Override
-  public void sleep(Duration duration) {
-    pauses.add(duration);
-    time.advance(duration);
+  public Object poll(BlockingQueue<Object> queue, long timeoutNanos) {
+    Object now = queue.poll();
+    if (now != null) {
+      return now;
+    }
+    pauses.add(Duration.ofNanos(timeoutNanos));
+    time.advance(Duration.ofNanos(timeoutNanos));
+    return queue.poll();
   }
 }

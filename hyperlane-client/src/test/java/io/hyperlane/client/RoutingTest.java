@@ -131,7 +131,7 @@ class RoutingTest extends LoopbackTest {
   }
 
   @Test
-  void wrapSharesTheConnectionPoolAndDispatcherAndKeepsTheClientsInterceptors() throws Exception {
+  void wrapSharesTheConnectionPoolAndThreadsAndKeepsTheClientsInterceptors() throws Exception {
     replicas = Replicas.start(1);
     List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     OkHttpClient own = base.newBuilder()
@@ -143,7 +143,10 @@ class RoutingTest extends LoopbackTest {
     try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0)).build()) {
       OkHttpClient client = hyperlane.wrap(own);
       assertThat(client.connectionPool()).isSameAs(own.connectionPool());
-      assertThat(client.dispatcher()).isSameAs(own.dispatcher());
+      assertThat(client.dispatcher().executorService())
+          .as("the dispatcher's threads; its per-host limit would count the service name")
+          .isSameAs(own.dispatcher().executorService());
+      assertThat(client.dispatcher().getMaxRequests()).isEqualTo(own.dispatcher().getMaxRequests());
       Replicas.get(client, "http://inventory/");
       assertThat(seen).as("the user's interceptor sees the logical URL").containsExactly("inventory");
       assertThatThrownBy(() -> hyperlane.wrap(client))

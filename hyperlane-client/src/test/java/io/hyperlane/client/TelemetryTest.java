@@ -42,7 +42,7 @@ class TelemetryTest extends LoopbackTest {
         .loadBalancer(LoadBalancerPolicy.roundRobin())
         .outlierDetection(OutlierDetection.disabled())
         .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
-        .sleeper(duration -> { }); // no pause between attempts
+        .sleeper((queue, timeoutNanos) -> queue.poll()); // no pause between attempts
   }
 
   private List<String> traceparentsAt(int replica) {

@@ -23,6 +23,7 @@ public final class AttemptContext {
 
   private final List<String> tried = new ArrayList<>(2);
   private volatile int resendCount;
+  private volatile Object callerContext;
   private volatile Set<Call> lostRaces; // made by the first hedged attempt that loses
 
   AttemptContext() {}
@@ -39,6 +40,25 @@ public final class AttemptContext {
   /** The context of {@code call}, made and attached on first use. */
   static AttemptContext attachedTo(Call call) {
     return call.tag(AttemptContext.class, AttemptContext::new);
+  }
+
+  /**
+   * What the routing stage keeps of the caller for the attempts that run on other threads (a hedge
+   * sent by a timer): {@code current} the first time, and from then on what the first time gave.
+   * Hyperlane keeps the OpenTelemetry context of the logical call here, so a hedge's span has the
+   * call's span as its parent.
+   */
+  public Object callerContext(Object current) {
+    Object kept = callerContext;
+    if (kept == null) {
+      synchronized (this) {
+        kept = callerContext;
+        if (kept == null) {
+          callerContext = kept = current;
+        }
+      }
+    }
+    return kept;
   }
 
   /** 0 for the first attempt of a call, 1 for the first retry, and so on. */

@@ -51,9 +51,15 @@ public final class Deadline implements Comparable<Deadline> {
 
   /** A deadline {@code timeout} from now on {@code ticker}. */
   public static Deadline after(Duration timeout, Ticker ticker) {
+    Objects.requireNonNull(ticker, "ticker");
+    return after(timeout, ticker, ticker.read());
+  }
+
+  /** A deadline {@code timeout} after {@code startNanos}, a reading of {@code ticker}. */
+  static Deadline after(Duration timeout, Ticker ticker, long startNanos) {
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(ticker, "ticker");
-    long now = ticker.read();
+    long now = startNanos;
     long nanos = timeout.isNegative() ? 0 : saturatedNanos(timeout);
     long at = now + nanos;
     return new Deadline(ticker, at < now ? Long.MAX_VALUE : at);

@@ -6,10 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
+import okhttp3.EventListener;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -42,24 +41,8 @@ public final class DeadlineInterceptor implements Interceptor {
   /** Tells the retry stage below which header carries the remaining time. */
   record HeaderName(String value) {}
 
-  private static final class SharedTimer {
-    static final Scheduler INSTANCE = create();
-
-    private static Scheduler create() {
-      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "hyperlane-deadline-timer");
-        t.setDaemon(true);
-        return t;
-      });
-      executor.setRemoveOnCancelPolicy(true);
-      executor.setKeepAliveTime(30, TimeUnit.SECONDS);
-      executor.allowCoreThreadTimeOut(true);
-      return (delay, task) -> {
-        var future = executor.schedule(task, Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
-        return () -> future.cancel(false);
-      };
-    }
-  }
+  /** When the caller made the call ({@code execute()} or {@code enqueue()}), on the ticker. */
+  private record Started(long nanos) {}
 
   private final Duration timeout;
   private final Map<String, Duration> timeouts;
@@ -74,8 +57,30 @@ public final class DeadlineInterceptor implements Interceptor {
     this.hosts = b.hosts == null ? null : Set.copyOf(b.hosts);
     this.header = b.header == null ? null : new HeaderName(b.header);
     this.ticker = b.ticker;
-    this.scheduler = b.scheduler != null ? b.scheduler : SharedTimer.INSTANCE;
+    this.scheduler = b.scheduler != null ? b.scheduler : Timers.shared();
   }
+
+  /**
+   * An event listener that notes when each call is made, so that a host's total timeout counts
+   * from {@code execute()} or {@code enqueue()} — time spent queued in the dispatcher included —
+   * rather than from when this stage runs. Add it to the client's listeners ({@code
+   * EventListener.plus}); Hyperlane does. Without it, the timeout counts from this stage.
+   */
+  public EventListener startListener() {
+    return startListener;
+  }
+
+  private final EventListener startListener = new EventListener() {
+    @Override
+    public void callStart(Call call) {
+      String host = call.request().url().host();
+      if ((hosts == null || hosts.contains(host))
+          && (timeout != null || timeouts.containsKey(host))) {
+        long now = ticker.read();
+        call.tag(Started.class, () -> new Started(now));
+      }
+    }
+  };
 
   /** Returns a builder: no timeout of its own (tags and scopes still apply), the default header. */
   public static Builder builder() {
@@ -92,7 +97,9 @@ public final class DeadlineInterceptor implements Interceptor {
     Duration total = timeouts.getOrDefault(host, timeout);
     Deadline deadline = Deadline.of(request).orElse(null);
     if (total != null) {
-      Deadline own = Deadline.after(total, ticker);
+      Started started = chain.call().tag(Started.class);
+      Deadline own = started == null ? Deadline.after(total, ticker)
+          : Deadline.after(total, ticker, started.nanos());
       deadline = deadline == null ? own : Deadline.earliest(deadline, own);
     }
     if (deadline == null) {
@@ -109,38 +116,73 @@ public final class DeadlineInterceptor implements Interceptor {
     AtomicBoolean fired = new AtomicBoolean();
     Scheduler.Cancellable timer = scheduler.schedule(deadline.remaining(), () -> {
       fired.set(true);
-      call.cancel();
+      call.cancel(); // every wait and every call made for it ends with it
     });
+    Deadline bounding = deadline;
     Response response;
     try {
       response = chain.proceed(bound.build());
+    } catch (DeadlineExceededException e) {
+      timer.cancel();
+      throw e; // an earlier deadline below already said so
     } catch (IOException e) {
       timer.cancel();
-      if (fired.get()) {
-        DeadlineExceededException exceeded =
-            new DeadlineExceededException(host, total, "the call was cancelled");
-        exceeded.initCause(e);
-        throw exceeded;
+      if (fired.get() || bounding.isExpired()) {
+        throw exceeded(host, total, "the call was cancelled", e);
       }
       throw e;
     } catch (RuntimeException | Error e) {
       timer.cancel();
       throw e;
     }
-    // The deadline covers reading the body too: the timer stays armed until the body is closed.
-    return response.newBuilder().body(new TimedBody(response.body(), timer)).build();
+    if (fired.get()) { // cancelled with a response in hand: OkHttp would only say "Canceled"
+      response.close();
+      throw exceeded(host, total, "the call was cancelled", null);
+    }
+    // The deadline covers reading the body too: the timer stays armed until the body is closed,
+    // and a read cut by it fails with the deadline's exception.
+    return response.newBuilder().body(new TimedBody(response.body(), timer, fired,
+        () -> exceeded(host, total, "the call was cancelled while its body was read", null)))
+        .build();
   }
 
-  /** A response body that disarms the deadline timer when it is closed. */
+  private static DeadlineExceededException exceeded(String host, Duration total, String what,
+      IOException cause) {
+    DeadlineExceededException exceeded = new DeadlineExceededException(host, total, what);
+    if (cause != null) {
+      exceeded.initCause(cause);
+    }
+    return exceeded;
+  }
+
+  /**
+   * A response body that disarms the deadline timer when it is closed, and turns a read the
+   * deadline cut into a {@link DeadlineExceededException}.
+   */
   private static final class TimedBody extends ResponseBody {
     private final ResponseBody delegate;
     private final Scheduler.Cancellable timer;
     private final BufferedSource source;
 
-    TimedBody(ResponseBody delegate, Scheduler.Cancellable timer) {
+    TimedBody(ResponseBody delegate, Scheduler.Cancellable timer, AtomicBoolean fired,
+        java.util.function.Supplier<DeadlineExceededException> exceeded) {
       this.delegate = delegate;
       this.timer = timer;
       this.source = Okio.buffer(new ForwardingSource(delegate.source()) {
+        @Override
+        public long read(okio.Buffer sink, long byteCount) throws IOException {
+          try {
+            return super.read(sink, byteCount);
+          } catch (IOException e) {
+            if (fired.get()) {
+              DeadlineExceededException deadline = exceeded.get();
+              deadline.initCause(e);
+              throw deadline;
+            }
+            throw e;
+          }
+        }
+
         @Override
         public void close() throws IOException {
           timer.cancel();
@@ -227,7 +269,8 @@ public final class DeadlineInterceptor implements Interceptor {
 
     /**
      * Runs the task that cancels a call at its deadline; by default one shared daemon thread that
-     * ends itself when idle.
+     * ends itself when idle (so a Hyperlane's {@code close()} never drops the deadline of a call in
+     * flight).
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.Interceptor;
@@ -16,140 +15,199 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * One attempt of a logical call that may be hedged: the request goes out as a call of its own; if no
- * good response has come after the hedging delay, and the budget allows, the same request goes out
- * again (to an endpoint not tried yet), up to the policy's limit. The first good response wins; every
- * other call is cancelled, and a response that arrives after the winner is closed. When no attempt
- * gives a good response, the last outcome is the attempt's outcome.
+ * One attempt of a logical call that may be hedged. The request goes out as a call of its own,
+ * executed on the caller's thread: a call that never hedges never changes threads. If no good
+ * response has come after the hedging delay, and the budget allows, a timer sends the same request
+ * again (to an endpoint not tried yet) as a call on the dispatcher, up to the policy's limit. The
+ * first good response wins; every other call is cancelled at once — the first one too, which ends
+ * the caller's wait — and a response that arrives after the winner is closed. When no call gives a
+ * good response, the last outcome is the attempt's outcome.
  *
- * <p>The waiting thread wakes at least every 50 ms to notice that its own call was cancelled, and
- * exactly at the deadline when there is one. It waits through the {@link Sleeper}, so that fake and
- * simulated time drive hedging as they drive retries.
+ * <p>Every call of the group is cancelled with the logical call: by its caller, its deadline or its
+ * call timeout, and so is the winner while its body is read. The caller waits for hedges through
+ * the {@link Sleeper}, so fake and simulated time drive hedging as they drive retries, and the wait
+ * ends at once on cancellation.
  */
 final class HedgedAttempt {
-
-  private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /** How one call of the group ended. */
   private record Outcome(Call call, Response response, IOException failure) {}
 
-  private final BlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
-  private final List<Call> calls = new ArrayList<>(2);
-  private volatile boolean done;
-  private AttemptContext context;
-  private volatile Call winner;
+  private static final Object WAKE = new Object();
+  /** One wait of the caller for the hedges: it loops, and cancellation ends it at once. */
+  private static final long MAX_WAIT_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
 
   private final Call.Factory client;
   private final RetryPolicy policy;
   private final LatencyWindow latencies;
   private final Ticker ticker;
   private final Sleeper sleeper;
+  private final Scheduler scheduler;
+  private final BlockingQueue<Object> wakeUps = new LinkedBlockingQueue<>();
+
+  // Guarded by this.
+  private final List<Call> calls = new ArrayList<>(2); // in the order they were sent
+  private final List<Call> answered = new ArrayList<>(2); // their outcome is in: never cancelled
+  private int pending; // calls sent whose outcome has not been delivered
+  private int hedges;
+  private Outcome winner;
+  private Outcome last; // the latest failed outcome, its response still open
+  private boolean done;
+  private Scheduler.Cancellable timer;
+
+  // Set once by run().
+  private AttemptContext context;
+  private Request request;
+  private String service;
+  private HedgingPolicy hedging;
+  private long delayNanos;
+  private BudgetState budget;
+  private BudgetState hedgeRate;
+  private ResilienceListener listener;
+  private long started;
 
   HedgedAttempt(Call.Factory client, RetryPolicy policy, LatencyWindow latencies, Ticker ticker,
-      Sleeper sleeper) {
+      Sleeper sleeper, Scheduler scheduler) {
     this.client = client;
     this.policy = policy;
     this.latencies = latencies;
     this.ticker = ticker;
     this.sleeper = sleeper;
+    this.scheduler = scheduler;
   }
 
   Response run(Interceptor.Chain chain, Request request, AttemptContext context, String service,
       HedgingPolicy hedging, long delayNanos, BudgetState budget, BudgetState hedgeRate,
-      Deadline deadline, ResilienceListener listener) throws IOException {
-    long started = ticker.read();
+      ResilienceListener listener) throws IOException {
     this.context = context;
-    launch(request);
-    int outstanding = 1;
-    int hedges = 0;
-    long nextHedge = started + delayNanos;
-    Outcome last = null;
+    this.request = request;
+    this.service = service;
+    this.hedging = hedging;
+    this.delayNanos = delayNanos;
+    this.budget = budget;
+    this.hedgeRate = hedgeRate;
+    this.listener = listener;
+    this.started = ticker.read();
+    CallSignal signal = CallSignal.of(chain.call());
+    Call first = newCall();
+    synchronized (this) {
+      calls.add(first);
+      pending++;
+      timer = scheduler.schedule(Duration.ofNanos(delayNanos), this::hedgeIfDue);
+    }
+    // Kept for the life of the logical call: cancelling it cancels the winner while its body is
+    // read, as it cancels every other call of the group (at once, if it is already cancelled).
+    signal.onCancel(this::cancelAll);
     try {
-      while (outstanding > 0) {
-        long wait = SLICE_NANOS;
-        if (hedges < hedging.maxHedges) {
-          wait = Math.min(wait, Math.max(0, nextHedge - ticker.read()));
+      Response response = null;
+      IOException failure = null;
+      long sent = ticker.read();
+      try {
+        response = first.execute();
+        if (isGood(response)) {
+          RetryInterceptor.preloadBody(response, policy);
         }
-        if (deadline != null) {
-          wait = Math.min(wait, Math.max(0, deadline.remainingNanos()));
+      } catch (IOException e) {
+        if (response != null) {
+          response.close();
+          response = null;
         }
-        Outcome outcome;
-        try {
-          outcome = sleeper.poll(outcomes, wait);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while waiting for " + service);
-        }
-        if (chain.call().isCanceled()) {
-          throw new IOException("Canceled");
-        }
-        if (outcome == null) {
-          long now = ticker.read();
-          if (hedges < hedging.maxHedges && now - nextHedge >= 0) {
-            RefusalReason refusal = hedgeRate != null && !hedgeRate.tryWithdraw(now)
-                ? RefusalReason.HEDGE_RATE
-                : !budget.tryWithdraw(now) ? RefusalReason.BUDGET_EXHAUSTED : null;
-            if (refusal == null) {
-              hedges++;
-              outstanding++;
-              context.nextAttempt();
-              ResilienceListener.notify(listener,
-                  new ResilienceEvent.Hedge(service, hedges, Duration.ofNanos(now - started)));
-              launch(request);
-              nextHedge = now + delayNanos;
-            } else {
-              ResilienceListener.notify(listener, new ResilienceEvent.RetryRefused(service,
-                  hedges + 1, refusal, "hedge"));
-              hedges = hedging.maxHedges;
-            }
-          }
-          continue;
-        }
-        outstanding--;
-        if (outcome.response() != null && isGood(outcome.response())) {
-          winner = outcome.call();
-          return outcome.response();
-        }
-        if (last != null && last.response() != null) {
-          last.response().close();
-        }
-        last = outcome;
+        failure = e;
       }
-      if (last.response() != null) {
-        winner = last.call();
-        return last.response();
+      if (response != null && response.code() < 500) {
+        latencies.record(ticker.read() - sent, ticker.read());
       }
-      throw last.failure();
+      deliver(new Outcome(first, response, failure));
+      return awaitWinner(signal);
     } finally {
-      done = true;
-      if (last != null && last.response() != null && last.call() != winner) {
-        last.response().close(); // a failed attempt that came in before the winner
-      }
-      boolean beforeWinner = winner != null;
-      for (Call call : calls) { // in the order they were sent
-        if (call == winner) {
-          beforeWinner = false;
-        } else {
-          if (beforeWinner) {
-            context.markLostRace(call); // outrun by a later attempt: a sign of a slow endpoint
-          }
-          call.cancel(); // the losers: their endpoints count them as cancelled, not failed
-        }
-      }
-      closeLosers();
+      finish();
     }
   }
 
-  private boolean isGood(Response response) {
-    return !policy.retriesStatus(response.code()) && response.code() != 429;
+  /** Waits for a good outcome while calls are pending; the last outcome when none was good. */
+  private Response awaitWinner(CallSignal signal) throws IOException {
+    while (true) {
+      synchronized (this) {
+        if (winner != null) {
+          return winner.response();
+        }
+        if (pending == 0) {
+          // Every call sent has answered badly: no hedge is sent after that, the retry stage
+          // decides what comes next.
+          if (timer != null) {
+            timer.cancel();
+          }
+          done = true;
+          Outcome outcome = last;
+          last = null;
+          if (outcome.response() != null) {
+            return outcome.response();
+          }
+          throw outcome.failure();
+        }
+      }
+      Object woken;
+      try {
+        woken = signal.poll(sleeper, wakeUps, MAX_WAIT_NANOS); // a call's cancellation ends it
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for " + service);
+      }
+      if (woken == CallSignal.CANCELLED) {
+        throw new IOException("Canceled");
+      }
+    }
   }
 
-  private void launch(Request request) {
+  /** The timer: sends a hedge if no call has won yet and the budget allows. */
+  private void hedgeIfDue() {
+    RefusalReason refusal;
+    long now = ticker.read();
+    synchronized (this) {
+      if (done || winner != null || pending == 0 || hedges >= hedging.maxHedges) {
+        return;
+      }
+      refusal = hedgeRate != null && !hedgeRate.tryWithdraw(now) ? RefusalReason.HEDGE_RATE
+          : !budget.tryWithdraw(now) ? RefusalReason.BUDGET_EXHAUSTED : null;
+      if (refusal != null) {
+        hedges = hedging.maxHedges; // no more tries for this attempt
+      } else {
+        hedges++;
+        pending++;
+        if (hedges < hedging.maxHedges) {
+          timer = scheduler.schedule(Duration.ofNanos(delayNanos), this::hedgeIfDue);
+        }
+      }
+    }
+    if (refusal != null) {
+      ResilienceListener.notify(listener,
+          new ResilienceEvent.RetryRefused(service, hedges + 1, refusal, "hedge"));
+      return;
+    }
+    context.nextAttempt();
+    ResilienceListener.notify(listener,
+        new ResilienceEvent.Hedge(service, hedges, Duration.ofNanos(now - started)));
+    launch();
+  }
+
+  private Call newCall() {
     Call call = client.newCall(request);
     AttemptContext shared = context;
-    call.tag(AttemptContext.class, () -> shared); // the hedge's routing stage reads it there
-    calls.add(call);
-    long start = ticker.read();
+    call.tag(AttemptContext.class, () -> shared); // the attempt's routing stage reads it there
+    return call;
+  }
+
+  private void launch() {
+    Call call = newCall();
+    boolean cancelled;
+    synchronized (this) {
+      calls.add(call);
+      cancelled = done || winner != null;
+    }
+    if (cancelled) {
+      call.cancel(); // it would lose anyway; it still reports, and pending is settled
+    }
+    long sent = ticker.read();
     call.enqueue(new Callback() {
       @Override
       public void onResponse(Call c, Response response) {
@@ -163,7 +221,7 @@ final class HedgedAttempt {
           return;
         }
         if (response.code() < 500) {
-          latencies.record(ticker.read() - start, ticker.read());
+          latencies.record(ticker.read() - sent, ticker.read());
         }
         deliver(new Outcome(c, response, null));
       }
@@ -175,19 +233,80 @@ final class HedgedAttempt {
     });
   }
 
+  /**
+   * Takes in one call's outcome, from the caller's thread or a dispatcher thread. The first good
+   * one wins and every other call is cancelled at once; calls sent before it lost a race.
+   */
   private void deliver(Outcome outcome) {
-    outcomes.add(outcome);
-    if (done) {
-      closeLosers(); // the group is over: nobody will read this one
-    }
-  }
-
-  private void closeLosers() {
-    Outcome o;
-    while ((o = outcomes.poll()) != null) {
-      if (o.response() != null && o.call() != winner) {
-        o.response().close();
+    List<Call> toCancel = List.of();
+    Response toClose = null;
+    synchronized (this) {
+      pending--;
+      answered.add(outcome.call()); // cancelling it now would break its pooled connection
+      if (done || winner != null) {
+        toClose = outcome.response(); // the group is decided: nobody will read this one
+      } else if (outcome.response() != null && isGood(outcome.response())) {
+        winner = outcome;
+        toCancel = new ArrayList<>(calls.size());
+        boolean beforeWinner = true;
+        for (Call call : calls) {
+          if (call == outcome.call()) {
+            beforeWinner = false;
+          } else if (!answered.contains(call)) {
+            if (beforeWinner) {
+              context.markLostRace(call); // outrun by a later attempt: a sign of a slow endpoint
+            }
+            toCancel.add(call);
+          }
+        }
+      } else {
+        if (last != null && last.response() != null) {
+          toClose = last.response(); // a failed attempt that came in before this one
+        }
+        last = outcome;
       }
     }
+    if (toClose != null) {
+      toClose.close();
+    }
+    toCancel.forEach(Call::cancel); // the losers: their endpoints count them as cancelled
+    wakeUps.offer(WAKE);
+  }
+
+  /** The logical call was cancelled: so is every call of the group, the winner's too. */
+  private void cancelAll() {
+    List<Call> all;
+    synchronized (this) {
+      all = new ArrayList<>(calls);
+    }
+    all.forEach(Call::cancel);
+  }
+
+  /** The attempt is over: no more hedges; a failed response nobody returned is closed. */
+  private void finish() {
+    Response unread = null;
+    List<Call> losers = new ArrayList<>();
+    synchronized (this) {
+      done = true;
+      if (timer != null) {
+        timer.cancel();
+      }
+      if (last != null && last.response() != null) {
+        unread = last.response();
+      }
+      for (Call call : calls) {
+        if (!answered.contains(call)) {
+          losers.add(call); // still under way: nobody wants its answer
+        }
+      }
+    }
+    if (unread != null) {
+      unread.close();
+    }
+    losers.forEach(Call::cancel);
+  }
+
+  private boolean isGood(Response response) {
+    return !policy.retriesStatus(response.code()) && response.code() != 429;
   }
 }

@@ -1,6 +1,5 @@
 package io.hyperlane.resilience;
 
-import io.github.resilience4j.core.exception.AcquirePermissionCancelledException;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -35,6 +34,7 @@ public final class LimitInterceptor implements Interceptor {
 
   private final Map<String, Limits> limits;
   private final ResilienceListener listener;
+  private final Sleeper sleeper;
 
   private LimitInterceptor(Builder b) {
     Map<String, Limits> map = new HashMap<>();
@@ -47,6 +47,7 @@ public final class LimitInterceptor implements Interceptor {
     }
     this.limits = Map.copyOf(map);
     this.listener = b.listener;
+    this.sleeper = b.sleeper;
   }
 
   /** Returns a builder with no limit. */
@@ -73,7 +74,7 @@ public final class LimitInterceptor implements Interceptor {
     if (l == null) {
       return chain.proceed(request);
     }
-    if (l.rate() != null && !acquireRate(l.rate(), host)) {
+    if (l.rate() != null && !acquireRate(l.rate(), host, chain.call())) {
       int rate = l.rate().getRateLimiterConfig().getLimitForPeriod();
       ResilienceListener.notify(listener,
           new ResilienceEvent.LimitReached(host, LimitExceededException.Kind.RATE, rate));
@@ -83,16 +84,22 @@ public final class LimitInterceptor implements Interceptor {
     if (concurrency == null) {
       return chain.proceed(request);
     }
+    AimdLimiter.Acquired acquired;
     try {
-      if (!concurrency.acquire()) {
-        int limit = concurrency.limit();
-        ResilienceListener.notify(listener, new ResilienceEvent.LimitReached(host,
-            LimitExceededException.Kind.CONCURRENCY, limit));
-        throw new LimitExceededException(host, LimitExceededException.Kind.CONCURRENCY, limit);
-      }
+      acquired = concurrency.tryAcquire() ? AimdLimiter.Acquired.YES
+          : concurrency.acquire(sleeper, CallSignal.of(chain.call()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a slot for " + host);
+    }
+    if (acquired == AimdLimiter.Acquired.CANCELLED) {
+      throw new IOException("Canceled");
+    }
+    if (acquired == AimdLimiter.Acquired.NO) {
+      int limit = concurrency.limit();
+      ResilienceListener.notify(listener, new ResilienceEvent.LimitReached(host,
+          LimitExceededException.Kind.CONCURRENCY, limit));
+      throw new LimitExceededException(host, LimitExceededException.Kind.CONCURRENCY, limit);
     }
     boolean dropped = true;
     try {
@@ -104,17 +111,21 @@ public final class LimitInterceptor implements Interceptor {
     }
   }
 
-  /** Waits for a rate permit as configured; an interrupt becomes an {@link IOException}. */
-  private static boolean acquireRate(RateLimiter rate, String host) throws IOException {
-    try {
-      return rate.acquirePermission();
-    } catch (AcquirePermissionCancelledException e) { // the waiting thread was interrupted
-      Thread.currentThread().interrupt();
-      InterruptedIOException interrupted =
-          new InterruptedIOException("interrupted while waiting for a rate permit for " + host);
-      interrupted.initCause(e);
-      throw interrupted;
+  /**
+   * Reserves a rate permit, waiting for it (up to the configured timeout) through the sleeper, so
+   * that the wait ends at once when the call is cancelled.
+   */
+  private boolean acquireRate(RateLimiter rate, String host, okhttp3.Call call)
+      throws IOException {
+    long waitNanos = rate.reservePermission();
+    if (waitNanos < 0) {
+      return false;
     }
+    if (waitNanos > 0) {
+      CallSignal.of(call).pause(sleeper, java.time.Duration.ofNanos(waitNanos),
+          "for a rate permit for " + host);
+    }
+    return true;
   }
 
   /** Builds a {@link LimitInterceptor}. */
@@ -122,8 +133,15 @@ public final class LimitInterceptor implements Interceptor {
     private final Map<String, ConcurrencyLimit> concurrency = new HashMap<>();
     private final Map<String, RateLimit> rates = new HashMap<>();
     private ResilienceListener listener = ResilienceListener.noop();
+    private Sleeper sleeper = Sleeper.system();
 
     private Builder() {}
+
+    /** How a call waits for a slot or a permit; {@link Sleeper#system()} by default. */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
 
     /** The concurrency limit of {@code host}. */
     public Builder concurrency(String host, ConcurrencyLimit limit) {

@@ -1,8 +1,8 @@
 package io.hyperlane.resilience;
 
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
+import io.hyperlane.resilience.internal.AttemptTimeout;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import okhttp3.Call;
 import okhttp3.Interceptor;
-import okhttp3.MediaType;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -70,6 +69,7 @@ public final class RetryInterceptor implements Interceptor {
   private final Ticker ticker;
   private final Clock clock;
   private final Sleeper sleeper;
+  private final Scheduler scheduler;
   private final ResilienceListener listener;
   private final RandomGenerator random;
   private final Call.Factory attemptClient;
@@ -83,6 +83,7 @@ public final class RetryInterceptor implements Interceptor {
     this.ticker = b.ticker;
     this.clock = b.clock;
     this.sleeper = b.sleeper;
+    this.scheduler = b.scheduler != null ? b.scheduler : Timers.shared();
     this.listener = b.listener;
     this.random = b.random;
     this.attemptClient = null;
@@ -94,6 +95,7 @@ public final class RetryInterceptor implements Interceptor {
     this.ticker = shared.ticker;
     this.clock = shared.clock;
     this.sleeper = shared.sleeper;
+    this.scheduler = shared.scheduler;
     this.listener = shared.listener;
     this.random = shared.random;
     this.attemptClient = attemptClient;
@@ -102,7 +104,8 @@ public final class RetryInterceptor implements Interceptor {
   /**
    * Returns an interceptor that shares this one's budgets and latency statistics and sends hedged
    * attempts as calls of {@code attemptClient}, which must hold every stage below this one (for
-   * Hyperlane: the routing stage) and none above. Without it, nothing is hedged.
+   * Hyperlane: the routing stage) and none above, with {@link AttemptTimeout#INTERCEPTOR} first so
+   * that the policy's attempt timeout applies to those calls. Without it, nothing is hedged.
    */
   public RetryInterceptor withAttemptClient(Call.Factory attemptClient) {
     return new RetryInterceptor(this, Objects.requireNonNull(attemptClient, "attemptClient"));
@@ -146,28 +149,32 @@ public final class RetryInterceptor implements Interceptor {
     for (int attempt = 1; ; attempt++) {
       TrackedBody tracked = body == null ? null : new TrackedBody(body, !idempotent);
       boolean newDeadlineHeader = header != null && deadline != null && attempt > 1;
-      Request attemptRequest = request; // the common case, a first GET: nothing to rebuild
-      if (tracked != null || newDeadlineHeader) {
-        Request.Builder attemptBuilder = request.newBuilder().method(request.method(), tracked);
-        if (newDeadlineHeader) {
-          attemptBuilder.header(header.value(), deadline.toHeaderValue()); // less time is left now
-        }
-        attemptRequest = attemptBuilder.build();
-      }
       boolean another = idempotent && attempt < policy.maxAttempts;
       long started = ticker.read();
       // A one-shot body cannot be written twice, so its request is never hedged.
       long hedgeDelay = idempotent && attemptClient != null && host.hedging.enabled()
           && (body == null || !body.isOneShot())
           ? host.hedging.delayNanos(host.latencies, started) : -1;
+      boolean attemptTimeout = hedgeDelay > 0 && policy.attemptTimeoutMillis > 0;
+      Request attemptRequest = request; // the common case, a first GET: nothing to rebuild
+      if (tracked != null || newDeadlineHeader || attemptTimeout) {
+        Request.Builder attemptBuilder = request.newBuilder().method(request.method(), tracked);
+        if (newDeadlineHeader) {
+          attemptBuilder.header(header.value(), deadline.toHeaderValue()); // less time is left now
+        }
+        if (attemptTimeout) { // the calls of a hedged attempt take their timeouts from a tag
+          attemptBuilder.tag(AttemptTimeout.class, new AttemptTimeout(policy.attemptTimeoutMillis));
+        }
+        attemptRequest = attemptBuilder.build();
+      }
       Response response = null;
       IOException failure = null;
       try {
         if (hedgeDelay > 0) {
-          HedgedAttempt hedged =
-              new HedgedAttempt(attemptClient, policy, host.latencies, ticker, sleeper);
+          HedgedAttempt hedged = new HedgedAttempt(attemptClient, policy, host.latencies, ticker,
+              sleeper, scheduler);
           response = hedged.run(chain, attemptRequest, context, name, host.hedging, hedgeDelay,
-              host.budget, host.hedgeRate, deadline, listener);
+              host.budget, host.hedgeRate, listener);
         } else {
           response = attemptChain(chain, policy, !idempotent && body == null)
               .proceed(attemptRequest);
@@ -240,18 +247,13 @@ public final class RetryInterceptor implements Interceptor {
         response.close();
       }
       try {
-        sleeper.sleep(Duration.ofNanos(delay));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        InterruptedIOException interrupted =
-            new InterruptedIOException("interrupted while waiting to retry " + name);
+        // Ends at once when the call is cancelled: by its caller, its deadline, its call timeout.
+        CallSignal.of(chain.call()).pause(sleeper, Duration.ofNanos(delay), "to retry " + name);
+      } catch (IOException e) {
         if (failure != null) {
-          interrupted.addSuppressed(failure);
+          e.addSuppressed(failure);
         }
-        throw interrupted;
-      }
-      if (chain.call().isCanceled()) {
-        throw new IOException("Canceled");
+        throw e;
       }
       context.nextAttempt();
     }
@@ -260,7 +262,9 @@ public final class RetryInterceptor implements Interceptor {
   /**
    * Reads up to the policy's bound of a successful response's body into its own buffer (no copy), so
    * that a body that breaks mid-way fails this attempt, which can then be retried, instead of failing
-   * the caller later. Skipped for bodies known to be larger and for event streams, which never end.
+   * the caller later. Skipped for bodies known to be larger and for streams, which may trickle or
+   * never end: event streams and newline-delimited JSON (turn it off for a service that streams
+   * anything else: {@code bufferBodyUpTo(0)}).
    */
   static void preloadBody(Response response, RetryPolicy policy) throws IOException {
     if (policy.bufferBodyBytes == 0 || policy.retriesStatus(response.code())
@@ -269,12 +273,21 @@ public final class RetryInterceptor implements Interceptor {
     }
     ResponseBody body = response.body();
     long length = body.contentLength();
-    MediaType type = body.contentType();
-    if (length > policy.bufferBodyBytes || length == 0
-        || type != null && "event-stream".equals(type.subtype())) {
+    if (length > policy.bufferBodyBytes || length == 0 || isStream(body.contentType())) {
       return;
     }
     body.source().request(length > 0 ? length : policy.bufferBodyBytes);
+  }
+
+  private static boolean isStream(okhttp3.MediaType type) {
+    if (type == null) {
+      return false;
+    }
+    String subtype = type.subtype();
+    return subtype.equals("event-stream") || subtype.endsWith("ndjson")
+        || subtype.equals("x-jsonlines") || subtype.equals("jsonl")
+        || subtype.equals("stream+json") || type.type().equals("multipart")
+            && subtype.equals("x-mixed-replace");
   }
 
   /**
@@ -341,6 +354,7 @@ public final class RetryInterceptor implements Interceptor {
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
+    private Scheduler scheduler;
     private ResilienceListener listener = ResilienceListener.noop();
     private RandomGenerator random;
 
@@ -394,6 +408,15 @@ public final class RetryInterceptor implements Interceptor {
      */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Runs the timers that send hedges; by default one shared daemon thread that ends itself when
+     * idle (a Hyperlane that is closed does not stop it, so calls in flight keep their hedges).
+     */
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 

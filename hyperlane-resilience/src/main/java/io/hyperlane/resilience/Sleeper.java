@@ -2,41 +2,53 @@ package io.hyperlane.resilience;
 
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Waits between attempts, and for the first of a hedged attempt's calls. Production code uses {@link
- * #system()}; tests pass a fake that records the requested pause and advances a fake {@link Ticker}
- * instead of waiting, and a simulation on virtual time implements both methods on its own clock.
+ * Every wait inside a call: the pause between attempts, a wait for a concurrency or rate permit,
+ * the wait for the calls of a hedged attempt. Each of them must end at once when something arrives
+ * — an outcome of a hedged call, a permit handed over, the call's cancellation (by its caller, its
+ * deadline or its call timeout) — so each is a {@link #poll} of a queue that other threads add to.
+ *
+ * <p>Production code uses {@link #system()}, which waits on the queue itself. Tests pass a fake that
+ * records the wait and advances a fake {@link Ticker} instead of waiting, returning what is already
+ * in the queue (or null); a simulation on virtual time waits on its own clock.
+ *
+ * <pre>{@code
+ * Sleeper recording = (queue, timeoutNanos) -> {
+ *   waits.add(Duration.ofNanos(timeoutNanos));
+ *   Object now = queue.poll();
+ *   if (now == null) fakeTime.advance(Duration.ofNanos(timeoutNanos));
+ *   return now;
+ * };
+ * }</pre>
  */
 @FunctionalInterface
 public interface Sleeper {
 
   /**
-   * Waits {@code duration}, or returns at once when it is zero or negative.
+   * Takes the head of {@code queue}, waiting up to {@code timeoutNanos} for one to arrive; returns
+   * null when none came in time.
    *
    * @throws InterruptedException if the waiting thread is interrupted
    */
-  void sleep(Duration duration) throws InterruptedException;
+  Object poll(BlockingQueue<Object> queue, long timeoutNanos) throws InterruptedException;
 
   /**
-   * Takes the head of {@code queue}, waiting up to {@code timeoutNanos} for one to arrive; returns
-   * null when none came in time. The hedging stage waits this way for the first outcome of its calls,
-   * which other threads add to the queue. The default waits on the queue itself.
+   * Waits {@code duration}, or returns at once when it is zero or negative: a {@link #poll} of a
+   * queue nothing is added to.
    *
    * @throws InterruptedException if the waiting thread is interrupted
    */
-  default <E> E poll(BlockingQueue<E> queue, long timeoutNanos) throws InterruptedException {
-    return queue.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+  default void sleep(Duration duration) throws InterruptedException {
+    if (!duration.isNegative() && !duration.isZero()) {
+      poll(new LinkedBlockingQueue<>(), duration.toNanos());
+    }
   }
 
-  /** Returns the sleeper backed by {@link Thread#sleep(long, int)}. */
+  /** Returns the sleeper that waits on the queue, in real time. */
   static Sleeper system() {
-    return duration -> {
-      long nanos = duration.toNanos();
-      if (nanos > 0) {
-        Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-      }
-    };
+    return (queue, timeoutNanos) -> queue.poll(timeoutNanos, TimeUnit.NANOSECONDS);
   }
 }

@@ -11,28 +11,28 @@ class AimdLimiterTest {
   void growsByOneAfterASuccessWhileAtLeastHalfUsedAndShrinksAfterAnOverload() throws Exception {
     AimdLimiter limiter = new AimdLimiter(ConcurrencyLimit.builder()
         .initialLimit(2).minLimit(1).maxLimit(4).backoffRatio(0.5).build());
-    assertThat(limiter.acquire()).isTrue();
-    assertThat(limiter.acquire()).isTrue();
-    assertThat(limiter.acquire()).as("over the limit of 2, with no wait").isFalse();
+    assertThat(limiter.tryAcquire()).isTrue();
+    assertThat(limiter.tryAcquire()).isTrue();
+    assertThat(limiter.tryAcquire()).as("over the limit of 2, with no wait").isFalse();
     limiter.release(false); // 2 in flight of 2: used enough to grow
     assertThat(limiter.limit()).isEqualTo(3);
     limiter.release(false); // 1 in flight of 3: below half, no growth
     assertThat(limiter.limit()).isEqualTo(3);
 
     for (int i = 0; i < 3; i++) {
-      assertThat(limiter.acquire()).isTrue();
+      assertThat(limiter.tryAcquire()).isTrue();
     }
     limiter.release(false);
     limiter.release(false);
     limiter.release(false);
     assertThat(limiter.limit()).as("capped at maxLimit").isEqualTo(4);
 
-    assertThat(limiter.acquire()).isTrue();
+    assertThat(limiter.tryAcquire()).isTrue();
     limiter.release(true); // overload: × 0.5
     assertThat(limiter.limit()).isEqualTo(2);
-    assertThat(limiter.acquire()).isTrue();
+    assertThat(limiter.tryAcquire()).isTrue();
     limiter.release(true);
-    assertThat(limiter.acquire()).isTrue();
+    assertThat(limiter.tryAcquire()).isTrue();
     limiter.release(true);
     assertThat(limiter.limit()).as("floored at minLimit").isEqualTo(1);
   }

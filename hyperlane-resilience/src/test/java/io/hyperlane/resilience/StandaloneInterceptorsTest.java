@@ -63,7 +63,10 @@ class StandaloneInterceptorsTest {
         .willReturn(aResponse().withStatus(200)));
     OkHttpClient client = base.newBuilder()
         .addInterceptor(RetryInterceptor.builder()
-            .sleeper(pauses::add)
+            .sleeper((queue, timeoutNanos) -> {
+              pauses.add(Duration.ofNanos(timeoutNanos));
+              return queue.poll();
+            })
             .listener(events::add)
             .build())
         .build();
@@ -80,7 +83,10 @@ class StandaloneInterceptorsTest {
     OkHttpClient client = base.newBuilder()
         .addInterceptor(RetryInterceptor.builder()
             .policy("127.0.0.1", RetryPolicy.none())
-            .sleeper(pauses::add)
+            .sleeper((queue, timeoutNanos) -> {
+              pauses.add(Duration.ofNanos(timeoutNanos));
+              return queue.poll();
+            })
             .build())
         .build();
     assertThat(status(client, "/items")).isEqualTo(503);

@@ -119,12 +119,13 @@ final class VirtualTime implements Ticker, Sleeper, Scheduler, AutoCloseable {
   }
 
   @Override
-  public <E> E poll(BlockingQueue<E> queue, long timeoutNanos) {
-    E head = queue.poll();
+  public Object poll(BlockingQueue<Object> queue, long timeoutNanos) {
+    Object head = queue.poll();
     if (head != null || timeoutNanos <= 0) {
       return head;
     }
-    await(now + timeoutNanos, () -> !queue.isEmpty());
+    await(timeoutNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutNanos,
+        () -> !queue.isEmpty());
     return queue.poll();
   }
 

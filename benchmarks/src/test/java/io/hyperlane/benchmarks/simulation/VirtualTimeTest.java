@@ -36,7 +36,7 @@ class VirtualTimeTest {
 
   @Test
   void pollWakesWhenAnotherTaskOffersAndTimesOutOtherwise() {
-    LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     List<String> log = new ArrayList<>();
     try (VirtualTime time = new VirtualTime()) {
       time.spawn(() -> {
