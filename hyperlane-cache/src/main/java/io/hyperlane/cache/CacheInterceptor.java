@@ -71,7 +71,9 @@ final class CacheInterceptor implements Interceptor {
       CacheTier tier = CacheTier.L1;
       CacheRules.Use use = entry == null ? CacheRules.Use.FORWARD
           : cache.rules.use(entry, requestDirectives, now);
-      if (use != CacheRules.Use.FRESH && cache.sharedUsable(now)) {
+      // A fill that starts fenced (an invalidation of the key is still under way here) does not
+      // read the shared tier, which may still hold the old entry.
+      if (use != CacheRules.Use.FRESH && !fill.fenced && cache.sharedUsable(now)) {
         Variants shared = cache.sharedGet(fill);
         StoredResponse remote = shared == null ? null : shared.match(request);
         if (remote != null) {
@@ -103,16 +105,23 @@ final class CacheInterceptor implements Interceptor {
 
       // L0: one forward per key at a time; the others wait for its outcome. A URL whose last
       // answer could not be shared goes straight to the origin for a while.
-      if (background || cache.passes.getIfPresent(key) != null) {
+      // A fenced fill leads nobody: callers after the invalidation must not wait on it.
+      if (background || fill.fenced || cache.passes.getIfPresent(key) != null) {
         handedOver = true;
-        return forward(chain, request, service, entry, tier, null, fill);
+        return forward(chain, request, service, key, entry, tier, null, fill);
       }
       Flight mine = new Flight();
       Flight leader = cache.flights.putIfAbsent(key, mine);
       if (leader == null) {
+        if (fill.fenced) { // fenced while it was about to lead
+          cache.flights.remove(key, mine);
+          mine.nothingToShare();
+          handedOver = true;
+          return forward(chain, request, service, key, entry, tier, null, fill);
+        }
         try {
           handedOver = true;
-          return forward(chain, request, service, entry, tier, mine, fill);
+          return forward(chain, request, service, key, entry, tier, mine, fill);
         } finally {
           cache.flights.remove(key, mine); // later callers make a request of their own
         }
@@ -124,10 +133,13 @@ final class CacheInterceptor implements Interceptor {
           && cache.rules.use(shared, requestDirectives, after) == CacheRules.Use.FRESH) {
         return answer(request, shared, CacheTier.L0, CacheResult.HIT, after, null);
       }
-      // What the leader got cannot answer this request: ask on our own, not coalesced again.
+      // What the leader got cannot answer this request: ask on our own, not coalesced again, with
+      // what the heap holds now (an invalidation may have dropped what it held before the wait).
       fill = cache.fills.start(service, key, after); // no shared fences: not written to L2
+      Variants held = cache.heap.getIfPresent(key);
+      StoredResponse current = held == null ? null : held.match(request);
       handedOver = true;
-      return forward(chain, request, service, entry, tier, null, fill);
+      return forward(chain, request, service, key, current, CacheTier.L1, null, fill);
     } finally {
       if (!handedOver) {
         cache.fills.end(fill);
@@ -140,11 +152,11 @@ final class CacheInterceptor implements Interceptor {
    * Owns {@code fill} and {@code flight}: each is ended or completed on every path, at the latest
    * when a streamed body ends.
    */
-  private Response forward(Chain chain, Request request, String service, StoredResponse entry,
-      CacheTier tier, Flight flight, Fills.Fill fill) throws IOException {
+  private Response forward(Chain chain, Request request, String service, String key,
+      StoredResponse entry, CacheTier tier, Flight flight, Fills.Fill fill) throws IOException {
     boolean settled = false; // fill ended and flight completed, now or by a streamed body
     try {
-      boolean validating = entry != null && entry.hasValidators();
+      boolean validating = entry != null && entry.hasWritableValidators();
       // What goes out for this request, whoever adds to it below (an interceptor, OkHttp's
       // Authenticator): the call's own network requests, and those of calls made for it.
       SentCredentials credentials = new SentCredentials();
@@ -167,10 +179,8 @@ final class CacheInterceptor implements Interceptor {
       int code = response.code();
       if (code == 304 && validating) {
         StoredResponse refreshed = entry.refreshed(response, sent, received);
-        boolean mayStore = refreshed.headers.get("Set-Cookie") == null
-            && (!credentials.sent() && !CacheRules.authorized(outgoing, response)
-                || refreshed.directives.has("public") || refreshed.directives.has("s-maxage")
-                || refreshed.directives.has("must-revalidate"));
+        boolean mayStore = CacheRules.unstorableRefresh(refreshed,
+            credentials.sent() || CacheRules.authorized(outgoing, response)) == null;
         response.close();
         if (mayStore && cache.store(fill, refreshed) && flight != null) {
           flight.outcome.complete(refreshed);
@@ -186,24 +196,55 @@ final class CacheInterceptor implements Interceptor {
       }
       report(service, CacheTier.ORIGIN, CacheResult.MISS);
       List<String> varyNames = CacheRules.varyNames(response);
+      String unstorable =
+          cache.rules.unstorableReason(outgoing, response, varyNames, credentials.sent());
       StoredResponse probe = null;
-      if (cache.rules.unstorableReason(outgoing, response, varyNames, credentials.sent())
-          == null) {
+      if (unstorable == null) {
         probe = StoredResponse.of(request, response, varyNames, new byte[0], sent, received);
         if (!cache.rules.worthStoring(probe)) {
           probe = null; // stale at once, and nothing to revalidate with
+          unstorable = "stale at once";
         }
       }
       if (probe == null) {
         // Decided from the headers: not stored, so the body passes through as it came, and the
-        // identical calls waiting go to the origin now rather than after the body.
-        cache.passes.put(HttpCache.key(request.url()), Boolean.TRUE);
+        // identical calls waiting go to the origin now rather than after the body. When that is
+        // the response's own doing, such calls stop waiting on each other for a while.
+        if (CacheRules.intrinsic(unstorable)) {
+          cache.passes.put(key, Boolean.TRUE);
+        }
         return response.newBuilder().header("Cache-Status", "hyperlane; fwd=miss").build();
       }
-      settled = true; // from here the body's end settles fill and flight
+      long length = response.body().contentLength();
+      if (length >= 0) {
+        // A body of known length within the bound: read it now, so the identical calls waiting
+        // get it whatever this caller does with its own.
+        byte[] body;
+        try {
+          body = response.body().bytes();
+        } catch (IOException e) {
+          response.close();
+          throw e;
+        }
+        StoredResponse stored = probe.withBody(body);
+        boolean kept = cache.store(fill, stored);
+        if (kept && flight != null) {
+          flight.outcome.complete(stored);
+        }
+        return response.newBuilder()
+            .header("Cache-Status", kept ? "hyperlane; fwd=miss; stored" : "hyperlane; fwd=miss")
+            .body(ResponseBody.create(body, response.body().contentType()))
+            .build();
+      }
+      // A body of unknown length may be a stream: it reaches the caller as it arrives and is
+      // stored when it ends. The identical calls waiting do not wait for that: they go now.
+      if (flight != null) {
+        flight.nothingToShare();
+      }
+      settled = true; // from here the body's end settles the fill
       return response.newBuilder()
           .header("Cache-Status", "hyperlane; fwd=miss; stored")
-          .body(new StoringBody(response.body(), probe, fill, flight))
+          .body(new StoringBody(response.body(), probe, fill))
           .build();
     } finally {
       if (!settled) {
@@ -217,25 +258,25 @@ final class CacheInterceptor implements Interceptor {
 
   /**
    * A body that reaches its caller as it arrives and is kept, up to the cache's bound, as it is
-   * read; when it ends it is stored (unless an invalidation fenced its fill) and shared with the
-   * identical calls waiting. A body the caller does not read to its end, or that is too large, is not
-   * stored, and the waiters go to the origin themselves.
+   * read; when it ends it is stored (unless an invalidation fenced its fill). A caller that closes
+   * it before its end gets the rest read for it for at most 100 ms, as OkHttp's own cache does; a
+   * body still not ended then, or too large, is not stored.
    */
   private final class StoringBody extends ResponseBody {
+    private static final long DRAIN_MILLIS = 100;
+
     private final ResponseBody delegate;
     private final StoredResponse probe;
     private final Fills.Fill fill;
-    private final Flight flight;
     private final Buffer copy = new Buffer();
     private final BufferedSource source;
     private boolean overflowed;
     private boolean settled;
 
-    StoringBody(ResponseBody delegate, StoredResponse probe, Fills.Fill fill, Flight flight) {
+    StoringBody(ResponseBody delegate, StoredResponse probe, Fills.Fill fill) {
       this.delegate = delegate;
       this.probe = probe;
       this.fill = fill;
-      this.flight = flight;
       Source tee = new ForwardingSource(delegate.source()) {
         @Override
         public long read(Buffer sink, long byteCount) throws IOException {
@@ -246,27 +287,56 @@ final class CacheInterceptor implements Interceptor {
             settle(false);
             throw e;
           }
-          if (n == -1) {
-            settle(true);
-          } else if (!overflowed) {
-            if (copy.size() + n > cache.rules.maxBodyBytes) {
-              overflowed = true;
-              copy.clear();
-              settle(false);
-            } else {
-              sink.copyTo(copy, sink.size() - n, n);
-            }
-          }
+          copied(sink, n);
           return n;
         }
 
         @Override
         public void close() throws IOException {
-          settle(false); // closed before its end: not stored
+          if (!settled && !overflowed) {
+            drain(delegate());
+          }
+          settle(false); // no-op when the drain reached the end
           super.close();
         }
       };
       this.source = Okio.buffer(tee);
+    }
+
+    /** Keeps what was just read into {@code sink}; settles at the end. */
+    private void copied(Buffer sink, long n) {
+      if (n == -1) {
+        settle(true);
+      } else if (!overflowed) {
+        if (copy.size() + n > cache.rules.maxBodyBytes) {
+          overflowed = true;
+          copy.clear();
+          settle(false);
+        } else {
+          sink.copyTo(copy, sink.size() - n, n);
+        }
+      }
+    }
+
+    /** Reads what the caller left, for at most {@link #DRAIN_MILLIS}. */
+    private void drain(Source rest) {
+      okio.Timeout timeout = rest.timeout();
+      long before = timeout.timeoutNanos();
+      timeout.timeout(DRAIN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      try (Buffer scratch = new Buffer()) {
+        long n;
+        while (!settled && (n = rest.read(scratch, 8192)) != -1) {
+          copied(scratch, n);
+          scratch.clear();
+        }
+        if (!settled) {
+          settle(true);
+        }
+      } catch (IOException e) {
+        settle(false);
+      } finally {
+        timeout.timeout(before, java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
     }
 
     private void settle(boolean complete) {
@@ -276,16 +346,10 @@ final class CacheInterceptor implements Interceptor {
       settled = true;
       try {
         if (complete && !overflowed) {
-          StoredResponse stored = probe.withBody(copy.readByteArray());
-          if (cache.store(fill, stored) && flight != null) {
-            flight.outcome.complete(stored);
-          }
+          cache.store(fill, probe.withBody(copy.readByteArray()));
         }
       } finally {
         cache.fills.end(fill);
-        if (flight != null) {
-          flight.nothingToShare(); // no-op once the stored entry was shared
-        }
       }
     }
 

@@ -119,6 +119,12 @@ final class CacheRules {
     if (!response.headers("Set-Cookie").isEmpty()) {
       return "Set-Cookie"; // one user's session must never reach another
     }
+    for (Response prior = response.priorResponse(); prior != null;
+        prior = prior.priorResponse()) {
+      if (prior.code() >= 300 && prior.code() < 400) {
+        return "followed a redirect"; // the answer is another URL's, and the hop's rules unknown
+      }
+    }
     if (varyNames == null) {
       return "Vary";
     }
@@ -131,6 +137,37 @@ final class CacheRules {
       return "larger than " + maxBodyBytes + " bytes";
     }
     return null;
+  }
+
+  /**
+   * Why an entry refreshed by a 304 may not be stored (the 304's fields now in it: {@code
+   * no-store}, {@code private}, a cookie, credentials sent), or null when it may.
+   */
+  static String unstorableRefresh(StoredResponse refreshed, boolean credentialsSent) {
+    Directives d = refreshed.directives;
+    if (d.has("no-store")) {
+      return "no-store";
+    }
+    if (d.has("private")) {
+      return "private";
+    }
+    if (refreshed.headers.get("Set-Cookie") != null) {
+      return "Set-Cookie";
+    }
+    if (credentialsSent && !d.has("public") && !d.has("s-maxage") && !d.has("must-revalidate")) {
+      return "authorized request";
+    }
+    return null;
+  }
+
+  /**
+   * Whether a reason {@link #unstorableReason} gave is the response's own (so identical calls will
+   * get the same: not worth waiting on each other), rather than this call's (its credentials) or
+   * the origin's state (an error status).
+   */
+  static boolean intrinsic(String reason) {
+    return reason != null && !reason.equals("authorized request")
+        && !reason.startsWith("status 5") && !reason.equals("followed a redirect");
   }
 
   /** Whether any request that went out for {@code response} carried credentials. */

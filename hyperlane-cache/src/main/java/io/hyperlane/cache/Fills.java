@@ -1,5 +1,7 @@
 package io.hyperlane.cache;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,8 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link #ifUnfenced}, {@link #fence}), so a fill can never store after the invalidation that fenced
  * it has removed the key.
  *
- * <p>Bounded by the number of requests in flight: a key's entry lives while it has fills.
- * Thread-safe.
+ * <p>An invalidation of this instance is in progress until the shared tier has dropped the entry;
+ * meanwhile (and, when the shared tier failed to drop it, for {@link SharedTier#FENCE_LIFETIME}) a
+ * fill of the key starts fenced and does not read the shared tier, which may still hold the old
+ * entry.
+ *
+ * <p>Bounded by the number of requests in flight (a key's entry lives while it has fills) and, for
+ * the invalidations in progress, to 100,000 keys. Thread-safe.
  */
 final class Fills {
 
@@ -26,6 +33,8 @@ final class Fills {
     final long startedMillis;
     /** The shared tier's fences when this fill read it; null: not read, so never written there. */
     volatile String sharedFences;
+    /** What the shared tier held when this fill read it: a write there adds to these. */
+    volatile Variants sharedVariants;
     volatile boolean fenced;
 
     Fill(String service, String key, long startedMillis) {
@@ -36,10 +45,22 @@ final class Fills {
   }
 
   private final ConcurrentHashMap<String, List<Fill>> active = new ConcurrentHashMap<>();
+  /** Keys (and {@code service\u0000} for whole services) whose invalidation is in progress. */
+  private final Cache<String, Boolean> invalidating = Caffeine.newBuilder()
+      .maximumSize(100_000)
+      .expireAfterWrite(SharedTier.FENCE_LIFETIME)
+      .build();
 
-  /** Registers a fill of {@code key}: call before its request leaves. */
+  /**
+   * Registers a fill of {@code key}: call before its request leaves. It starts fenced while an
+   * invalidation of the key or its service is in progress here.
+   */
   Fill start(String service, String key, long nowMillis) {
     Fill fill = new Fill(service, key, nowMillis);
+    if (invalidating.getIfPresent(key) != null
+        || invalidating.getIfPresent(service + '\u0000') != null) {
+      fill.fenced = true;
+    }
     active.compute(key, (k, fills) -> {
       List<Fill> list = fills == null ? new ArrayList<>(2) : fills;
       list.add(fill);
@@ -80,9 +101,23 @@ final class Fills {
     });
   }
 
+  /** An invalidation of {@code key} (or, with {@link #serviceMark}, a service) begins here. */
+  void beginInvalidation(String key) {
+    invalidating.put(key, Boolean.TRUE);
+  }
+
+  /** The shared tier has dropped what the invalidation begun with the same mark was about. */
+  void endInvalidation(String key) {
+    invalidating.invalidate(key);
+  }
+
+  static String serviceMark(String service) {
+    return service + '\u0000';
+  }
+
   /** Fences every fill of every key of {@code service}. */
   void fenceService(String service) {
-    String prefix = service + ":";
+    String prefix = HttpCache.servicePrefix(service);
     for (String key : active.keySet()) {
       if (key.startsWith(prefix)) {
         fence(key, () -> { });

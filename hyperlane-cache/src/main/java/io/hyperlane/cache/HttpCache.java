@@ -76,7 +76,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpCache implements AutoCloseable {
 
   static final Logger log = LoggerFactory.getLogger(HttpCache.class);
-  private static final String MESSAGE_VERSION = "2";
+  private static final String MESSAGE_VERSION = "3";
+  /** How old a message may be, to allow for the instances' clocks; a replay of it is ignored. */
+  private static final long MESSAGE_LIFETIME_MILLIS = 60_000;
   private static final long SHARED_RETRY_MILLIS = 1000;
   /** Hosts with counters of their own; the others share one set, so a crawler cannot grow it. */
   static final int MAX_COUNTED_SERVICES = 1000;
@@ -176,12 +178,17 @@ public final class HttpCache implements AutoCloseable {
    */
   public CompletionStage<Void> invalidateService(String service) {
     Objects.requireNonNull(service, "service");
-    dropService(service);
-    CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, false));
+    String host = service.toLowerCase(java.util.Locale.ROOT); // as OkHttp keeps hosts
+    if (shared != null) {
+      fills.beginInvalidation(Fills.serviceMark(host));
+    }
+    dropService(host);
+    CacheListener.notify(listener, new CacheEvent.Invalidated(host, null, false));
     if (shared == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteThenPublish(service, shared.invalidateService(service), "service", service);
+    return deleteThenPublish(host, Fills.serviceMark(host), () -> shared.invalidateService(host),
+        "service", host);
   }
 
   /** The counters of every service and the heap tier's size. */
@@ -228,7 +235,22 @@ public final class HttpCache implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     byte[] digest = sha.digest(("GET " + target).getBytes(StandardCharsets.UTF_8));
-    return url.host() + ":" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+    return servicePrefix(url.host())
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+  }
+
+  /**
+   * What every key of {@code service} starts with: the host and a separator no host has (an IPv6
+   * host has colons, so {@code a:} would also match {@code a::1}).
+   */
+  static String servicePrefix(String service) {
+    return service + '|';
+  }
+
+  /** The service of a key, or null when it is not one. */
+  static String serviceOf(String key) {
+    int bar = key.lastIndexOf('|');
+    return bar <= 0 ? null : key.substring(0, bar);
   }
 
   /** The counters of {@code service}; past {@link #MAX_COUNTED_SERVICES} hosts, a shared set. */
@@ -246,12 +268,15 @@ public final class HttpCache implements AutoCloseable {
   CompletionStage<Void> invalidate(HttpUrl url, boolean remote) {
     String service = url.host();
     String key = key(url);
+    if (shared != null && !remote) {
+      fills.beginInvalidation(key); // until the shared tier has dropped it, fills start fenced
+    }
     dropKey(service, key);
     CacheListener.notify(listener, new CacheEvent.Invalidated(service, url.toString(), remote));
     if (shared == null || remote) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteThenPublish(service, shared.invalidate(service, key), "key", key);
+    return deleteThenPublish(service, key, () -> shared.invalidate(service, key), "key", key);
   }
 
   /** Fences the key's fills and removes it from the heap and from L0, in one step. */
@@ -269,7 +294,7 @@ public final class HttpCache implements AutoCloseable {
 
   private void dropService(String service) {
     fills.fenceService(service);
-    String prefix = service + ":";
+    String prefix = servicePrefix(service);
     long[] removed = {0};
     heap.asMap().keySet().removeIf(k -> k.startsWith(prefix) && ++removed[0] > 0);
     flights.entrySet().removeIf(e -> {
@@ -284,13 +309,29 @@ public final class HttpCache implements AutoCloseable {
 
   /**
    * Publishes only once the shared tier has fenced and deleted: an instance that drops its heap
-   * entry on the message must not find the old entry in the shared tier and put it back.
+   * entry on the message must not find the old entry in the shared tier and put it back. Until the
+   * deletion succeeded, fills here start fenced ({@code mark}); when it fails they stay so for
+   * {@link SharedTier#FENCE_LIFETIME}, since the shared tier may still hold the old entry.
    */
-  private CompletionStage<Void> deleteThenPublish(String service, CompletionStage<Void> deletion,
-      String kind, String subject) {
-    CompletionStage<Void> deleted = watch(service, "delete", deletion);
+  private CompletionStage<Void> deleteThenPublish(String service, String mark,
+      java.util.function.Supplier<CompletionStage<Void>> deletion, String kind, String subject) {
+    CompletionStage<Void> deleted = watch(service, "delete", guarded(deletion))
+        .thenApply(done -> {
+          fills.endInvalidation(mark);
+          return done;
+        });
     return deleted.thenCompose(done -> watch(service, "publish",
-        shared.publish(message(kind, subject))));
+        guarded(() -> shared.publish(message(kind, subject)))));
+  }
+
+  /** A shared-tier operation that may throw instead of completing exceptionally. */
+  private static <T> CompletionStage<T> guarded(
+      java.util.function.Supplier<CompletionStage<T>> operation) {
+    try {
+      return operation.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Waits up to the shared tier's timeout for {@code stage}; failures are already counted. */
@@ -326,7 +367,10 @@ public final class HttpCache implements AutoCloseable {
         || now - fill.startedMillis > SharedTier.FENCE_LIFETIME.toMillis() / 2) {
       return true;
     }
-    Variants toShare = all[0];
+    // What the tier held when this fill read it, with this entry: never this heap's other
+    // variants, which the fences have not vouched for.
+    Variants read = fill.sharedVariants;
+    Variants toShare = read == null ? Variants.of(entry) : read.with(entry);
     long ttl = toShare.servableUntil(rules) - now;
     if (ttl <= 0) {
       return true;
@@ -339,7 +383,7 @@ public final class HttpCache implements AutoCloseable {
     }
     Duration expiry = Duration.ofMillis(Math.max(1000, ttl));
     awaitShared(watch(fill.service, "put",
-        shared.put(fill.service, key, value, expiry, fences)));
+        guarded(() -> shared.put(fill.service, key, value, expiry, fences))));
     return true;
   }
 
@@ -385,6 +429,7 @@ public final class HttpCache implements AutoCloseable {
       return null;
     }
     Variants variants = envelope.decode(fill.key, entry.value());
+    fill.sharedVariants = variants;
     if (variants == null) {
       counters(service).sharedTierErrors.increment();
       log.warn("rejected a shared cache entry of service {} that failed its integrity check"
@@ -421,38 +466,60 @@ public final class HttpCache implements AutoCloseable {
     }
   }
 
-  /** {@code version instance kind subject mac}: the mac, under the tier's secret, covers the rest. */
+  /**
+   * {@code version instance kind subject millis nonce mac}: the mac, under the tier's secret, covers
+   * the rest; the time and the nonce keep a captured message from being replayed.
+   */
   private String message(String kind, String subject) {
-    String body = MESSAGE_VERSION + " " + instanceId + " " + kind + " " + subject;
+    String body = MESSAGE_VERSION + " " + instanceId + " " + kind + " " + subject + " "
+        + clock.millis() + " " + UUID.randomUUID();
     return body + " " + envelope.sign(body);
   }
 
-  /** Messages from the other instances: untrusted, signed, checked field by field. */
+  /**
+   * Messages from the other instances: untrusted, checked field by field, signed, at most a minute
+   * old (the instances' clocks must agree that well), each acted on once.
+   */
   private final class Invalidations implements SharedTier.Subscriber {
+    private final Cache<String, Boolean> seen = Caffeine.newBuilder()
+        .maximumSize(100_000)
+        .expireAfterWrite(Duration.ofMillis(2 * MESSAGE_LIFETIME_MILLIS))
+        .build();
+
     @Override
     public void onMessage(String message) {
-      String[] parts = message == null || message.length() > 1024 ? null : message.split(" ");
-      if (parts == null || parts.length != 5 || !parts[0].equals(MESSAGE_VERSION)
-          || !envelope.verify(message.substring(0, message.lastIndexOf(' ')), parts[4])) {
+      String[] parts = message == null || message.length() > 1024 ? null : message.split(" ", -1);
+      if (parts == null || parts.length != 7 || !parts[0].equals(MESSAGE_VERSION)
+          || !envelope.verify(message.substring(0, message.lastIndexOf(' ')), parts[6])) {
         log.debug("ignored a cache invalidation message that is malformed or not signed");
         return;
       }
       if (parts[1].equals(instanceId)) {
         return; // our own, already applied
       }
+      long sent;
+      try {
+        sent = Long.parseLong(parts[4]);
+      } catch (NumberFormatException e) {
+        return;
+      }
+      if (Math.abs(clock.millis() - sent) > MESSAGE_LIFETIME_MILLIS
+          || seen.asMap().putIfAbsent(parts[5], Boolean.TRUE) != null) {
+        log.debug("ignored a cache invalidation message that is stale or replayed");
+        return;
+      }
       switch (parts[2]) {
         case "key" -> {
-          int colon = parts[3].indexOf(':');
-          if (colon <= 0) {
+          String service = serviceOf(parts[3]);
+          if (service == null) {
             log.debug("ignored a malformed cache invalidation message");
             return;
           }
-          String service = parts[3].substring(0, colon);
           dropKey(service, parts[3]);
           CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, true));
         }
         case "service" -> {
-          if (parts[3].isEmpty() || parts[3].indexOf(':') >= 0) {
+          if (parts[3].isEmpty()) {
             log.debug("ignored a malformed cache invalidation message");
             return;
           }
@@ -466,7 +533,7 @@ public final class HttpCache implements AutoCloseable {
     @Override
     public void onReconnected() {
       Set<String> services = new TreeSet<>();
-      heap.asMap().keySet().forEach(k -> services.add(k.substring(0, k.indexOf(':'))));
+      heap.asMap().keySet().forEach(k -> services.add(String.valueOf(serviceOf(k))));
       fills.fenceAll();
       heap.invalidateAll();
       flights.values().forEach(Flight::nothingToShare);

@@ -149,7 +149,8 @@ public final class RedisSharedTier implements SharedTier {
             done.completeExceptionally(error);
             return;
           }
-          ScanArgs match = ScanArgs.Builder.matches(glob(prefix + service + ":") + "*").limit(500);
+          ScanArgs match = ScanArgs.Builder.matches(glob(prefix + HttpCache.servicePrefix(service))
+              + "*").limit(500);
           scanAndUnlink(ScanCursor.INITIAL, match, done);
         });
     return done;

@@ -132,18 +132,39 @@ final class StoredResponse {
     return varyNames.equals(other.varyNames) && varyValues.equals(other.varyValues);
   }
 
-  /** A conditional form of {@code request} that asks whether this entry is still good. */
+  /**
+   * A conditional form of {@code request} that asks whether this entry is still good. A validator
+   * that could not be written as a request field (OkHttp reads response fields leniently: a
+   * non-ASCII {@code ETag}) is not sent; with none left, the request goes unconditional.
+   */
   Request conditional(Request request) {
     Request.Builder builder = request.newBuilder();
     String etag = headers.get("ETag");
-    if (etag != null) {
+    if (etag != null && isWritable(etag)) {
       builder.header("If-None-Match", etag);
     }
     String lastModified = headers.get("Last-Modified");
-    if (lastModified != null) {
+    if (lastModified != null && isWritable(lastModified)) {
       builder.header("If-Modified-Since", lastModified);
     }
     return builder.build();
+  }
+
+  /** Whether every validator of this entry can be sent in a request. */
+  boolean hasWritableValidators() {
+    String etag = headers.get("ETag");
+    String lastModified = headers.get("Last-Modified");
+    return etag != null && isWritable(etag) || lastModified != null && isWritable(lastModified);
+  }
+
+  private static boolean isWritable(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if ((c < 0x20 && c != '\t') || c >= 0x7f) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** This entry with its header fields updated from a 304 received now (RFC 9111 §4.3.4). */

@@ -82,7 +82,7 @@ final class MapSharedTier implements SharedTier {
     synchronized (values) {
       if (!failing) {
         fences.put("service " + service, UUID.randomUUID().toString());
-        values.keySet().removeIf(k -> k.startsWith(service + ":"));
+        values.keySet().removeIf(k -> k.startsWith(HttpCache.servicePrefix(service)));
       }
       return done(null);
     }
