@@ -658,6 +658,10 @@ public final class HttpCache implements AutoCloseable {
      */
     public Builder sharedTierTimeout(Duration timeout) {
       this.sharedTimeout = positive("sharedTierTimeout", timeout);
+      if (timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException(
+            "sharedTierTimeout must be at most 1 minute but was " + timeout);
+      }
       return this;
     }
 
@@ -678,18 +682,23 @@ public final class HttpCache implements AutoCloseable {
       return new HttpCache(this);
     }
 
+    /** The longest any window may be: RFC 9111's bound on delta-seconds, about 68 years. */
+    private static final Duration LONGEST = Duration.ofSeconds(Directives.MAX_SECONDS);
+
     private static Duration positive(String name, Duration value) {
       Objects.requireNonNull(value, name);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      if (value.isNegative() || value.isZero() || value.compareTo(LONGEST) > 0) {
+        throw new IllegalArgumentException(name + " must be positive and at most " + LONGEST
+            + " but was " + value);
       }
       return value;
     }
 
     private static Duration nonNegative(String name, Duration value) {
       Objects.requireNonNull(value, name);
-      if (value.isNegative()) {
-        throw new IllegalArgumentException(name + " must be >= 0 but was " + value);
+      if (value.isNegative() || value.compareTo(LONGEST) > 0) {
+        throw new IllegalArgumentException(name + " must be between 0 and " + LONGEST
+            + " but was " + value);
       }
       return value;
     }

@@ -331,8 +331,9 @@ public final class RedisSharedTier implements SharedTier {
 
     private static Duration positive(String name, Duration value) {
       Objects.requireNonNull(value, name);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException(name + " must be between 1 ns and 1 hour but was "
+            + value);
       }
       return value;
     }

@@ -152,4 +152,24 @@ class HostileHeadersTest {
   private static long date(String value, long now) {
     return HttpDates.parse(okhttp3.Headers.of("Date", value), "Date", now);
   }
+
+  @Test
+  void everyDurationSettingRefusesWhatItCannotHoldWithANamedError() {
+    for (java.time.Duration extreme : new java.time.Duration[] {
+        java.time.Duration.ofSeconds(Long.MAX_VALUE, 999_999_999),
+        java.time.Duration.ofSeconds(Long.MIN_VALUE), java.time.Duration.ofNanos(-1)}) {
+      java.util.List<Runnable> settings = java.util.List.of(
+          () -> HttpCache.builder().defaultStaleIfError(extreme).build().close(),
+          () -> HttpCache.builder().defaultStaleWhileRevalidate(extreme).build().close(),
+          () -> HttpCache.builder().sharedTierTimeout(extreme).build().close(),
+          () -> HttpCache.builder().heuristicFreshness(0.1, extreme).build().close(),
+          () -> RedisSharedTier.builder("redis://127.0.0.1:1").timeout(extreme),
+          () -> RedisSharedTier.builder("redis://127.0.0.1:1").connectTimeout(extreme),
+          () -> RedisSharedTier.builder("redis://127.0.0.1:1").maxReconnectDelay(extreme));
+      for (Runnable setting : settings) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(setting::run)
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(extreme.toString());
+      }
+    }
+  }
 }

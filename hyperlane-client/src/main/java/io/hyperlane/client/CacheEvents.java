@@ -6,7 +6,6 @@ import io.hyperlane.cache.CacheResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
-import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Span;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -25,15 +24,10 @@ final class CacheEvents implements CacheListener {
 
   private static final Logger log = LoggerFactory.getLogger("io.hyperlane.decisions");
 
-  private final LongCounter results; // null when telemetry is off
+  private final Telemetry telemetry;
 
   CacheEvents(Telemetry telemetry) {
-    this.results = telemetry.metering
-        ? telemetry.meter.counterBuilder("hyperlane.cache.results")
-            .setDescription("Service calls seen by the cache, per service, tier that answered and"
-                + " result.")
-            .setUnit("{call}").build()
-        : null;
+    this.telemetry = telemetry;
   }
 
   @Override
@@ -53,7 +47,9 @@ final class CacheEvents implements CacheListener {
             TIER, tier));
       }
     }
-    if (results != null) {
+    Telemetry.Instruments t = telemetry.enabled ? telemetry.current() : null;
+    if (t != null && t.metering) {
+      LongCounter results = t.cacheResults();
       results.add(1, Attributes.of(Telemetry.SERVICE, lookup.service(), TIER, tier, RESULT,
           result));
     }

@@ -91,7 +91,7 @@ public final class Hyperlane implements AutoCloseable {
   private final Map<String, HttpCache> caches;
   private final AtomicReference<RoutingRules> rules;
   private final List<SelfRegistration.Handle> registrations = new ArrayList<>();
-  private final AutoCloseable gauges;
+  private final AtomicReference<AutoCloseable> gauges = new AtomicReference<>(() -> { });
   private final boolean hedging;
   private final List<Interceptor> attemptInterceptors;
 
@@ -103,7 +103,8 @@ public final class Hyperlane implements AutoCloseable {
     this.services = services;
     this.telemetry = telemetry;
     // With the API's no-op providers (no SDK installed) the stage would record nothing: leave it out.
-    this.telemetryStage = telemetry.tracing || telemetry.metering || !alerts.isEmpty()
+    // With the API's no-op providers and no global one to come, the stage would record nothing.
+    this.telemetryStage = telemetry.mayRecord() || !alerts.isEmpty()
         ? new TelemetryInterceptor(services.keySet(), telemetry, alerts, ticker) : null;
     this.threads = threads;
     this.deadlines = deadlines;
@@ -127,7 +128,13 @@ public final class Hyperlane implements AutoCloseable {
           interceptors.computeIfAbsent(cache, c -> c.interceptor(events))));
       this.cacheStage = new CacheStage(byService);
     }
-    this.gauges = telemetry.enabled ? telemetry.gauges(this::snapshot) : () -> { };
+    if (telemetry.enabled) {
+      telemetry.whenResolved(instruments -> {
+        if (!closed.get()) {
+          gauges.set(instruments.gauges(this::snapshot));
+        }
+      });
+    }
   }
 
   /** Returns a builder with no service and the default policies. */
@@ -251,7 +258,7 @@ public final class Hyperlane implements AutoCloseable {
     }
     services.values().forEach(ServiceState::close);
     try {
-      gauges.close();
+      gauges.get().close();
     } catch (Exception e) {
       // unregistering a gauge does not fail in the OpenTelemetry API
     }
@@ -461,7 +468,9 @@ public final class Hyperlane implements AutoCloseable {
      * Where spans and metrics go: one span per logical service call, one CLIENT span per attempt, and
      * {@code http.client.request.duration}; trace context is written into each attempt through its
      * propagators. {@link GlobalOpenTelemetry} by default, so an application that installs the SDK
-     * globally needs nothing here; only the OpenTelemetry API is a dependency of Hyperlane.
+     * globally needs nothing here — before or after building Hyperlane: the global one is read when
+     * it is set, and never set by Hyperlane. Only the OpenTelemetry API is a dependency of
+     * Hyperlane.
      */
     public Builder openTelemetry(OpenTelemetry openTelemetry) {
       this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
@@ -647,11 +656,12 @@ public final class Hyperlane implements AutoCloseable {
             "invalid Hyperlane configuration: " + String.join("; ", problems));
       }
 
-      Telemetry telemetry = new Telemetry(
-          openTelemetry != null ? openTelemetry : GlobalOpenTelemetry.get(), telemetryEnabled);
+      // Never GlobalOpenTelemetry.get() here: before an SDK registers it would lock the global to a
+      // no-op. The global one is read when it is set, whenever that is.
+      Telemetry telemetry = new Telemetry(openTelemetry, telemetryEnabled);
       ResilienceListener listener = this.listener.andThen(new LoggingListener());
       if (telemetry.enabled) {
-        listener = listener.andThen(new TelemetryListener(telemetry.meter));
+        listener = listener.andThen(new TelemetryListener(telemetry));
       }
       Map<String, AlertState> alertStates = new HashMap<>();
       Map<String, HttpCache> caches = new HashMap<>();

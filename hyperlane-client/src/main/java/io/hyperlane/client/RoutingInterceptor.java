@@ -77,21 +77,22 @@ final class RoutingInterceptor implements Interceptor {
     }
     Span span = Span.getInvalid();
     if (telemetry.enabled) {
+      Telemetry.Instruments t = telemetry.current();
       // The logical call's context: current on this thread, or captured when a hedge was made.
       CallerState.Captured captured = callers.take(chain.call());
       Context parent = captured != null ? captured.context() : Context.current();
       if (attempt != null) { // a hedge sent from a timer thread: the logical call's context
         parent = (Context) attempt.callerContext(parent);
       }
-      if (telemetry.tracing) {
-        span = telemetry.startAttempt(parent, request, url, service.name,
+      if (t.tracing) {
+        span = t.startAttempt(parent, request, url, service.name,
             endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
         if (rule != null) {
           span.setAttribute(ROUTE, rule.name);
         }
       }
-      if (telemetry.propagating) {
-        telemetry.inject(parent.with(span), routed);
+      if (t.propagating) {
+        t.inject(parent.with(span), routed);
       }
     }
     Chain attemptChain = chain;

@@ -49,55 +49,192 @@ final class Telemetry {
 
   /** Whether telemetry is on at all; when off, nothing is recorded or written into requests. */
   final boolean enabled;
-  /** Whether spans are recorded: false for a no-op tracer provider, whatever {@code enabled} says. */
-  final boolean tracing;
-  /** Whether metrics are recorded: false for a no-op meter provider. */
-  final boolean metering;
-  final Tracer tracer;
-  final TextMapPropagator propagator;
-  /** Whether anything is written into requests: false for the API's no-op propagator. */
-  final boolean propagating;
-  final DoubleHistogram duration;
-  final Meter meter;
+  /** No OpenTelemetry was given: the global one is used, from the moment one is set. */
+  private final boolean followsGlobal;
+  private volatile Instruments instruments;
+  private final java.util.List<java.util.function.Consumer<Instruments>> onResolved =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  /** Telemetry to {@code openTelemetry}; when {@code enabled} is false, nothing is recorded. */
+  /**
+   * Telemetry to {@code openTelemetry}, or — when it is null — to the global OpenTelemetry as soon
+   * as an application sets one, whenever that is: it is read lazily, and never set here (calling
+   * {@link io.opentelemetry.api.GlobalOpenTelemetry#get()} before an SDK registers would lock the
+   * global to a no-op). When {@code enabled} is false, nothing is recorded.
+   */
   Telemetry(OpenTelemetry openTelemetry, boolean enabled) {
-    OpenTelemetry otel = enabled ? openTelemetry : OpenTelemetry.noop();
     this.enabled = enabled;
-    // The API's no-op providers are singletons, also behind an unset GlobalOpenTelemetry.
-    this.tracing = otel.getTracerProvider() != TracerProvider.noop();
-    this.metering = otel.getMeterProvider() != MeterProvider.noop();
-    this.tracer = otel.getTracer(SCOPE);
-    this.propagator = otel.getPropagators().getTextMapPropagator();
-    this.propagating = propagator != TextMapPropagator.noop();
-    this.meter = otel.getMeter(SCOPE);
-    this.duration = meter.histogramBuilder("http.client.request.duration")
-        .setUnit("s")
-        .setDescription("Duration of HTTP client requests, one per logical call.")
-        .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
-        .build();
+    this.followsGlobal = enabled && openTelemetry == null;
+    this.instruments = new Instruments(enabled && openTelemetry != null ? openTelemetry
+        : OpenTelemetry.noop());
   }
 
-  /** Writes {@code context} into {@code request}'s headers through the configured propagators. */
-  void inject(Context context, Request.Builder request) {
-    propagator.inject(context, request, HEADER_SETTER);
-  }
-
-  Span startAttempt(Context parent, Request request, HttpUrl routed, String service,
-      String endpoint, int resendCount) {
-    var builder = tracer.spanBuilder(request.method())
-        .setParent(parent)
-        .setSpanKind(SpanKind.CLIENT)
-        .setAttribute(HTTP_METHOD, request.method())
-        .setAttribute(URL_FULL, redacted(routed))
-        .setAttribute(SERVER_ADDRESS, routed.host())
-        .setAttribute(SERVER_PORT, (long) routed.port())
-        .setAttribute(SERVICE, service)
-        .setAttribute(ENDPOINT, endpoint);
-    if (resendCount > 0) {
-      builder.setAttribute(RESEND_COUNT, (long) resendCount);
+  /**
+   * The instruments to record with now: those of the given OpenTelemetry, or of the global one
+   * once it is set (no-ops until then). Cheap: a volatile read, and a flag check until the global
+   * is set.
+   */
+  Instruments current() {
+    Instruments now = instruments;
+    if (followsGlobal && !now.live && io.opentelemetry.api.GlobalOpenTelemetry.isSet()) {
+      synchronized (this) {
+        now = instruments;
+        if (!now.live) {
+          now = new Instruments(io.opentelemetry.api.GlobalOpenTelemetry.get());
+          now.live = true;
+          instruments = now;
+          for (java.util.function.Consumer<Instruments> action : onResolved) {
+            action.accept(now);
+          }
+        }
+      }
     }
-    return builder.startSpan();
+    return now;
+  }
+
+  /** Whether anything may ever be recorded: a given SDK, or a global one that may come. */
+  boolean mayRecord() {
+    Instruments now = current();
+    return followsGlobal || now.tracing || now.metering;
+  }
+
+  /**
+   * Runs {@code action} with the instruments that will record: at once when they are known, or
+   * when the global OpenTelemetry is first seen set.
+   */
+  synchronized void whenResolved(java.util.function.Consumer<Instruments> action) {
+    Instruments now = instruments;
+    if (!followsGlobal || now.live) {
+      action.accept(now);
+    } else {
+      onResolved.add(action);
+    }
+  }
+
+  /** One OpenTelemetry's instruments, made once. */
+  static final class Instruments {
+    /** Whether spans are recorded: false for a no-op tracer provider. */
+    final boolean tracing;
+    /** Whether metrics are recorded: false for a no-op meter provider. */
+    final boolean metering;
+    final Tracer tracer;
+    final TextMapPropagator propagator;
+    /** Whether anything is written into requests: false for the API's no-op propagator. */
+    final boolean propagating;
+    final DoubleHistogram duration;
+    final Meter meter;
+    /** Resolved from the global OpenTelemetry once it was set. */
+    volatile boolean live;
+    private volatile TelemetryListener.Counters listenerCounters;
+    private volatile io.opentelemetry.api.metrics.LongCounter cacheResults;
+
+    Instruments(OpenTelemetry otel) {
+      // The API's no-op providers are singletons, also behind an unset GlobalOpenTelemetry.
+      this.tracing = otel.getTracerProvider() != TracerProvider.noop();
+      this.metering = otel.getMeterProvider() != MeterProvider.noop();
+      this.tracer = otel.getTracer(SCOPE);
+      this.propagator = otel.getPropagators().getTextMapPropagator();
+      this.propagating = propagator != TextMapPropagator.noop();
+      this.meter = otel.getMeter(SCOPE);
+      this.duration = meter.histogramBuilder("http.client.request.duration")
+          .setUnit("s")
+          .setDescription("Duration of HTTP client requests, one per logical call.")
+          .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
+          .build();
+    }
+
+    TelemetryListener.Counters listenerCounters() {
+      TelemetryListener.Counters c = listenerCounters;
+      if (c == null) {
+        synchronized (this) {
+          c = listenerCounters;
+          if (c == null) {
+            listenerCounters = c = new TelemetryListener.Counters(meter);
+          }
+        }
+      }
+      return c;
+    }
+
+    io.opentelemetry.api.metrics.LongCounter cacheResults() {
+      io.opentelemetry.api.metrics.LongCounter c = cacheResults;
+      if (c == null) {
+        synchronized (this) {
+          c = cacheResults;
+          if (c == null) {
+            cacheResults = c = meter.counterBuilder("hyperlane.cache.results")
+                .setDescription("Service calls seen by the cache, per service, tier that answered"
+                    + " and result.")
+                .setUnit("{call}").build();
+          }
+        }
+      }
+      return c;
+    }
+
+    /** Writes {@code context} into {@code request}'s headers through the configured propagators. */
+    void inject(Context context, Request.Builder request) {
+      propagator.inject(context, request, HEADER_SETTER);
+    }
+
+    Span startAttempt(Context parent, Request request, HttpUrl routed, String service,
+        String endpoint, int resendCount) {
+      var builder = tracer.spanBuilder(request.method())
+          .setParent(parent)
+          .setSpanKind(SpanKind.CLIENT)
+          .setAttribute(HTTP_METHOD, request.method())
+          .setAttribute(URL_FULL, redacted(routed))
+          .setAttribute(SERVER_ADDRESS, routed.host())
+          .setAttribute(SERVER_PORT, (long) routed.port())
+          .setAttribute(SERVICE, service)
+          .setAttribute(ENDPOINT, endpoint);
+      if (resendCount > 0) {
+        builder.setAttribute(RESEND_COUNT, (long) resendCount);
+      }
+      return builder.startSpan();
+    }
+
+    /** Records one logical call in the duration histogram. */
+    void recordDuration(long nanos, String method, String service, String scheme, int status,
+        String errorType) {
+      AttributesBuilder a = Attributes.builder()
+          .put(HTTP_METHOD, method)
+          .put(SERVER_ADDRESS, service)
+          .put(URL_SCHEME, scheme);
+      if (status > 0) {
+        a.put(HTTP_STATUS, (long) status);
+      }
+      if (errorType != null) {
+        a.put(ERROR_TYPE, errorType);
+      }
+      duration.record(nanos / 1e9, a.build());
+    }
+
+    /**
+     * Registers the gauges read from the snapshot at each collection: calls in flight, ejection and
+     * circuit state per endpoint. Closing the result unregisters them.
+     */
+    AutoCloseable gauges(Supplier<Snapshot> snapshots) {
+      List<AutoCloseable> gauges = List.of(
+          meter.gaugeBuilder("hyperlane.endpoint.in_flight").ofLongs()
+              .setDescription("Calls sent to an endpoint whose response headers have not arrived.")
+              .setUnit("{call}")
+              .buildWithCallback(m -> forEachEndpoint(snapshots,
+                  (attributes, e) -> m.record(e.inFlight(), attributes))),
+          meter.gaugeBuilder("hyperlane.endpoint.ejected").ofLongs()
+              .setDescription("1 while outlier detection keeps an endpoint out of rotation, else 0.")
+              .buildWithCallback(m -> forEachEndpoint(snapshots,
+                  (attributes, e) -> m.record(e.ejected() ? 1 : 0, attributes))),
+          meter.gaugeBuilder("hyperlane.endpoint.circuit.open").ofLongs()
+              .setDescription("1 while an endpoint's circuit is open or half-open, else 0.")
+              .buildWithCallback(m -> forEachEndpoint(snapshots, (attributes, e) -> m.record(
+                  e.circuit().equals("CLOSED") || e.circuit().equals("NONE") ? 0 : 1,
+                  attributes))));
+      return () -> {
+        for (AutoCloseable gauge : gauges) {
+          gauge.close();
+        }
+      };
+    }
   }
 
   /** Ends a span with the outcome of a response: 5xx is an error (client spans, per semconv). */
@@ -115,48 +252,6 @@ final class Telemetry {
     span.setAttribute(ERROR_TYPE, cancelled ? "cancelled" : failure.getClass().getName());
     span.setStatus(StatusCode.ERROR, cancelled ? "cancelled" : failure.getClass().getSimpleName());
     span.end();
-  }
-
-  /** Records one logical call in the duration histogram. */
-  void recordDuration(long nanos, String method, String service, String scheme, int status,
-      String errorType) {
-    AttributesBuilder a = Attributes.builder()
-        .put(HTTP_METHOD, method)
-        .put(SERVER_ADDRESS, service)
-        .put(URL_SCHEME, scheme);
-    if (status > 0) {
-      a.put(HTTP_STATUS, (long) status);
-    }
-    if (errorType != null) {
-      a.put(ERROR_TYPE, errorType);
-    }
-    duration.record(nanos / 1e9, a.build());
-  }
-
-  /**
-   * Registers the gauges read from the snapshot at each collection: calls in flight, ejection and
-   * circuit state per endpoint. Closing the result unregisters them.
-   */
-  AutoCloseable gauges(Supplier<Snapshot> snapshots) {
-    List<AutoCloseable> gauges = List.of(
-        meter.gaugeBuilder("hyperlane.endpoint.in_flight").ofLongs()
-            .setDescription("Calls sent to an endpoint whose response headers have not arrived.")
-            .setUnit("{call}")
-            .buildWithCallback(m -> forEachEndpoint(snapshots,
-                (attributes, e) -> m.record(e.inFlight(), attributes))),
-        meter.gaugeBuilder("hyperlane.endpoint.ejected").ofLongs()
-            .setDescription("1 while outlier detection keeps an endpoint out of rotation, else 0.")
-            .buildWithCallback(m -> forEachEndpoint(snapshots,
-                (attributes, e) -> m.record(e.ejected() ? 1 : 0, attributes))),
-        meter.gaugeBuilder("hyperlane.endpoint.circuit.open").ofLongs()
-            .setDescription("1 while an endpoint's circuit is open or half-open, else 0.")
-            .buildWithCallback(m -> forEachEndpoint(snapshots, (attributes, e) -> m.record(
-                e.circuit().equals("CLOSED") || e.circuit().equals("NONE") ? 0 : 1, attributes))));
-    return () -> {
-      for (AutoCloseable gauge : gauges) {
-        gauge.close();
-      }
-    };
   }
 
   private static void forEachEndpoint(Supplier<Snapshot> snapshots,

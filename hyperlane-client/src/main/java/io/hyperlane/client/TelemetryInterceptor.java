@@ -43,8 +43,9 @@ final class TelemetryInterceptor implements Interceptor {
     if (!services.contains(service)) {
       return chain.proceed(request);
     }
+    Telemetry.Instruments t = telemetry.current();
     Context parent = Context.current(); // the caller's, restored by the first stage if need be
-    Span span = telemetry.tracer.spanBuilder(request.method() + " " + service)
+    Span span = t.tracer.spanBuilder(request.method() + " " + service)
         .setParent(parent)
         .setSpanKind(SpanKind.INTERNAL)
         .setAttribute(Telemetry.HTTP_METHOD, request.method())
@@ -57,8 +58,8 @@ final class TelemetryInterceptor implements Interceptor {
       Response response = chain.proceed(request);
       int status = response.code();
       long end = ticker.read();
-      if (telemetry.metering) {
-        telemetry.recordDuration(end - start, request.method(), service, scheme, status,
+      if (t.metering) {
+        t.recordDuration(end - start, request.method(), service, scheme, status,
             status >= 500 ? Integer.toString(status) : null);
       }
       Telemetry.endWithStatus(span, status);
@@ -67,8 +68,8 @@ final class TelemetryInterceptor implements Interceptor {
     } catch (IOException | RuntimeException | Error e) {
       boolean cancelled = chain.call().isCanceled();
       long end = ticker.read();
-      if (telemetry.metering) {
-        telemetry.recordDuration(end - start, request.method(), service, scheme, 0,
+      if (t.metering) {
+        t.recordDuration(end - start, request.method(), service, scheme, 0,
             cancelled ? "cancelled" : e.getClass().getName());
       }
       Telemetry.endWithFailure(span, e, cancelled);

@@ -20,15 +20,23 @@ final class TelemetryListener implements ResilienceListener {
   static final AttributeKey<String> CAUSE = AttributeKey.stringKey("hyperlane.cause");
   static final AttributeKey<Long> DELAY_MS = AttributeKey.longKey("hyperlane.delay_ms");
 
-  private final LongCounter retries;
-  private final LongCounter hedges;
-  private final LongCounter refusals;
-  private final LongCounter rejections;
-  private final LongCounter transitions;
-  private final LongCounter ejections;
-  private final LongCounter discoveryFailures;
+  private final Telemetry telemetry;
 
-  TelemetryListener(Meter meter) {
+  TelemetryListener(Telemetry telemetry) {
+    this.telemetry = telemetry;
+  }
+
+  /** The counters of one meter. */
+  static final class Counters {
+    final LongCounter retries;
+    final LongCounter hedges;
+    final LongCounter refusals;
+    final LongCounter rejections;
+    final LongCounter transitions;
+    final LongCounter ejections;
+    final LongCounter discoveryFailures;
+
+    Counters(Meter meter) {
     retries = meter.counterBuilder("hyperlane.retries")
         .setDescription("Retries sent, per service.").setUnit("{retry}").build();
     hedges = meter.counterBuilder("hyperlane.hedges")
@@ -47,10 +55,32 @@ final class TelemetryListener implements ResilienceListener {
     discoveryFailures = meter.counterBuilder("hyperlane.discovery.failures")
         .setDescription("Discovery refreshes that failed or were refused.")
         .setUnit("{failure}").build();
+    }
   }
+
+  /** Counts nothing: the meter is a no-op until an SDK is there. */
+  private static final LongCounter NONE = new LongCounter() {
+    @Override
+    public void add(long value) {}
+
+    @Override
+    public void add(long value, Attributes attributes) {}
+
+    @Override
+    public void add(long value, Attributes attributes, io.opentelemetry.context.Context context) {}
+  };
 
   @Override
   public void onEvent(ResilienceEvent event) {
+    Telemetry.Instruments t = telemetry.current();
+    Counters c = t.metering ? t.listenerCounters() : null;
+    LongCounter retries = c == null ? NONE : c.retries;
+    LongCounter hedges = c == null ? NONE : c.hedges;
+    LongCounter refusals = c == null ? NONE : c.refusals;
+    LongCounter rejections = c == null ? NONE : c.rejections;
+    LongCounter transitions = c == null ? NONE : c.transitions;
+    LongCounter ejections = c == null ? NONE : c.ejections;
+    LongCounter discoveryFailures = c == null ? NONE : c.discoveryFailures;
     Span span = Span.current();
     if (event instanceof ResilienceEvent.Retry e) {
       retries.add(1, service(e.service()));

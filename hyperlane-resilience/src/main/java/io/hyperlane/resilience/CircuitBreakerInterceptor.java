@@ -31,10 +31,26 @@ import org.slf4j.LoggerFactory;
 public final class CircuitBreakerInterceptor implements Interceptor {
 
   private static final Logger log = LoggerFactory.getLogger(CircuitBreakerInterceptor.class);
+  /**
+   * Hosts with a circuit of their own at most: past that, the circuits used longest ago are
+   * dropped (a host's circuit starts closed again), so a client that calls ever new hosts (a
+   * crawler) cannot grow this without bound.
+   */
+  static final int MAX_CIRCUITS = 10_000;
+
+  /** A host's circuit and when it was last used, on the ticker. */
+  private static final class Entry {
+    final WatchedCircuit circuit;
+    volatile long usedNanos;
+
+    Entry(WatchedCircuit circuit) {
+      this.circuit = circuit;
+    }
+  }
 
   private final Map<String, CircuitBreakerPolicy> policies;
   private final CircuitBreakerPolicy policy;
-  private final Map<String, WatchedCircuit> circuits = new ConcurrentHashMap<>();
+  private final Map<String, Entry> circuits = new ConcurrentHashMap<>();
   private final Ticker ticker;
   private final ResilienceListener listener;
 
@@ -61,7 +77,34 @@ public final class CircuitBreakerInterceptor implements Interceptor {
     if (!p.enabled()) {
       return null;
     }
-    return circuits.computeIfAbsent(host, h -> newCircuit(h, p));
+    Entry entry = circuits.get(host);
+    if (entry == null) {
+      if (circuits.size() >= MAX_CIRCUITS && !policies.containsKey(host)) {
+        dropLeastRecentlyUsed();
+      }
+      entry = circuits.computeIfAbsent(host, h -> new Entry(newCircuit(h, p)));
+    }
+    entry.usedNanos = ticker.read();
+    return entry.circuit;
+  }
+
+  /** Drops a tenth of the circuits of hosts not named in the builder, those used longest ago. */
+  private synchronized void dropLeastRecentlyUsed() {
+    if (circuits.size() < MAX_CIRCUITS) {
+      return;
+    }
+    circuits.entrySet().stream()
+        .filter(e -> !policies.containsKey(e.getKey()))
+        .sorted(java.util.Comparator.comparingLong(e -> e.getValue().usedNanos))
+        .limit(MAX_CIRCUITS / 10)
+        .map(Map.Entry::getKey)
+        .toList()
+        .forEach(circuits::remove);
+  }
+
+  /** How many hosts have a circuit now. */
+  int size() {
+    return circuits.size();
   }
 
   private WatchedCircuit newCircuit(String host, CircuitBreakerPolicy p) {

@@ -128,4 +128,20 @@ class StandaloneInterceptorsTest {
         .getHeader(Deadline.DEFAULT_HEADER); // real time: a little has passed already
     assertThat(Integer.parseInt(left)).isBetween(100, 200);
   }
+
+  @Test
+  void aStandaloneCircuitStageKeepsABoundedNumberOfCircuits() throws Exception {
+    CircuitBreakerInterceptor circuits = CircuitBreakerInterceptor.builder().build();
+    okhttp3.OkHttpClient crawler = new okhttp3.OkHttpClient.Builder()
+        .addInterceptor(circuits)
+        .addInterceptor(chain -> new okhttp3.Response.Builder().request(chain.request())
+            .protocol(okhttp3.Protocol.HTTP_1_1).code(200).message("OK")
+            .body(okhttp3.ResponseBody.create("", null)).build())
+        .build();
+    for (int i = 0; i < CircuitBreakerInterceptor.MAX_CIRCUITS + 2_000; i++) {
+      crawler.newCall(new okhttp3.Request.Builder().url("http://site-" + i + ".example/")
+          .build()).execute().close();
+    }
+    assertThat(circuits.size()).isLessThanOrEqualTo(CircuitBreakerInterceptor.MAX_CIRCUITS);
+  }
 }
