@@ -3,11 +3,14 @@
 # ports, one worker), a local HAProxy in front of them as the sidecar, and LoopbackComparison
 # loading them with raw OkHttp, Hyperlane and OkHttp through HAProxy. Installs nginx and haproxy when
 # missing (apt-get, as root or with sudo). Not part of the tests: run it on a quiet machine.
-#   benchmarks/loopback.sh [callers] [seconds]
+#   benchmarks/loopback.sh [callers] [seconds] [sidecar|hedging]
+# 'hedging' compares Hyperlane with hedging off and with hedging on that never fires
+# (HedgingOverhead): throughput and client CPU per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 callers="${1:-8}"
 seconds="${2:-20}"
+comparison="${3:-sidecar}"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -74,5 +77,10 @@ for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$ph/" >/dev/null 2>&1 && break
   sleep 0.1
 done
-java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.LoopbackComparison \
-  "$p1,$p2,$p3" "$ph" "$callers" "$seconds"
+if [ "$comparison" = hedging ]; then
+  java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.HedgingOverhead \
+    "$p1,$p2,$p3" "$callers" "$seconds"
+else
+  java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.LoopbackComparison \
+    "$p1,$p2,$p3" "$ph" "$callers" "$seconds"
+fi

@@ -56,6 +56,10 @@ public class RoutingOverheadBenchmark {
   private OkHttpClient hyperlaneClient;
   private OkHttpClient cannedRaw;
   private OkHttpClient cannedHyperlane;
+  private Hyperlane attemptHyperlane;
+  private Hyperlane hedgedHyperlane;
+  private OkHttpClient cannedAttempt;
+  private OkHttpClient cannedHedged;
   private OkHttpClient cannedHandwired;
   private OkHttpClient cannedResilience4jHandwired;
   private Request direct;
@@ -83,6 +87,18 @@ public class RoutingOverheadBenchmark {
         .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
         .build();
     cannedHyperlane = inProcessHyperlane.wrap(base).newBuilder().addInterceptor(canned).build();
+    // The canned answer as an attempt interceptor, so that it answers the attempts of a hedged
+    // call too (they are calls of their own): hedging on, with a delay no call reaches, against the
+    // same set-up without hedging.
+    attemptHyperlane = Hyperlane.builder().attemptInterceptor(canned)
+        .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
+        .build();
+    cannedAttempt = attemptHyperlane.wrap(base);
+    hedgedHyperlane = Hyperlane.builder().attemptInterceptor(canned)
+        .hedging(io.hyperlane.resilience.HedgingPolicy.fixed(java.time.Duration.ofSeconds(1), 1))
+        .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
+        .build();
+    cannedHedged = hedgedHyperlane.wrap(base);
     // What a team writes by hand today: rotate over three origins and rewrite the host.
     HttpUrl[] origins = {HttpUrl.get("http://127.0.0.1:1/"), HttpUrl.get("http://127.0.0.1:2/"),
         HttpUrl.get("http://127.0.0.1:3/")};
@@ -135,6 +151,8 @@ public class RoutingOverheadBenchmark {
   public void tearDown() {
     loopbackHyperlane.close();
     inProcessHyperlane.close();
+    attemptHyperlane.close();
+    hedgedHyperlane.close();
     base.dispatcher().executorService().shutdown();
     base.connectionPool().evictAll();
     server.close();
@@ -158,6 +176,16 @@ public class RoutingOverheadBenchmark {
   @Benchmark
   public String inProcessHyperlane() throws IOException {
     return call(cannedHyperlane, byService);
+  }
+
+  @Benchmark
+  public String inProcessAttemptAnswered() throws IOException {
+    return call(cannedAttempt, byService);
+  }
+
+  @Benchmark
+  public String inProcessHedgedNeverFires() throws IOException {
+    return call(cannedHedged, byService);
   }
 
   @Benchmark

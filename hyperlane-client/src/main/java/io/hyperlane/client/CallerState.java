@@ -19,8 +19,9 @@ final class CallerState {
   /** What was current when a call was made. */
   record Captured(Context context, Deadline deadline) {}
 
-  private final Map<Call, Captured> captured =
-      Caffeine.newBuilder().weakKeys().<Call, Captured>build().asMap();
+  private final Map<Call, Captured> captured = Caffeine.newBuilder().weakKeys()
+      .executor(Runnable::run) // its upkeep on the caller's thread: no wake-up of another per call
+      .<Call, Captured>build().asMap();
 
   /** Wraps {@code delegate}, capturing the caller's state of every call it is asked about. */
   EventListener.Factory capturing(EventListener.Factory delegate) {

@@ -176,13 +176,14 @@ public final class Hyperlane implements AutoCloseable {
       hedges.setMaxRequestsPerHost(256);
       OkHttpClient.Builder inner = client.newBuilder().dispatcher(hedges);
       inner.interceptors().clear();
+      // Nothing to capture here: the routing stage keeps the logical call's context for these
+      // calls (AttemptContext.callerContext). The cache above learns what they send.
       EventListener.Factory users = client.eventListenerFactory();
-      inner.eventListenerFactory(callers.capturing(call -> {
-        // The cache above learns what these calls send (credentials added below it).
+      inner.eventListenerFactory(call -> {
         SentCredentials sent = call.request().tag(SentCredentials.class);
         EventListener listener = users.create(call);
         return sent == null ? listener : listener.plus(sent);
-      }));
+      });
       inner.addInterceptor(AttemptTimeout.INTERCEPTOR);
       inner.addInterceptor(routing);
       attemptInterceptors.forEach(inner::addInterceptor);
