@@ -68,10 +68,13 @@ import okhttp3.OkHttpClient;
  *
  * <p><b>Threads and lifecycle.</b> A Hyperlane is thread-safe and meant to be shared: build one per
  * application and wrap every client with it. It starts threads only when something needs them (DNS
- * refreshes and deadlines run on one scheduler thread, lookups on a small pool); {@link #close()} stops them all
- * and stops discovery. Calls made through a closed instance's clients fail with {@link
+ * refreshes run on one scheduler thread, lookups on a small pool); {@link #close()} stops them all
+ * and stops discovery. Deadlines and hedges run on a timer thread and work threads that every
+ * instance shares, which end by themselves when idle, so that calls in flight at {@code close()}
+ * still end by their deadlines. Calls made through a closed instance's clients fail with {@link
  * NoEndpointException}. Clients returned by {@link #wrap} share the wrapped client's connection pool
- * and dispatcher, which stay the caller's to shut down.
+ * and threads, which stay the caller's to shut down, and have a dispatcher of their own (see {@link
+ * #wrap}).
  */
 public final class Hyperlane implements AutoCloseable {
 
@@ -85,6 +88,12 @@ public final class Hyperlane implements AutoCloseable {
   private final RoutingInterceptor routing;
   private final Telemetry telemetry;
   private final CallerState callers = new CallerState();
+  /**
+   * The dispatcher of the clients wrapped from each of the application's: every client wrapped
+   * from one dispatcher shares one, and so its bound on calls at once.
+   */
+  private final Map<Dispatcher, Dispatcher> dispatchers = java.util.Collections.synchronizedMap(
+      new java.util.WeakHashMap<>());
   private final CallerStateInterceptor callerStage;
   private final TelemetryInterceptor telemetryStage;
   private final CacheStage cacheStage;
@@ -131,7 +140,11 @@ public final class Hyperlane implements AutoCloseable {
     if (telemetry.enabled) {
       telemetry.whenResolved(instruments -> {
         if (!closed.get()) {
-          gauges.set(instruments.gauges(this::snapshot));
+          AutoCloseable registered = instruments.gauges(this::snapshot);
+          gauges.set(registered);
+          if (closed.get() && gauges.compareAndSet(registered, () -> { })) {
+            closeQuietly(registered); // close() ran meanwhile and closed what was there before
+          }
         }
       });
     }
@@ -143,8 +156,16 @@ public final class Hyperlane implements AutoCloseable {
   }
 
   /**
-   * Returns a client that shares {@code client}'s connection pool, dispatcher and settings, with
+   * Returns a client that shares {@code client}'s connection pool, threads and settings, with
    * Hyperlane's stages appended after its own interceptors.
+   *
+   * <p>The client gets a dispatcher of its own, on {@code client}'s executor, shared by every client
+   * this Hyperlane wraps from the same dispatcher: at most {@code maxRequests} of {@code client}'s
+   * dispatcher at once, and no per-host limit — OkHttp counts that by the host of the request,
+   * which for a service is its name, so it would cap a service at 5 calls at once whatever its
+   * endpoints (use {@link io.hyperlane.resilience.ConcurrencyLimit} to bound a service). Its {@code
+   * cancelAll()} and {@code runningCalls()} cover the wrapped clients' calls. A call waiting in its
+   * queue (beyond {@code maxRequests}) is held to its deadline when it leaves the queue.
    *
    * @throws IllegalArgumentException if {@code client} already carries Hyperlane's stages
    * @throws IllegalStateException if this instance is closed
@@ -163,9 +184,12 @@ public final class Hyperlane implements AutoCloseable {
     // A dispatcher of its own, on the client's threads: OkHttp counts its per-host limit by the
     // host of the request, which for a service is the logical name (5 calls at once whatever the
     // endpoints). The client's total bound is kept; ConcurrencyLimit bounds a service.
-    Dispatcher dispatcher = new Dispatcher(client.dispatcher().executorService());
-    dispatcher.setMaxRequests(client.dispatcher().getMaxRequests());
-    dispatcher.setMaxRequestsPerHost(client.dispatcher().getMaxRequests());
+    Dispatcher dispatcher = dispatchers.computeIfAbsent(client.dispatcher(), own -> {
+      Dispatcher d = new Dispatcher(own.executorService());
+      d.setMaxRequests(own.getMaxRequests());
+      d.setMaxRequestsPerHost(own.getMaxRequests());
+      return d;
+    });
     RetryInterceptor attempts = retries;
     if (hedging) {
       // The attempts of a hedged call are calls of their own, through the routing stage only: the
@@ -258,13 +282,17 @@ public final class Hyperlane implements AutoCloseable {
       registrations.clear();
     }
     services.values().forEach(ServiceState::close);
-    try {
-      gauges.get().close();
-    } catch (Exception e) {
-      // unregistering a gauge does not fail in the OpenTelemetry API
-    }
+    closeQuietly(gauges.getAndSet(() -> { }));
     if (threads != null) {
       threads.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable gauges) {
+    try {
+      gauges.close();
+    } catch (Exception e) {
+      // unregistering a gauge does not fail in the OpenTelemetry API
     }
   }
 
@@ -688,6 +716,10 @@ public final class Hyperlane implements AutoCloseable {
         // close(), so that calls in flight then still end by their deadlines.
         deadlines.scheduler(scheduler);
         retries.scheduler(scheduler);
+        if (blockingExecutor != null) { // fake or virtual time: all of it on the given threads
+          deadlines.executor(blockingExecutor);
+          retries.executor(blockingExecutor);
+        }
       }
       if (timeout != null) {
         deadlines.timeout(timeout);

@@ -51,6 +51,11 @@ final class RoutingInterceptor implements Interceptor {
     this.tls = tls;
   }
 
+  private static boolean deadlinePassed(Request request) {
+    io.hyperlane.resilience.Deadline deadline = request.tag(io.hyperlane.resilience.Deadline.class);
+    return deadline != null && deadline.isExpired();
+  }
+
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
@@ -114,9 +119,10 @@ final class RoutingInterceptor implements Interceptor {
       boolean cancelled = chain.call().isCanceled();
       if (cancelled && attempt != null && attempt.lostRace(chain.call())) {
         service.onLostRace(endpoint, start, end);
-      } else if (cancelled) {
-        service.onCancelled(endpoint, start, end);
+      } else if (cancelled && !deadlinePassed(request)) {
+        service.onCancelled(endpoint, start, end); // its caller gave up: not the endpoint's fault
       } else {
+        // An I/O error, or a call its deadline cut: an endpoint that hangs is a failing one.
         service.onIoFailure(endpoint, start, end, e);
       }
       Telemetry.endWithFailure(span, e, cancelled);

@@ -172,4 +172,32 @@ class CacheStageTest extends LoopbackTest {
       assertThat(replicas.received(0)).isEqualTo(5);
     }
   }
+
+  @Test
+  void credentialsAnAttemptInterceptorSignsWithKeepEachUsersResponseTheirs() throws Exception {
+    replicas = Replicas.start(2);
+    for (int i = 0; i < 2; i++) {
+      replicas.answer(i, aResponse().withStatus(200).withHeader("Cache-Control", "max-age=60")
+          .withTransformers("response-template")
+          .withBody("profile of {{request.headers.Authorization}}"));
+    }
+    for (io.hyperlane.resilience.HedgingPolicy hedging : java.util.List.of(
+        io.hyperlane.resilience.HedgingPolicy.none(),
+        io.hyperlane.resilience.HedgingPolicy.fixed(Duration.ofSeconds(10), 1))) {
+      try (Hyperlane hyperlane = builder().hedging(hedging)
+          // The README's signing recipe: each attempt signed for the caller it is made for.
+          .attemptInterceptor(chain -> chain.proceed(chain.request().newBuilder()
+              .header("Authorization", chain.request().tag(String.class)).build()))
+          .service("profiles", replicas.urls()).build()) {
+        OkHttpClient client = hyperlane.wrap(base);
+        for (String user : new String[] {"alice", "bob", "alice"}) {
+          try (Response response = client.newCall(new Request.Builder()
+              .url("http://profiles/me").tag(String.class, user).build()).execute()) {
+            assertThat(response.body().string()).as("with %s", hedging)
+                .isEqualTo("profile of " + user);
+          }
+        }
+      }
+    }
+  }
 }

@@ -180,4 +180,54 @@ class DeadlinesEverywhereTest extends LoopbackTest {
       }
     }
   }
+
+  @Test
+  void aDeadlineThatPassesAsTheResponseGoesUpIsStillADeadlineNeverABareCancel() throws Exception {
+    replicas = Replicas.start(1);
+    try (Hyperlane hyperlane = builder().timeout(java.time.Duration.ofMillis(200))
+        .service("inventory", replicas.urls()).build()) {
+      // The application's own interceptor runs above Hyperlane's stages: the deadline passes
+      // just as the response goes up through it.
+      OkHttpClient client = hyperlane.wrap(base.newBuilder().addInterceptor(chain -> {
+        Response response = chain.proceed(chain.request());
+        time.advance(java.time.Duration.ofMillis(200));
+        return response;
+      }).build());
+      Response response = client.newCall(new Request.Builder().url("http://inventory/").build())
+          .execute(); // no "Canceled": the deadline did not cancel a call on its way out
+      Throwable failure = inBackground(() -> response.body().string()).get(5, TimeUnit.SECONDS);
+      assertThat(failure).isInstanceOf(DeadlineExceededException.class);
+      response.close();
+    }
+  }
+
+  @Test
+  void aFixedSizeExecutorFullOfCallsWaitingForTheirHedgesDoesNotStopTheHedges()
+      throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 503, 300); // each first attempt fails after its hedge went out
+    replicas.answer(1, 200, 100);
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+    OkHttpClient small = base.newBuilder().dispatcher(new okhttp3.Dispatcher(two)).build();
+    try (Hyperlane hyperlane = Hyperlane.builder().telemetry(false)
+        .loadBalancer(LoadBalancerPolicy.roundRobin())
+        .retry(RetryPolicy.none())
+        .outlierDetection(OutlierDetection.disabled())
+        .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
+        .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
+        .hedging(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(small);
+      java.util.List<CompletableFuture<Integer>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 2; i++) { // both of the executor's threads
+        calls.add(Replicas.enqueue(client, new Request.Builder().url("http://inventory/" + i)
+            .build()));
+      }
+      for (CompletableFuture<Integer> call : calls) {
+        assertThat(call.get(10, TimeUnit.SECONDS)).isIn(200, 503);
+      }
+    } finally {
+      two.shutdownNow();
+    }
+  }
 }

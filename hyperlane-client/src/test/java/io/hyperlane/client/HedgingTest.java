@@ -265,4 +265,23 @@ class HedgingTest extends LoopbackTest {
     assertThat(base.connectionPool().idleConnectionCount())
         .isEqualTo(base.connectionPool().connectionCount()).isEqualTo(2);
   }
+
+  @Test
+  void aCallThatNeverHedgesRunsItsAttemptOnTheCallersThread() throws Exception {
+    replicas = Replicas.start(2);
+    java.util.List<Thread> attemptThreads = new CopyOnWriteArrayList<>();
+    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofSeconds(10), 1))
+        .attemptInterceptor(chain -> {
+          attemptThreads.add(Thread.currentThread());
+          return chain.proceed(chain.request());
+        })
+        .service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      for (int i = 0; i < 5; i++) {
+        assertThat(Replicas.get(client, "http://inventory/")).isIn(0, 1);
+      }
+    }
+    assertThat(attemptThreads).hasSize(5).containsOnly(Thread.currentThread());
+    assertThat(events).isEmpty();
+  }
 }

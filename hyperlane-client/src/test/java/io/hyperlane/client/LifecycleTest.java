@@ -17,14 +17,15 @@ import org.junit.jupiter.api.Test;
 class LifecycleTest {
 
   /**
-   * The threads of Hyperlane instances; not the one timer all of them share for deadlines and
-   * hedges (a daemon that ends itself when idle), which must outlive an instance's close() so that
-   * calls in flight still end by their deadlines.
+   * The threads of Hyperlane instances; not the timer and work threads all of them share for
+   * deadlines and hedges (daemons that end themselves when idle), which must outlive an instance's
+   * close() so that calls in flight still end by their deadlines.
    */
   private static Set<Thread> hyperlaneThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().startsWith(HyperlaneThreads.THREAD_PREFIX) && t.isAlive())
-        .filter(t -> !t.getName().equals("hyperlane-shared-timer") || !t.isDaemon())
+        .filter(t -> !(t.getName().equals("hyperlane-shared-timer")
+            || t.getName().equals("hyperlane-work")) || !t.isDaemon())
         .collect(Collectors.toSet());
   }
 

@@ -106,4 +106,41 @@ class LimitTest extends LoopbackTest {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  @Test
+  void callsTheirDeadlineCutShrinkTheLimitAndCallsTheirCallerCancelledChangeNothing()
+      throws Exception {
+    FakeTime time = new FakeTime();
+    try (BlackHole hole = new BlackHole()) {
+      LimitInterceptor limits = LimitInterceptor.builder()
+          .concurrency(hole.url().substring("http://".length()).split(":")[0],
+              ConcurrencyLimit.builder().initialLimit(10).build())
+          .build();
+      io.hyperlane.resilience.DeadlineInterceptor deadlines =
+          io.hyperlane.resilience.DeadlineInterceptor.builder()
+              .timeout(java.time.Duration.ofMillis(100)).ticker(time).scheduler(time)
+              .executor(Runnable::run).build();
+      OkHttpClient client = base.newBuilder().readTimeout(java.time.Duration.ZERO)
+          .addInterceptor(deadlines).addInterceptor(limits).build();
+      for (int i = 0; i < 3; i++) {
+        okhttp3.Call call = client.newCall(new okhttp3.Request.Builder().url(hole.url()).build());
+        java.util.concurrent.CompletableFuture<Void> done =
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+              try {
+                call.execute().close();
+              } catch (java.io.IOException expected) {
+                // the deadline's or the caller's
+              }
+            });
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (hole.connections() <= i && System.nanoTime() < until) {
+          Thread.onSpinWait();
+        }
+        time.advance(java.time.Duration.ofMillis(100)); // the deadline cancels the call
+        done.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      assertThat(limits.concurrencyLimit("127.0.0.1")).as("10 × 0.9³ after three deadlines")
+          .isEqualTo(7);
+    }
+  }
 }

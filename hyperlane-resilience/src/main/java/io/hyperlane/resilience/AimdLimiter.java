@@ -71,11 +71,21 @@ final class AimdLimiter {
     }
   }
 
-  /** Gives the slot back, raising the limit after a success and lowering it after a failure. */
-  synchronized void release(boolean dropped) {
-    if (dropped) {
+  /** How a call that held a slot ended, as the limit sees it. */
+  enum Outcome {
+    /** Answered: the limit may grow. */
+    SUCCEEDED,
+    /** Overloaded (an I/O error, a 503 or 429, its deadline passed): the limit shrinks. */
+    DROPPED,
+    /** Its caller cancelled it: it says nothing of the service. */
+    IGNORED
+  }
+
+  /** Gives the slot back, raising the limit after a success and lowering it after a drop. */
+  synchronized void release(Outcome outcome) {
+    if (outcome == Outcome.DROPPED) {
       limit = Math.max(settings.minLimit, limit * settings.backoffRatio);
-    } else if (inFlight >= limit / 2) {
+    } else if (outcome == Outcome.SUCCEEDED && inFlight >= limit / 2) {
       limit = Math.min(settings.maxLimit, limit + 1);
     }
     inFlight--;

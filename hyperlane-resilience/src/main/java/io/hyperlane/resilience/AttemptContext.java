@@ -22,7 +22,8 @@ import okhttp3.Interceptor;
 public final class AttemptContext {
 
   private final List<String> tried = new ArrayList<>(2);
-  private volatile int resendCount;
+  private final java.util.concurrent.atomic.AtomicInteger resendCount =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile Object callerContext;
   private volatile Set<Call> lostRaces; // made by the first hedged attempt that loses
 
@@ -63,11 +64,11 @@ public final class AttemptContext {
 
   /** 0 for the first attempt of a call, 1 for the first retry, and so on. */
   public int resendCount() {
-    return resendCount;
+    return resendCount.get();
   }
 
   void nextAttempt() {
-    resendCount++;
+    resendCount.incrementAndGet(); // the retry loop and a hedge's thread may both count
   }
 
   /**

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.Interceptor;
@@ -50,6 +49,7 @@ public final class DeadlineInterceptor implements Interceptor {
   private final HeaderName header;
   private final Ticker ticker;
   private final Scheduler scheduler;
+  private final java.util.concurrent.Executor work;
 
   private DeadlineInterceptor(Builder b) {
     this.timeout = b.timeout;
@@ -58,6 +58,7 @@ public final class DeadlineInterceptor implements Interceptor {
     this.header = b.header == null ? null : new HeaderName(b.header);
     this.ticker = b.ticker;
     this.scheduler = b.scheduler != null ? b.scheduler : Timers.shared();
+    this.work = b.executor != null ? b.executor : Timers.work();
   }
 
   /**
@@ -113,10 +114,14 @@ public final class DeadlineInterceptor implements Interceptor {
       bound.header(header.value(), deadline.toHeaderValue()).tag(HeaderName.class, header);
     }
     Call call = chain.call();
-    AtomicBoolean fired = new AtomicBoolean();
+    Expiry expiry = new Expiry(call);
+    // The cancellation runs every listener of the call: on a work thread, never on the timer.
     Scheduler.Cancellable timer = scheduler.schedule(deadline.remaining(), () -> {
-      fired.set(true);
-      call.cancel(); // every wait and every call made for it ends with it
+      try {
+        work.execute(expiry::fire);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        expiry.fire(); // the deadline holds all the same
+      }
     });
     Deadline bounding = deadline;
     Response response;
@@ -127,7 +132,7 @@ public final class DeadlineInterceptor implements Interceptor {
       throw e; // an earlier deadline below already said so
     } catch (IOException e) {
       timer.cancel();
-      if (fired.get() || bounding.isExpired()) {
+      if (expiry.fired() || bounding.isExpired() && !expiry.cancelledByCaller()) {
         throw exceeded(host, total, "the call was cancelled", e);
       }
       throw e;
@@ -135,15 +140,70 @@ public final class DeadlineInterceptor implements Interceptor {
       timer.cancel();
       throw e;
     }
-    if (fired.get()) { // cancelled with a response in hand: OkHttp would only say "Canceled"
+    if (!expiry.handedUp()) { // cancelled with a response in hand: OkHttp would say "Canceled"
       response.close();
       throw exceeded(host, total, "the call was cancelled", null);
     }
     // The deadline covers reading the body too: the timer stays armed until the body is closed,
-    // and a read cut by it fails with the deadline's exception.
-    return response.newBuilder().body(new TimedBody(response.body(), timer, fired,
+    // and a read it cut (or that starts after it) fails with the deadline's exception.
+    return response.newBuilder().body(new TimedBody(response.body(), timer, expiry,
         () -> exceeded(host, total, "the call was cancelled while its body was read", null)))
         .build();
+  }
+
+  /**
+   * What the deadline does when it comes, which depends on where the call is. While the stages
+   * below run, it cancels the call: every wait and every call made for it ends. Once the response
+   * has been handed up, the call must not be cancelled before its caller reads the body — OkHttp
+   * would turn a cancellation at that moment into a bare "Canceled" — so the deadline only marks
+   * the body, whose next read fails with it; once the caller reads, it cancels again, which cuts a
+   * read under way.
+   */
+  private static final class Expiry {
+    private static final int BELOW = 0;
+    private static final int HANDED_UP = 1;
+    private static final int READING = 2;
+
+    private final Call call;
+    private final java.util.concurrent.atomic.AtomicInteger phase =
+        new java.util.concurrent.atomic.AtomicInteger(BELOW);
+    private volatile boolean fired;
+    private volatile boolean cancelledByCaller;
+
+    Expiry(Call call) {
+      this.call = call;
+    }
+
+    void fire() {
+      if (call.isCanceled()) {
+        cancelledByCaller = true; // the caller got there first: not the deadline's doing
+        return;
+      }
+      fired = true;
+      if (phase.get() != HANDED_UP) {
+        call.cancel();
+      }
+    }
+
+    boolean fired() {
+      return fired;
+    }
+
+    boolean cancelledByCaller() {
+      return cancelledByCaller || call.isCanceled() && !fired;
+    }
+
+    /** The response goes up; false when the deadline came first. */
+    boolean handedUp() {
+      return phase.compareAndSet(BELOW, HANDED_UP) && !fired;
+    }
+
+    /** The caller reads the body: from now on the deadline cancels the call again. */
+    void reading() throws IOException {
+      if (phase.compareAndSet(HANDED_UP, READING) && fired) {
+        throw new IOException("deadline passed before the body was read");
+      }
+    }
   }
 
   private static DeadlineExceededException exceeded(String host, Duration total, String what,
@@ -164,7 +224,7 @@ public final class DeadlineInterceptor implements Interceptor {
     private final Scheduler.Cancellable timer;
     private final BufferedSource source;
 
-    TimedBody(ResponseBody delegate, Scheduler.Cancellable timer, AtomicBoolean fired,
+    TimedBody(ResponseBody delegate, Scheduler.Cancellable timer, Expiry expiry,
         java.util.function.Supplier<DeadlineExceededException> exceeded) {
       this.delegate = delegate;
       this.timer = timer;
@@ -172,9 +232,10 @@ public final class DeadlineInterceptor implements Interceptor {
         @Override
         public long read(okio.Buffer sink, long byteCount) throws IOException {
           try {
+            expiry.reading();
             return super.read(sink, byteCount);
           } catch (IOException e) {
-            if (fired.get()) {
+            if (expiry.fired()) {
               DeadlineExceededException deadline = exceeded.get();
               deadline.initCause(e);
               throw deadline;
@@ -221,8 +282,18 @@ public final class DeadlineInterceptor implements Interceptor {
     private String header = Deadline.DEFAULT_HEADER;
     private Ticker ticker = Ticker.system();
     private Scheduler scheduler;
+    private java.util.concurrent.Executor executor;
 
     private Builder() {}
+
+    /**
+     * Runs a deadline's cancellation of its call (which runs the call's listeners); by default a
+     * pool of daemon threads made as needed, so that no listener delays the timer.
+     */
+    public Builder executor(java.util.concurrent.Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
 
     /**
      * The total time a call to any host may take, all attempts and the body included.

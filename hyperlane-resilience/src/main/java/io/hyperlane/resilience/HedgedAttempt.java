@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -17,8 +16,9 @@ import okhttp3.Response;
 /**
  * One attempt of a logical call that may be hedged. The request goes out as a call of its own,
  * executed on the caller's thread: a call that never hedges never changes threads. If no good
- * response has come after the hedging delay, and the budget allows, a timer sends the same request
- * again (to an endpoint not tried yet) as a call on the dispatcher, up to the policy's limit. The
+ * response has come after the hedging delay, and the budget allows, a timer has the same request
+ * sent again (to an endpoint not tried yet) as a call on a thread of the shared work pool, up to
+ * the policy's limit. The
  * first good response wins; every other call is cancelled at once — the first one too, which ends
  * the caller's wait — and a response that arrives after the winner is closed. When no call gives a
  * good response, the last outcome is the attempt's outcome.
@@ -43,6 +43,7 @@ final class HedgedAttempt {
   private final Ticker ticker;
   private final Sleeper sleeper;
   private final Scheduler scheduler;
+  private final java.util.concurrent.Executor work;
   private final BlockingQueue<Object> wakeUps = new LinkedBlockingQueue<>();
 
   // Guarded by this.
@@ -51,6 +52,7 @@ final class HedgedAttempt {
   private int pending; // calls sent whose outcome has not been delivered
   private int hedges;
   private Outcome winner;
+  private boolean winnerReturned;
   private Outcome last; // the latest failed outcome, its response still open
   private boolean done;
   private Scheduler.Cancellable timer;
@@ -67,13 +69,14 @@ final class HedgedAttempt {
   private long started;
 
   HedgedAttempt(Call.Factory client, RetryPolicy policy, LatencyWindow latencies, Ticker ticker,
-      Sleeper sleeper, Scheduler scheduler) {
+      Sleeper sleeper, Scheduler scheduler, java.util.concurrent.Executor work) {
     this.client = client;
     this.policy = policy;
     this.latencies = latencies;
     this.ticker = ticker;
     this.sleeper = sleeper;
     this.scheduler = scheduler;
+    this.work = work;
   }
 
   Response run(Interceptor.Chain chain, Request request, AttemptContext context, String service,
@@ -93,7 +96,7 @@ final class HedgedAttempt {
     synchronized (this) {
       calls.add(first);
       pending++;
-      timer = scheduler.schedule(Duration.ofNanos(delayNanos), this::hedgeIfDue);
+      timer = scheduler.schedule(Duration.ofNanos(delayNanos), this::hedgeLater);
     }
     // Kept for the life of the logical call: cancelling it cancels the winner while its body is
     // read, as it cancels every other call of the group (at once, if it is already cancelled).
@@ -129,6 +132,7 @@ final class HedgedAttempt {
     while (true) {
       synchronized (this) {
         if (winner != null) {
+          winnerReturned = true;
           return winner.response();
         }
         if (pending == 0) {
@@ -159,7 +163,21 @@ final class HedgedAttempt {
     }
   }
 
-  /** The timer: sends a hedge if no call has won yet and the budget allows. */
+  /**
+   * The timer's task: hands the hedge to a thread of the shared work pool, so that the user's
+   * listeners and event-listener factory never run on (and never delay) the timer every call
+   * shares.
+   */
+  private void hedgeLater() {
+    try {
+      work.execute(this::hedgeIfDue);
+    } catch (RuntimeException e) { // an executor that refused it: no hedge, the call goes on
+      org.slf4j.LoggerFactory.getLogger(HedgedAttempt.class).debug("hedge not sent: {}",
+          e.toString());
+    }
+  }
+
+  /** Sends a hedge if no call has won yet and the budget allows. */
   private void hedgeIfDue() {
     RefusalReason refusal;
     long now = ticker.read();
@@ -175,7 +193,7 @@ final class HedgedAttempt {
         hedges++;
         pending++;
         if (hedges < hedging.maxHedges) {
-          timer = scheduler.schedule(Duration.ofNanos(delayNanos), this::hedgeIfDue);
+          timer = scheduler.schedule(Duration.ofNanos(delayNanos), this::hedgeLater);
         }
       }
     }
@@ -207,30 +225,32 @@ final class HedgedAttempt {
     if (cancelled) {
       call.cancel(); // it would lose anyway; it still reports, and pending is settled
     }
+    // On a thread of the shared work pool (the timer handed the hedge to it): the hedge runs
+    // here, never on the caller's executor, which may be full of calls waiting for their hedges.
     long sent = ticker.read();
-    call.enqueue(new Callback() {
-      @Override
-      public void onResponse(Call c, Response response) {
-        try {
-          if (isGood(response)) {
-            RetryInterceptor.preloadBody(response, policy);
-          }
-        } catch (IOException e) {
-          response.close();
-          onFailure(c, e);
-          return;
-        }
-        if (response.code() < 500) {
-          latencies.record(ticker.read() - sent, ticker.read());
-        }
-        deliver(new Outcome(c, response, null));
+    Outcome outcome;
+    Response response = null;
+    try {
+      response = call.execute();
+      if (isGood(response)) {
+        RetryInterceptor.preloadBody(response, policy);
       }
-
-      @Override
-      public void onFailure(Call c, IOException e) {
-        deliver(new Outcome(c, null, e));
+      if (response.code() < 500) {
+        latencies.record(ticker.read() - sent, ticker.read());
       }
-    });
+      outcome = new Outcome(call, response, null);
+    } catch (IOException e) {
+      if (response != null) {
+        response.close();
+      }
+      outcome = new Outcome(call, null, e);
+    } catch (RuntimeException e) {
+      if (response != null) {
+        response.close();
+      }
+      outcome = new Outcome(call, null, new IOException("hedge failed: " + e, e));
+    }
+    deliver(outcome);
   }
 
   /**
@@ -285,6 +305,7 @@ final class HedgedAttempt {
   /** The attempt is over: no more hedges; a failed response nobody returned is closed. */
   private void finish() {
     Response unread = null;
+    Response unreturned = null;
     List<Call> losers = new ArrayList<>();
     synchronized (this) {
       done = true;
@@ -294,6 +315,9 @@ final class HedgedAttempt {
       if (last != null && last.response() != null) {
         unread = last.response();
       }
+      if (winner != null && !winnerReturned) {
+        unreturned = winner.response(); // a cancellation or an interrupt ended the wait for it
+      }
       for (Call call : calls) {
         if (!answered.contains(call)) {
           losers.add(call); // still under way: nobody wants its answer
@@ -302,6 +326,9 @@ final class HedgedAttempt {
     }
     if (unread != null) {
       unread.close();
+    }
+    if (unreturned != null) {
+      unreturned.close();
     }
     losers.forEach(Call::cancel);
   }

@@ -101,13 +101,20 @@ public final class LimitInterceptor implements Interceptor {
           LimitExceededException.Kind.CONCURRENCY, limit));
       throw new LimitExceededException(host, LimitExceededException.Kind.CONCURRENCY, limit);
     }
-    boolean dropped = true;
+    AimdLimiter.Outcome outcome = AimdLimiter.Outcome.DROPPED;
     try {
       Response response = chain.proceed(request);
-      dropped = response.code() == 503 || response.code() == 429;
+      outcome = response.code() == 503 || response.code() == 429
+          ? AimdLimiter.Outcome.DROPPED : AimdLimiter.Outcome.SUCCEEDED;
       return response;
     } finally {
-      concurrency.release(dropped && !chain.call().isCanceled());
+      if (outcome == AimdLimiter.Outcome.DROPPED && chain.call().isCanceled()) {
+        // Cancelled: by its deadline, which says the service is too slow, or by its caller.
+        Deadline deadline = Deadline.of(request).orElse(null);
+        outcome = deadline != null && deadline.isExpired() ? AimdLimiter.Outcome.DROPPED
+            : AimdLimiter.Outcome.IGNORED;
+      }
+      concurrency.release(outcome);
     }
   }
 

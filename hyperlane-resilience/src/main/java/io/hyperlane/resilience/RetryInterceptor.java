@@ -70,6 +70,7 @@ public final class RetryInterceptor implements Interceptor {
   private final Clock clock;
   private final Sleeper sleeper;
   private final Scheduler scheduler;
+  private final java.util.concurrent.Executor work;
   private final ResilienceListener listener;
   private final RandomGenerator random;
   private final Call.Factory attemptClient;
@@ -84,6 +85,7 @@ public final class RetryInterceptor implements Interceptor {
     this.clock = b.clock;
     this.sleeper = b.sleeper;
     this.scheduler = b.scheduler != null ? b.scheduler : Timers.shared();
+    this.work = b.executor != null ? b.executor : Timers.work();
     this.listener = b.listener;
     this.random = b.random;
     this.attemptClient = null;
@@ -96,6 +98,7 @@ public final class RetryInterceptor implements Interceptor {
     this.clock = shared.clock;
     this.sleeper = shared.sleeper;
     this.scheduler = shared.scheduler;
+    this.work = shared.work;
     this.listener = shared.listener;
     this.random = shared.random;
     this.attemptClient = attemptClient;
@@ -172,7 +175,7 @@ public final class RetryInterceptor implements Interceptor {
       try {
         if (hedgeDelay > 0) {
           HedgedAttempt hedged = new HedgedAttempt(attemptClient, policy, host.latencies, ticker,
-              sleeper, scheduler);
+              sleeper, scheduler, work);
           response = hedged.run(chain, attemptRequest, context, name, host.hedging, hedgeDelay,
               host.budget, host.hedgeRate, listener);
         } else {
@@ -355,6 +358,7 @@ public final class RetryInterceptor implements Interceptor {
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
+    private java.util.concurrent.Executor executor;
     private ResilienceListener listener = ResilienceListener.noop();
     private RandomGenerator random;
 
@@ -417,6 +421,16 @@ public final class RetryInterceptor implements Interceptor {
      */
     public Builder scheduler(Scheduler scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Runs the hedges, each a call that blocks its thread until it is answered; by default a pool
+     * of daemon threads made as needed (never the caller's executor: one full of calls waiting for
+     * their hedges would never run them).
+     */
+    public Builder executor(java.util.concurrent.Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

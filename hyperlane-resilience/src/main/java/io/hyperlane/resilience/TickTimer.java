@@ -138,7 +138,10 @@ final class TickTimer implements Scheduler {
       if (worker != null) {
         return;
       }
-      Thread t = new Thread(this::run, name);
+      // No inheritable thread-locals, and the library's own class loader: the thread outlives
+      // whichever caller happened to start it.
+      Thread t = new Thread(null, this::run, name, 0, false);
+      t.setContextClassLoader(TickTimer.class.getClassLoader());
       t.setDaemon(true);
       worker = t;
       t.start();
@@ -149,7 +152,7 @@ final class TickTimer implements Scheduler {
   private void run() {
     int pending = 0;
     long lastTaskAt = System.nanoTime();
-    long tick = System.nanoTime() / TICK_NANOS;
+    long tick = Math.floorDiv(System.nanoTime(), TICK_NANOS);
     while (true) {
       long now = System.nanoTime();
       // Take in what was scheduled and cancelled since the last tick.
@@ -169,7 +172,7 @@ final class TickTimer implements Scheduler {
       // Run what is due: every slot whose tick has ended since the last pass (one, unless the
       // thread was late). A slot's tasks are all due by the end of its tick; a task of a later
       // turn of the wheel stays.
-      long nowTick = now / TICK_NANOS;
+      long nowTick = Math.floorDiv(now, TICK_NANOS);
       for (long k = tick; k < nowTick && pending > 0 && k - tick < WHEEL; k++) {
         Bucket bucket = wheel[(int) (k & (WHEEL - 1))];
         for (Task t = bucket.head; t != null; ) {
@@ -183,6 +186,7 @@ final class TickTimer implements Scheduler {
               } catch (RuntimeException | Error e) {
                 log.warn("a timer task failed", e);
               }
+              Thread.interrupted(); // a task that left the flag set must not make parking spin
             }
           }
           t = next;
@@ -191,11 +195,12 @@ final class TickTimer implements Scheduler {
       tick = nowTick; // the tick under way: its slot is run once it has ended
       if (pending > 0 || !incoming.isEmpty()) {
         lastTaskAt = now;
-        LockSupport.parkNanos(TICK_NANOS - now % TICK_NANOS);
+        LockSupport.parkNanos(TICK_NANOS - Math.floorMod(now, TICK_NANOS));
         continue;
       }
       if (now - lastTaskAt < LINGER_NANOS) {
-        LockSupport.parkNanos(TICK_NANOS - now % TICK_NANOS); // calls may come again at once
+        // calls may come again at once
+        LockSupport.parkNanos(TICK_NANOS - Math.floorMod(now, TICK_NANOS));
         continue;
       }
       parkedIdle = true;
@@ -212,7 +217,7 @@ final class TickTimer implements Scheduler {
         }
         return;
       }
-      tick = Math.min(tick, System.nanoTime() / TICK_NANOS);
+      tick = Math.min(tick, Math.floorDiv(System.nanoTime(), TICK_NANOS));
     }
   }
 

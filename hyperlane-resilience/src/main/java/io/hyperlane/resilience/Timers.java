@@ -18,6 +18,31 @@ final class Timers {
     return Holder.INSTANCE;
   }
 
+  private static final class Work {
+    static final java.util.concurrent.ExecutorService INSTANCE = create();
+
+    private static java.util.concurrent.ExecutorService create() {
+      java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(
+          0, Integer.MAX_VALUE, 60, java.util.concurrent.TimeUnit.SECONDS,
+          new java.util.concurrent.SynchronousQueue<>(), r -> {
+            Thread t = new Thread(null, r, "hyperlane-work", 0, false);
+            t.setDaemon(true);
+            return t;
+          });
+      return pool;
+    }
+  }
+
+  /**
+   * Threads for what a timer task starts and for a hedged attempt's calls: the user's listeners,
+   * a hedge's call. Threads of their own, made as needed and ended after a minute idle: neither the
+   * timer nor the caller's executor waits on them (a fixed-size executor of the caller's, full of
+   * calls waiting for their hedges, would otherwise never run those hedges).
+   */
+  static java.util.concurrent.ExecutorService work() {
+    return Work.INSTANCE;
+  }
+
   private static Scheduler create() {
     return new TickTimer("hyperlane-shared-timer");
   }
