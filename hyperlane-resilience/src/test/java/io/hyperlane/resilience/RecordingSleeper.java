@@ -1,6 +1,5 @@
-package io.hyperlane.client;
+package io.hyperlane.resilience;
 
-import io.hyperlane.resilience.Sleeper;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -10,12 +9,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A sleeper that records each wait and moves fake time forward instead of waiting: a wait that
  * something already ended (a hedge's outcome, a cancellation) returns that at once.
  */
-final class RecordingSleeper implements Sleeper {
+public final class RecordingSleeper implements Sleeper {
 
   private final FakeTime time;
-  final List<Duration> pauses = new CopyOnWriteArrayList<>();
+  public final List<Duration> pauses = new CopyOnWriteArrayList<>();
 
-  RecordingSleeper(FakeTime time) {
+  public RecordingSleeper(FakeTime time) {
     this.time = time;
   }
 
