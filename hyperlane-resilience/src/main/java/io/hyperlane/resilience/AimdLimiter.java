@@ -100,6 +100,11 @@ final class AimdLimiter {
     }
   }
 
+  /** Calls waiting for a slot (for tests). */
+  synchronized int waiting() {
+    return waiters.size();
+  }
+
   synchronized int limit() {
     return (int) limit;
   }

@@ -117,8 +117,9 @@ final class HedgedAttempt {
         }
         failure = e;
       }
-      if (response != null && response.code() < 500) {
-        latencies.record(ticker.read() - sent, ticker.read());
+      if (response != null) {
+        long now = ticker.read();
+        latencies.recordAnswer(response.code(), now - sent, now);
       }
       deliver(new Outcome(first, response, failure));
       return awaitWinner(signal);
@@ -235,9 +236,8 @@ final class HedgedAttempt {
       if (isGood(response)) {
         RetryInterceptor.preloadBody(response, policy);
       }
-      if (response.code() < 500) {
-        latencies.record(ticker.read() - sent, ticker.read());
-      }
+      long now = ticker.read();
+      latencies.recordAnswer(response.code(), now - sent, now);
       outcome = new Outcome(call, response, null);
     } catch (IOException e) {
       if (response != null) {

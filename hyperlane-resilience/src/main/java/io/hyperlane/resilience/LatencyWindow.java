@@ -22,6 +22,16 @@ final class LatencyWindow {
   private volatile double cachedPercentile;
   private volatile long cachedValue = -1;
 
+  /**
+   * Records how long a call took to answer with {@code status}: a 5xx is a failure, not a
+   * latency — a replica that fails fast must not make the service look fast.
+   */
+  void recordAnswer(int status, long latencyNanos, long now) {
+    if (status < 500) {
+      record(latencyNanos, now);
+    }
+  }
+
   void record(long latencyNanos, long now) {
     rotate(now);
     current.incrementAndGet(bucket(latencyNanos));

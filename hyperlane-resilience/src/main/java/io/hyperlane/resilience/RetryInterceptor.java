@@ -181,8 +181,9 @@ public final class RetryInterceptor implements Interceptor {
         } else {
           response = attemptChain(chain, policy, !idempotent && body == null)
               .proceed(attemptRequest);
-          if (host.hedging.enabled() && response.code() < 500) {
-            host.latencies.record(ticker.read() - started, ticker.read());
+          if (host.hedging.enabled()) {
+            long answered = ticker.read();
+            host.latencies.recordAnswer(response.code(), answered - started, answered);
           }
           if (another) {
             preloadBody(response, policy);
@@ -193,8 +194,8 @@ public final class RetryInterceptor implements Interceptor {
           response.close(); // its body broke while being read: this attempt failed
           response = null;
         }
-        if (chain.call().isCanceled()) {
-          throw e;
+        if (chain.call().isCanceled() || Thread.currentThread().isInterrupted()) {
+          throw e; // the caller gave up on the call, or its thread was told to stop
         }
         failure = e;
       }
