@@ -386,12 +386,14 @@ final class ServiceState implements ServiceDiscovery.Context {
       long healthyPeriods = (now - e.returnedAtNanos) / outliers.baseEjectionNanos;
       e.recentEjections = (int) Math.max(0, e.recentEjections - healthyPeriods);
     }
-    e.recentEjections++;
+    // The multiplier stops growing once it reaches the maximum: however long an endpoint kept
+    // failing, the same few healthy periods forgive it, and base × multiplier never overflows.
+    long base = outliers.baseEjectionNanos;
+    long max = outliers.maxEjectionNanos;
+    int atMax = (int) Math.min(Integer.MAX_VALUE, (max + base - 1) / base);
+    e.recentEjections = Math.min(e.recentEjections + 1, atMax);
     e.ejections++;
-    long duration = outliers.baseEjectionNanos * e.recentEjections;
-    if (duration > outliers.maxEjectionNanos || duration < 0) {
-      duration = outliers.maxEjectionNanos;
-    }
+    long duration = Math.min(max, base * e.recentEjections);
     e.ejectedUntilNanos = now + duration;
     e.ejected = true;
     e.ramping = false;
