@@ -143,4 +143,100 @@ class BalancerTest {
     EndpointSnapshot newcomer = service.snapshot().endpoint("http://127.0.0.1:8083").orElseThrow();
     assertThat(newcomer.latencyEwma()).isEqualTo(Duration.ofMillis(6));
   }
+
+  private ServiceState weighted(LoadBalancerPolicy policy, Endpoint... endpoints) {
+    ServiceState service = new ServiceState("inventory", policy, OutlierDetection.disabled(),
+        SlowStart.disabled(), CircuitBreakerPolicy.disabled(), ZonePreference.none(),
+        ResilienceListener.noop(), time, time, time, CurrentThreadRandom.INSTANCE);
+    service.update(List.of(endpoints));
+    return service;
+  }
+
+  private static int port(ServiceState service, okhttp3.Request request,
+      java.util.Map<String, String> subset) throws Exception {
+    return service.pick(0, null, request, subset).endpoint.url().port();
+  }
+
+  @Test
+  void ofTwoCandidatesTheLessLoadedWinsEveryPick() throws Exception {
+    ServiceState service = service(LoadBalancerPolicy.leastInFlight(),
+        "http://127.0.0.1:8081", "http://127.0.0.1:8082");
+    EndpointState busy = states2(service)[0];
+    busy.begin();
+    for (int i = 0; i < 200; i++) {
+      assertThat(pick(service, 0).endpoint.url().port()).isEqualTo(8082);
+    }
+  }
+
+  @Test
+  void costIsWeighedByWeightInBothPowerOfTwoBalancers() throws Exception {
+    for (LoadBalancerPolicy policy : List.of(LoadBalancerPolicy.leastInFlight(),
+        LoadBalancerPolicy.peakEwma())) {
+      ServiceState service = weighted(policy, Endpoint.of("http://127.0.0.1:8081", 1),
+          Endpoint.of("http://127.0.0.1:8082", 9));
+      for (int i = 0; i < 200; i++) {
+        assertThat(pick(service, 0).endpoint.url().port()).as(policy.toString()).isEqualTo(8082);
+      }
+      EndpointState heavy = service.pick(0, null, CALL, java.util.Map.of());
+      for (int i = 0; i < 9; i++) {
+        heavy.begin(); // 10 in flight per 9 units of weight against 1 per unit: the light one
+      }
+      assertThat(pick(service, 0).endpoint.url().port()).as(policy.toString()).isEqualTo(8081);
+    }
+  }
+
+  private EndpointState[] states2(ServiceState service) throws Exception {
+    EndpointState[] states = new EndpointState[2];
+    for (int i = 0; i < 200 && (states[0] == null || states[1] == null); i++) {
+      EndpointState e = pick(service, 0);
+      states[e.endpoint.url().port() - 8081] = e;
+    }
+    return states;
+  }
+
+  @Test
+  void theRingSharesKeysByWeight() throws Exception {
+    ServiceState equal = service(LoadBalancerPolicy.consistentHash("X-User"),
+        "http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
+    ServiceState threeToOne = weighted(LoadBalancerPolicy.consistentHash("X-User"),
+        Endpoint.of("http://127.0.0.1:8081", 3), Endpoint.of("http://127.0.0.1:8082", 1));
+    int[] shares = new int[3];
+    int[] weightedShares = new int[2];
+    for (int k = 0; k < 6000; k++) {
+      okhttp3.Request request = CALL.newBuilder().header("X-User", "user-" + k).build();
+      shares[port(equal, request, java.util.Map.of()) - 8081]++;
+      weightedShares[port(threeToOne, request, java.util.Map.of()) - 8081]++;
+    }
+    for (int share : shares) {
+      assertThat(share).as("100 points per endpoint: within a quarter of a fair share")
+          .isBetween(1500, 2500);
+    }
+    assertThat(weightedShares[0]).isBetween(4200, 4800);
+  }
+
+  @Test
+  void whenItsOwnerIsNotACandidateAKeyGoesToTheNextCandidateOnTheRingAndOthersStay()
+      throws Exception {
+    ServiceState service = weighted(LoadBalancerPolicy.consistentHash("X-User"),
+        Endpoint.builder("http://127.0.0.1:8081").metadata("pool", "a").build(),
+        Endpoint.builder("http://127.0.0.1:8082").metadata("pool", "a").build(),
+        Endpoint.builder("http://127.0.0.1:8083").metadata("pool", "b").build());
+    java.util.Map<String, String> poolA = java.util.Map.of("pool", "a");
+    int moved = 0;
+    int[] movedTo = new int[2];
+    for (int k = 0; k < 3000; k++) {
+      okhttp3.Request request = CALL.newBuilder().header("X-User", "user-" + k).build();
+      int owner = port(service, request, java.util.Map.of());
+      int inPool = port(service, request, poolA);
+      assertThat(port(service, request, poolA)).as("stable").isEqualTo(inPool);
+      if (owner == 8083) {
+        moved++;
+        movedTo[inPool - 8081]++;
+      } else {
+        assertThat(inPool).as("a key whose owner is a candidate stays").isEqualTo(owner);
+      }
+    }
+    assertThat(moved).isBetween(800, 1200);
+    assertThat(movedTo[0]).as("the moved keys spread over the rest").isBetween(250, 950);
+  }
 }
