@@ -17,7 +17,7 @@ final class HttpDates {
 
   /** 9999-12-31T23:59:59.999Z: an HTTP-date has a four-digit year. */
   static final long MAX_MILLIS = 253_402_300_799_999L;
-  private static final long FIFTY_YEARS_MILLIS = (long) (50 * 365.2425 * 86_400_000);
+  static final long FIFTY_YEARS_MILLIS = (long) (50 * 365.2425 * 86_400_000);
 
   private HttpDates() {}
 
@@ -46,7 +46,7 @@ final class HttpDates {
       return -1;
     }
     long millis = date.getTime();
-    if (hasTwoDigitYear(value) && millis > -MAX_MILLIS) {
+    if (hasTwoDigitYear(value)) { // OkHttp read it within 80 years of today: no overflow
       // RFC 9110: a two-digit year that appears more than 50 years in the future is in the past;
       // OkHttp's window is 80 years back and 20 ahead, so only a move forward can be needed.
       OffsetDateTime at = Instant.ofEpochMilli(millis).atOffset(ZoneOffset.UTC);
@@ -68,10 +68,10 @@ final class HttpDates {
     while (i < value.length() && value.charAt(i) == ' ') {
       i++;
     }
-    // dd-MMM-yy then a space: the year's two digits end at i + 9
-    return i + 10 <= value.length() && value.charAt(i + 2) == '-' && value.charAt(i + 6) == '-'
+    // dd-MMM-yy then a space (the time follows): the year's two digits end at i + 9
+    return i + 9 < value.length() && value.charAt(i + 2) == '-' && value.charAt(i + 6) == '-'
         && isAsciiDigit(value.charAt(i + 7)) && isAsciiDigit(value.charAt(i + 8))
-        && (i + 9 == value.length() || value.charAt(i + 9) == ' ');
+        && value.charAt(i + 9) == ' ';
   }
 
   private static boolean isAsciiDigit(char c) {

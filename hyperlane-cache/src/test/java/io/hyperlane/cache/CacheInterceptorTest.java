@@ -75,6 +75,11 @@ class CacheInterceptorTest {
   void stop() {
     pool.shutdownNow();
     caches.forEach(HttpCache::close);
+    for (HttpCache cache : caches) {
+      // Every call of every test has ended: no fill outlives its call (a leaked fill would keep
+      // its key's bookkeeping, and fence it, for ever).
+      assertThat(cache.fills.size()).as("keys with fills in flight").isZero();
+    }
   }
 
   private HttpCache.Builder builder() {
@@ -426,6 +431,48 @@ class CacheInterceptorTest {
     assertThat(cache.heap.estimatedSize()).isZero();
   }
 
+  @Test
+  void identicalCallsWaitingForAFillDoNotWaitForItsStreamedBody() throws Exception {
+    HttpCache cache = cache(builder());
+    OkHttpClient client = client(cache);
+    CountDownLatch leaderIn = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    okio.Pipe pipe = new okio.Pipe(1024);
+    then(request -> {
+      leaderIn.countDown();
+      release.await(10, TimeUnit.SECONDS);
+      return fresh(request, 200, "", "Cache-Control", "max-age=60").newBuilder()
+          .body(ResponseBody.create(Okio.buffer(pipe.source()), null, -1)).build();
+    });
+    Future<String> leader = pool.submit(() -> {
+      try (Response response = client.newCall(get("/stream")).execute()) {
+        return response.body().string();
+      }
+    });
+    assertThat(leaderIn.await(10, TimeUnit.SECONDS)).isTrue();
+    Future<Reply> waiter = pool.submit(() -> get(client, "/stream"));
+    awaitWaiters(cache, 1);
+    release.countDown();
+    assertThat(waiter.get(10, TimeUnit.SECONDS).body())
+        .as("asked on its own while the stream is still open").isEqualTo("v1");
+    try (okio.BufferedSink sink = Okio.buffer(pipe.sink())) {
+      sink.writeUtf8("streamed");
+    }
+    assertThat(leader.get(10, TimeUnit.SECONDS)).isEqualTo("streamed");
+  }
+
+  @Test
+  void aNotModifiedAnswerToTheCallersOwnConditionalReachesItUntouched() throws Exception {
+    HttpCache cache = cache(builder());
+    OkHttpClient client = client(cache);
+    thenAnswer(304, "", "ETag", "\"a\"");
+    Reply reply = get(client, "/own", "If-None-Match", "\"a\"");
+    assertThat(reply.code()).isEqualTo(304);
+    assertThat(seen).hasSize(1);
+    assertThat(seen.get(0).header("If-None-Match")).isEqualTo("\"a\"");
+    assertThat(get(client, "/own").body()).as("nothing was stored").isEqualTo("v1");
+  }
+
   // ---- unsafe methods ----
 
   private static Request post(String path) {
@@ -563,7 +610,10 @@ class CacheInterceptorTest {
     assertThat(waiter.get(10, TimeUnit.SECONDS).body()).as("went to the origin itself")
         .isEqualTo("v1");
     release.countDown();
-    assertThat(leader.get(10, TimeUnit.SECONDS).body()).isEqualTo("old");
+    Reply led = leader.get(10, TimeUnit.SECONDS);
+    assertThat(led.body()).isEqualTo("old");
+    assertThat(led.cacheStatus()).as("a fenced fill says it stored nothing")
+        .isEqualTo("hyperlane; fwd=miss");
     assertThat(get(client, "/w").body()).as("the fenced fill stored nothing: v1 did")
         .isEqualTo("v1");
   }

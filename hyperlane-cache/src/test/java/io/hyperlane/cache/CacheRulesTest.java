@@ -344,6 +344,27 @@ class CacheRulesTest {
   }
 
   @Test
+  void directivesEndingAnywhereOrQuotingSeparatorsParseAndNeverThrow() {
+    Directives d = Directives.parse(List.of("Max-Age=\"60\"x y, no-cache=\"a,\", public, \t"),
+        List.of());
+    assertThat(d.seconds("max-age")).isEqualTo(60);
+    assertThat(d.has("x")).as("garbage after a quoted value is dropped").isFalse();
+    assertThat(d.has("x y")).isFalse();
+    assertThat(d.has("\"")).as("a separator inside quotes separates nothing").isFalse();
+    assertThat(d.has("public")).isTrue();
+    assertThat(Directives.parse(List.of("max-age="), List.of()).seconds("max-age"))
+        .isEqualTo(Directives.INVALID);
+    assertThat(Directives.parse(List.of("max-age= \t"), List.of()).seconds("max-age"))
+        .isEqualTo(Directives.INVALID);
+    assertThat(Directives.parse(List.of("max-age= \t7"), List.of()).seconds("max-age"))
+        .isEqualTo(7);
+    assertThat(Directives.parse(List.of("max-age=\""), List.of()).seconds("max-age"))
+        .isEqualTo(Directives.INVALID);
+    assertThat(Directives.parse(List.of("no-store,"), List.of()).has("no-store")).isTrue();
+    assertThat(Directives.parse(List.of(", ,\t"), List.of())).isSameAs(Directives.NONE);
+  }
+
+  @Test
   void pragmaNoCacheCountsOnlyWithoutCacheControl() {
     assertThat(Directives.parse(List.of(), List.of("x, No-Cache")).has("no-cache")).isTrue();
     assertThat(Directives.parse(List.of(), List.of("x")).has("no-cache")).isFalse();
