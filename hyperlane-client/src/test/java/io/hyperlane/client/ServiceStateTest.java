@@ -545,6 +545,28 @@ class ServiceStateTest {
   }
 
   @Test
+  void discoveryRunsOnTheInstancesClockTimersAndBlockingExecutor() {
+    ServiceState service = service(new Endpoint[0]);
+    assertThat(service.serviceName()).isEqualTo("inventory");
+    assertThat(service.ticker()).isSameAs(time);
+    assertThat(service.scheduler()).isSameAs(time);
+    assertThat(service.blockingExecutor()).isSameAs(time);
+  }
+
+  @Test
+  void anInterruptedWaitForTheFirstSetSaysSoAndKeepsTheInterrupt() {
+    ServiceState service = service(new Endpoint[0]);
+    Thread.currentThread().interrupt();
+    try {
+      assertThat(service.awaitEndpoints(Duration.ofSeconds(10)))
+          .isEqualTo("interrupted while waiting");
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
   void aDiscoveryThatFailsToStartOrStopIsReportedAndTheSubscriptionEndsWithTheService() {
     ServiceState failing = service(new Endpoint[0]);
     failing.start(context -> {
