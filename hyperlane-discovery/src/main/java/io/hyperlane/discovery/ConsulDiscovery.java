@@ -72,6 +72,7 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
   /** One service's loop of blocking queries. */
   private final class Query extends Watch {
     private long index; // 0: not known yet
+    private boolean answered; // the first answer is news whatever its index
 
     Query(Context context) {
       super(context, http);
@@ -108,7 +109,8 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
       if (!answer.isArray()) {
         throw new IOException("Consul health answer is not a JSON array");
       }
-      boolean changed = next != index;
+      boolean changed = next != index || !answered;
+      answered = true;
       index = next < index || next < 1 ? 0 : next; // Consul: an index going backwards resets
       succeeded();
       if (!changed) {
