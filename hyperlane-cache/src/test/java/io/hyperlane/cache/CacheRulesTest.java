@@ -205,6 +205,8 @@ class CacheRulesTest {
         .as("capped at a day").isEqualTo(24 * HOUR);
     assertThat(rules.freshnessMillis(entry("Last-Modified", HttpDates.format(NOW + HOUR))))
         .as("modified after its own date").isZero();
+    assertThat(rules.freshnessMillis(entry("Last-Modified", "Thu, 01 Jan 1970 00:00:00 GMT")))
+        .as("last modified at the epoch: a date like any other").isEqualTo(24 * HOUR);
     assertThat(rules.freshnessMillis(entry(302, "Last-Modified",
         HttpDates.format(NOW - 10 * HOUR)))).as("no heuristic for a 302").isZero();
     assertThat(rules.freshnessMillis(entry(404, "Last-Modified",
@@ -264,6 +266,7 @@ class CacheRulesTest {
     assertThat(rules.use(fresh60, request("max-age=10"), NOW + 10_000)).isEqualTo(Use.FRESH);
     assertThat(rules.use(fresh60, request("max-age=10"), NOW + 10_001)).isEqualTo(Use.FORWARD);
     assertThat(rules.use(fresh60, request("max-age=0"), NOW)).isEqualTo(Use.FRESH);
+    assertThat(rules.use(fresh60, request("max-age=0"), NOW + 1)).isEqualTo(Use.FORWARD);
     assertThat(rules.use(fresh60, request("min-fresh=10"), NOW + 49_999)).isEqualTo(Use.FRESH);
     assertThat(rules.use(fresh60, request("min-fresh=10"), NOW + 50_000))
         .isEqualTo(Use.STALE_WHILE_REVALIDATE);
@@ -277,6 +280,8 @@ class CacheRulesTest {
         .as("a zero window still covers the moment it goes stale")
         .isEqualTo(Use.STALE_WHILE_REVALIDATE);
     assertThat(rules.use(plain, Directives.NONE, NOW + 60_001)).isEqualTo(Use.FORWARD);
+    assertThat(rules.use(plain, request("max-stale=0"), NOW + 60_000))
+        .as("no staleness at all still covers the moment it goes stale").isEqualTo(Use.FRESH);
     assertThat(rules.use(plain, request("max-stale=5"), NOW + 65_000)).isEqualTo(Use.FRESH);
     assertThat(rules.use(plain, request("max-stale=5"), NOW + 65_001)).isEqualTo(Use.FORWARD);
     assertThat(rules.use(plain, request("max-stale"), NOW + 1000 * HOUR)).isEqualTo(Use.FRESH);

@@ -81,4 +81,18 @@ class ConsulQueryLoopTest {
     assertThat(consul.failures).singleElement().satisfies(f ->
         assertThat(f).hasMessageContaining("X-Consul-Index"));
   }
+
+  @Test
+  void anAnswerAfterAFailureStartsThePausesAgain() {
+    consul.answers.add("@X-Consul-Index: x\n[]");
+    consul.answers.add(answer("5", entry("10.0.0.1")));
+    consul.answers.add("not json");
+    subscription = ConsulDiscovery.builder("http://127.0.0.1:8500").client(consul.client).build()
+        .subscribe(consul.context);
+    consul.awaitPauses(1);
+    consul.pauses.get(0).run();
+    consul.awaitPauses(2);
+    assertThat(consul.failures).hasSize(2);
+    assertThat(consul.firstPause(1)).isTrue();
+  }
 }

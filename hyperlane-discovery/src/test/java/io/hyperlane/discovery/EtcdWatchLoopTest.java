@@ -92,16 +92,29 @@ class EtcdWatchLoopTest {
     assertThat(etcd.bodies.get(0).path("key").asText()).isEqualTo(b64(PREFIX));
   }
 
+  private static final String WATCH_ERROR = "{\"error\":{\"message\":\"etcdserver: mvcc:"
+      + " required revision is a future revision\"}}";
+
   @Test
-  void aWatchErrorIsAFailureAndTheLoopGoesOn() {
-    etcd.answers.add(range(5, instance("a", "http://10.0.0.1:8080")));
-    etcd.answers.add("{\"error\":{\"message\":\"etcdserver: mvcc: required revision is a future"
-        + " revision\"}}");
+  void aWatchErrorIsAFailureAndEveryStepForwardStartsThePausesAgain() {
+    etcd.answers.add(range(0)); // a failure
+    etcd.answers.add(range(5, instance("a", "http://10.0.0.1:8080"))); // progress
+    etcd.answers.add(WATCH_ERROR); // a failure after progress: the shortest pause
     subscription = subscribe();
-    etcd.awaitFailures(1);
-    assertThat(etcd.failures.get(0)).hasMessageContaining("etcd watch error")
+    etcd.awaitPauses(1);
+    etcd.pauses.get(0).run();
+    etcd.awaitPauses(2);
+    assertThat(etcd.failures.get(1)).hasMessageContaining("etcd watch error")
         .hasMessageContaining("future revision");
     assertThat(etcd.updates).containsExactly(List.of("http://10.0.0.1:8080"));
-    assertThat(etcd.pauses).as("it watches again after a pause").hasSize(1);
+    assertThat(etcd.firstPause(1)).as("a list that worked resets the pauses").isTrue();
+
+    etcd.answers.add("{\"result\":{\"header\":{\"revision\":\"6\"},\"events\":["
+        + event("PUT", instance("b", "http://10.0.0.2:8080")) + "]}}" + WATCH_ERROR);
+    etcd.pauses.get(1).run();
+    etcd.awaitPauses(3);
+    assertThat(etcd.updates).hasSize(2);
+    assertThat(etcd.firstPause(2)).as("a watch event that changed something resets them too")
+        .isTrue();
   }
 }

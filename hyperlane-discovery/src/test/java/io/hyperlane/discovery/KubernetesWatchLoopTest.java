@@ -86,20 +86,33 @@ class KubernetesWatchLoopTest {
   }
 
   @Test
-  void aWatchErrorOrAnUnknownEventIsAFailureAndTheLoopPausesBeforeWatchingAgain() {
+  void aWatchErrorOrAnUnknownEventIsAFailureAndEveryStepForwardStartsThePausesAgain() {
+    api.answers.add("{}"); // no items, no version: a failure
     api.answers.add(list("100", slice("inventory-a", "90", "10.0.0.1")));
     api.answers.add(event("ERROR", "{\"code\":500,\"message\":\"etcd is down\"}"));
     subscription = KubernetesDiscovery.builder("http://127.0.0.1:6443").namespace("shop")
         .client(api.client).build().subscribe(api.context);
     api.awaitPauses(1);
-    assertThat(api.failures).singleElement().satisfies(f ->
-        assertThat(f).hasMessage("Kubernetes watch error: etcd is down"));
-
-    api.answers.add(event("SURPRISE", slice("inventory-a", "101", "10.0.0.9")));
     api.pauses.get(0).run();
     api.awaitPauses(2);
-    assertThat(api.failures.get(1)).hasMessageContaining("unknown type \"SURPRISE\"");
-    assertThat(api.updates).containsExactly(List.of("http://10.0.0.1:8080"));
-    assertThat(api.urls.get(2).queryParameter("resourceVersion")).isEqualTo("100");
+    assertThat(api.failures.get(1)).hasMessage("Kubernetes watch error: etcd is down");
+    assertThat(api.firstPause(1)).as("a list that worked resets the pauses").isTrue();
+
+    api.answers.add(event("MODIFIED", slice("inventory-a", "101", "10.0.0.2"))
+        + event("SURPRISE", slice("inventory-a", "102", "10.0.0.9")));
+    api.pauses.get(1).run();
+    api.awaitPauses(3);
+    assertThat(api.failures.get(2)).hasMessageContaining("unknown type \"SURPRISE\"");
+    assertThat(api.firstPause(2)).as("an event that changed something resets them too").isTrue();
+    assertThat(api.updates).containsExactly(List.of("http://10.0.0.1:8080"),
+        List.of("http://10.0.0.2:8080"));
+    assertThat(api.urls.get(3).queryParameter("resourceVersion")).isEqualTo("100");
+
+    api.answers.add(event("MODIFIED", "{\"metadata\":{\"resourceVersion\":\"103\"}}"));
+    api.pauses.get(2).run();
+    api.awaitFailures(4);
+    assertThat(api.failures.get(3)).as("a slice without a name is named as a failure")
+        .hasMessageContaining("metadata.name");
+    assertThat(api.urls.get(4).queryParameter("resourceVersion")).isEqualTo("101");
   }
 }

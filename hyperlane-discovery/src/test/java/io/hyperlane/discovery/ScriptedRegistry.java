@@ -37,6 +37,7 @@ final class ScriptedRegistry implements AutoCloseable {
   final List<okhttp3.Headers> headers = new CopyOnWriteArrayList<>();
   final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
   final List<Runnable> pauses = new CopyOnWriteArrayList<>();
+  final List<Duration> pauseLengths = new CopyOnWriteArrayList<>();
   final List<Throwable> failures = new CopyOnWriteArrayList<>();
   final List<List<String>> updates = new CopyOnWriteArrayList<>();
 
@@ -82,6 +83,7 @@ final class ScriptedRegistry implements AutoCloseable {
     @Override
     public Scheduler scheduler() {
       return (delay, task) -> {
+        pauseLengths.add(delay);
         pauses.add(task);
         return () -> { };
       };
@@ -117,6 +119,12 @@ final class ScriptedRegistry implements AutoCloseable {
 
   void awaitPauses(int count) {
     Await.until(Duration.ofSeconds(10), () -> pauses.size() >= count, count + " pauses");
+  }
+
+  /** Whether pause {@code i} was the first of a run of failures (50 to 100 ms), not a later one. */
+  boolean firstPause(int i) {
+    long millis = pauseLengths.get(i).toMillis();
+    return millis >= 50 && millis <= 100;
   }
 
   /** Ends the request waiting for an answer, if any. */
