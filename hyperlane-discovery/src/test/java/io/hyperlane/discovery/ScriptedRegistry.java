@@ -32,12 +32,33 @@ final class ScriptedRegistry implements AutoCloseable {
 
   private static final String END = "\u0000end";
 
+  /** A pause the loop asked for: it runs when the test runs it. */
+  static final class Pause implements Runnable, Scheduler.Cancellable {
+    final Duration delay;
+    private final Runnable task;
+    volatile boolean cancelled;
+
+    Pause(Duration delay, Runnable task) {
+      this.delay = delay;
+      this.task = task;
+    }
+
+    @Override
+    public void run() {
+      task.run();
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+    }
+  }
+
   final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
   final List<HttpUrl> urls = new CopyOnWriteArrayList<>();
   final List<okhttp3.Headers> headers = new CopyOnWriteArrayList<>();
   final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
-  final List<Runnable> pauses = new CopyOnWriteArrayList<>();
-  final List<Duration> pauseLengths = new CopyOnWriteArrayList<>();
+  final List<Pause> pauses = new CopyOnWriteArrayList<>();
   final List<Throwable> failures = new CopyOnWriteArrayList<>();
   final List<List<String>> updates = new CopyOnWriteArrayList<>();
 
@@ -83,9 +104,9 @@ final class ScriptedRegistry implements AutoCloseable {
     @Override
     public Scheduler scheduler() {
       return (delay, task) -> {
-        pauseLengths.add(delay);
-        pauses.add(task);
-        return () -> { };
+        Pause pause = new Pause(delay, task);
+        pauses.add(pause);
+        return pause;
       };
     }
 
@@ -123,7 +144,7 @@ final class ScriptedRegistry implements AutoCloseable {
 
   /** Whether pause {@code i} was the first of a run of failures (50 to 100 ms), not a later one. */
   boolean firstPause(int i) {
-    long millis = pauseLengths.get(i).toMillis();
+    long millis = pauses.get(i).delay.toMillis();
     return millis >= 50 && millis <= 100;
   }
 

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hyperlane.client.Endpoint;
 import io.hyperlane.client.ServiceDiscovery;
-import io.hyperlane.resilience.Scheduler;
-import io.hyperlane.resilience.Ticker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.MediaType;
@@ -30,62 +27,11 @@ import org.junit.jupiter.api.Test;
  */
 class WatchTest {
 
-  /** What the watch scheduled: its delay, and whether it was cancelled. */
-  private static final class Timer implements Scheduler.Cancellable {
-    final Duration delay;
-    final Runnable task;
-    volatile boolean cancelled;
-
-    Timer(Duration delay, Runnable task) {
-      this.delay = delay;
-      this.task = task;
-    }
-
-    @Override
-    public void cancel() {
-      cancelled = true;
-    }
-  }
-
-  private final List<Timer> timers = new CopyOnWriteArrayList<>();
-  private final List<Throwable> failures = new CopyOnWriteArrayList<>();
-  private final List<List<Endpoint>> updates = new CopyOnWriteArrayList<>();
-
-  private final ServiceDiscovery.Context context = new ServiceDiscovery.Context() {
-    @Override
-    public String serviceName() {
-      return "inventory";
-    }
-
-    @Override
-    public Ticker ticker() {
-      return System::nanoTime;
-    }
-
-    @Override
-    public Scheduler scheduler() {
-      return (delay, task) -> {
-        Timer t = new Timer(delay, task);
-        timers.add(t);
-        return t;
-      };
-    }
-
-    @Override
-    public Executor blockingExecutor() {
-      return Runnable::run;
-    }
-
-    @Override
-    public void update(List<Endpoint> endpoints) {
-      updates.add(endpoints);
-    }
-
-    @Override
-    public void failed(Throwable cause) {
-      failures.add(cause);
-    }
-  };
+  private final ScriptedRegistry registry = new ScriptedRegistry();
+  private final List<ScriptedRegistry.Pause> timers = registry.pauses;
+  private final List<Throwable> failures = registry.failures;
+  private final List<List<String>> updates = registry.updates;
+  private final ServiceDiscovery.Context context = registry.context;
 
   /** A watch whose every step is one call of {@code step}. */
   private static final class TestWatch extends Watch {
@@ -105,7 +51,7 @@ class WatchTest {
 
   private final List<Boolean> cancelledWhenAnswered = new CopyOnWriteArrayList<>();
 
-  private OkHttpClient registry(int code, CountDownLatch hold) {
+  private OkHttpClient answering(int code, CountDownLatch hold) {
     return new OkHttpClient.Builder().addInterceptor(chain -> {
       if (hold != null) {
         try {
@@ -124,7 +70,7 @@ class WatchTest {
 
   @Test
   void pausesGrowWithFailuresInARowAndStartAgainAfterASuccess() {
-    TestWatch watch = new TestWatch(context, registry(200, null));
+    TestWatch watch = new TestWatch(context, answering(200, null));
     watch.retryAfter(new IOException("one"));
     watch.retryAfter(new IOException("two"));
     watch.retryAfter(new IOException("three"));
@@ -137,13 +83,13 @@ class WatchTest {
         d -> assertThat(d).isBetween(50L, 100L));
     assertThat(failures).extracting(Throwable::getMessage).containsExactly("one", "two", "three",
         "four");
-    timers.get(0).task.run();
+    timers.get(0).run();
     assertThat(watch.steps).hasValue(1);
   }
 
   @Test
   void againRunsTheNextStepAtOnceOnlyWhenThereIsNoPause() {
-    TestWatch watch = new TestWatch(context, registry(200, null));
+    TestWatch watch = new TestWatch(context, answering(200, null));
     watch.again(Duration.ZERO);
     assertThat(watch.steps).hasValue(1);
     assertThat(timers).isEmpty();
@@ -155,7 +101,7 @@ class WatchTest {
 
   @Test
   void anAnswerThatIsNotASuccessIsAFailureNamingTheRequest() throws Exception {
-    TestWatch watch = new TestWatch(context, registry(503, null));
+    TestWatch watch = new TestWatch(context, answering(503, null));
     CountDownLatch handled = new CountDownLatch(1);
     watch.send(LIST, false, response -> handled.countDown());
     awaitFailures(1);
@@ -166,7 +112,7 @@ class WatchTest {
 
   @Test
   void aSuccessfulAnswerGoesToTheHandlerAndAHandlerThatThrowsIsAFailure() throws Exception {
-    TestWatch watch = new TestWatch(context, registry(200, null));
+    TestWatch watch = new TestWatch(context, answering(200, null));
     CountDownLatch handled = new CountDownLatch(1);
     watch.send(LIST, false, response -> {
       assertThat(response.body().string()).isEqualTo("{}");
@@ -191,7 +137,7 @@ class WatchTest {
   @Test
   void cancelStopsThePauseAndTheRequestInFlightAndNothingIsReportedAfter() throws Exception {
     CountDownLatch hold = new CountDownLatch(1);
-    OkHttpClient http = registry(503, hold);
+    OkHttpClient http = answering(503, hold);
     TestWatch watch = new TestWatch(context, http);
     watch.retryAfter(new IOException("before"));
     assertThat(watch.cancelled()).isFalse();
@@ -215,7 +161,7 @@ class WatchTest {
   @Test
   void aWatchCancelledBeforeItsFirstRequestSendsNothing() {
     AtomicInteger sent = new AtomicInteger();
-    OkHttpClient http = registry(200, null).newBuilder().addInterceptor(chain -> {
+    OkHttpClient http = answering(200, null).newBuilder().addInterceptor(chain -> {
       sent.incrementAndGet();
       return chain.proceed(chain.request());
     }).build();
@@ -226,6 +172,6 @@ class WatchTest {
   }
 
   private void awaitFailures(int count) {
-    Await.until(Duration.ofSeconds(10), () -> failures.size() >= count, count + " failures");
+    registry.awaitFailures(count);
   }
 }
