@@ -10,8 +10,8 @@ import java.util.Objects;
  * <p>A failure is an I/O error or a 5xx response; a cancelled call is neither a failure nor a
  * success. After {@link Builder#consecutiveFailures(int)} failures in a row the endpoint is ejected for
  * {@code baseEjectionTime × n}, where {@code n} counts its recent ejections, up to {@link
- * Builder#maxEjectionTime(Duration)} (where {@code n} stops growing); {@code n} drops by one for every {@code baseEjectionTime} the
- * endpoint spends in rotation without being ejected. At most {@link Builder#maxEjectedShare(double)}
+ * Builder#maxEjectionTime(Duration)} (where {@code n} stops growing); {@code n} drops by one for
+ * every {@code baseEjectionTime} the endpoint spends in rotation without being ejected. At most {@link Builder#maxEjectedShare(double)}
  * of a service's endpoints (and always at least one) are ejected at once, and when every endpoint of
  * a service is ejected, calls are spread over all of them rather than failing.
  *
