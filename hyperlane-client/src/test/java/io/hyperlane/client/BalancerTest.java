@@ -30,8 +30,13 @@ class BalancerTest {
   }
 
   private static EndpointState[] states(ServiceState service) throws Exception {
-    EndpointState[] states = new EndpointState[3];
-    for (int i = 0; i < 200 && (states[0] == null || states[1] == null || states[2] == null); i++) {
+    return states(service, 3);
+  }
+
+  /** The states of the endpoints on ports 8081 to 8080 + {@code n}, found by picking. */
+  private static EndpointState[] states(ServiceState service, int n) throws Exception {
+    EndpointState[] states = new EndpointState[n];
+    for (int i = 0; i < 200 && java.util.Arrays.asList(states).contains(null); i++) {
       EndpointState e = pick(service, 0);
       states[e.endpoint.url().port() - 8081] = e;
     }
@@ -161,7 +166,7 @@ class BalancerTest {
   void ofTwoCandidatesTheLessLoadedWinsEveryPick() throws Exception {
     ServiceState service = service(LoadBalancerPolicy.leastInFlight(),
         "http://127.0.0.1:8081", "http://127.0.0.1:8082");
-    EndpointState busy = states2(service)[0];
+    EndpointState busy = states(service, 2)[0];
     busy.begin();
     for (int i = 0; i < 200; i++) {
       assertThat(pick(service, 0).endpoint.url().port()).isEqualTo(8082);
@@ -183,15 +188,6 @@ class BalancerTest {
       }
       assertThat(pick(service, 0).endpoint.url().port()).as(policy.toString()).isEqualTo(8081);
     }
-  }
-
-  private EndpointState[] states2(ServiceState service) throws Exception {
-    EndpointState[] states = new EndpointState[2];
-    for (int i = 0; i < 200 && (states[0] == null || states[1] == null); i++) {
-      EndpointState e = pick(service, 0);
-      states[e.endpoint.url().port() - 8081] = e;
-    }
-    return states;
   }
 
   @Test

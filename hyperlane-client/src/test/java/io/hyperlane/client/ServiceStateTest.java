@@ -13,11 +13,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Request;
@@ -61,10 +61,10 @@ class ServiceStateTest {
     return service.pick(now, null, HTTP, Map.of());
   }
 
-  /** The ports picked over {@code n} round-robin picks at {@code now}, in order of first pick. */
+  /** The ports picked over {@code n} round-robin picks at {@code now}, in ascending order. */
   private static Set<Integer> ports(ServiceState service, long now, int n, Request request,
       Map<String, String> subset, AttemptContext attempt) throws NoEndpointException {
-    Set<Integer> ports = new LinkedHashSet<>();
+    Set<Integer> ports = new TreeSet<>();
     for (int i = 0; i < n; i++) {
       ports.add(service.pick(now, attempt, request, subset).endpoint.url().port());
     }
@@ -72,7 +72,7 @@ class ServiceStateTest {
   }
 
   private static Set<Integer> ports(ServiceState service, long now) throws NoEndpointException {
-    return new java.util.TreeSet<>(ports(service, now, 12, HTTP, Map.of(), null));
+    return ports(service, now, 12, HTTP, Map.of(), null);
   }
 
   private static EndpointState state(ServiceState service, int port) throws NoEndpointException {
@@ -121,14 +121,14 @@ class ServiceStateTest {
     ServiceState mixed = service("http://127.0.0.1:8081", "https://127.0.0.1:8443",
         "http://127.0.0.1:8082");
     assertThat(ports(mixed, 0, 12, HTTPS, Map.of(), null)).containsExactly(8443);
-    assertThat(new java.util.TreeSet<>(ports(mixed, 0, 12, HTTP, Map.of(), null)))
+    assertThat(ports(mixed, 0, 12, HTTP, Map.of(), null))
         .containsExactly(8081, 8082, 8443);
 
     ServiceState plain = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     assertThatThrownBy(() -> plain.pick(0, null, HTTPS, Map.of()))
         .isInstanceOf(NoEndpointException.class).hasMessageContaining("allowCleartext");
     plain.withTls(null, true);
-    assertThat(new java.util.TreeSet<>(ports(plain, 0, 12, HTTPS, Map.of(), null)))
+    assertThat(ports(plain, 0, 12, HTTPS, Map.of(), null))
         .containsExactly(8081, 8082);
   }
 
@@ -140,10 +140,10 @@ class ServiceStateTest {
         Endpoint.builder("http://127.0.0.1:8081").metadata("version", "v1").build(),
         Endpoint.builder("http://127.0.0.1:8082").metadata("version", "v2").build(),
         Endpoint.builder("http://127.0.0.1:8083").metadata("version", "v2").build());
-    assertThat(new java.util.TreeSet<>(ports(service, 0, 12, HTTP, Map.of("version", "v2"), null)))
+    assertThat(ports(service, 0, 12, HTTP, Map.of("version", "v2"), null))
         .containsExactly(8082, 8083);
     assertThat(ports(service, 0, 12, HTTP, Map.of("version", "v1"), null)).containsExactly(8081);
-    assertThat(new java.util.TreeSet<>(ports(service, 0, 12, HTTP, Map.of("version", "v9"), null)))
+    assertThat(ports(service, 0, 12, HTTP, Map.of("version", "v9"), null))
         .containsExactly(8081, 8082, 8083);
   }
 
@@ -175,7 +175,7 @@ class ServiceStateTest {
 
     long back = ejectedAt + 10 * S;
     // at a tenth of its weight, it gets one pick in 21
-    assertThat(new java.util.TreeSet<>(ports(service, back, 21, HTTP, Map.of(), null)))
+    assertThat(ports(service, back, 21, HTTP, Map.of(), null))
         .containsExactly(8081, 8082, 8083);
     assertThat(bad.ejected).isFalse();
     assertThat(bad.ramping).as("a returning endpoint ramps up").isTrue();
@@ -202,10 +202,7 @@ class ServiceStateTest {
 
   @Test
   void anOpenCircuitTakesItsEndpointOutAndItsProbeGoesFirstOnceTheWaitIsOver() throws Exception {
-    circuits = CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofSeconds(5)).permittedNumberOfCallsInHalfOpenState(1)
-        .build());
+    circuits = openAfterTwoFailures();
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082",
         "http://127.0.0.1:8083");
     EndpointState bad = state(service, 8083);
@@ -227,9 +224,7 @@ class ServiceStateTest {
 
   @Test
   void theOnlyEndpointIsUsedEvenWithItsCircuitOpenAndStillHalfOpensInTime() throws Exception {
-    circuits = CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofSeconds(5)).build());
+    circuits = openAfterTwoFailures();
     ServiceState service = service("http://127.0.0.1:8081");
     EndpointState only = pick(service, 0);
     fail(service, only, 2);
@@ -287,7 +282,7 @@ class ServiceStateTest {
       assertThat(retry.tried()).endsWith("http://127.0.0.1:8082");
     }
 
-    Set<Integer> firstAttempts = new java.util.TreeSet<>();
+    Set<Integer> firstAttempts = new TreeSet<>();
     for (int i = 0; i < 6; i++) {
       AttemptContext notRetry = Attempts.after(0, "http://127.0.0.1:8081", "http://127.0.0.1:8083");
       firstAttempts.add(service.pick(0, notRetry, HTTP, Map.of()).endpoint.url().port());
@@ -297,7 +292,7 @@ class ServiceStateTest {
 
     AttemptContext allTried = Attempts.after(2, "http://127.0.0.1:8081", "http://127.0.0.1:8082",
         "http://127.0.0.1:8083");
-    assertThat(new java.util.TreeSet<>(ports(service, 0, 6, HTTP, Map.of(), allTried)))
+    assertThat(ports(service, 0, 6, HTTP, Map.of(), allTried))
         .containsExactly(8081, 8082, 8083);
   }
 
@@ -634,6 +629,14 @@ class ServiceStateTest {
 
   // ---- circuits, logs and the paths that feed them
 
+  /** Opens on two failures in two calls, for 5 s, then lets one probe through. */
+  private static CircuitBreakerPolicy openAfterTwoFailures() {
+    return CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
+        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
+        .waitDurationInOpenState(Duration.ofSeconds(5)).permittedNumberOfCallsInHalfOpenState(1)
+        .build());
+  }
+
   private static CircuitBreakerPolicy slowCalls() {
     return CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
         .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(100)
@@ -672,10 +675,7 @@ class ServiceStateTest {
   @Test
   void ioFailuresOpenAnEndpointsCircuitAndEveryChangeIsAnEventAndAnOpeningAWarning()
       throws Exception {
-    circuits = CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofSeconds(5)).permittedNumberOfCallsInHalfOpenState(1)
-        .build());
+    circuits = openAfterTwoFailures();
     try (LogCapture logs = new LogCapture()) {
       ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
       EndpointState e = state(service, 8082);
@@ -703,10 +703,7 @@ class ServiceStateTest {
 
   @Test
   void aProbeCancelledByItsCallerGivesItsPermissionBack() throws Exception {
-    circuits = CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofSeconds(5)).permittedNumberOfCallsInHalfOpenState(1)
-        .build());
+    circuits = openAfterTwoFailures();
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState e = state(service, 8082);
     fail(service, e, 2);

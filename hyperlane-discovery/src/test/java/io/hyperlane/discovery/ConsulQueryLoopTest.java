@@ -2,7 +2,6 @@ package io.hyperlane.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hyperlane.client.ServiceDiscovery;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -17,13 +16,9 @@ import org.junit.jupiter.api.Test;
 class ConsulQueryLoopTest {
 
   private final ScriptedRegistry consul = new ScriptedRegistry();
-  private ServiceDiscovery.Subscription subscription;
 
   @AfterEach
   void stop() {
-    if (subscription != null) {
-      subscription.cancel();
-    }
     consul.close();
   }
 
@@ -39,9 +34,8 @@ class ConsulQueryLoopTest {
   void eachQueryAsksFromTheLastIndexAndAnIndexGoingBackwardsStartsOver() {
     consul.answers.add(answer("5", entry("10.0.0.1"), entry("10.0.0.2"), entry("")));
     consul.answers.add(answer("5", entry("10.0.0.1"), entry("10.0.0.2")));
-    subscription = ConsulDiscovery.builder("http://127.0.0.1:8500").datacenter("eu")
-        .token("s3cret").wait(Duration.ofSeconds(30)).client(consul.client).build()
-        .subscribe(consul.context);
+    consul.subscribe(ConsulDiscovery.builder("http://127.0.0.1:8500").datacenter("eu")
+        .token("s3cret").wait(Duration.ofSeconds(30)).client(consul.client).build());
     consul.awaitPauses(1);
     assertThat(consul.updates).containsExactly(List.of("http://10.0.0.1:8080",
         "http://10.0.0.2:8080"));
@@ -72,8 +66,8 @@ class ConsulQueryLoopTest {
   void aFirstAnswerAtIndexZeroIsUsedAndNeitherItNorOneTooLongIsAskedFrom() {
     consul.answers.add(answer("0", entry("10.0.0.1"))); // a Consul bug its docs warn of
     consul.answers.add(answer("1234567890123456789", entry("10.0.0.2")));
-    subscription = ConsulDiscovery.builder("http://127.0.0.1:8500").client(consul.client).build()
-        .subscribe(consul.context);
+    consul.subscribe(
+        ConsulDiscovery.builder("http://127.0.0.1:8500").client(consul.client).build());
     consul.awaitPauses(1); // after the failure
     assertThat(consul.updates).containsExactly(List.of("http://10.0.0.1:8080"));
     assertThat(consul.urls).extracting(u -> u.queryParameter("index")).containsExactly(null,
@@ -87,8 +81,8 @@ class ConsulQueryLoopTest {
     consul.answers.add("@X-Consul-Index: x\n[]");
     consul.answers.add(answer("5", entry("10.0.0.1")));
     consul.answers.add("not json");
-    subscription = ConsulDiscovery.builder("http://127.0.0.1:8500").client(consul.client).build()
-        .subscribe(consul.context);
+    consul.subscribe(
+        ConsulDiscovery.builder("http://127.0.0.1:8500").client(consul.client).build());
     consul.awaitPauses(1);
     consul.pauses.get(0).run();
     consul.awaitPauses(2);

@@ -2,7 +2,6 @@ package io.hyperlane.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hyperlane.client.ServiceDiscovery;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -19,19 +18,14 @@ class EtcdWatchLoopTest {
 
   private static final String PREFIX = "/hyperlane/services/inventory/";
   private final ScriptedRegistry etcd = new ScriptedRegistry();
-  private ServiceDiscovery.Subscription subscription;
 
   @AfterEach
   void stop() {
-    if (subscription != null) {
-      subscription.cancel();
-    }
     etcd.close();
   }
 
-  private ServiceDiscovery.Subscription subscribe() {
-    return EtcdDiscovery.builder("http://127.0.0.1:2379").client(etcd.client).build()
-        .subscribe(etcd.context);
+  private EtcdDiscovery discovery() {
+    return EtcdDiscovery.builder("http://127.0.0.1:2379").client(etcd.client).build();
   }
 
   private static String b64(String s) {
@@ -58,7 +52,7 @@ class EtcdWatchLoopTest {
   @Test
   void listsThenWatchesFromTheNextRevisionAndListsAgainWhenTheWatchIsCompacted() {
     etcd.answers.add(range(0, instance("a", "http://10.0.0.1:8080"))); // no revision: not an answer
-    subscription = subscribe();
+    etcd.subscribe(discovery());
     etcd.awaitPauses(1);
     assertThat(etcd.failures).singleElement().satisfies(f ->
         assertThat(f).hasMessage("etcd range answer without a revision"));
@@ -83,7 +77,8 @@ class EtcdWatchLoopTest {
     assertThat(etcd.failures.get(1)).hasMessageContaining("etcd key " + PREFIX + "x");
 
     etcd.awaitRequests(5);
-    assertThat(etcd.urls).extracting(okhttp3.HttpUrl::encodedPath).containsExactly("/v3/kv/range", "/v3/kv/range", "/v3/watch",
+    assertThat(etcd.urls).extracting(okhttp3.HttpUrl::encodedPath).containsExactly(
+        "/v3/kv/range", "/v3/kv/range", "/v3/watch",
         "/v3/kv/range", "/v3/watch");
     assertThat(etcd.bodies.get(2).path("create_request").path("start_revision").asLong())
         .as("watch from the revision after the list").isEqualTo(6);
@@ -100,7 +95,7 @@ class EtcdWatchLoopTest {
     etcd.answers.add(range(0)); // a failure
     etcd.answers.add(range(5, instance("a", "http://10.0.0.1:8080"))); // progress
     etcd.answers.add(WATCH_ERROR); // a failure after progress: the shortest pause
-    subscription = subscribe();
+    etcd.subscribe(discovery());
     etcd.awaitPauses(1);
     etcd.pauses.get(0).run();
     etcd.awaitPauses(2);

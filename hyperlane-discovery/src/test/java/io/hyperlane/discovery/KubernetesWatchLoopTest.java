@@ -2,7 +2,6 @@ package io.hyperlane.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hyperlane.client.ServiceDiscovery;
 import java.util.List;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
@@ -17,13 +16,9 @@ import org.junit.jupiter.api.Test;
 class KubernetesWatchLoopTest {
 
   private final ScriptedRegistry api = new ScriptedRegistry();
-  private ServiceDiscovery.Subscription subscription;
 
   @AfterEach
   void stop() {
-    if (subscription != null) {
-      subscription.cancel();
-    }
     api.close();
   }
 
@@ -57,8 +52,8 @@ class KubernetesWatchLoopTest {
         + event("DELETED", slice("inventory-b", "104")));
     api.answers.add(event("ERROR", "{\"code\":410,\"message\":\"too old resource version\"}"));
     api.answers.add(list("200", slice("inventory-c", "199", "10.0.0.4")));
-    subscription = KubernetesDiscovery.builder("http://127.0.0.1:6443").namespace("shop")
-        .portName("http").token(() -> "t0ken").client(api.client).build().subscribe(api.context);
+    api.subscribe(KubernetesDiscovery.builder("http://127.0.0.1:6443").namespace("shop")
+        .portName("http").token(() -> "t0ken").client(api.client).build());
 
     api.awaitUpdates(5);
     assertThat(api.updates).containsExactly(
@@ -90,8 +85,8 @@ class KubernetesWatchLoopTest {
     api.answers.add("{}"); // no items, no version: a failure
     api.answers.add(list("100", slice("inventory-a", "90", "10.0.0.1")));
     api.answers.add(event("ERROR", "{\"code\":500,\"message\":\"etcd is down\"}"));
-    subscription = KubernetesDiscovery.builder("http://127.0.0.1:6443").namespace("shop")
-        .client(api.client).build().subscribe(api.context);
+    api.subscribe(KubernetesDiscovery.builder("http://127.0.0.1:6443").namespace("shop")
+        .client(api.client).build());
     api.awaitPauses(1);
     api.pauses.get(0).run();
     api.awaitPauses(2);

@@ -30,7 +30,8 @@ class RegistryAnswerEdgesTest {
 
   @Test
   void theRetryPauseDoublesFromATenthOfASecondToThirtySecondsWithJitterBelowIt() {
-    long[][] bounds = {{0, 50, 100}, {1, 50, 100}, {2, 100, 200}, {3, 200, 400}, {9, 12_800, 25_600},
+    long[][] bounds = {{0, 50, 100}, {1, 50, 100}, {2, 100, 200}, {3, 200, 400},
+        {9, 12_800, 25_600},
         {10, 15_000, 30_000}, {30, 15_000, 30_000}, {Integer.MAX_VALUE, 15_000, 30_000}};
     for (long[] b : bounds) {
       long min = Long.MAX_VALUE;
@@ -109,7 +110,8 @@ class RegistryAnswerEdgesTest {
 
   private static JsonNode slice(int port) throws IOException {
     return json("{'metadata':{'name':'inventory-abc'},'addressType':'IPv4',"
-        + "'ports':[{'name':'http','port':" + port + "}],'endpoints':[{'addresses':['10.0.0.5']}]}");
+        + "'ports':[{'name':'http','port':" + port + "}],"
+        + "'endpoints':[{'addresses':['10.0.0.5']}]}");
   }
 
   @Test

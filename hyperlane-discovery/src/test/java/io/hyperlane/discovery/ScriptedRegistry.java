@@ -148,9 +148,20 @@ final class ScriptedRegistry implements AutoCloseable {
     return millis >= 50 && millis <= 100;
   }
 
-  /** Ends the request waiting for an answer, if any. */
+  private volatile ServiceDiscovery.Subscription subscription;
+
+  /** Subscribes {@code discovery} to this registry's service; {@link #close()} cancels it. */
+  void subscribe(ServiceDiscovery discovery) {
+    subscription = discovery.subscribe(context);
+  }
+
+  /** Cancels the subscription and ends the request waiting for an answer, if any. */
   @Override
   public void close() {
+    ServiceDiscovery.Subscription s = subscription;
+    if (s != null) {
+      s.cancel();
+    }
     answers.add(END);
   }
 }

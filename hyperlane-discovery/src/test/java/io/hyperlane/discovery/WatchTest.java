@@ -66,7 +66,8 @@ class WatchTest {
     }).build();
   }
 
-  private static final Request LIST = new Request.Builder().url("http://127.0.0.1:1/v1/list").build();
+  private static final Request LIST =
+      new Request.Builder().url("http://127.0.0.1:1/v1/list").build();
 
   @Test
   void pausesGrowWithFailuresInARowAndStartAgainAfterASuccess() {
@@ -146,13 +147,14 @@ class WatchTest {
     assertThat(watch.cancelled()).isTrue();
     assertThat(timers.get(0).cancelled).as("the pause").isTrue();
     hold.countDown(); // the registry answers 503 after the cancel: not reported
-    Await.until(Duration.ofSeconds(10), () -> http.dispatcher().runningCallsCount() == 0,
-        "the cancelled call to end");
+    awaitIdle(http);
     assertThat(cancelledWhenAnswered).as("the request in flight").containsExactly(true);
     watch.retryAfter(new IOException("after"));
     watch.again(Duration.ZERO);
     watch.again(Duration.ofSeconds(1));
     watch.send(LIST, false, response -> { });
+    awaitIdle(http);
+    assertThat(cancelledWhenAnswered).as("nothing sent after cancel()").hasSize(1);
     assertThat(failures).extracting(Throwable::getMessage).containsExactly("before");
     assertThat(timers).hasSize(1);
     assertThat(watch.steps).hasValue(0);
@@ -168,7 +170,14 @@ class WatchTest {
     TestWatch watch = new TestWatch(context, http);
     watch.cancel();
     watch.send(LIST, false, response -> { });
+    awaitIdle(http);
     assertThat(sent).hasValue(0);
+  }
+
+  /** Waits until every call {@code http} started has ended; a call is counted from enqueue(). */
+  private static void awaitIdle(OkHttpClient http) {
+    Await.until(Duration.ofSeconds(10), () -> http.dispatcher().runningCallsCount() == 0
+        && http.dispatcher().queuedCallsCount() == 0, "the calls to end");
   }
 
   private void awaitFailures(int count) {
