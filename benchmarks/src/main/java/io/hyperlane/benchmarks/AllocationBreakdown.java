@@ -34,13 +34,15 @@ public final class AllocationBreakdown {
   private static final int CALLS = 200_000;
   private static final com.sun.management.ThreadMXBean THREADS =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-  private static final Interceptor CANNED = chain -> new Response.Builder()
-      .request(chain.request())
-      .protocol(Protocol.HTTP_1_1)
-      .code(200)
-      .message("OK")
-      .body(ResponseBody.create("{}", MediaType.get("application/json")))
-      .build();
+  private static final Interceptor CANNED =
+      chain ->
+          new Response.Builder()
+              .request(chain.request())
+              .protocol(Protocol.HTTP_1_1)
+              .code(200)
+              .message("OK")
+              .body(ResponseBody.create("{}", MediaType.get("application/json")))
+              .build();
 
   private AllocationBreakdown() {}
 
@@ -52,42 +54,70 @@ public final class AllocationBreakdown {
     System.out.printf("raw OkHttp call: %,d B (the baseline)%n", raw);
 
     HttpUrl target = HttpUrl.get("http://127.0.0.1:2/");
-    OkHttpClient handwired = base.newBuilder()
-        .addInterceptor(chain -> {
-          HttpUrl url = chain.request().url().newBuilder()
-              .scheme(target.scheme()).host(target.host()).port(target.port()).build();
-          return chain.proceed(chain.request().newBuilder().url(url).build());
-        })
-        .addInterceptor(CANNED)
-        .build();
+    OkHttpClient handwired =
+        base.newBuilder()
+            .addInterceptor(
+                chain -> {
+                  HttpUrl url =
+                      chain
+                          .request()
+                          .url()
+                          .newBuilder()
+                          .scheme(target.scheme())
+                          .host(target.host())
+                          .port(target.port())
+                          .build();
+                  return chain.proceed(chain.request().newBuilder().url(url).build());
+                })
+            .addInterceptor(CANNED)
+            .build();
     print("host rewrite by hand", bytesPerCall(handwired, byService) - raw);
-    OkHttpClient passThrough = base.newBuilder()
-        .addInterceptor(chain -> chain.proceed(chain.request()))
-        .addInterceptor(CANNED)
-        .build();
+    OkHttpClient passThrough =
+        base.newBuilder()
+            .addInterceptor(chain -> chain.proceed(chain.request()))
+            .addInterceptor(CANNED)
+            .build();
     print("one pass-through interceptor", bytesPerCall(passThrough, direct) - raw);
 
     print("Hyperlane, every default stage", hyperlane(base, byService, b -> b) - raw);
-    print("  without the service circuit", hyperlane(base, byService,
-        b -> b.serviceCircuitBreaker(CircuitBreakerPolicy.disabled())) - raw);
-    print("  without endpoint circuits", hyperlane(base, byService,
-        b -> b.endpointCircuitBreaker(CircuitBreakerPolicy.disabled())) - raw);
+    print(
+        "  without the service circuit",
+        hyperlane(base, byService, b -> b.serviceCircuitBreaker(CircuitBreakerPolicy.disabled()))
+            - raw);
+    print(
+        "  without endpoint circuits",
+        hyperlane(base, byService, b -> b.endpointCircuitBreaker(CircuitBreakerPolicy.disabled()))
+            - raw);
     print("  without retries", hyperlane(base, byService, b -> b.retry(RetryPolicy.none())) - raw);
-    print("  with all of those off", hyperlane(base, byService, b -> b
-        .retry(RetryPolicy.none())
-        .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
-        .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
-        .outlierDetection(OutlierDetection.disabled())
-        .slowStart(SlowStart.disabled())) - raw);
+    print(
+        "  with all of those off",
+        hyperlane(
+                base,
+                byService,
+                b ->
+                    b.retry(RetryPolicy.none())
+                        .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
+                        .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
+                        .outlierDetection(OutlierDetection.disabled())
+                        .slowStart(SlowStart.disabled()))
+            - raw);
 
     // The two pieces of the routing stage's rewrite, alone.
     HttpUrl requested = byService.url();
     HttpUrl endpoint = HttpUrl.get("http://127.0.0.1:1/");
-    print("endpoint URL built (routing)", bytesPer(() -> endpoint.newBuilder()
-        .encodedPath(requested.encodedPath()).encodedQuery(requested.encodedQuery()).build()));
+    print(
+        "endpoint URL built (routing)",
+        bytesPer(
+            () ->
+                endpoint
+                    .newBuilder()
+                    .encodedPath(requested.encodedPath())
+                    .encodedQuery(requested.encodedQuery())
+                    .build()));
     HttpUrl rewritten = direct.url();
-    print("request rebuilt with that URL", bytesPer(() -> byService.newBuilder()
-        .url(rewritten).build()));
+    print(
+        "request rebuilt with that URL",
+        bytesPer(() -> byService.newBuilder().url(rewritten).build()));
     base.dispatcher().executorService().shutdown();
   }
 
@@ -105,12 +135,21 @@ public final class AllocationBreakdown {
     return last == null ? -1 : bytes;
   }
 
-  private static long hyperlane(OkHttpClient base, Request request,
-      UnaryOperator<Hyperlane.Builder> settings) throws IOException {
-    try (Hyperlane hyperlane = settings.apply(Hyperlane.builder().service("inventory",
-        "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")).build()) {
-      return bytesPerCall(hyperlane.wrap(base).newBuilder().addInterceptor(CANNED).build(),
-          request);
+  private static long hyperlane(
+      OkHttpClient base, Request request, UnaryOperator<Hyperlane.Builder> settings)
+      throws IOException {
+    try (Hyperlane hyperlane =
+        settings
+            .apply(
+                Hyperlane.builder()
+                    .service(
+                        "inventory",
+                        "http://127.0.0.1:1",
+                        "http://127.0.0.1:2",
+                        "http://127.0.0.1:3"))
+            .build()) {
+      return bytesPerCall(
+          hyperlane.wrap(base).newBuilder().addInterceptor(CANNED).build(), request);
     }
   }
 

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -46,22 +47,24 @@ public final class AsyncComparison {
     SlowEndpoint() throws IOException {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
       server.setExecutor(threads);
-      server.createContext("/", exchange -> {
-        int held = now.incrementAndGet();
-        most.accumulateAndGet(held, Math::max);
-        try (exchange) {
-          Thread.sleep(20); // the endpoint's own work, which this comparison is about
-          byte[] body = "{\"id\":42}".getBytes();
-          exchange.sendResponseHeaders(200, body.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } finally {
-          now.decrementAndGet();
-        }
-      });
+      server.createContext(
+          "/",
+          exchange -> {
+            int held = now.incrementAndGet();
+            most.accumulateAndGet(held, Math::max);
+            try (exchange) {
+              Thread.sleep(20); // the endpoint's own work, which this comparison is about
+              byte[] body = "{\"id\":42}".getBytes();
+              exchange.sendResponseHeaders(200, body.length);
+              try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } finally {
+              now.decrementAndGet();
+            }
+          });
       server.start();
     }
 
@@ -86,9 +89,11 @@ public final class AsyncComparison {
     }
     OkHttpClient base = new OkHttpClient();
     Request request = new Request.Builder().url("http://inventory/items/42").build();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .service("inventory", endpoints.stream().map(SlowEndpoint::origin).toArray(String[]::new))
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .service(
+                "inventory", endpoints.stream().map(SlowEndpoint::origin).toArray(String[]::new))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       sync(client, request, concurrency, 2);
       async(client, request, concurrency, 2);
@@ -97,18 +102,30 @@ public final class AsyncComparison {
       int[] syncMost = endpoints.stream().mapToInt(e -> e.most.getAndSet(0)).toArray();
       double asyncRps = async(client, request, concurrency, seconds);
       int[] asyncMost = endpoints.stream().mapToInt(e -> e.most.getAndSet(0)).toArray();
-      System.out.printf(Locale.ROOT, "%nconcurrency %d, %d s each, 3 endpoints of 20 ms,"
-          + " OkHttp's maxRequestsPerHost %d%n", concurrency, seconds,
+      System.out.printf(
+          Locale.ROOT,
+          "%nconcurrency %d, %d s each, 3 endpoints of 20 ms,"
+              + " OkHttp's maxRequestsPerHost %d%n",
+          concurrency,
+          seconds,
           base.dispatcher().getMaxRequestsPerHost());
-      System.out.printf(Locale.ROOT, "%-10s %10s   %s%n", "calls", "req/s",
+      System.out.printf(
+          Locale.ROOT,
+          "%-10s %10s   %s%n",
+          "calls",
+          "req/s",
           "most requests held at once by each endpoint");
-      System.out.printf(Locale.ROOT, "%-10s %10.0f   %s%n", "execute()", syncRps,
-          java.util.Arrays.toString(syncMost));
-      System.out.printf(Locale.ROOT, "%-10s %10.0f   %s%n", "enqueue()", asyncRps,
-          java.util.Arrays.toString(asyncMost));
-      System.out.printf(Locale.ROOT, "%nenqueue() / execute(): throughput %.3fx; enqueued calls held"
-          + " at once by the endpoints together: %d (capped at %d before)%n", asyncRps / syncRps,
-          java.util.Arrays.stream(asyncMost).sum(), base.dispatcher().getMaxRequestsPerHost());
+      System.out.printf(
+          Locale.ROOT, "%-10s %10.0f   %s%n", "execute()", syncRps, Arrays.toString(syncMost));
+      System.out.printf(
+          Locale.ROOT, "%-10s %10.0f   %s%n", "enqueue()", asyncRps, Arrays.toString(asyncMost));
+      System.out.printf(
+          Locale.ROOT,
+          "%nenqueue() / execute(): throughput %.3fx; enqueued calls held"
+              + " at once by the endpoints together: %d (capped at %d before)%n",
+          asyncRps / syncRps,
+          Arrays.stream(asyncMost).sum(),
+          base.dispatcher().getMaxRequestsPerHost());
     } finally {
       base.dispatcher().executorService().shutdown();
       base.connectionPool().evictAll();
@@ -125,18 +142,20 @@ public final class AsyncComparison {
     AtomicLong done = new AtomicLong();
     long start = System.nanoTime();
     for (int c = 0; c < concurrency; c++) {
-      threads.submit(() -> {
-        while (running.get()) {
-          try (Response response = client.newCall(request).execute()) {
-            response.body().bytes();
-            done.incrementAndGet();
-          } catch (IOException e) {
-            // counted as not done
-          }
-        }
-      });
+      threads.submit(
+          () -> {
+            while (running.get()) {
+              try (Response response = client.newCall(request).execute()) {
+                response.body().bytes();
+                done.incrementAndGet();
+              } catch (IOException e) {
+                // counted as not done
+              }
+            }
+          });
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(seconds)); // the length of the run, not a wait for a state
+    Thread.sleep(
+        TimeUnit.SECONDS.toMillis(seconds)); // the length of the run, not a wait for a state
     running.set(false);
     long count = done.get();
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -157,24 +176,27 @@ public final class AsyncComparison {
       if (!inFlight.tryAcquire(10, TimeUnit.MILLISECONDS)) {
         continue;
       }
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onFailure(Call call, IOException e) {
-          inFlight.release();
-        }
+      client
+          .newCall(request)
+          .enqueue(
+              new Callback() {
+                @Override
+                public void onFailure(Call call, IOException e) {
+                  inFlight.release();
+                }
 
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            response.body().bytes();
-            done.incrementAndGet();
-          } catch (IOException e) {
-            // counted as not done
-          } finally {
-            inFlight.release();
-          }
-        }
-      });
+                @Override
+                public void onResponse(Call call, Response response) {
+                  try (response) {
+                    response.body().bytes();
+                    done.incrementAndGet();
+                  } catch (IOException e) {
+                    // counted as not done
+                  } finally {
+                    inFlight.release();
+                  }
+                }
+              });
     }
     running.set(false);
     long count = done.get();

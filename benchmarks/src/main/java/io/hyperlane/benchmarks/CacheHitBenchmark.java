@@ -36,7 +36,6 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class CacheHitBenchmark {
 
-
   private static final byte[] BODY = "{\"id\":42,\"stock\":7,\"name\":\"a small item\"}".getBytes();
 
   private JsonServer server;

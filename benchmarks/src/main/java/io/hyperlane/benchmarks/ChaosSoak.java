@@ -11,16 +11,19 @@ import io.hyperlane.resilience.RetryPolicy;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.MediaType;
@@ -51,8 +56,8 @@ import okhttp3.Response;
  * <p>What it counts, and what must stay at zero:
  *
  * <ul>
- *   <li>idempotent calls (GET, PUT, POST with an {@code Idempotency-Key}) that failed — at least two
- *       healthy replicas are registered at every moment, so each is a failure of the mesh;
+ *   <li>idempotent calls (GET, PUT, POST with an {@code Idempotency-Key}) that failed — at least
+ *       two healthy replicas are registered at every moment, so each is a failure of the mesh;
  *   <li>POSTs without a key that reached the server twice (each carries an id the server counts);
  *   <li>reads older than the reader's own completed write through the same instance;
  *   <li>and, flat from start to end: heap after GC, threads, open file descriptors, pooled
@@ -70,26 +75,49 @@ public final class ChaosSoak {
   private static final String SERVICE = "shop";
 
   /** What a run found. */
-  public record Report(long seconds, long calls, long idempotentFailures, long postsSent,
-      long postsFailed, long postsReceivedTwice, long keyedPostsApplied, long staleReads,
-      long chaosSteps, Resources start, Resources end) {
+  public record Report(
+      long seconds,
+      long calls,
+      long idempotentFailures,
+      long postsSent,
+      long postsFailed,
+      long postsReceivedTwice,
+      long keyedPostsApplied,
+      long staleReads,
+      long chaosSteps,
+      Resources start,
+      Resources end) {
 
     /** Whether every count that must be zero is, and the resources stayed flat. */
     public boolean passed() {
-      return idempotentFailures == 0 && postsReceivedTwice == 0 && staleReads == 0
+      return idempotentFailures == 0
+          && postsReceivedTwice == 0
+          && staleReads == 0
           && end.flatAgainst(start);
     }
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "%d s, %d calls, %d chaos steps%n"
-          + "  idempotent calls failed while a healthy replica existed: %d (goal 0)%n"
-          + "  POSTs without a key: %d sent, %d failed, %d reached the server twice (goal 0)%n"
-          + "  POSTs with an Idempotency-Key applied: %d (once each)%n"
-          + "  reads older than the reader's own completed write: %d (goal 0)%n"
-          + "  resources at start: %s%n  resources at end:   %s (flat: %s)", seconds, calls,
-          chaosSteps, idempotentFailures, postsSent, postsFailed, postsReceivedTwice,
-          keyedPostsApplied, staleReads, start, end, end.flatAgainst(start));
+      return String.format(
+          Locale.ROOT,
+          "%d s, %d calls, %d chaos steps%n"
+              + "  idempotent calls failed while a healthy replica existed: %d (goal 0)%n"
+              + "  POSTs without a key: %d sent, %d failed, %d reached the server twice (goal 0)%n"
+              + "  POSTs with an Idempotency-Key applied: %d (once each)%n"
+              + "  reads older than the reader's own completed write: %d (goal 0)%n"
+              + "  resources at start: %s%n  resources at end:   %s (flat: %s)",
+          seconds,
+          calls,
+          chaosSteps,
+          idempotentFailures,
+          postsSent,
+          postsFailed,
+          postsReceivedTwice,
+          keyedPostsApplied,
+          staleReads,
+          start,
+          end,
+          end.flatAgainst(start));
     }
   }
 
@@ -101,21 +129,30 @@ public final class ChaosSoak {
       }
       long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
       String[] fds = new File("/proc/self/fd").list();
-      return new Resources(heap, Thread.activeCount(), fds == null ? -1 : fds.length,
+      return new Resources(
+          heap,
+          Thread.activeCount(),
+          fds == null ? -1 : fds.length,
           client.connectionPool().connectionCount());
     }
 
     /** Within a margin of {@code start}: no growth a longer run would keep adding to. */
     boolean flatAgainst(Resources start) {
-      return heapMiB <= start.heapMiB + 48 && threads <= start.threads + 24
+      return heapMiB <= start.heapMiB + 48
+          && threads <= start.threads + 24
           && fileDescriptors <= start.fileDescriptors + 48
           && connections <= start.connections + 24;
     }
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "heap after GC %d MiB, %d threads, %d open files,"
-          + " %d pooled connections", heapMiB, threads, fileDescriptors, connections);
+      return String.format(
+          Locale.ROOT,
+          "heap after GC %d MiB, %d threads, %d open files," + " %d pooled connections",
+          heapMiB,
+          threads,
+          fileDescriptors,
+          connections);
     }
   }
 
@@ -128,18 +165,18 @@ public final class ChaosSoak {
   }
 
   /** Runs the soak for {@code length} at {@code rate} calls per second in all. */
-  public static Report run(Duration length, int rate, java.io.PrintStream progress)
-      throws Exception {
+  public static Report run(Duration length, int rate, PrintStream progress) throws Exception {
     // Lettuce logs each reconnection through java.util.logging here: the soak makes hundreds.
-    java.util.logging.Logger.getLogger("io.lettuce").setLevel(java.util.logging.Level.SEVERE);
-    java.util.logging.Logger.getLogger("io.netty").setLevel(java.util.logging.Level.SEVERE);
+    Logger.getLogger("io.lettuce").setLevel(Level.SEVERE);
+    Logger.getLogger("io.netty").setLevel(Level.SEVERE);
     Path dir = Files.createTempDirectory("hyperlane-soak");
     Backend backend = new Backend();
     List<Replica> replicas = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       replicas.add(new Replica(i, backend));
     }
-    try (Server redis = Server.redis(dir); Server etcd = Server.etcd(dir)) {
+    try (Server redis = Server.redis(dir);
+        Server etcd = Server.etcd(dir)) {
       String etcdUrl = "http://127.0.0.1:" + etcd.port;
       Etcd registry = new Etcd(etcdUrl);
       for (int i : new int[] {0, 1, 2, 4}) {
@@ -152,19 +189,28 @@ public final class ChaosSoak {
       List<OkHttpClient> clients = new ArrayList<>();
       EtcdDiscovery discovery = EtcdDiscovery.builder(etcdUrl).build();
       for (int i = 0; i < 2; i++) {
-        HttpCache cache = HttpCache.builder()
-            .sharedTier(RedisSharedTier.builder("redis://127.0.0.1:" + redis.port)
-                .maxReconnectDelay(Duration.ofMillis(500)).build(), secret)
-            .build();
-        Hyperlane mesh = Hyperlane.builder()
-            .telemetry(false)
-            .cache(cache)
-            .timeout(Duration.ofSeconds(3))
-            .retry(RetryPolicy.builder().maxAttempts(3)
-                .attemptTimeout(Duration.ofMillis(300)).build())
-            .retryBudget(RetryBudget.builder().percentCanRetry(1.0).build())
-            .service(SERVICE, s -> s.discovery(discovery).awaitEndpoints(Duration.ofSeconds(10)))
-            .build();
+        HttpCache cache =
+            HttpCache.builder()
+                .sharedTier(
+                    RedisSharedTier.builder("redis://127.0.0.1:" + redis.port)
+                        .maxReconnectDelay(Duration.ofMillis(500))
+                        .build(),
+                    secret)
+                .build();
+        Hyperlane mesh =
+            Hyperlane.builder()
+                .telemetry(false)
+                .cache(cache)
+                .timeout(Duration.ofSeconds(3))
+                .retry(
+                    RetryPolicy.builder()
+                        .maxAttempts(3)
+                        .attemptTimeout(Duration.ofMillis(300))
+                        .build())
+                .retryBudget(RetryBudget.builder().percentCanRetry(1.0).build())
+                .service(
+                    SERVICE, s -> s.discovery(discovery).awaitEndpoints(Duration.ofSeconds(10)))
+                .build();
         caches.add(cache);
         meshes.add(mesh);
         clients.add(mesh.wrap(base));
@@ -183,9 +229,19 @@ public final class ChaosSoak {
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2));
       base.connectionPool().evictAll();
       Resources end = Resources.now(base);
-      Report report = new Report(runSeconds, load.calls.get(), load.idempotentFailures.get(),
-          load.postsSent.get(), load.postsFailed.get(), backend.postsReceivedTwice(),
-          backend.keyedApplied.size(), load.staleReads.get(), chaos.steps.get(), start, end);
+      Report report =
+          new Report(
+              runSeconds,
+              load.calls.get(),
+              load.idempotentFailures.get(),
+              load.postsSent.get(),
+              load.postsFailed.get(),
+              backend.postsReceivedTwice(),
+              backend.keyedApplied.size(),
+              load.staleReads.get(),
+              chaos.steps.get(),
+              start,
+              end);
       for (Hyperlane mesh : meshes) {
         mesh.close();
       }
@@ -213,8 +269,8 @@ public final class ChaosSoak {
     }
 
     /** Answers one request; the caller writes the answer. */
-    String handle(String method, String path, String id, String key, int[] status,
-        String[] cacheControl) {
+    String handle(
+        String method, String path, String id, String key, int[] status, String[] cacheControl) {
       status[0] = 200;
       if (path.startsWith("/items/")) {
         String user = path.substring("/items/".length());
@@ -240,16 +296,20 @@ public final class ChaosSoak {
     }
   }
 
-  /** One replica: up, down (its port closed), or a black hole (it takes requests, never answers). */
+  /**
+   * One replica: up, down (its port closed), or a black hole (it takes requests, never answers).
+   */
   static final class Replica {
     final int index;
     final int port;
     private final Backend backend;
-    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "soak-replica");
-      t.setDaemon(true);
-      return t;
-    });
+    private final ExecutorService threads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "soak-replica");
+              t.setDaemon(true);
+              return t;
+            });
     private volatile HttpServer server;
     private volatile CountDownLatch blackHole; // null: answering
 
@@ -271,8 +331,8 @@ public final class ChaosSoak {
       IOException last = null;
       for (int i = 0; i < 50; i++) { // the port may take a moment to be free again
         try {
-          HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-              port), 128);
+          HttpServer s =
+              HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
           s.setExecutor(threads);
           s.createContext("/", this::serve);
           s.start();
@@ -320,9 +380,14 @@ public final class ChaosSoak {
         }
         int[] status = new int[1];
         String[] cacheControl = new String[1];
-        String body = backend.handle(exchange.getRequestMethod(),
-            exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("X-Order-Id"),
-            exchange.getRequestHeaders().getFirst("Idempotency-Key"), status, cacheControl);
+        String body =
+            backend.handle(
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().getPath(),
+                exchange.getRequestHeaders().getFirst("X-Order-Id"),
+                exchange.getRequestHeaders().getFirst("Idempotency-Key"),
+                status,
+                cacheControl);
         if (cacheControl[0] != null) {
           exchange.getResponseHeaders().add("Cache-Control", cacheControl[0]);
         }
@@ -351,8 +416,10 @@ public final class ChaosSoak {
     final AtomicLong postsSent = new AtomicLong();
     final AtomicLong postsFailed = new AtomicLong();
     final AtomicLong staleReads = new AtomicLong();
+
     /** The last write through instance i for user u that completed: index i * USERS + u. */
     private final AtomicInteger[] ownWrites = new AtomicInteger[2 * USERS];
+
     private final AtomicLong ids = new AtomicLong();
 
     Load(List<OkHttpClient> clients, Backend backend) {
@@ -407,72 +474,80 @@ public final class ChaosSoak {
       } else if (kind < 90) {
         idempotent = false;
         postsSent.incrementAndGet();
-        request = new Request.Builder().url("http://" + SERVICE + "/orders")
-            .header("X-Order-Id", "o" + ids.incrementAndGet())
-            .post(RequestBody.create("{}", JSON)).build();
+        request =
+            new Request.Builder()
+                .url("http://" + SERVICE + "/orders")
+                .header("X-Order-Id", "o" + ids.incrementAndGet())
+                .post(RequestBody.create("{}", JSON))
+                .build();
       } else {
-        request = new Request.Builder().url("http://" + SERVICE + "/payments")
-            .header("Idempotency-Key", "k" + ids.incrementAndGet())
-            .post(RequestBody.create("{}", JSON)).build();
+        request =
+            new Request.Builder()
+                .url("http://" + SERVICE + "/payments")
+                .header("Idempotency-Key", "k" + ids.incrementAndGet())
+                .post(RequestBody.create("{}", JSON))
+                .build();
       }
       boolean read = isRead;
       boolean safe = idempotent;
       boolean write = kind >= 60 && kind < 80;
       calls.incrementAndGet();
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            String body = response.body().string();
-            if (!response.isSuccessful()) {
-              failed();
-            } else if (read && Integer.parseInt(body.trim()) < floor) {
-              staleReads.incrementAndGet();
-            } else if (write) {
-              own.accumulateAndGet(Integer.parseInt(body.trim()), Math::max);
-            }
-          } catch (IOException | NumberFormatException e) {
-            failed();
-          } finally {
-            done.countDown();
-          }
-        }
+      client
+          .newCall(request)
+          .enqueue(
+              new Callback() {
+                @Override
+                public void onResponse(Call call, Response response) {
+                  try (response) {
+                    String body = response.body().string();
+                    if (!response.isSuccessful()) {
+                      failed();
+                    } else if (read && Integer.parseInt(body.trim()) < floor) {
+                      staleReads.incrementAndGet();
+                    } else if (write) {
+                      own.accumulateAndGet(Integer.parseInt(body.trim()), Math::max);
+                    }
+                  } catch (IOException | NumberFormatException e) {
+                    failed();
+                  } finally {
+                    done.countDown();
+                  }
+                }
 
-        @Override
-        public void onFailure(Call call, IOException e) {
-          failed();
-          done.countDown();
-        }
+                @Override
+                public void onFailure(Call call, IOException e) {
+                  failed();
+                  done.countDown();
+                }
 
-        private void failed() {
-          if (safe) {
-            idempotentFailures.incrementAndGet();
-          } else {
-            postsFailed.incrementAndGet();
-          }
-        }
-      });
+                private void failed() {
+                  if (safe) {
+                    idempotentFailures.incrementAndGet();
+                  } else {
+                    postsFailed.incrementAndGet();
+                  }
+                }
+              });
     }
   }
 
   /**
-   * The chaos, one step every 1.5 s, in a fixed cycle: a replica killed and restarted 3 s later, one
-   * a black hole for 3 s, Redis killed and restarted, etcd killed and restarted, and every step an
-   * endpoint registered or deregistered. At most two replicas are unhealthy at once, and at least
-   * two healthy ones are registered at every moment.
+   * The chaos, one step every 1.5 s, in a fixed cycle: a replica killed and restarted 3 s later,
+   * one a black hole for 3 s, Redis killed and restarted, etcd killed and restarted, and every step
+   * an endpoint registered or deregistered. At most two replicas are unhealthy at once, and at
+   * least two healthy ones are registered at every moment.
    */
   static final class Chaos {
     private final List<Replica> replicas;
     private final Server redis;
     private final Server etcd;
     private final Etcd registry;
-    private final java.io.PrintStream progress;
+    private final PrintStream progress;
     final AtomicInteger steps = new AtomicInteger();
     private volatile boolean running = true;
     private Thread thread;
 
-    Chaos(List<Replica> replicas, Server redis, Server etcd, Etcd registry,
-        java.io.PrintStream progress) {
+    Chaos(List<Replica> replicas, Server redis, Server etcd, Etcd registry, PrintStream progress) {
       this.replicas = replicas;
       this.redis = redis;
       this.etcd = etcd;
@@ -515,7 +590,7 @@ public final class ChaosSoak {
             case 5 -> redis.ensureRunning();
             case 6 -> etcd.kill();
             case 7 -> etcd.ensureRunning();
-            default -> { }
+            default -> {}
           }
           // r2 and r3 take turns being registered (etcd may be down: then nothing changes).
           Replica in = replicas.get(step % 2 == 0 ? 3 : 2);
@@ -538,16 +613,21 @@ public final class ChaosSoak {
   /** The etcd keys of the replicas, written and deleted over etcd's JSON API. */
   static final class Etcd {
     private final String url;
-    private final OkHttpClient http = new OkHttpClient.Builder()
-        .callTimeout(Duration.ofSeconds(2)).build();
+    private final OkHttpClient http =
+        new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(2)).build();
 
     Etcd(String url) {
       this.url = url;
     }
 
     void register(Replica r) throws IOException {
-      post("/v3/kv/put", "{\"key\":\"" + b64(key(r)) + "\",\"value\":\""
-          + b64("{\"url\":\"" + r.url() + "\"}") + "\"}");
+      post(
+          "/v3/kv/put",
+          "{\"key\":\""
+              + b64(key(r))
+              + "\",\"value\":\""
+              + b64("{\"url\":\"" + r.url() + "\"}")
+              + "\"}");
     }
 
     void deregister(Replica r) throws IOException {
@@ -559,8 +639,13 @@ public final class ChaosSoak {
     }
 
     private void post(String path, String json) throws IOException {
-      try (Response response = http.newCall(new Request.Builder().url(url + path)
-          .post(RequestBody.create(json, JSON)).build()).execute()) {
+      try (Response response =
+          http.newCall(
+                  new Request.Builder()
+                      .url(url + path)
+                      .post(RequestBody.create(json, JSON))
+                      .build())
+              .execute()) {
         if (!response.isSuccessful()) {
           throw new IOException("etcd answered " + response.code());
         }
@@ -590,9 +675,22 @@ public final class ChaosSoak {
 
     static Server redis(Path dir) throws IOException {
       int port = freePort();
-      return new Server(port, List.of("redis-server", "--bind", "127.0.0.1", "--port",
-          Integer.toString(port), "--save", "", "--appendonly", "no", "--dir", dir.toString()),
-          dir.resolve("redis.log"), "redis");
+      return new Server(
+          port,
+          List.of(
+              "redis-server",
+              "--bind",
+              "127.0.0.1",
+              "--port",
+              Integer.toString(port),
+              "--save",
+              "",
+              "--appendonly",
+              "no",
+              "--dir",
+              dir.toString()),
+          dir.resolve("redis.log"),
+          "redis");
     }
 
     static Server etcd(Path dir) throws IOException {
@@ -600,11 +698,26 @@ public final class ChaosSoak {
       int peer = freePort();
       String client = "http://127.0.0.1:" + port;
       String peerUrl = "http://127.0.0.1:" + peer;
-      return new Server(port, List.of("etcd", "--name", "soak", "--data-dir",
-          dir.resolve("etcd").toString(), "--listen-client-urls", client,
-          "--advertise-client-urls", client, "--listen-peer-urls", peerUrl,
-          "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", "soak=" + peerUrl),
-          dir.resolve("etcd.log"), "etcd");
+      return new Server(
+          port,
+          List.of(
+              "etcd",
+              "--name",
+              "soak",
+              "--data-dir",
+              dir.resolve("etcd").toString(),
+              "--listen-client-urls",
+              client,
+              "--advertise-client-urls",
+              client,
+              "--listen-peer-urls",
+              peerUrl,
+              "--initial-advertise-peer-urls",
+              peerUrl,
+              "--initial-cluster",
+              "soak=" + peerUrl),
+          dir.resolve("etcd.log"),
+          "etcd");
     }
 
     synchronized void kill() {
@@ -624,14 +737,17 @@ public final class ChaosSoak {
         return;
       }
       try {
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        process =
+            new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
       } catch (IOException e) {
         throw new IllegalStateException(probe + " could not start (is it on the PATH?): " + e, e);
       }
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (System.nanoTime() < until) {
-        try (java.net.Socket s = new java.net.Socket()) {
+        try (Socket s = new Socket()) {
           s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
           return;
         } catch (IOException e) {
@@ -655,7 +771,7 @@ public final class ChaosSoak {
 
   private static void deleteTree(Path dir) {
     try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       // a temporary directory left behind
     }

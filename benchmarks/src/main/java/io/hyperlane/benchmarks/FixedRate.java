@@ -26,8 +26,14 @@ final class FixedRate {
   private FixedRate() {}
 
   /** Sends from {@code startNanos} (a {@link System#nanoTime()} value); returns the count sent. */
-  static int run(OkHttpClient client, Request request, int rate, int seconds, long startNanos,
-      Outcomes outcomes) throws InterruptedException {
+  static int run(
+      OkHttpClient client,
+      Request request,
+      int rate,
+      int seconds,
+      long startNanos,
+      Outcomes outcomes)
+      throws InterruptedException {
     int total = rate * seconds;
     long interval = TimeUnit.SECONDS.toNanos(1) / rate;
     CountDownLatch done = new CountDownLatch(total);
@@ -37,26 +43,29 @@ final class FixedRate {
       while ((wait = intended - System.nanoTime()) > 0) {
         LockSupport.parkNanos(wait);
       }
-      client.newCall(request).enqueue(new Callback() {
-        @Override
-        public void onResponse(Call call, Response response) {
-          boolean ok;
-          try (response) {
-            response.body().string();
-            ok = response.isSuccessful();
-          } catch (IOException e) {
-            ok = false;
-          }
-          outcomes.record(intended, System.nanoTime(), ok);
-          done.countDown();
-        }
+      client
+          .newCall(request)
+          .enqueue(
+              new Callback() {
+                @Override
+                public void onResponse(Call call, Response response) {
+                  boolean ok;
+                  try (response) {
+                    response.body().string();
+                    ok = response.isSuccessful();
+                  } catch (IOException e) {
+                    ok = false;
+                  }
+                  outcomes.record(intended, System.nanoTime(), ok);
+                  done.countDown();
+                }
 
-        @Override
-        public void onFailure(Call call, IOException e) {
-          outcomes.record(intended, System.nanoTime(), false);
-          done.countDown();
-        }
-      });
+                @Override
+                public void onFailure(Call call, IOException e) {
+                  outcomes.record(intended, System.nanoTime(), false);
+                  done.countDown();
+                }
+              });
     }
     if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
       throw new IllegalStateException("requests still outstanding after the run");

@@ -20,13 +20,14 @@ import okhttp3.Response;
 import org.HdrHistogram.Histogram;
 
 /**
- * What hedging costs when it never hedges, closed loop over loopback: a fixed number of callers each
- * send one request and the next when it is answered, to three nginx replicas, through a Hyperlane
- * with its defaults (hedging off) and through one whose every call takes the hedged path but whose
- * delay (one second) no answer reaches. Prints requests per second, p50/p99 and the client's CPU
- * time per request (this process's CPU time over the run; nginx runs in processes of its own), and
- * the ratios (goal: throughput at least 0.9×, CPU per request at most 1.1×). Runs are interleaved
- * twice so that drift hits both alike. {@code benchmarks/loopback.sh … hedging} runs it.
+ * What hedging costs when it never hedges, closed loop over loopback: a fixed number of callers
+ * each send one request and the next when it is answered, to three nginx replicas, through a
+ * Hyperlane with its defaults (hedging off) and through one whose every call takes the hedged path
+ * but whose delay (one second) no answer reaches. Prints requests per second, p50/p99 and the
+ * client's CPU time per request (this process's CPU time over the run; nginx runs in processes of
+ * its own), and the ratios (goal: throughput at least 0.9×, CPU per request at most 1.1×). Runs are
+ * interleaved twice so that drift hits both alike. {@code benchmarks/loopback.sh … hedging} runs
+ * it.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.HedgingOverhead \
@@ -35,8 +36,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class HedgingOverhead {
 
-  private record Result(String name, long requests, long errors, Histogram latency,
-      double seconds, long cpuNanos) {
+  private record Result(
+      String name, long requests, long errors, Histogram latency, double seconds, long cpuNanos) {
     double rps() {
       return requests / seconds;
     }
@@ -65,14 +66,18 @@ public final class HedgingOverhead {
     OkHttpClient base = new OkHttpClient.Builder().dispatcher(dispatcher).build();
     Request request = new Request.Builder().url("http://inventory/items/42").build();
     List<Result> results = new ArrayList<>();
-    try (Hyperlane off = Hyperlane.builder()
-            .service("inventory", origins.toArray(new String[0])).build();
-        Hyperlane on = Hyperlane.builder()
-            .hedging(HedgingPolicy.fixed(Duration.ofSeconds(1), 1))
-            .service("inventory", origins.toArray(new String[0])).build();
-        Hyperlane adaptive = Hyperlane.builder()
-            .hedging(HedgingPolicy.adaptive())
-            .service("inventory", origins.toArray(new String[0])).build()) {
+    try (Hyperlane off =
+            Hyperlane.builder().service("inventory", origins.toArray(new String[0])).build();
+        Hyperlane on =
+            Hyperlane.builder()
+                .hedging(HedgingPolicy.fixed(Duration.ofSeconds(1), 1))
+                .service("inventory", origins.toArray(new String[0]))
+                .build();
+        Hyperlane adaptive =
+            Hyperlane.builder()
+                .hedging(HedgingPolicy.adaptive())
+                .service("inventory", origins.toArray(new String[0]))
+                .build()) {
       OkHttpClient plain = off.wrap(base);
       OkHttpClient hedged = on.wrap(base);
       OkHttpClient p95 = adaptive.wrap(base);
@@ -91,20 +96,41 @@ public final class HedgingOverhead {
     Result off = merge("hedging off", results, 0);
     Result on = merge("hedging on, never fires", results, 1);
     Result adaptive = merge("adaptive (p95)", results, 2);
-    System.out.printf(Locale.ROOT, "%ncallers %d, %d s per client, replicas %s%n", callers,
-        seconds, origins);
-    System.out.printf(Locale.ROOT, "%-26s %10s %9s %9s %14s %7s%n", "client", "req/s", "p50 ms",
-        "p99 ms", "CPU µs/request", "errors");
+    System.out.printf(
+        Locale.ROOT, "%ncallers %d, %d s per client, replicas %s%n", callers, seconds, origins);
+    System.out.printf(
+        Locale.ROOT,
+        "%-26s %10s %9s %9s %14s %7s%n",
+        "client",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/request",
+        "errors");
     for (Result r : List.of(off, on, adaptive)) {
-      System.out.printf(Locale.ROOT, "%-26s %10.0f %9.3f %9.3f %14.1f %7d%n", r.name(), r.rps(),
-          r.ms(50), r.ms(99), r.cpuMicrosPerRequest(), r.errors());
+      System.out.printf(
+          Locale.ROOT,
+          "%-26s %10.0f %9.3f %9.3f %14.1f %7d%n",
+          r.name(),
+          r.rps(),
+          r.ms(50),
+          r.ms(99),
+          r.cpuMicrosPerRequest(),
+          r.errors());
     }
-    System.out.printf(Locale.ROOT, "%nhedging on (never fires) / off: throughput %.3fx (goal >= 0.9x),"
-        + " CPU per request %.3fx (goal <= 1.1x), p99 %.3fx%n", on.rps() / off.rps(),
-        on.cpuMicrosPerRequest() / off.cpuMicrosPerRequest(), on.ms(99) / off.ms(99));
-    System.out.printf(Locale.ROOT, "adaptive / off: throughput %.3fx, CPU per request %.3fx, p99"
-        + " %.3fx%n", adaptive.rps() / off.rps(),
-        adaptive.cpuMicrosPerRequest() / off.cpuMicrosPerRequest(), adaptive.ms(99) / off.ms(99));
+    System.out.printf(
+        Locale.ROOT,
+        "%nhedging on (never fires) / off: throughput %.3fx (goal >= 0.9x),"
+            + " CPU per request %.3fx (goal <= 1.1x), p99 %.3fx%n",
+        on.rps() / off.rps(),
+        on.cpuMicrosPerRequest() / off.cpuMicrosPerRequest(),
+        on.ms(99) / off.ms(99));
+    System.out.printf(
+        Locale.ROOT,
+        "adaptive / off: throughput %.3fx, CPU per request %.3fx, p99" + " %.3fx%n",
+        adaptive.rps() / off.rps(),
+        adaptive.cpuMicrosPerRequest() / off.cpuMicrosPerRequest(),
+        adaptive.ms(99) / off.ms(99));
     System.exit(0);
   }
 
@@ -131,35 +157,39 @@ public final class HedgingOverhead {
   }
 
   /** {@code callers} threads, each sending its next request when the last one is answered. */
-  private static Result run(String name, OkHttpClient client, Request request, int callers,
-      int seconds) throws Exception {
+  private static Result run(
+      String name, OkHttpClient client, Request request, int callers, int seconds)
+      throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(callers);
     AtomicBoolean running = new AtomicBoolean(true);
     List<Future<Result>> parts = new ArrayList<>();
     long start = System.nanoTime();
     long cpuStart = processCpuNanos();
     for (int c = 0; c < callers; c++) {
-      parts.add(threads.submit(() -> {
-        Histogram latency = new Histogram(3);
-        long count = 0;
-        long errors = 0;
-        while (running.get()) {
-          long t0 = System.nanoTime();
-          try (Response response = client.newCall(request).execute()) {
-            response.body().bytes();
-            if (!response.isSuccessful()) {
-              errors++;
-            }
-          } catch (IOException e) {
-            errors++;
-          }
-          latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-          count++;
-        }
-        return new Result(name, count, errors, latency, 0, 0);
-      }));
+      parts.add(
+          threads.submit(
+              () -> {
+                Histogram latency = new Histogram(3);
+                long count = 0;
+                long errors = 0;
+                while (running.get()) {
+                  long t0 = System.nanoTime();
+                  try (Response response = client.newCall(request).execute()) {
+                    response.body().bytes();
+                    if (!response.isSuccessful()) {
+                      errors++;
+                    }
+                  } catch (IOException e) {
+                    errors++;
+                  }
+                  latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                  count++;
+                }
+                return new Result(name, count, errors, latency, 0, 0);
+              }));
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(seconds)); // the length of the run, not a wait for a state
+    Thread.sleep(
+        TimeUnit.SECONDS.toMillis(seconds)); // the length of the run, not a wait for a state
     running.set(false);
     Histogram all = new Histogram(3);
     long count = 0;

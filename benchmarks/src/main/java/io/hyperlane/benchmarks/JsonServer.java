@@ -22,18 +22,20 @@ final class JsonServer implements AutoCloseable {
   private JsonServer(byte[] body, String... headers) throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
     server.setExecutor(threads);
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        for (int i = 0; i + 1 < headers.length; i += 2) {
-          exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
-        }
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            for (int i = 0; i + 1 < headers.length; i += 2) {
+              exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
+            }
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+        });
     server.start();
   }
 

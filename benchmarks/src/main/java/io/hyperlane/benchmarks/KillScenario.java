@@ -21,10 +21,10 @@ import okhttp3.Request;
 
 /**
  * A replica killed mid-run: three loopback replicas under an open-loop load; a quarter of the way
- * through, replica 3 stops listening (connections refused), at half-way it listens again on the same
- * port. For raw OkHttp round robin and for Hyperlane with its defaults, prints the success rate, the
- * failed requests, how long after the kill failures went on ("time to recover"), and how long after
- * the restart the replica got its first request back.
+ * through, replica 3 stops listening (connections refused), at half-way it listens again on the
+ * same port. For raw OkHttp round robin and for Hyperlane with its defaults, prints the success
+ * rate, the failed requests, how long after the kill failures went on ("time to recover"), and how
+ * long after the restart the replica got its first request back.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.KillScenario [rate] [seconds]
@@ -36,14 +36,15 @@ public final class KillScenario {
     System.setProperty("sun.net.httpserver.nodelay", "true");
   }
 
-  private record Result(String name, int requests, int failed, double recoverMs,
-      double backInMs) {}
+  private record Result(String name, int requests, int failed, double recoverMs, double backInMs) {}
 
-  private final ExecutorService serverThreads = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "replica");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService serverThreads =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "replica");
+            t.setDaemon(true);
+            return t;
+          });
   private final HttpServer[] servers = new HttpServer[3];
   private final int[] ports = new int[3];
   private final AtomicLong firstRequestToVictim = new AtomicLong();
@@ -65,27 +66,52 @@ public final class KillScenario {
     dispatcher.setMaxRequestsPerHost(4096);
     OkHttpClient base = new OkHttpClient.Builder().dispatcher(dispatcher).build();
     AtomicInteger next = new AtomicInteger();
-    OkHttpClient raw = base.newBuilder().addInterceptor(chain -> {
-      int port = ports[Math.floorMod(next.getAndIncrement(), 3)];
-      HttpUrl url = chain.request().url().newBuilder().host("127.0.0.1").port(port).build();
-      return chain.proceed(chain.request().newBuilder().url(url).build());
-    }).build();
-    String[] endpoints = {"http://127.0.0.1:" + ports[0], "http://127.0.0.1:" + ports[1],
-        "http://127.0.0.1:" + ports[2]};
+    OkHttpClient raw =
+        base.newBuilder()
+            .addInterceptor(
+                chain -> {
+                  int port = ports[Math.floorMod(next.getAndIncrement(), 3)];
+                  HttpUrl url =
+                      chain.request().url().newBuilder().host("127.0.0.1").port(port).build();
+                  return chain.proceed(chain.request().newBuilder().url(url).build());
+                })
+            .build();
+    String[] endpoints = {
+      "http://127.0.0.1:" + ports[0], "http://127.0.0.1:" + ports[1], "http://127.0.0.1:" + ports[2]
+    };
     Result rr = load("raw OkHttp, round robin", raw, rate, seconds);
     Result mesh;
     try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", endpoints).build()) {
       mesh = load("Hyperlane, defaults", hyperlane.wrap(base), rate, seconds);
     }
-    System.out.printf(Locale.ROOT, "%nReplica killed mid-run: 3 replicas, open loop at %d req/s for"
-        + " %d s per client; replica 3 refuses connections from %d s to %d s.%n%n", rate, seconds,
-        seconds / 4, seconds / 2);
-    System.out.printf(Locale.ROOT, "%-26s %9s %8s %10s %18s %22s%n", "client", "requests", "failed",
-        "success", "failures for (ms)", "back in rotation (ms)");
+    System.out.printf(
+        Locale.ROOT,
+        "%nReplica killed mid-run: 3 replicas, open loop at %d req/s for"
+            + " %d s per client; replica 3 refuses connections from %d s to %d s.%n%n",
+        rate,
+        seconds,
+        seconds / 4,
+        seconds / 2);
+    System.out.printf(
+        Locale.ROOT,
+        "%-26s %9s %8s %10s %18s %22s%n",
+        "client",
+        "requests",
+        "failed",
+        "success",
+        "failures for (ms)",
+        "back in rotation (ms)");
     for (Result r : List.of(rr, mesh)) {
-      System.out.printf(Locale.ROOT, "%-26s %9d %8d %9.3f%% %18.0f %22s%n", r.name(),
-          r.requests(), r.failed(), 100.0 * (r.requests() - r.failed()) / r.requests(),
-          r.recoverMs(), Double.isNaN(r.backInMs()) ? "not within the run"
+      System.out.printf(
+          Locale.ROOT,
+          "%-26s %9d %8d %9.3f%% %18.0f %22s%n",
+          r.name(),
+          r.requests(),
+          r.failed(),
+          100.0 * (r.requests() - r.failed()) / r.requests(),
+          r.recoverMs(),
+          Double.isNaN(r.backInMs())
+              ? "not within the run"
               : String.format(Locale.ROOT, "%.0f", r.backInMs()));
     }
     dispatcher.executorService().shutdown();
@@ -103,17 +129,19 @@ public final class KillScenario {
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(10);
     long killAt = start + TimeUnit.SECONDS.toNanos(seconds) / 4;
     long reviveAt = start + TimeUnit.SECONDS.toNanos(seconds) / 2;
-    Thread chaos = new Thread(() -> {
-      LockSupport.parkNanos(killAt - System.nanoTime());
-      servers[2].stop(0);
-      LockSupport.parkNanos(reviveAt - System.nanoTime());
-      firstRequestToVictim.set(0);
-      try {
-        servers[2] = start(2, ports[2]);
-      } catch (IOException e) {
-        throw new IllegalStateException("replica 3 could not listen again", e);
-      }
-    });
+    Thread chaos =
+        new Thread(
+            () -> {
+              LockSupport.parkNanos(killAt - System.nanoTime());
+              servers[2].stop(0);
+              LockSupport.parkNanos(reviveAt - System.nanoTime());
+              firstRequestToVictim.set(0);
+              try {
+                servers[2] = start(2, ports[2]);
+              } catch (IOException e) {
+                throw new IllegalStateException("replica 3 could not listen again", e);
+              }
+            });
     chaos.start();
     AtomicInteger failed = new AtomicInteger();
     AtomicLong lastFailure = new AtomicLong();
@@ -126,34 +154,48 @@ public final class KillScenario {
   }
 
   /** Open loop: {@code rate × seconds} requests at their intended times, all awaited. */
-  private static void send(OkHttpClient client, int rate, int seconds, AtomicInteger failed,
-      AtomicLong lastFailure, long startAt) throws InterruptedException {
+  private static void send(
+      OkHttpClient client,
+      int rate,
+      int seconds,
+      AtomicInteger failed,
+      AtomicLong lastFailure,
+      long startAt)
+      throws InterruptedException {
     Request request = new Request.Builder().url("http://inventory/items/42").build();
     long start = startAt == Long.MAX_VALUE ? System.nanoTime() : startAt;
-    FixedRate.run(client, request, rate, seconds, start, (intended, ended, ok) -> {
-      if (!ok) {
-        failed.incrementAndGet();
-        lastFailure.accumulateAndGet(ended, Math::max);
-      }
-    });
+    FixedRate.run(
+        client,
+        request,
+        rate,
+        seconds,
+        start,
+        (intended, ended, ok) -> {
+          if (!ok) {
+            failed.incrementAndGet();
+            lastFailure.accumulateAndGet(ended, Math::max);
+          }
+        });
   }
 
   private HttpServer start(int index, int port) throws IOException {
-    HttpServer server = HttpServer.create(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
     server.setExecutor(serverThreads);
     byte[] body = "{\"id\":42,\"stock\":7}".getBytes();
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        if (index == 2) {
-          firstRequestToVictim.compareAndSet(0, System.nanoTime());
-        }
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            if (index == 2) {
+              firstRequestToVictim.compareAndSet(0, System.nanoTime());
+            }
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+        });
     server.start();
     return server;
   }

@@ -21,9 +21,9 @@ import org.HdrHistogram.Histogram;
  * wait for its answer, and send the next, for a fixed time, against three nginx replicas — through
  * raw OkHttp (each caller rotating over the replicas' URLs itself), through Hyperlane (one service,
  * three endpoints, every default stage), and through a local HAProxy in front of the same replicas
- * (the sidecar). Prints requests per second and p50/p99/p99.9 for each, and Hyperlane's ratios to raw
- * OkHttp and to the sidecar. {@code benchmarks/loopback.sh} installs and starts nginx and HAProxy
- * and runs this.
+ * (the sidecar). Prints requests per second and p50/p99/p99.9 for each, and Hyperlane's ratios to
+ * raw OkHttp and to the sidecar. {@code benchmarks/loopback.sh} installs and starts nginx and
+ * HAProxy and runs this.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.LoopbackComparison \
@@ -32,8 +32,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class LoopbackComparison {
 
-  private record Result(String name, long requests, long errors, Histogram latency,
-      double seconds) {
+  private record Result(
+      String name, long requests, long errors, Histogram latency, double seconds) {
     double rps() {
       return requests / seconds;
     }
@@ -45,8 +45,8 @@ public final class LoopbackComparison {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 2) {
-      System.err.println("usage: LoopbackComparison PORT1,PORT2,PORT3 SIDECAR_PORT [callers] "
-          + "[seconds]");
+      System.err.println(
+          "usage: LoopbackComparison PORT1,PORT2,PORT3 SIDECAR_PORT [callers] " + "[seconds]");
       System.exit(2);
     }
     String[] ports = args[0].split(",");
@@ -60,15 +60,15 @@ public final class LoopbackComparison {
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequestsPerHost(callers * 4);
     OkHttpClient base = new OkHttpClient.Builder().dispatcher(dispatcher).build();
-    List<Request> direct = origins.stream()
-        .map(o -> new Request.Builder().url(o + "/items/42").build()).toList();
+    List<Request> direct =
+        origins.stream().map(o -> new Request.Builder().url(o + "/items/42").build()).toList();
     Request byService = new Request.Builder().url("http://inventory/items/42").build();
-    Request viaSidecar = new Request.Builder().url("http://127.0.0.1:" + sidecar + "/items/42")
-        .build();
+    Request viaSidecar =
+        new Request.Builder().url("http://127.0.0.1:" + sidecar + "/items/42").build();
 
     List<Result> results = new ArrayList<>();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .service("inventory", origins.toArray(new String[0])).build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder().service("inventory", origins.toArray(new String[0])).build()) {
       OkHttpClient mesh = hyperlane.wrap(base);
       // Warm every path up, then measure each twice, interleaved, so drift hits all alike.
       run("warm-up raw", base, direct, callers, 3);
@@ -77,11 +77,17 @@ public final class LoopbackComparison {
       for (int round = 1; round <= 2; round++) {
         results.add(run("raw OkHttp #" + round, base, direct, callers, seconds / 2));
         results.add(run("Hyperlane #" + round, mesh, List.of(byService), callers, seconds / 2));
-        results.add(run("HAProxy sidecar #" + round, base, List.of(viaSidecar), callers,
-            seconds / 2));
+        results.add(
+            run("HAProxy sidecar #" + round, base, List.of(viaSidecar), callers, seconds / 2));
       }
-      hyperlane.snapshot().service("inventory").endpoints().forEach(e -> System.out.printf(
-          Locale.ROOT, "Hyperlane sent %d requests to %s%n", e.requests(), e.origin()));
+      hyperlane
+          .snapshot()
+          .service("inventory")
+          .endpoints()
+          .forEach(
+              e ->
+                  System.out.printf(
+                      Locale.ROOT, "Hyperlane sent %d requests to %s%n", e.requests(), e.origin()));
     } finally {
       dispatcher.executorService().shutdown();
       base.connectionPool().evictAll();
@@ -89,19 +95,44 @@ public final class LoopbackComparison {
     Result raw = merge("raw OkHttp", results, 0);
     Result hyperlane = merge("Hyperlane", results, 1);
     Result proxy = merge("HAProxy sidecar", results, 2);
-    System.out.printf(Locale.ROOT, "%ncallers %d, %d s per client, small body, replicas %s, "
-        + "sidecar 127.0.0.1:%d%n", callers, seconds, origins, sidecar);
-    System.out.printf(Locale.ROOT, "%-18s %10s %10s %10s %10s %8s%n", "client", "req/s", "p50 ms",
-        "p99 ms", "p99.9 ms", "errors");
+    System.out.printf(
+        Locale.ROOT,
+        "%ncallers %d, %d s per client, small body, replicas %s, " + "sidecar 127.0.0.1:%d%n",
+        callers,
+        seconds,
+        origins,
+        sidecar);
+    System.out.printf(
+        Locale.ROOT,
+        "%-18s %10s %10s %10s %10s %8s%n",
+        "client",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "errors");
     for (Result r : List.of(raw, hyperlane, proxy)) {
-      System.out.printf(Locale.ROOT, "%-18s %10.0f %10.3f %10.3f %10.3f %8d%n", r.name(), r.rps(),
-          r.ms(50), r.ms(99), r.ms(99.9), r.errors());
+      System.out.printf(
+          Locale.ROOT,
+          "%-18s %10.0f %10.3f %10.3f %10.3f %8d%n",
+          r.name(),
+          r.rps(),
+          r.ms(50),
+          r.ms(99),
+          r.ms(99.9),
+          r.errors());
     }
-    System.out.printf(Locale.ROOT, "%nHyperlane / raw OkHttp: throughput %.3fx, p99 %.3fx "
-        + "(goal: >= 0.95x and <= 1.10x)%n", hyperlane.rps() / raw.rps(),
+    System.out.printf(
+        Locale.ROOT,
+        "%nHyperlane / raw OkHttp: throughput %.3fx, p99 %.3fx "
+            + "(goal: >= 0.95x and <= 1.10x)%n",
+        hyperlane.rps() / raw.rps(),
         hyperlane.ms(99) / raw.ms(99));
-    System.out.printf(Locale.ROOT, "Hyperlane / HAProxy sidecar: throughput %.3fx (goal: >= 1.5x),"
-        + " p99 %.3fx%n", hyperlane.rps() / proxy.rps(), hyperlane.ms(99) / proxy.ms(99));
+    System.out.printf(
+        Locale.ROOT,
+        "Hyperlane / HAProxy sidecar: throughput %.3fx (goal: >= 1.5x)," + " p99 %.3fx%n",
+        hyperlane.rps() / proxy.rps(),
+        hyperlane.ms(99) / proxy.ms(99));
     System.exit(0);
   }
 
@@ -121,36 +152,40 @@ public final class LoopbackComparison {
   }
 
   /** {@code callers} threads, each sending its next request when the last one is answered. */
-  private static Result run(String name, OkHttpClient client, List<Request> requests, int callers,
-      int seconds) throws Exception {
+  private static Result run(
+      String name, OkHttpClient client, List<Request> requests, int callers, int seconds)
+      throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(callers);
     AtomicBoolean running = new AtomicBoolean(true);
     List<Future<Result>> parts = new ArrayList<>();
     long start = System.nanoTime();
     for (int c = 0; c < callers; c++) {
       int offset = c;
-      parts.add(threads.submit(() -> {
-        Histogram latency = new Histogram(3);
-        long count = 0;
-        long errors = 0;
-        while (running.get()) {
-          Request request = requests.get((int) ((count + offset) % requests.size()));
-          long t0 = System.nanoTime();
-          try (Response response = client.newCall(request).execute()) {
-            response.body().bytes();
-            if (!response.isSuccessful()) {
-              errors++;
-            }
-          } catch (IOException e) {
-            errors++;
-          }
-          latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-          count++;
-        }
-        return new Result(name, count, errors, latency, 0);
-      }));
+      parts.add(
+          threads.submit(
+              () -> {
+                Histogram latency = new Histogram(3);
+                long count = 0;
+                long errors = 0;
+                while (running.get()) {
+                  Request request = requests.get((int) ((count + offset) % requests.size()));
+                  long t0 = System.nanoTime();
+                  try (Response response = client.newCall(request).execute()) {
+                    response.body().bytes();
+                    if (!response.isSuccessful()) {
+                      errors++;
+                    }
+                  } catch (IOException e) {
+                    errors++;
+                  }
+                  latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                  count++;
+                }
+                return new Result(name, count, errors, latency, 0);
+              }));
     }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(seconds)); // the length of the run, not a wait for a state
+    Thread.sleep(
+        TimeUnit.SECONDS.toMillis(seconds)); // the length of the run, not a wait for a state
     running.set(false);
     Histogram all = new Histogram(3);
     long count = 0;

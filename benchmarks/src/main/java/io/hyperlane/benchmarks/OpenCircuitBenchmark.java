@@ -43,24 +43,29 @@ public class OpenCircuitBenchmark {
 
   @Setup
   public void setUp() throws IOException {
-    Interceptor failing = chain -> new Response.Builder()
-        .request(chain.request())
-        .protocol(Protocol.HTTP_1_1)
-        .code(503)
-        .message("Service Unavailable")
-        .body(ResponseBody.create("", MediaType.get("text/plain")))
-        .build();
+    Interceptor failing =
+        chain ->
+            new Response.Builder()
+                .request(chain.request())
+                .protocol(Protocol.HTTP_1_1)
+                .code(503)
+                .message("Service Unavailable")
+                .body(ResponseBody.create("", MediaType.get("text/plain")))
+                .build();
     base = new OkHttpClient();
     raw = base.newBuilder().addInterceptor(failing).build();
-    hyperlane = Hyperlane.builder()
-        .retry(RetryPolicy.none())
-        .serviceCircuitBreaker(CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-            .slidingWindowSize(10)
-            .minimumNumberOfCalls(10)
-            .waitDurationInOpenState(Duration.ofHours(1))
-            .build()))
-        .service("inventory", "http://127.0.0.1:1")
-        .build();
+    hyperlane =
+        Hyperlane.builder()
+            .retry(RetryPolicy.none())
+            .serviceCircuitBreaker(
+                CircuitBreakerPolicy.of(
+                    CircuitBreakerConfig.custom()
+                        .slidingWindowSize(10)
+                        .minimumNumberOfCalls(10)
+                        .waitDurationInOpenState(Duration.ofHours(1))
+                        .build()))
+            .service("inventory", "http://127.0.0.1:1")
+            .build();
     rejected = hyperlane.wrap(base).newBuilder().addInterceptor(failing).build();
     direct = new Request.Builder().url("http://127.0.0.1:1/items/42").build();
     byService = new Request.Builder().url("http://inventory/items/42").build();

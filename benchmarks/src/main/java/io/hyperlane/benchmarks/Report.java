@@ -12,10 +12,10 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 
 /**
- * Runs JMH with the given command-line options and prints every benchmark named {@code <x>Hyperlane}
- * (or {@code <x>Handwired}) as a ratio of {@code <x>Raw} — or of the {@code <y>Raw} whose {@code <y>}
- * begins {@code <x>} — measured in the same run, with the allocation per call when {@code -prof gc}
- * is on.
+ * Runs JMH with the given command-line options and prints every benchmark named {@code
+ * <x>Hyperlane} (or {@code <x>Handwired}) as a ratio of {@code <x>Raw} — or of the {@code <y>Raw}
+ * whose {@code <y>} begins {@code <x>} — measured in the same run, with the allocation per call
+ * when {@code -prof gc} is on.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.hyperlane.benchmarks.Report RoutingOverhead -prof gc
@@ -34,8 +34,17 @@ public final class Report {
       byName.put(name.substring(name.lastIndexOf('.') + 1) + "@" + threads, r);
     }
     List<String> lines = new ArrayList<>();
-    lines.add(String.format(Locale.ROOT, "%-24s %7s %12s %12s %12s %10s %12s", "benchmark",
-        "threads", "score", "baseline", "added", "ratio", "B/op added"));
+    lines.add(
+        String.format(
+            Locale.ROOT,
+            "%-24s %7s %12s %12s %12s %10s %12s",
+            "benchmark",
+            "threads",
+            "score",
+            "baseline",
+            "added",
+            "ratio",
+            "B/op added"));
     for (Map.Entry<String, RunResult> e : byName.entrySet()) {
       String key = e.getKey();
       String name = key.substring(0, key.indexOf('@'));
@@ -47,7 +56,9 @@ public final class Report {
       RunResult baseline = byName.get(prefix + "Raw@" + threads);
       for (String other : byName.keySet()) { // or the *Raw whose stem begins this name
         String stem = other.substring(0, other.indexOf('@'));
-        if (baseline == null && stem.endsWith("Raw") && other.endsWith("@" + threads)
+        if (baseline == null
+            && stem.endsWith("Raw")
+            && other.endsWith("@" + threads)
             && prefix.startsWith(stem.substring(0, stem.length() - 3))) {
           baseline = byName.get(other);
         }
@@ -57,10 +68,20 @@ public final class Report {
       }
       Result<?> score = e.getValue().getPrimaryResult();
       Result<?> base = baseline.getPrimaryResult();
-      lines.add(String.format(Locale.ROOT, "%-24s %7s %9.3f %s %9.3f %s %9.3f %s %9.3fx %12s",
-          name, threads, score.getScore(), score.getScoreUnit(), base.getScore(),
-          base.getScoreUnit(), score.getScore() - base.getScore(), score.getScoreUnit(),
-          score.getScore() / base.getScore(), allocationDelta(e.getValue(), baseline)));
+      lines.add(
+          String.format(
+              Locale.ROOT,
+              "%-24s %7s %9.3f %s %9.3f %s %9.3f %s %9.3fx %12s",
+              name,
+              threads,
+              score.getScore(),
+              score.getScoreUnit(),
+              base.getScore(),
+              base.getScoreUnit(),
+              score.getScore() - base.getScore(),
+              score.getScoreUnit(),
+              score.getScore() / base.getScore(),
+              allocationDelta(e.getValue(), baseline)));
     }
     System.out.println();
     System.out.println("Ratios against the raw OkHttp baseline of the same run:");

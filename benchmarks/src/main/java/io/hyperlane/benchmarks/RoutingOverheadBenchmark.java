@@ -5,6 +5,7 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.hyperlane.client.Hyperlane;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +45,6 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class RoutingOverheadBenchmark {
 
-
   private static final byte[] BODY = "{\"id\":42,\"stock\":7}".getBytes();
   private static final MediaType JSON = MediaType.get("application/json");
 
@@ -75,73 +75,107 @@ public class RoutingOverheadBenchmark {
     loopbackHyperlane = Hyperlane.builder().service("inventory", origin).build();
     hyperlaneClient = loopbackHyperlane.wrap(base);
 
-    Interceptor canned = chain -> new Response.Builder()
-        .request(chain.request())
-        .protocol(Protocol.HTTP_1_1)
-        .code(200)
-        .message("OK")
-        .body(ResponseBody.create(BODY, JSON))
-        .build();
+    Interceptor canned =
+        chain ->
+            new Response.Builder()
+                .request(chain.request())
+                .protocol(Protocol.HTTP_1_1)
+                .code(200)
+                .message("OK")
+                .body(ResponseBody.create(BODY, JSON))
+                .build();
     cannedRaw = base.newBuilder().addInterceptor(canned).build();
-    inProcessHyperlane = Hyperlane.builder()
-        .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
-        .build();
+    inProcessHyperlane =
+        Hyperlane.builder()
+            .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
+            .build();
     cannedHyperlane = inProcessHyperlane.wrap(base).newBuilder().addInterceptor(canned).build();
     // The canned answer as an attempt interceptor, so that it answers the attempts of a hedged
     // call too (they are calls of their own): hedging on, with a delay no call reaches, against the
     // same set-up without hedging.
-    attemptHyperlane = Hyperlane.builder().attemptInterceptor(canned)
-        .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
-        .build();
+    attemptHyperlane =
+        Hyperlane.builder()
+            .attemptInterceptor(canned)
+            .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
+            .build();
     cannedAttempt = attemptHyperlane.wrap(base);
-    hedgedHyperlane = Hyperlane.builder().attemptInterceptor(canned)
-        .hedging(io.hyperlane.resilience.HedgingPolicy.fixed(java.time.Duration.ofSeconds(1), 1))
-        .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
-        .build();
+    hedgedHyperlane =
+        Hyperlane.builder()
+            .attemptInterceptor(canned)
+            .hedging(io.hyperlane.resilience.HedgingPolicy.fixed(Duration.ofSeconds(1), 1))
+            .service("inventory", "http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3")
+            .build();
     cannedHedged = hedgedHyperlane.wrap(base);
     // What a team writes by hand today: rotate over three origins and rewrite the host.
-    HttpUrl[] origins = {HttpUrl.get("http://127.0.0.1:1/"), HttpUrl.get("http://127.0.0.1:2/"),
-        HttpUrl.get("http://127.0.0.1:3/")};
+    HttpUrl[] origins = {
+      HttpUrl.get("http://127.0.0.1:1/"),
+      HttpUrl.get("http://127.0.0.1:2/"),
+      HttpUrl.get("http://127.0.0.1:3/")
+    };
     AtomicInteger next = new AtomicInteger();
-    cannedHandwired = base.newBuilder()
-        .addInterceptor(chain -> {
-          HttpUrl target = origins[Math.floorMod(next.getAndIncrement(), origins.length)];
-          HttpUrl url = chain.request().url().newBuilder()
-              .scheme(target.scheme()).host(target.host()).port(target.port()).build();
-          return chain.proceed(chain.request().newBuilder().url(url).build());
-        })
-        .addInterceptor(canned)
-        .build();
+    cannedHandwired =
+        base.newBuilder()
+            .addInterceptor(
+                chain -> {
+                  HttpUrl target = origins[Math.floorMod(next.getAndIncrement(), origins.length)];
+                  HttpUrl url =
+                      chain
+                          .request()
+                          .url()
+                          .newBuilder()
+                          .scheme(target.scheme())
+                          .host(target.host())
+                          .port(target.port())
+                          .build();
+                  return chain.proceed(chain.request().newBuilder().url(url).build());
+                })
+            .addInterceptor(canned)
+            .build();
 
     // The same rotation with Resilience4j's retry and circuit breaker wired around each attempt by
     // hand: what a team adds today to get retries and breaking without a mesh.
-    Retry retry = Retry.of("inventory", RetryConfig.<Response>custom()
-        .maxAttempts(3)
-        .waitDuration(java.time.Duration.ofMillis(10))
-        .retryOnResult(r -> r.code() == 502 || r.code() == 503 || r.code() == 504)
-        .retryExceptions(IOException.class)
-        .build());
+    Retry retry =
+        Retry.of(
+            "inventory",
+            RetryConfig.<Response>custom()
+                .maxAttempts(3)
+                .waitDuration(Duration.ofMillis(10))
+                .retryOnResult(r -> r.code() == 502 || r.code() == 503 || r.code() == 504)
+                .retryExceptions(IOException.class)
+                .build());
     CircuitBreaker breaker = CircuitBreaker.ofDefaults("inventory");
     AtomicInteger nextR4j = new AtomicInteger();
-    cannedResilience4jHandwired = base.newBuilder()
-        .addInterceptor(chain -> {
-          Callable<Response> attempt = () -> {
-            HttpUrl target = origins[Math.floorMod(nextR4j.getAndIncrement(), origins.length)];
-            HttpUrl url = chain.request().url().newBuilder()
-                .scheme(target.scheme()).host(target.host()).port(target.port()).build();
-            return chain.proceed(chain.request().newBuilder().url(url).build());
-          };
-          try {
-            return Retry.decorateCallable(retry,
-                CircuitBreaker.decorateCallable(breaker, attempt)).call();
-          } catch (IOException | RuntimeException e) {
-            throw e;
-          } catch (Exception e) {
-            throw new IOException(e);
-          }
-        })
-        .addInterceptor(canned)
-        .build();
+    cannedResilience4jHandwired =
+        base.newBuilder()
+            .addInterceptor(
+                chain -> {
+                  Callable<Response> attempt =
+                      () -> {
+                        HttpUrl target =
+                            origins[Math.floorMod(nextR4j.getAndIncrement(), origins.length)];
+                        HttpUrl url =
+                            chain
+                                .request()
+                                .url()
+                                .newBuilder()
+                                .scheme(target.scheme())
+                                .host(target.host())
+                                .port(target.port())
+                                .build();
+                        return chain.proceed(chain.request().newBuilder().url(url).build());
+                      };
+                  try {
+                    return Retry.decorateCallable(
+                            retry, CircuitBreaker.decorateCallable(breaker, attempt))
+                        .call();
+                  } catch (IOException | RuntimeException e) {
+                    throw e;
+                  } catch (Exception e) {
+                    throw new IOException(e);
+                  }
+                })
+            .addInterceptor(canned)
+            .build();
 
     direct = new Request.Builder().url(origin + "/items/42?fields=stock").build();
     byService = new Request.Builder().url("http://inventory/items/42?fields=stock").build();

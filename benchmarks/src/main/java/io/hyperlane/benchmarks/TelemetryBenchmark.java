@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * What telemetry costs on the happy path, against the same Hyperlane stack with telemetry off
- * ({@code telemetryRaw}, the baseline): with a no-op OpenTelemetry (what an application gets when it
- * installs no SDK) and with the SDK (every span sampled, batched to an exporter that drops them;
+ * ({@code telemetryRaw}, the baseline): with a no-op OpenTelemetry (what an application gets when
+ * it installs no SDK) and with the SDK (every span sampled, batched to an exporter that drops them;
  * metrics aggregated in memory). Calls are answered in process by a canned response.
  */
 @State(Scope.Benchmark)
@@ -57,28 +57,35 @@ public class TelemetryBenchmark {
 
   @Setup
   public void setUp() {
-    Interceptor canned = chain -> new Response.Builder()
-        .request(chain.request())
-        .protocol(Protocol.HTTP_1_1)
-        .code(200)
-        .message("OK")
-        .body(ResponseBody.create(BODY, MediaType.get("application/json")))
-        .build();
+    Interceptor canned =
+        chain ->
+            new Response.Builder()
+                .request(chain.request())
+                .protocol(Protocol.HTTP_1_1)
+                .code(200)
+                .message("OK")
+                .body(ResponseBody.create(BODY, MediaType.get("application/json")))
+                .build();
     base = new OkHttpClient();
     String[] endpoints = {"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"};
     off = Hyperlane.builder().telemetry(false).service("inventory", endpoints).build();
-    noop = Hyperlane.builder().openTelemetry(OpenTelemetry.noop())
-        .service("inventory", endpoints).build();
+    noop =
+        Hyperlane.builder()
+            .openTelemetry(OpenTelemetry.noop())
+            .service("inventory", endpoints)
+            .build();
     MetricReader reader = InMemoryMetricReader.create();
-    openTelemetrySdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder()
-            .addSpanProcessor(BatchSpanProcessor.builder(new DroppingExporter()).build())
-            .build())
-        .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(reader).build())
-        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-        .build();
-    sdk = Hyperlane.builder().openTelemetry(openTelemetrySdk)
-        .service("inventory", endpoints).build();
+    openTelemetrySdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(BatchSpanProcessor.builder(new DroppingExporter()).build())
+                    .build())
+            .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(reader).build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
+    sdk =
+        Hyperlane.builder().openTelemetry(openTelemetrySdk).service("inventory", endpoints).build();
     offClient = off.wrap(base).newBuilder().addInterceptor(canned).build();
     noopClient = noop.wrap(base).newBuilder().addInterceptor(canned).build();
     sdkClient = sdk.wrap(base).newBuilder().addInterceptor(canned).build();

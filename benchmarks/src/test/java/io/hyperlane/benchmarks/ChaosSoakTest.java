@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The chaos soak's short version, in CI: 60 s at 150 calls per second over two instances, with
  * replicas, Redis and etcd killed and restarted, a black hole, and endpoints coming and going
- * ({@link ChaosSoak}; {@code benchmarks/soak.sh} runs the long one). Needs {@code redis-server}
- * and {@code etcd} on the PATH, which {@code ./scripts/test} installs.
+ * ({@link ChaosSoak}; {@code benchmarks/soak.sh} runs the long one). Needs {@code redis-server} and
+ * {@code etcd} on the PATH, which {@code ./scripts/test} installs.
  */
 class ChaosSoakTest {
 
@@ -25,7 +25,8 @@ class ChaosSoakTest {
     assertThat(report.idempotentFailures()).as("idempotent calls that failed").isZero();
     assertThat(report.postsReceivedTwice()).as("POSTs the server received twice").isZero();
     assertThat(report.staleReads()).as("reads older than their reader's own write").isZero();
-    assertThat(report.end().flatAgainst(report.start())).as("resources flat: %s then %s",
-        report.start(), report.end()).isTrue();
+    assertThat(report.end().flatAgainst(report.start()))
+        .as("resources flat: %s then %s", report.start(), report.end())
+        .isTrue();
   }
 }

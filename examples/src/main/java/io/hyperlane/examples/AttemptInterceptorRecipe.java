@@ -25,7 +25,8 @@ import okhttp3.Response;
  */
 public final class AttemptInterceptorRecipe {
 
-  private static final byte[] KEY = "a-secret-shared-with-the-servers".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] KEY =
+      "a-secret-shared-with-the-servers".getBytes(StandardCharsets.UTF_8);
 
   public static void main(String[] args) throws IOException {
     try (LocalReplica a = LocalReplica.start("a");
@@ -40,22 +41,28 @@ public final class AttemptInterceptorRecipe {
   public static List<String> run(long seed, byte[] key, String... endpoints) throws IOException {
     List<String> attempts = new CopyOnWriteArrayList<>();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .random(new Random(seed)) // the same seed, the same picks
-        .loadBalancer(LoadBalancerPolicy.leastInFlight())
-        .attemptInterceptor(chain -> {
-          Request request = chain.request(); // its URL is the endpoint's
-          attempts.add(request.url().toString());
-          return chain.proceed(request.newBuilder()
-              .header("X-Signature", sign(key, request.method(), request.url()))
-              .build());
-        })
-        .service("inventory", endpoints)
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .random(new Random(seed)) // the same seed, the same picks
+            .loadBalancer(LoadBalancerPolicy.leastInFlight())
+            .attemptInterceptor(
+                chain -> {
+                  Request request = chain.request(); // its URL is the endpoint's
+                  attempts.add(request.url().toString());
+                  return chain.proceed(
+                      request
+                          .newBuilder()
+                          .header("X-Signature", sign(key, request.method(), request.url()))
+                          .build());
+                })
+            .service("inventory", endpoints)
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 10; i++) {
-        try (Response response = client.newCall(
-            new Request.Builder().url("http://inventory/items/" + i).build()).execute()) {
+        try (Response response =
+            client
+                .newCall(new Request.Builder().url("http://inventory/items/" + i).build())
+                .execute()) {
           response.body().string();
         }
       }

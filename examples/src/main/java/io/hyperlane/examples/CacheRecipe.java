@@ -47,10 +47,11 @@ public final class CacheRecipe {
     List<String> statuses = new ArrayList<>();
     OkHttpClient okHttp = new OkHttpClient();
     try (HttpCache cache = newCache(redisUri, secret);
-        Hyperlane hyperlane = Hyperlane.builder()
-            .cache(cache) // every service; ServiceBuilder.cache(...) / noCache() per service
-            .service("catalog", catalogUrl)
-            .build()) {
+        Hyperlane hyperlane =
+            Hyperlane.builder()
+                .cache(cache) // every service; ServiceBuilder.cache(...) / noCache() per service
+                .service("catalog", catalogUrl)
+                .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       statuses.add(get(client, "http://catalog/items/42")); // miss: stored
       statuses.add(get(client, "http://catalog/items/42")); // fresh hit from the heap
@@ -59,8 +60,8 @@ public final class CacheRecipe {
 
       if (redisUri != null) { // another instance of the application, same Redis, same secret
         try (HttpCache other = newCache(redisUri, secret);
-            Hyperlane second = Hyperlane.builder().cache(other).service("catalog", catalogUrl)
-                .build()) {
+            Hyperlane second =
+                Hyperlane.builder().cache(other).service("catalog", catalogUrl).build()) {
           statuses.add(get(second.wrap(okHttp), "http://catalog/items/42")); // shared-tier hit
         }
       }
@@ -72,9 +73,10 @@ public final class CacheRecipe {
   }
 
   private static HttpCache newCache(String redisUri, byte[] secret) {
-    HttpCache.Builder builder = HttpCache.builder()
-        .maximumBytes(16L << 20) // the heap tier's bound, headers and bodies counted
-        .defaultStaleIfError(Duration.ofMinutes(5)); // when the origin sends no stale-if-error
+    HttpCache.Builder builder =
+        HttpCache.builder()
+            .maximumBytes(16L << 20) // the heap tier's bound, headers and bodies counted
+            .defaultStaleIfError(Duration.ofMinutes(5)); // when the origin sends no stale-if-error
     if (redisUri != null) {
       builder.sharedTier(RedisSharedTier.create(redisUri), secret);
     }
@@ -90,8 +92,8 @@ public final class CacheRecipe {
 
   private static void put(OkHttpClient client, String url) throws IOException {
     RequestBody body = RequestBody.create("{\"price\":12}", MediaType.get("application/json"));
-    try (Response response = client.newCall(new Request.Builder().url(url).put(body).build())
-        .execute()) {
+    try (Response response =
+        client.newCall(new Request.Builder().url(url).put(body).build()).execute()) {
       response.body().string();
     }
   }

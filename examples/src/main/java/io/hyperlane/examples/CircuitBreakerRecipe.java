@@ -21,7 +21,8 @@ public final class CircuitBreakerRecipe {
   public record Outcome(int failed, int rejected) {}
 
   public static void main(String[] args) throws IOException {
-    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b")) {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
       a.status(503);
       b.status(503);
       System.out.println(run(a.url(), b.url()));
@@ -30,22 +31,25 @@ public final class CircuitBreakerRecipe {
 
   public static Outcome run(String a, String b) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .retry(RetryPolicy.none())
-        .serviceCircuitBreaker(CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-            .slidingWindowSize(10)
-            .minimumNumberOfCalls(10)
-            .failureRateThreshold(50)
-            .waitDurationInOpenState(Duration.ofSeconds(30))
-            .build()))
-        .service("inventory", a, b)
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .retry(RetryPolicy.none())
+            .serviceCircuitBreaker(
+                CircuitBreakerPolicy.of(
+                    CircuitBreakerConfig.custom()
+                        .slidingWindowSize(10)
+                        .minimumNumberOfCalls(10)
+                        .failureRateThreshold(50)
+                        .waitDurationInOpenState(Duration.ofSeconds(30))
+                        .build()))
+            .service("inventory", a, b)
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       int failed = 0;
       int rejected = 0;
       for (int i = 0; i < 25; i++) {
-        try (Response response = client.newCall(
-            new Request.Builder().url("http://inventory/items").build()).execute()) {
+        try (Response response =
+            client.newCall(new Request.Builder().url("http://inventory/items").build()).execute()) {
           if (response.code() >= 500) {
             failed++;
           }

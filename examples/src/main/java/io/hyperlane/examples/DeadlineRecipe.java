@@ -28,24 +28,28 @@ public final class DeadlineRecipe {
   @SuppressWarnings("try") // the scope works by being open
   public static Outcome run(String fast, String slow) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .timeout(Duration.ofSeconds(5)) // every service call: 5 s in all, retries included
-        .service("inventory", fast)
-        .service("pricing", s -> s.endpoint(slow).timeout(Duration.ofMillis(300)))
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .timeout(Duration.ofSeconds(5)) // every service call: 5 s in all, retries included
+            .service("inventory", fast)
+            .service("pricing", s -> s.endpoint(slow).timeout(Duration.ofMillis(300)))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
 
       // A request handler: the caller said it has 1.5 s left (header X-Hyperlane-Timeout-Ms).
-      Deadline inherited = Deadline.fromHeader("1500").orElse(Deadline.after(Duration.ofSeconds(2)));
+      Deadline inherited =
+          Deadline.fromHeader("1500").orElse(Deadline.after(Duration.ofSeconds(2)));
       int fastStatus;
       boolean slowTimedOut = false;
       try (Deadline.Scope scope = inherited.enter()) {
-        try (Response response = client.newCall(
-            new Request.Builder().url("http://inventory/items/42").build()).execute()) {
+        try (Response response =
+            client
+                .newCall(new Request.Builder().url("http://inventory/items/42").build())
+                .execute()) {
           fastStatus = response.code(); // inventory was told how much of the 1.5 s is left
         }
-        try (Response response = client.newCall(
-            new Request.Builder().url("http://pricing/quote").build()).execute()) {
+        try (Response response =
+            client.newCall(new Request.Builder().url("http://pricing/quote").build()).execute()) {
           response.body().string();
         } catch (DeadlineExceededException e) {
           slowTimedOut = true; // pricing's own 300 ms ran out first

@@ -26,21 +26,23 @@ public final class DnsDiscoveryRecipe {
 
   /** Calls the service once and returns its snapshot. */
   public static ServiceSnapshot run(int port) throws IOException {
-    DnsDiscovery discovery = DnsDiscovery.builder("localhost")
-        .port(port)
-        .ttl(Duration.ofSeconds(10))
-        // Keep IPv4 only: the stand-in replica listens on 127.0.0.1.
-        .resolver(host -> DnsDiscovery.Resolver.system().resolve(host).stream()
-            .filter(address -> address instanceof Inet4Address)
-            .collect(Collectors.toList()))
-        .build();
+    DnsDiscovery discovery =
+        DnsDiscovery.builder("localhost")
+            .port(port)
+            .ttl(Duration.ofSeconds(10))
+            // Keep IPv4 only: the stand-in replica listens on 127.0.0.1.
+            .resolver(
+                host ->
+                    DnsDiscovery.Resolver.system().resolve(host).stream()
+                        .filter(address -> address instanceof Inet4Address)
+                        .collect(Collectors.toList()))
+            .build();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .service("inventory", s -> s.discovery(discovery))
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder().service("inventory", s -> s.discovery(discovery)).build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
-      try (Response response = client.newCall(
-          new Request.Builder().url("http://inventory/health").build()).execute()) {
+      try (Response response =
+          client.newCall(new Request.Builder().url("http://inventory/health").build()).execute()) {
         System.out.print(response.body().string());
       }
       return hyperlane.snapshot().service("inventory");

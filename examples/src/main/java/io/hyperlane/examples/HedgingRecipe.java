@@ -30,17 +30,26 @@ public final class HedgingRecipe {
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequestsPerHost(32); // hedges are extra calls: leave them room
     OkHttpClient okHttp = new OkHttpClient.Builder().dispatcher(dispatcher).build();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        // In production: HedgingPolicy.adaptive(), which hedges after the service's recent p95.
-        .hedging(HedgingPolicy.fixed(Duration.ofMillis(100), 1))
-        .service("inventory", s -> s.endpoint(stuck).endpoint(quick)
-            .loadBalancer(LoadBalancerPolicy.roundRobin())) // the first call goes to "stuck"
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            // In production: HedgingPolicy.adaptive(), which hedges after the service's recent p95.
+            .hedging(HedgingPolicy.fixed(Duration.ofMillis(100), 1))
+            .service(
+                "inventory",
+                s ->
+                    s.endpoint(stuck)
+                        .endpoint(quick)
+                        .loadBalancer(
+                            LoadBalancerPolicy.roundRobin())) // the first call goes to "stuck"
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       long started = System.nanoTime();
-      try (Response response = client.newCall(
-          new Request.Builder().url("http://inventory/items/42").build()).execute()) {
-        return new Outcome(response.header("X-Replica"), Duration.ofNanos(System.nanoTime() - started));
+      try (Response response =
+          client
+              .newCall(new Request.Builder().url("http://inventory/items/42").build())
+              .execute()) {
+        return new Outcome(
+            response.header("X-Replica"), Duration.ofNanos(System.nanoTime() - started));
       }
     } finally {
       okHttp.dispatcher().executorService().shutdown();

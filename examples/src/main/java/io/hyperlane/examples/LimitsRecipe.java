@@ -28,25 +28,27 @@ public final class LimitsRecipe {
 
   public static Outcome run(String inventory, String pricing) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .concurrencyLimit(ConcurrencyLimit.builder()
-            .initialLimit(20)
-            .maxLimit(100)
-            .maxWait(Duration.ofMillis(50)) // wait a little for a free slot before refusing
-            .build())
-        .service("inventory", inventory)
-        .service("pricing", s -> s.endpoint(pricing).rateLimit(RateLimit.perSecond(5)))
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .concurrencyLimit(
+                ConcurrencyLimit.builder()
+                    .initialLimit(20)
+                    .maxLimit(100)
+                    .maxWait(Duration.ofMillis(50)) // wait a little for a free slot before refusing
+                    .build())
+            .service("inventory", inventory)
+            .service("pricing", s -> s.endpoint(pricing).rateLimit(RateLimit.perSecond(5)))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
-      try (Response response = client.newCall(
-          new Request.Builder().url("http://inventory/items").build()).execute()) {
+      try (Response response =
+          client.newCall(new Request.Builder().url("http://inventory/items").build()).execute()) {
         response.body().string();
       }
       int sent = 0;
       int refused = 0;
       for (int i = 0; i < 8; i++) {
-        try (Response response = client.newCall(
-            new Request.Builder().url("http://pricing/quote").build()).execute()) {
+        try (Response response =
+            client.newCall(new Request.Builder().url("http://pricing/quote").build()).execute()) {
           response.body().string();
           sent++;
         } catch (LimitExceededException e) {

@@ -13,8 +13,8 @@ import okhttp3.Response;
 
 /**
  * Tuning how a service's calls are spread: a balancing policy, weights, slow start and outlier
- * ejection, set for every service on the builder and overridden for one service. The broken replica's
- * failures are retried on the others (retries are on by default) until it is ejected.
+ * ejection, set for every service on the builder and overridden for one service. The broken
+ * replica's failures are retried on the others (retries are on by default) until it is ejected.
  */
 public final class LoadBalancingRecipe {
 
@@ -31,26 +31,31 @@ public final class LoadBalancingRecipe {
   /** Sends 40 calls to "inventory" and returns its snapshot. */
   public static ServiceSnapshot run(String big, String small, String broken) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        // Defaults for every service.
-        .loadBalancer(LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10), Duration.ofSeconds(1)))
-        .slowStart(SlowStart.of(Duration.ofSeconds(60), 0.05))
-        .outlierDetection(OutlierDetection.builder()
-            .consecutiveFailures(3)
-            .baseEjectionTime(Duration.ofSeconds(30))
-            .maxEjectedShare(0.34)
-            .build())
-        // This service overrides the policy: weighted round robin, 3:1:1.
-        .service("inventory", s -> s
-            .endpoint(big, 3)
-            .endpoint(small, 1)
-            .endpoint(broken, 1)
-            .loadBalancer(LoadBalancerPolicy.roundRobin()))
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            // Defaults for every service.
+            .loadBalancer(
+                LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10), Duration.ofSeconds(1)))
+            .slowStart(SlowStart.of(Duration.ofSeconds(60), 0.05))
+            .outlierDetection(
+                OutlierDetection.builder()
+                    .consecutiveFailures(3)
+                    .baseEjectionTime(Duration.ofSeconds(30))
+                    .maxEjectedShare(0.34)
+                    .build())
+            // This service overrides the policy: weighted round robin, 3:1:1.
+            .service(
+                "inventory",
+                s ->
+                    s.endpoint(big, 3)
+                        .endpoint(small, 1)
+                        .endpoint(broken, 1)
+                        .loadBalancer(LoadBalancerPolicy.roundRobin()))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 40; i++) {
-        try (Response response = client.newCall(
-            new Request.Builder().url("http://inventory/items").build()).execute()) {
+        try (Response response =
+            client.newCall(new Request.Builder().url("http://inventory/items").build()).execute()) {
           response.body().string();
         }
       }

@@ -8,6 +8,7 @@ import io.hyperlane.client.ServiceSnapshot;
 import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.ResilienceEvent;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -38,62 +39,94 @@ import picocli.CommandLine.Option;
  *   ./scripts/load --url http://127.0.0.1:8080/health --rate 50 --requests 500
  * </pre>
  */
-@Command(name = "hyperlane-load", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "hyperlane-load",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-        "Sends a fixed-rate load to a URL, or to a service through Hyperlane, and prints latency "
-            + "percentiles (from each request's intended send time), errors, and the mesh's "
-            + "decisions.",
-        "Bounded: stops after --duration or --requests, whichever comes first, then waits at most "
-            + "--timeout for the calls still running."},
-    footer = {"", "Examples:",
-        "  hyperlane-load --url http://127.0.0.1:8080/ --rate 100 --duration 10s",
-        "  hyperlane-load --service inventory --endpoint http://127.0.0.1:8081 "
-            + "--endpoint http://127.0.0.1:8082 --path /items/42 --rate 500 --requests 5000 "
-            + "--hedging --cache"})
+      "Sends a fixed-rate load to a URL, or to a service through Hyperlane, and prints latency "
+          + "percentiles (from each request's intended send time), errors, and the mesh's "
+          + "decisions.",
+      "Bounded: stops after --duration or --requests, whichever comes first, then waits at most "
+          + "--timeout for the calls still running."
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  hyperlane-load --url http://127.0.0.1:8080/ --rate 100 --duration 10s",
+      "  hyperlane-load --service inventory --endpoint http://127.0.0.1:8081 "
+          + "--endpoint http://127.0.0.1:8082 --path /items/42 --rate 500 --requests 5000 "
+          + "--hedging --cache"
+    })
 public final class LoadTool implements Callable<Integer> {
 
-  @Option(names = "--url", paramLabel = "URL",
+  @Option(
+      names = "--url",
+      paramLabel = "URL",
       description = "Send every request to this URL with plain OkHttp (no mesh).")
   String url;
 
-  @Option(names = "--service", paramLabel = "NAME",
+  @Option(
+      names = "--service",
+      paramLabel = "NAME",
       description = "Send every request to http://NAME<path> through Hyperlane.")
   String service;
 
-  @Option(names = "--endpoint", paramLabel = "URL",
+  @Option(
+      names = "--endpoint",
+      paramLabel = "URL",
       description = "An endpoint of --service, such as http://127.0.0.1:8081; repeat for more.")
   List<String> endpoints = List.of();
 
-  @Option(names = "--path", paramLabel = "PATH", defaultValue = "/",
+  @Option(
+      names = "--path",
+      paramLabel = "PATH",
+      defaultValue = "/",
       description = "Path and query of each request to --service (default: ${DEFAULT-VALUE}).")
   String path;
 
-  @Option(names = {"-r", "--rate"}, paramLabel = "N", defaultValue = "100",
+  @Option(
+      names = {"-r", "--rate"},
+      paramLabel = "N",
+      defaultValue = "100",
       description = "Requests per second, sent at a fixed rate (default: ${DEFAULT-VALUE}).")
   int rate;
 
-  @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "10s",
+  @Option(
+      names = {"-d", "--duration"},
+      paramLabel = "TIME",
+      defaultValue = "10s",
       converter = DurationConverter.class,
       description = "How long to send, such as 30s, 500ms or 2m (default: ${DEFAULT-VALUE}).")
   Duration duration;
 
-  @Option(names = {"-n", "--requests"}, paramLabel = "N",
+  @Option(
+      names = {"-n", "--requests"},
+      paramLabel = "N",
       description = "Stop after this many requests, if that comes before --duration.")
   Integer requests;
 
-  @Option(names = "--timeout", paramLabel = "TIME", defaultValue = "5s",
+  @Option(
+      names = "--timeout",
+      paramLabel = "TIME",
+      defaultValue = "5s",
       converter = DurationConverter.class,
-      description = "The most a call may take, and the wait for calls still running at the end "
-          + "(default: ${DEFAULT-VALUE}).")
+      description =
+          "The most a call may take, and the wait for calls still running at the end "
+              + "(default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--hedging", description = "Hedge slow calls (adaptive: after the service's p95).")
+  @Option(
+      names = "--hedging",
+      description = "Hedge slow calls (adaptive: after the service's p95).")
   boolean hedging;
 
   @Option(names = "--cache", description = "Put an HTTP cache in front of the service.")
   boolean cache;
 
-  @Option(names = "--redis", paramLabel = "URI",
+  @Option(
+      names = "--redis",
+      paramLabel = "URI",
       description = "With --cache: share it through this Redis, such as redis://127.0.0.1:6379.")
   String redis;
 
@@ -103,38 +136,40 @@ public final class LoadTool implements Callable<Integer> {
     System.exit(run(args, System.out));
   }
 
-  /** Parses {@code args}, runs, prints to {@code out}; returns the exit code (0 when all succeeded). */
+  /**
+   * Parses {@code args}, runs, prints to {@code out}; returns the exit code (0 when all succeeded).
+   */
   public static int run(String[] args, PrintStream out) {
     LoadTool tool = new LoadTool();
     tool.out = out;
     CommandLine command = new CommandLine(tool);
-    command.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
+    command.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     return command.execute(args);
   }
 
   @Override
   public Integer call() throws Exception {
     if ((url == null) == (service == null)) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "give either --url or --service (with at least one --endpoint)");
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "give either --url or --service (with at least one --endpoint)");
     }
     if (service != null && endpoints.isEmpty()) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "--service needs at least one --endpoint");
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--service needs at least one --endpoint");
     }
     if (rate < 1 || rate > 100_000) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "--rate must be between 1 and 100000 but was " + rate);
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--rate must be between 1 and 100000 but was " + rate);
     }
     if (requests != null && requests < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this),
-          "--requests must be at least 1 but was " + requests);
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--requests must be at least 1 but was " + requests);
     }
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequests(20_000);
     dispatcher.setMaxRequestsPerHost(20_000);
-    OkHttpClient okHttp = new OkHttpClient.Builder().dispatcher(dispatcher).callTimeout(timeout)
-        .build();
+    OkHttpClient okHttp =
+        new OkHttpClient.Builder().dispatcher(dispatcher).callTimeout(timeout).build();
     Map<String, LongAdder> decisions = new ConcurrentHashMap<>();
     try {
       if (url != null) {
@@ -151,11 +186,12 @@ public final class LoadTool implements Callable<Integer> {
         }
         httpCache = b.build();
       }
-      Hyperlane.Builder builder = Hyperlane.builder()
-          .timeout(timeout)
-          .listener(event -> decisions.computeIfAbsent(name(event), k -> new LongAdder())
-              .increment())
-          .service(service, endpoints.toArray(new String[0]));
+      Hyperlane.Builder builder =
+          Hyperlane.builder()
+              .timeout(timeout)
+              .listener(
+                  event -> decisions.computeIfAbsent(name(event), k -> new LongAdder()).increment())
+              .service(service, endpoints.toArray(new String[0]));
       if (hedging) {
         builder.hedging(HedgingPolicy.adaptive());
       }
@@ -166,7 +202,11 @@ public final class LoadTool implements Callable<Integer> {
         Request request = new Request.Builder().url("http://" + service + path).build();
         OpenLoop.Result result = send(hyperlane.wrap(okHttp), request);
         ServiceSnapshot snapshot = hyperlane.snapshot().service(service);
-        print(result, "Hyperlane -> " + service + " " + endpoints, decisions, snapshot,
+        print(
+            result,
+            "Hyperlane -> " + service + " " + endpoints,
+            decisions,
+            snapshot,
             snapshot.cache());
         return result.failed() == 0 ? 0 : 1;
       } finally {
@@ -181,33 +221,62 @@ public final class LoadTool implements Callable<Integer> {
   }
 
   private OpenLoop.Result send(OkHttpClient client, Request request) {
-    OpenLoop loop = new OpenLoop(rate, requests != null ? requests : Integer.MAX_VALUE, duration,
-        timeout);
-    return loop.run(client, i -> request, done -> { });
+    OpenLoop loop =
+        new OpenLoop(rate, requests != null ? requests : Integer.MAX_VALUE, duration, timeout);
+    return loop.run(client, i -> request, done -> {});
   }
 
-  private void print(OpenLoop.Result r, String target, Map<String, LongAdder> decisions,
-      ServiceSnapshot snapshot, CacheStats.Service cacheStats) {
+  private void print(
+      OpenLoop.Result r,
+      String target,
+      Map<String, LongAdder> decisions,
+      ServiceSnapshot snapshot,
+      CacheStats.Service cacheStats) {
     Histogram h = r.latencies();
     out.printf(Locale.ROOT, "%s%n", target);
-    out.printf(Locale.ROOT, "sent %d requests at %d/s over %.1f s (open loop; latency from each"
-        + " request's intended send time)%n", r.sent(), rate, r.seconds());
-    out.printf(Locale.ROOT, "succeeded %d (%.2f%%), failed %d%s%n", r.succeeded(),
-        r.sent() == 0 ? 0.0 : 100.0 * r.succeeded() / r.sent(), r.failed(),
+    out.printf(
+        Locale.ROOT,
+        "sent %d requests at %d/s over %.1f s (open loop; latency from each"
+            + " request's intended send time)%n",
+        r.sent(),
+        rate,
+        r.seconds());
+    out.printf(
+        Locale.ROOT,
+        "succeeded %d (%.2f%%), failed %d%s%n",
+        r.succeeded(),
+        r.sent() == 0 ? 0.0 : 100.0 * r.succeeded() / r.sent(),
+        r.failed(),
         r.errors().isEmpty() ? "" : " " + r.errors());
-    out.printf(Locale.ROOT, "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-        r.ms(50), r.ms(90), r.ms(99), r.ms(99.9), h.getMaxValue() / 1000.0);
+    out.printf(
+        Locale.ROOT,
+        "latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
+        r.ms(50),
+        r.ms(90),
+        r.ms(99),
+        r.ms(99.9),
+        h.getMaxValue() / 1000.0);
     if (snapshot != null) {
       Map<String, Long> counts = new TreeMap<>();
       decisions.forEach((k, v) -> counts.put(k, v.sum()));
       long ejections = snapshot.endpoints().stream().mapToLong(e -> e.ejections()).sum();
-      out.printf(Locale.ROOT, "mesh decisions: %s, endpoints ejected %d times%n",
-          counts.isEmpty() ? "none" : counts, ejections);
+      out.printf(
+          Locale.ROOT,
+          "mesh decisions: %s, endpoints ejected %d times%n",
+          counts.isEmpty() ? "none" : counts,
+          ejections);
       if (cacheStats != null) {
-        out.printf(Locale.ROOT, "cache: L0 hits %d, L1 hits %d, L2 hits %d, misses %d, stale served"
-            + " %d, revalidated %d, shared-tier errors %d%n", cacheStats.l0Hits(),
-            cacheStats.l1Hits(), cacheStats.l2Hits(), cacheStats.misses(),
-            cacheStats.staleServed(), cacheStats.revalidations(), cacheStats.sharedTierErrors());
+        out.printf(
+            Locale.ROOT,
+            "cache: L0 hits %d, L1 hits %d, L2 hits %d, misses %d, stale served"
+                + " %d, revalidated %d, shared-tier errors %d%n",
+            cacheStats.l0Hits(),
+            cacheStats.l1Hits(),
+            cacheStats.l2Hits(),
+            cacheStats.misses(),
+            cacheStats.staleServed(),
+            cacheStats.revalidations(),
+            cacheStats.sharedTierErrors());
       }
     }
   }
@@ -229,7 +298,8 @@ public final class LoadTool implements Callable<Integer> {
   private static byte[] secret() {
     String secret = System.getenv("HYPERLANE_CACHE_SECRET");
     if (secret == null || secret.length() < 16) {
-      throw new CommandLine.ParameterException(new CommandLine(new LoadTool()),
+      throw new CommandLine.ParameterException(
+          new CommandLine(new LoadTool()),
           "--redis needs HYPERLANE_CACHE_SECRET (16 characters or more), the secret every"
               + " instance sharing the cache signs its entries with");
     }

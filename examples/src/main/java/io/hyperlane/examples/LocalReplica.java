@@ -13,11 +13,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in for one instance of a service, so the recipes run on their own: a real HTTP server on a
- * loopback port that answers every request with its name, after an optional delay and with a chosen
- * status. It can also misbehave the way real instances do — fail a share of its requests with 503
- * or by resetting the connection, die, and come back on the same port. Replace it with your own
- * services.
+ * A stand-in for one instance of a service, so the recipes run on their own: a real HTTP server on
+ * a loopback port that answers every request with its name, after an optional delay and with a
+ * chosen status. It can also misbehave the way real instances do — fail a share of its requests
+ * with 503 or by resetting the connection, die, and come back on the same port. Replace it with
+ * your own services.
  */
 public final class LocalReplica implements AutoCloseable {
 
@@ -46,18 +46,21 @@ public final class LocalReplica implements AutoCloseable {
   private LocalReplica(String name, Duration delay) throws IOException {
     this.name = name;
     this.delayMillis = delay.toMillis();
-    this.threads = Executors.newFixedThreadPool(16, r -> {
-      Thread t = new Thread(r, "replica-" + name);
-      t.setDaemon(true);
-      return t;
-    });
+    this.threads =
+        Executors.newFixedThreadPool(
+            16,
+            r -> {
+              Thread t = new Thread(r, "replica-" + name);
+              t.setDaemon(true);
+              return t;
+            });
     this.server = listen(0);
     this.port = server.getAddress().getPort();
   }
 
   private HttpServer listen(int onPort) throws IOException {
-    HttpServer s = HttpServer.create(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 64);
+    HttpServer s =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 64);
     s.setExecutor(threads);
     s.createContext("/", this::handle);
     s.start();
@@ -88,7 +91,8 @@ public final class LocalReplica implements AutoCloseable {
       byte[] body = ("hello from " + name + "\n").getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("X-Replica", name);
       String caching = cacheControl;
-      if (caching != null && code == 200
+      if (caching != null
+          && code == 200
           && exchange.getRequestURI().getPath().startsWith(cacheablePrefix)) {
         exchange.getResponseHeaders().add("Cache-Control", caching);
       }

@@ -21,14 +21,14 @@ import org.HdrHistogram.Recorder;
 /**
  * Sends requests at a fixed rate, whatever the answers do (open loop), and measures each latency
  * from the moment the request was due — so a server that stalls shows its stall in every request
- * that waited, instead of slowing the sender down and hiding it (coordinated omission). Bounded by a
- * duration and a count; waits a bounded time for the calls still running at the end.
+ * that waited, instead of slowing the sender down and hiding it (coordinated omission). Bounded by
+ * a duration and a count; waits a bounded time for the calls still running at the end.
  */
 final class OpenLoop {
 
   /** What a run measured. */
-  record Result(int sent, int succeeded, Map<String, Integer> errors, Histogram latencies,
-      double seconds) {
+  record Result(
+      int sent, int succeeded, Map<String, Integer> errors, Histogram latencies, double seconds) {
     int failed() {
       return sent - succeeded;
     }
@@ -38,7 +38,8 @@ final class OpenLoop {
     }
 
     double ms(double percentile) {
-      return latencies.getTotalCount() == 0 ? 0
+      return latencies.getTotalCount() == 0
+          ? 0
           : latencies.getValueAtPercentile(percentile) / 1000.0;
     }
   }
@@ -55,7 +56,9 @@ final class OpenLoop {
     this.drain = drain;
   }
 
-  /** Sends request {@code i} = {@code requests.apply(i)} at its time; {@code progress} gets 0..1. */
+  /**
+   * Sends request {@code i} = {@code requests.apply(i)} at its time; {@code progress} gets 0..1.
+   */
   Result run(OkHttpClient client, IntFunction<Request> requests, DoubleConsumer progress) {
     long period = TimeUnit.SECONDS.toNanos(1) / rate;
     long start = System.nanoTime();
@@ -76,31 +79,34 @@ final class OpenLoop {
         LockSupport.parkNanos(wait);
       }
       running.incrementAndGet();
-      client.newCall(requests.apply(sent)).enqueue(new Callback() {
-        @Override
-        public void onFailure(Call call, IOException e) {
-          recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
-          errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
-          running.decrementAndGet();
-        }
+      client
+          .newCall(requests.apply(sent))
+          .enqueue(
+              new Callback() {
+                @Override
+                public void onFailure(Call call, IOException e) {
+                  recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
+                  errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+                  running.decrementAndGet();
+                }
 
-        @Override
-        public void onResponse(Call call, Response response) {
-          try (response) {
-            response.body().bytes();
-            recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
-            if (response.isSuccessful()) {
-              succeeded.incrementAndGet();
-            } else {
-              errors.merge("HTTP " + response.code(), 1, Integer::sum);
-            }
-          } catch (IOException e) {
-            errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
-          } finally {
-            running.decrementAndGet();
-          }
-        }
-      });
+                @Override
+                public void onResponse(Call call, Response response) {
+                  try (response) {
+                    response.body().bytes();
+                    recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
+                    if (response.isSuccessful()) {
+                      succeeded.incrementAndGet();
+                    } else {
+                      errors.merge("HTTP " + response.code(), 1, Integer::sum);
+                    }
+                  } catch (IOException e) {
+                    errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+                  } finally {
+                    running.decrementAndGet();
+                  }
+                }
+              });
       sent++;
       if (sent % Math.max(1, rate / 10) == 0) {
         progress.accept(Math.min(1.0, sent / (double) Math.max(1, planned)));
@@ -115,7 +121,11 @@ final class OpenLoop {
       errors.merge("unfinished at the end", running.get(), Integer::sum);
     }
     progress.accept(1.0);
-    return new Result(sent, succeeded.get(), new TreeMap<>(errors),
-        recorder.getIntervalHistogram(), (sendEnd - start) / 1e9);
+    return new Result(
+        sent,
+        succeeded.get(),
+        new TreeMap<>(errors),
+        recorder.getIntervalHistogram(),
+        (sendEnd - start) / 1e9);
   }
 }

@@ -10,7 +10,8 @@ import okhttp3.Response;
 public final class QuickStart {
 
   public static void main(String[] args) throws IOException {
-    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b")) {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
       System.out.print(run(a.url(), b.url()));
     }
   }
@@ -19,9 +20,8 @@ public final class QuickStart {
   public static String run(String replicaA, String replicaB) throws IOException {
     OkHttpClient okHttp = new OkHttpClient(); // the client you already have
     StringBuilder out = new StringBuilder();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .service("inventory", replicaA, replicaB)
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder().service("inventory", replicaA, replicaB).build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 4; i++) {
         Request request = new Request.Builder().url("http://inventory/items/42").build();

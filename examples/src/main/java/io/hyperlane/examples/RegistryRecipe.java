@@ -38,21 +38,38 @@ public final class RegistryRecipe {
     EtcdDiscovery etcd = EtcdDiscovery.builder(etcdUrl).keyPrefix(keyPrefix).build();
     OkHttpClient okHttp = new OkHttpClient();
     // The inventory service's own process: registers itself while it runs.
-    try (Hyperlane inventoryApp = Hyperlane.builder()
-            .selfRegistration(etcd.registration("inventory", "inventory-1",
-                Endpoint.builder(instanceUrl).zone("zone-a").metadata("version", "v1").build(),
-                Duration.ofSeconds(10)))
-            .build();
+    try (Hyperlane inventoryApp =
+            Hyperlane.builder()
+                .selfRegistration(
+                    etcd.registration(
+                        "inventory",
+                        "inventory-1",
+                        Endpoint.builder(instanceUrl)
+                            .zone("zone-a")
+                            .metadata("version", "v1")
+                            .build(),
+                        Duration.ofSeconds(10)))
+                .build();
         // A caller: finds the inventory in etcd, and follows it as instances come and go.
-        Hyperlane caller = Hyperlane.builder()
-            .service("inventory", s -> s
-                .discovery(etcd)
-                .awaitEndpoints(Duration.ofSeconds(5))) // fail build() rather than start empty
-            .build()) {
-      try (Response response = caller.wrap(okHttp).newCall(new Request.Builder()
-          .url("http://inventory/items/42").build()).execute()) {
-        System.out.println("GET http://inventory/items/42 -> " + response.code() + " "
-            + response.body().string().trim());
+        Hyperlane caller =
+            Hyperlane.builder()
+                .service(
+                    "inventory",
+                    s ->
+                        s.discovery(etcd)
+                            .awaitEndpoints(
+                                Duration.ofSeconds(5))) // fail build() rather than start empty
+                .build()) {
+      try (Response response =
+          caller
+              .wrap(okHttp)
+              .newCall(new Request.Builder().url("http://inventory/items/42").build())
+              .execute()) {
+        System.out.println(
+            "GET http://inventory/items/42 -> "
+                + response.code()
+                + " "
+                + response.body().string().trim());
       }
       return caller.snapshot().service("inventory");
     } finally {

@@ -36,26 +36,32 @@ public final class RetriesRecipe {
   public static Outcome run(String broken, String healthy) throws IOException {
     List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .retry(RetryPolicy.builder()
-            .maxAttempts(3)
-            .backoff(Duration.ofMillis(10), Duration.ofMillis(200))
-            .build())
-        .retryBudget(RetryBudget.builder().percentCanRetry(0.1).build())
-        .listener(events::add) // must be fast and never throw
-        .service("inventory", broken, healthy)
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .retry(
+                RetryPolicy.builder()
+                    .maxAttempts(3)
+                    .backoff(Duration.ofMillis(10), Duration.ofMillis(200))
+                    .build())
+            .retryBudget(RetryBudget.builder().percentCanRetry(0.1).build())
+            .listener(events::add) // must be fast and never throw
+            .service("inventory", broken, healthy)
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       int get;
-      try (Response response = client.newCall(
-          new Request.Builder().url("http://inventory/items/42").build()).execute()) {
+      try (Response response =
+          client
+              .newCall(new Request.Builder().url("http://inventory/items/42").build())
+              .execute()) {
         get = response.code();
       }
       int post;
-      Request order = new Request.Builder().url("http://inventory/orders")
-          .header(RetryPolicy.IDEMPOTENCY_KEY, "order-7f3a") // the server deduplicates on it
-          .post(RequestBody.create("{\"item\":42}", MediaType.get("application/json")))
-          .build();
+      Request order =
+          new Request.Builder()
+              .url("http://inventory/orders")
+              .header(RetryPolicy.IDEMPOTENCY_KEY, "order-7f3a") // the server deduplicates on it
+              .post(RequestBody.create("{\"item\":42}", MediaType.get("application/json")))
+              .build();
       try (Response response = client.newCall(order).execute()) {
         post = response.code();
       }

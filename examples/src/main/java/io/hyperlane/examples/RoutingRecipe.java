@@ -22,8 +22,8 @@ import okhttp3.Response;
 public final class RoutingRecipe {
 
   /** Which replica answered, counted per replica name, for each kind of call. */
-  public record Outcome(Map<String, Integer> canary, Map<String, Integer> beta,
-      Map<String, Integer> sticky) {}
+  public record Outcome(
+      Map<String, Integer> canary, Map<String, Integer> beta, Map<String, Integer> sticky) {}
 
   public static void main(String[] args) throws IOException {
     try (LocalReplica v1 = LocalReplica.start("v1");
@@ -38,29 +38,37 @@ public final class RoutingRecipe {
   }
 
   public static Outcome run(String v1, String v2, String cartA, String cartB) throws IOException {
-    RoutingRules rules = RoutingRules.of(
-        RouteRule.named("beta-testers") // first match wins: the header rule comes first
-            .service("inventory")
-            .header("X-User-Group", "beta")
-            .to("inventory", Map.of("version", "v2"), 1)
-            .build(),
-        RouteRule.named("canary")
-            .service("inventory")
-            .to("inventory", Map.of("version", "v1"), 90)
-            .to("inventory", Map.of("version", "v2"), 10)
-            .build());
+    RoutingRules rules =
+        RoutingRules.of(
+            RouteRule.named("beta-testers") // first match wins: the header rule comes first
+                .service("inventory")
+                .header("X-User-Group", "beta")
+                .to("inventory", Map.of("version", "v2"), 1)
+                .build(),
+            RouteRule.named("canary")
+                .service("inventory")
+                .to("inventory", Map.of("version", "v1"), 90)
+                .to("inventory", Map.of("version", "v2"), 10)
+                .build());
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .routing(rules) // replace later, atomically, with hyperlane.replaceRouting(...)
-        .zonePreference(ZonePreference.local("zone-a")) // stay in zone-a while it is healthy
-        .service("inventory", s -> s
-            .endpoint(Endpoint.builder(v1).metadata("version", "v1").zone("zone-a").build())
-            .endpoint(Endpoint.builder(v2).metadata("version", "v2").zone("zone-a").build()))
-        .service("carts", s -> s
-            .endpoint(cartA)
-            .endpoint(cartB)
-            .loadBalancer(LoadBalancerPolicy.consistentHash("X-User-Id")))
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .routing(rules) // replace later, atomically, with hyperlane.replaceRouting(...)
+            .zonePreference(ZonePreference.local("zone-a")) // stay in zone-a while it is healthy
+            .service(
+                "inventory",
+                s ->
+                    s.endpoint(
+                            Endpoint.builder(v1).metadata("version", "v1").zone("zone-a").build())
+                        .endpoint(
+                            Endpoint.builder(v2).metadata("version", "v2").zone("zone-a").build()))
+            .service(
+                "carts",
+                s ->
+                    s.endpoint(cartA)
+                        .endpoint(cartB)
+                        .loadBalancer(LoadBalancerPolicy.consistentHash("X-User-Id")))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       Map<String, Integer> canary = new LinkedHashMap<>();
       Map<String, Integer> beta = new LinkedHashMap<>();
@@ -69,15 +77,25 @@ public final class RoutingRecipe {
         count(canary, client, new Request.Builder().url("http://inventory/items/" + i));
       }
       for (int i = 0; i < 20; i++) {
-        count(beta, client, new Request.Builder().url("http://inventory/items/" + i)
-            .header("X-User-Group", "beta"));
+        count(
+            beta,
+            client,
+            new Request.Builder()
+                .url("http://inventory/items/" + i)
+                .header("X-User-Group", "beta"));
       }
       for (int i = 0; i < 10; i++) {
-        count(sticky, client, new Request.Builder().url("http://carts/current")
-            .header("X-User-Id", "user-42"));
+        count(
+            sticky,
+            client,
+            new Request.Builder().url("http://carts/current").header("X-User-Id", "user-42"));
         // or, without a header: .tag(StickyKey.class, new StickyKey("user-42"))
-        count(sticky, client, new Request.Builder().url("http://carts/current")
-            .tag(StickyKey.class, new StickyKey("user-42")));
+        count(
+            sticky,
+            client,
+            new Request.Builder()
+                .url("http://carts/current")
+                .tag(StickyKey.class, new StickyKey("user-42")));
       }
       return new Outcome(canary, beta, sticky);
     } finally {
@@ -86,8 +104,9 @@ public final class RoutingRecipe {
     }
   }
 
-  private static void count(Map<String, Integer> counts, OkHttpClient client,
-      Request.Builder request) throws IOException {
+  private static void count(
+      Map<String, Integer> counts, OkHttpClient client, Request.Builder request)
+      throws IOException {
     try (Response response = client.newCall(request.build()).execute()) {
       counts.merge(response.header("X-Replica"), 1, Integer::sum);
     }

@@ -19,10 +19,10 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Tracing, metrics and alerts: the application sets up the OpenTelemetry SDK as it likes (here: every
- * span printed to the log), hands it to Hyperlane, and gets a span per logical call, a CLIENT span
- * per attempt, W3C {@code traceparent} headers on every attempt, Hyperlane's metrics, and alerts when a
- * service's p99 or error rate crosses a threshold.
+ * Tracing, metrics and alerts: the application sets up the OpenTelemetry SDK as it likes (here:
+ * every span printed to the log), hands it to Hyperlane, and gets a span per logical call, a CLIENT
+ * span per attempt, W3C {@code traceparent} headers on every attempt, Hyperlane's metrics, and
+ * alerts when a service's p99 or error rate crosses a threshold.
  */
 public final class TelemetryRecipe {
 
@@ -36,25 +36,30 @@ public final class TelemetryRecipe {
   /** Makes a few calls with {@code exporter} receiving the spans; returns the alerts raised. */
   public static List<Alert> run(String replica, SpanExporter exporter) throws IOException {
     List<Alert> alerts = new CopyOnWriteArrayList<>();
-    OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(exporter)) // batch it in production
-            .build())
-        .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-        .build();
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(
+                        SimpleSpanProcessor.create(exporter)) // batch it in production
+                    .build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .openTelemetry(sdk) // or install the SDK globally: Hyperlane uses GlobalOpenTelemetry
-        .alerts(AlertPolicy.builder()
-            .p99Above(Duration.ofMillis(250))
-            .errorRateAbove(0.05)
-            .build(), alerts::add) // must be fast: hand paging to an executor
-        .service("inventory", replica)
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .openTelemetry(sdk) // or install the SDK globally: Hyperlane uses GlobalOpenTelemetry
+            .alerts(
+                AlertPolicy.builder().p99Above(Duration.ofMillis(250)).errorRateAbove(0.05).build(),
+                alerts::add) // must be fast: hand paging to an executor
+            .service("inventory", replica)
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 3; i++) {
-        try (Response response = client.newCall(
-            new Request.Builder().url("http://inventory/items/" + i).build()).execute()) {
+        try (Response response =
+            client
+                .newCall(new Request.Builder().url("http://inventory/items/" + i).build())
+                .execute()) {
           response.body().string();
         }
       }

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -18,8 +19,9 @@ import okhttp3.tls.HeldCertificate;
 
 /**
  * TLS: an {@code https} endpoint reached by IP address whose certificate names the service's
- * authority ({@code inventory.internal}), with mutual TLS — the client presents its own certificate,
- * the server requires it. The certificates are made here with okhttp-tls; yours come from your PKI.
+ * authority ({@code inventory.internal}), with mutual TLS — the client presents its own
+ * certificate, the server requires it. The certificates are made here with okhttp-tls; yours come
+ * from your PKI.
  */
 public final class TlsRecipe {
 
@@ -29,46 +31,64 @@ public final class TlsRecipe {
 
   /** Starts an mTLS server, calls it through Hyperlane, returns what the server answered. */
   public static String run() throws Exception {
-    HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0)
-        .commonName("example CA").build();
-    HeldCertificate serverCertificate = new HeldCertificate.Builder().signedBy(ca)
-        .addSubjectAlternativeName("inventory.internal").build();
-    HeldCertificate clientCertificate = new HeldCertificate.Builder().signedBy(ca)
-        .commonName("orders").build();
-    HandshakeCertificates server = new HandshakeCertificates.Builder()
-        .heldCertificate(serverCertificate).addTrustedCertificate(ca.certificate()).build();
-    HandshakeCertificates client = new HandshakeCertificates.Builder()
-        .heldCertificate(clientCertificate).addTrustedCertificate(ca.certificate()).build();
+    HeldCertificate ca =
+        new HeldCertificate.Builder().certificateAuthority(0).commonName("example CA").build();
+    HeldCertificate serverCertificate =
+        new HeldCertificate.Builder()
+            .signedBy(ca)
+            .addSubjectAlternativeName("inventory.internal")
+            .build();
+    HeldCertificate clientCertificate =
+        new HeldCertificate.Builder().signedBy(ca).commonName("orders").build();
+    HandshakeCertificates server =
+        new HandshakeCertificates.Builder()
+            .heldCertificate(serverCertificate)
+            .addTrustedCertificate(ca.certificate())
+            .build();
+    HandshakeCertificates client =
+        new HandshakeCertificates.Builder()
+            .heldCertificate(clientCertificate)
+            .addTrustedCertificate(ca.certificate())
+            .build();
 
-    HttpsServer https = HttpsServer.create(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    HttpsServer https =
+        HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     SSLContext serverTls = server.sslContext();
-    https.setHttpsConfigurator(new HttpsConfigurator(serverTls) {
-      @Override
-      public void configure(HttpsParameters parameters) {
-        javax.net.ssl.SSLParameters tls = serverTls.getDefaultSSLParameters();
-        tls.setNeedClientAuth(true); // mutual TLS: no client certificate, no call
-        parameters.setSSLParameters(tls);
-      }
-    });
-    https.createContext("/", exchange -> {
-      String who = ((HttpsExchange) exchange).getSSLSession().getPeerPrincipal().getName();
-      byte[] body = ("hello over mutual TLS, " + who).getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    https.setHttpsConfigurator(
+        new HttpsConfigurator(serverTls) {
+          @Override
+          public void configure(HttpsParameters parameters) {
+            SSLParameters tls = serverTls.getDefaultSSLParameters();
+            tls.setNeedClientAuth(true); // mutual TLS: no client certificate, no call
+            parameters.setSSLParameters(tls);
+          }
+        });
+    https.createContext(
+        "/",
+        exchange -> {
+          String who = ((HttpsExchange) exchange).getSSLSession().getPeerPrincipal().getName();
+          byte[] body = ("hello over mutual TLS, " + who).getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     https.start();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .tls(client.trustManager(), client.keyManager()) // whom to trust, what to present
-        .service("inventory", s -> s
-            .endpoint("https://127.0.0.1:" + https.getAddress().getPort())
-            .tlsAuthority("inventory.internal")) // the name the certificate must carry
-        .build()) {
-      try (Response response = hyperlane.wrap(okHttp).newCall(new Request.Builder()
-          .url("https://inventory/items/42").build()).execute()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .tls(client.trustManager(), client.keyManager()) // whom to trust, what to present
+            .service(
+                "inventory",
+                s ->
+                    s.endpoint("https://127.0.0.1:" + https.getAddress().getPort())
+                        .tlsAuthority("inventory.internal")) // the name the certificate must carry
+            .build()) {
+      try (Response response =
+          hyperlane
+              .wrap(okHttp)
+              .newCall(new Request.Builder().url("https://inventory/items/42").build())
+              .execute()) {
         return response.body().string();
       }
     } finally {

@@ -4,8 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hyperlane.client.EndpointSnapshot;
 import io.hyperlane.client.ServiceSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +24,8 @@ class ExamplesSmokeTest {
 
   @Test
   void quickStartCallsTheServiceByNameAcrossBothReplicas() throws Exception {
-    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b")) {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
       String out = QuickStart.run(a.url(), b.url());
       assertThat(out).contains("200 hello from ").endsWith("4 calls\n");
       assertThat(a.served() + b.served()).isEqualTo(4);
@@ -24,7 +35,8 @@ class ExamplesSmokeTest {
   @Test
   void attemptInterceptorRecipeSignsEachAttemptForItsEndpointAndRepeatsItsPicks() throws Exception {
     byte[] key = "a-key-for-the-smoke-test-only".getBytes(StandardCharsets.UTF_8);
-    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b");
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b");
         LocalReplica c = LocalReplica.start("c")) {
       List<String> first = AttemptInterceptorRecipe.run(42, key, a.url(), b.url(), c.url());
       List<String> again = AttemptInterceptorRecipe.run(42, key, a.url(), b.url(), c.url());
@@ -32,8 +44,9 @@ class ExamplesSmokeTest {
       assertThat(first).allSatisfy(url -> assertThat(url).startsWith("http://127.0.0.1:"));
       for (LocalReplica r : List.of(a, b, c)) {
         if (r.served() > 0) { // each replica checks the signature covers its own authority
-          assertThat(r.lastHeader("X-Signature")).isEqualTo(AttemptInterceptorRecipe.sign(key,
-              "GET", HttpUrl.get(r.url() + r.lastPath())));
+          assertThat(r.lastHeader("X-Signature"))
+              .isEqualTo(
+                  AttemptInterceptorRecipe.sign(key, "GET", HttpUrl.get(r.url() + r.lastPath())));
         }
       }
       assertThat(a.served() + b.served() + c.served()).isEqualTo(20);
@@ -44,7 +57,8 @@ class ExamplesSmokeTest {
   void dnsRecipeReachesTheReplicaThroughTheResolvedName() throws Exception {
     try (LocalReplica replica = LocalReplica.start("dns")) {
       ServiceSnapshot snapshot = DnsDiscoveryRecipe.run(replica.port());
-      assertThat(snapshot.endpoints()).extracting(EndpointSnapshot::origin)
+      assertThat(snapshot.endpoints())
+          .extracting(EndpointSnapshot::origin)
           .contains("http://127.0.0.1:" + replica.port());
       assertThat(replica.served()).isEqualTo(1);
     }
@@ -77,7 +91,8 @@ class ExamplesSmokeTest {
       assertThat(outcome.getStatus()).isEqualTo(200);
       assertThat(outcome.postStatus()).isEqualTo(200);
       assertThat(healthy.served()).isEqualTo(2);
-      assertThat(outcome.events()).hasSize(broken.served()) // one retry per failed attempt
+      assertThat(outcome.events())
+          .hasSize(broken.served()) // one retry per failed attempt
           .allMatch(e -> e instanceof io.hyperlane.resilience.ResilienceEvent.Retry);
     }
   }
@@ -85,20 +100,22 @@ class ExamplesSmokeTest {
   @Test
   void deadlineRecipeSendsTheRemainingTimeAndStopsTheSlowCall() throws Exception {
     try (LocalReplica fast = LocalReplica.start("fast");
-        LocalReplica slow = LocalReplica.start("slow", java.time.Duration.ofSeconds(2))) {
+        LocalReplica slow = LocalReplica.start("slow", Duration.ofSeconds(2))) {
       long started = System.nanoTime();
       DeadlineRecipe.Outcome outcome = DeadlineRecipe.run(fast.url(), slow.url());
       assertThat(outcome.fastStatus()).isEqualTo(200);
       assertThat(outcome.slowTimedOut()).isTrue();
       assertThat(outcome.inheritedMillis()).isBetween(0L, 1500L);
-      assertThat(System.nanoTime() - started).as("did not wait 2 s for the slow replica")
-          .isLessThan(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1900));
+      assertThat(System.nanoTime() - started)
+          .as("did not wait 2 s for the slow replica")
+          .isLessThan(TimeUnit.MILLISECONDS.toNanos(1900));
     }
   }
 
   @Test
   void circuitBreakerRecipeStopsCallingAFailedService() throws Exception {
-    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b")) {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
       a.status(503);
       b.status(503);
       CircuitBreakerRecipe.Outcome outcome = CircuitBreakerRecipe.run(a.url(), b.url());
@@ -110,11 +127,11 @@ class ExamplesSmokeTest {
 
   @Test
   void hedgingRecipeIsAnsweredByTheQuickReplicaLongBeforeTheStuckOne() throws Exception {
-    try (LocalReplica stuck = LocalReplica.start("stuck", java.time.Duration.ofSeconds(3));
+    try (LocalReplica stuck = LocalReplica.start("stuck", Duration.ofSeconds(3));
         LocalReplica quick = LocalReplica.start("quick")) {
       HedgingRecipe.Outcome outcome = HedgingRecipe.run(stuck.url(), quick.url());
       assertThat(outcome.answeredBy()).isEqualTo("quick");
-      assertThat(outcome.took()).isLessThan(java.time.Duration.ofSeconds(2));
+      assertThat(outcome.took()).isLessThan(Duration.ofSeconds(2));
     }
   }
 
@@ -134,13 +151,12 @@ class ExamplesSmokeTest {
   void telemetryRecipeExportsALogicalSpanAndAnAttemptSpanPerCall() throws Exception {
     try (LocalReplica replica = LocalReplica.start("traced")) {
       // Keeps what it is given, even after the recipe shuts the SDK (and so its exporter) down.
-      java.util.List<io.opentelemetry.sdk.trace.data.SpanData> spans =
-          new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<io.opentelemetry.sdk.trace.data.SpanData> spans = new CopyOnWriteArrayList<>();
       io.opentelemetry.sdk.trace.export.SpanExporter keeping =
           new io.opentelemetry.sdk.trace.export.SpanExporter() {
             @Override
             public io.opentelemetry.sdk.common.CompletableResultCode export(
-                java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> batch) {
+                Collection<io.opentelemetry.sdk.trace.data.SpanData> batch) {
               spans.addAll(batch);
               return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
             }
@@ -155,9 +171,10 @@ class ExamplesSmokeTest {
               return io.opentelemetry.sdk.common.CompletableResultCode.ofSuccess();
             }
           };
-      java.util.List<io.hyperlane.client.Alert> alerts = TelemetryRecipe.run(replica.url(), keeping);
+      List<io.hyperlane.client.Alert> alerts = TelemetryRecipe.run(replica.url(), keeping);
       assertThat(alerts).isEmpty(); // a healthy service raises none
-      assertThat(spans).hasSize(6)
+      assertThat(spans)
+          .hasSize(6)
           .extracting(io.opentelemetry.sdk.trace.data.SpanData::getName)
           .containsOnly("GET inventory", "GET");
     }
@@ -166,23 +183,26 @@ class ExamplesSmokeTest {
   @Test
   void demoRunsTheShowcaseShortlyAndEndsWithTheTableAndTheChart() throws Exception {
     System.setProperty("java.awt.headless", "true");
-    java.nio.file.Path chart = java.nio.file.Files.createTempDirectory("demo").resolve("demo.png");
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream out = new java.io.PrintStream(bytes, true, "UTF-8");
-    Demo.Comparison c = Demo.run(new Demo.Settings(200, java.time.Duration.ofSeconds(3),
-        java.time.Duration.ofMillis(500), chart, out));
+    Path chart = Files.createTempDirectory("demo").resolve("demo.png");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, "UTF-8");
+    Demo.Comparison c =
+        Demo.run(new Demo.Settings(200, Duration.ofSeconds(3), Duration.ofMillis(500), chart, out));
     String table = Demo.table(c);
-    assertThat(table).contains("p99.9 latency").contains("success rate")
-        .contains("backend requests per request").contains("cache hits L0 / L1 / L2")
-        .contains("retries / hedges").contains("ejections");
+    assertThat(table)
+        .contains("p99.9 latency")
+        .contains("success rate")
+        .contains("backend requests per request")
+        .contains("cache hits L0 / L1 / L2")
+        .contains("retries / hedges")
+        .contains("ejections");
     assertThat(bytes.toString("UTF-8")).contains("100%").contains("shared tier");
     // Hyperlane rides out the flaky and the dying replica; round robin does not.
     assertThat(c.hyperlane().result().successRate()).isGreaterThan(0.99);
     assertThat(c.raw().result().successRate()).isLessThan(c.hyperlane().result().successRate());
     assertThat(c.hyperlane().cache().l1Hits()).isPositive();
-    assertThat(java.nio.file.Files.size(c.chart())).isGreaterThan(1000);
+    assertThat(Files.size(c.chart())).isGreaterThan(1000);
   }
-
 
   @Test
   void cacheRecipeAnswersFromTheHeapInvalidatesOnPutAndSharesThroughRedis() throws Exception {
@@ -204,13 +224,14 @@ class ExamplesSmokeTest {
 
   @Test
   void routingRecipeSplitsTheCanaryRoutesBetaTestersAndKeepsAUserOnOneCart() throws Exception {
-    try (LocalReplica v1 = LocalReplica.start("v1"); LocalReplica v2 = LocalReplica.start("v2");
+    try (LocalReplica v1 = LocalReplica.start("v1");
+        LocalReplica v2 = LocalReplica.start("v2");
         LocalReplica a = LocalReplica.start("cart-a");
         LocalReplica b = LocalReplica.start("cart-b")) {
       RoutingRecipe.Outcome outcome = RoutingRecipe.run(v1.url(), v2.url(), a.url(), b.url());
       assertThat(outcome.canary().get("v1")).isBetween(160, 195); // 90% of 200, give or take
       assertThat(outcome.canary().get("v2")).isBetween(5, 40);
-      assertThat(outcome.beta()).containsExactly(java.util.Map.entry("v2", 20));
+      assertThat(outcome.beta()).containsExactly(Map.entry("v2", 20));
       assertThat(outcome.sticky()).hasSize(1).containsValue(20); // header and tag agree
     }
   }
@@ -220,9 +241,10 @@ class ExamplesSmokeTest {
     String etcd = System.getenv("HYPERLANE_ETCD_URL");
     assertThat(etcd).as("HYPERLANE_ETCD_URL: run the tests with ./scripts/test").isNotBlank();
     try (LocalReplica inventory = LocalReplica.start("inventory-1")) {
-      ServiceSnapshot seen = RegistryRecipe.run(etcd, inventory.url(),
-          "/recipe-" + java.util.UUID.randomUUID() + "/");
-      assertThat(seen.endpoints()).extracting(EndpointSnapshot::origin)
+      ServiceSnapshot seen =
+          RegistryRecipe.run(etcd, inventory.url(), "/recipe-" + UUID.randomUUID() + "/");
+      assertThat(seen.endpoints())
+          .extracting(EndpointSnapshot::origin)
           .containsExactly(inventory.url());
       assertThat(inventory.served()).isEqualTo(1);
     }
@@ -235,29 +257,55 @@ class ExamplesSmokeTest {
 
   @Test
   void loadToolSendsAFixedRateLoadAndReportsPercentilesAndDecisions() throws Exception {
-    try (LocalReplica a = LocalReplica.start("a"); LocalReplica b = LocalReplica.start("b")) {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
       b.status(503); // retried on a: the tool reports the retries and no failure
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      int exit = LoadTool.run(new String[] {"--service", "inventory", "--endpoint", a.url(),
-          "--endpoint", b.url(), "--path", "/items/42", "--rate", "200", "--requests", "60",
-          "--duration", "10s"}, new java.io.PrintStream(bytes, true, "UTF-8"));
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      int exit =
+          LoadTool.run(
+              new String[] {
+                "--service",
+                "inventory",
+                "--endpoint",
+                a.url(),
+                "--endpoint",
+                b.url(),
+                "--path",
+                "/items/42",
+                "--rate",
+                "200",
+                "--requests",
+                "60",
+                "--duration",
+                "10s"
+              },
+              new PrintStream(bytes, true, "UTF-8"));
       String out = bytes.toString("UTF-8");
       assertThat(exit).as(out).isZero();
-      assertThat(out).contains("sent 60 requests at 200/s").contains("succeeded 60 (100.00%)")
-          .contains("latency ms: p50").contains("p99.9").contains("retries=");
+      assertThat(out)
+          .contains("sent 60 requests at 200/s")
+          .contains("succeeded 60 (100.00%)")
+          .contains("latency ms: p50")
+          .contains("p99.9")
+          .contains("retries=");
       assertThat(a.served()).isEqualTo(60);
     }
   }
 
   @Test
   void loadToolExplainsItsArgumentsAndRefusesBadOnes() throws Exception {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    assertThat(LoadTool.run(new String[] {"--help"}, new java.io.PrintStream(bytes, true, "UTF-8")))
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    assertThat(LoadTool.run(new String[] {"--help"}, new PrintStream(bytes, true, "UTF-8")))
         .isZero();
-    assertThat(bytes.toString("UTF-8")).contains("--rate").contains("--duration")
-        .contains("--requests").contains("intended send time");
-    assertThat(LoadTool.run(new String[] {"--url", "http://127.0.0.1:1/", "--duration", "soon"},
-        new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, "UTF-8")))
+    assertThat(bytes.toString("UTF-8"))
+        .contains("--rate")
+        .contains("--duration")
+        .contains("--requests")
+        .contains("intended send time");
+    assertThat(
+            LoadTool.run(
+                new String[] {"--url", "http://127.0.0.1:1/", "--duration", "soon"},
+                new PrintStream(new ByteArrayOutputStream(), true, "UTF-8")))
         .isNotZero();
   }
 }

@@ -1,8 +1,8 @@
 package io.hyperlane.cache;
 
 /**
- * A decision of an {@link HttpCache}, delivered to a {@link CacheListener}. Services are the hosts of
- * the requests' URLs ({@code inventory} in {@code http://inventory/items}).
+ * A decision of an {@link HttpCache}, delivered to a {@link CacheListener}. Services are the hosts
+ * of the requests' URLs ({@code inventory} in {@code http://inventory/items}).
  */
 public sealed interface CacheEvent {
 
@@ -22,8 +22,8 @@ public sealed interface CacheEvent {
   record Invalidated(String service, String url, boolean remote) implements CacheEvent {}
 
   /**
-   * The shared tier failed or timed out during {@code operation} ({@code get}, {@code put},
-   * {@code delete}, {@code publish}); the call carried on without it.
+   * The shared tier failed or timed out during {@code operation} ({@code get}, {@code put}, {@code
+   * delete}, {@code publish}); the call carried on without it.
    */
   record SharedTierFailed(String service, String operation, Throwable cause)
       implements CacheEvent {}

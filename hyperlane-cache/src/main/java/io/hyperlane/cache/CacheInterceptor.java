@@ -4,9 +4,11 @@ import io.hyperlane.cache.HttpCache.Flight;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.EventListener;
@@ -24,8 +26,8 @@ import okio.Source;
 
 /**
  * The per-call logic of an {@link HttpCache}: look up L1 then L2, answer when RFC 9111 allows, else
- * forward once for all identical concurrent misses (L0), validate with a conditional request when the
- * stored entry has validators, serve stale on error, store what may be stored, invalidate after
+ * forward once for all identical concurrent misses (L0), validate with a conditional request when
+ * the stored entry has validators, serve stale on error, store what may be stored, invalidate after
  * unsafe methods. Whether a response is stored is decided from its header fields, before its body
  * is read; a body that is not stored passes through untouched, and one that is stored streams to
  * its caller and is stored when it ends. Only {@link IOException}s leave it, and only those of the
@@ -51,8 +53,8 @@ final class CacheInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     String service = request.url().host();
-    Directives requestDirectives = Directives.parse(
-        request.headers("Cache-Control"), request.headers("Pragma"));
+    Directives requestDirectives =
+        Directives.parse(request.headers("Cache-Control"), request.headers("Pragma"));
     if (!CacheRules.cacheableRequest(request, requestDirectives)) {
       return bypass(chain, request, service);
     }
@@ -69,8 +71,8 @@ final class CacheInterceptor implements Interceptor {
       Variants heap = cache.heap.getIfPresent(key);
       StoredResponse entry = heap == null ? null : heap.match(request);
       CacheTier tier = CacheTier.L1;
-      CacheRules.Use use = entry == null ? CacheRules.Use.FORWARD
-          : cache.rules.use(entry, requestDirectives, now);
+      CacheRules.Use use =
+          entry == null ? CacheRules.Use.FORWARD : cache.rules.use(entry, requestDirectives, now);
       // A fill that starts fenced (an invalidation of the key is still under way here) does not
       // read the shared tier, which may still hold the old entry.
       if (use != CacheRules.Use.FRESH && !fill.fenced && cache.sharedUsable(now)) {
@@ -78,7 +80,8 @@ final class CacheInterceptor implements Interceptor {
         StoredResponse remote = shared == null ? null : shared.match(request);
         if (remote != null) {
           CacheRules.Use remoteUse = cache.rules.use(remote, requestDirectives, now);
-          if (entry == null || remoteUse.ordinal() < use.ordinal()
+          if (entry == null
+              || remoteUse.ordinal() < use.ordinal()
               || remote.responseMillis > entry.responseMillis) {
             entry = remote;
             use = remoteUse;
@@ -92,15 +95,24 @@ final class CacheInterceptor implements Interceptor {
       }
       if (!background && use == CacheRules.Use.STALE_WHILE_REVALIDATE) {
         revalidateInBackground(chain.call(), key);
-        return answer(request, entry, tier, CacheResult.STALE_WHILE_REVALIDATE, now,
+        return answer(
+            request,
+            entry,
+            tier,
+            CacheResult.STALE_WHILE_REVALIDATE,
+            now,
             "stale-while-revalidate");
       }
       if (requestDirectives.has("only-if-cached")) {
         report(service, CacheTier.ORIGIN, CacheResult.MISS);
-        return new Response.Builder().request(request).protocol(okhttp3.Protocol.HTTP_1_1)
-            .code(504).message("Unsatisfiable Request (only-if-cached)")
+        return new Response.Builder()
+            .request(request)
+            .protocol(okhttp3.Protocol.HTTP_1_1)
+            .code(504)
+            .message("Unsatisfiable Request (only-if-cached)")
             .header("Cache-Status", "hyperlane; fwd=miss; detail=only-if-cached")
-            .body(ResponseBody.create(new byte[0], null)).build();
+            .body(ResponseBody.create(new byte[0], null))
+            .build();
       }
 
       // L0: one forward per key at a time; the others wait for its outcome. A URL whose last
@@ -129,7 +141,8 @@ final class CacheInterceptor implements Interceptor {
       cache.fills.end(fill); // a waiter fills nothing while it waits
       StoredResponse shared = await(leader, chain.call());
       long after = cache.clock.millis();
-      if (shared != null && shared.matches(request)
+      if (shared != null
+          && shared.matches(request)
           && cache.rules.use(shared, requestDirectives, after) == CacheRules.Use.FRESH) {
         return answer(request, shared, CacheTier.L0, CacheResult.HIT, after, null);
       }
@@ -148,12 +161,20 @@ final class CacheInterceptor implements Interceptor {
   }
 
   /**
-   * Sends {@code request} (conditional when {@code entry} has validators) and deals with the answer.
-   * Owns {@code fill} and {@code flight}: each is ended or completed on every path, at the latest
-   * when a streamed body ends.
+   * Sends {@code request} (conditional when {@code entry} has validators) and deals with the
+   * answer. Owns {@code fill} and {@code flight}: each is ended or completed on every path, at the
+   * latest when a streamed body ends.
    */
-  private Response forward(Chain chain, Request request, String service, String key,
-      StoredResponse entry, CacheTier tier, Flight flight, Fills.Fill fill) throws IOException {
+  private Response forward(
+      Chain chain,
+      Request request,
+      String service,
+      String key,
+      StoredResponse entry,
+      CacheTier tier,
+      Flight flight,
+      Fills.Fill fill)
+      throws IOException {
     boolean settled = false; // fill ended and flight completed, now or by a streamed body
     try {
       boolean validating = entry != null && entry.hasWritableValidators();
@@ -161,8 +182,11 @@ final class CacheInterceptor implements Interceptor {
       // Authenticator): the call's own network requests, and those of calls made for it.
       SentCredentials credentials = new SentCredentials();
       chain.call().addEventListener(credentials);
-      Request outgoing = (validating ? entry.conditional(request) : request).newBuilder()
-          .tag(SentCredentials.class, credentials).build();
+      Request outgoing =
+          (validating ? entry.conditional(request) : request)
+              .newBuilder()
+              .tag(SentCredentials.class, credentials)
+              .build();
       long sent = cache.clock.millis();
       Response response;
       try {
@@ -170,7 +194,12 @@ final class CacheInterceptor implements Interceptor {
       } catch (IOException e) {
         long failed = cache.clock.millis();
         if (entry != null && cache.rules.servableOnError(entry, failed)) {
-          return answer(request, entry, tier, CacheResult.STALE_IF_ERROR, failed,
+          return answer(
+              request,
+              entry,
+              tier,
+              CacheResult.STALE_IF_ERROR,
+              failed,
               "stale-if-error; fwd-error=" + e.getClass().getSimpleName());
         }
         throw e;
@@ -179,19 +208,27 @@ final class CacheInterceptor implements Interceptor {
       int code = response.code();
       if (code == 304 && validating) {
         StoredResponse refreshed = entry.refreshed(response, sent, received);
-        boolean mayStore = CacheRules.unstorableRefresh(refreshed,
-            credentials.sent() || CacheRules.authorized(outgoing, response)) == null;
+        boolean mayStore =
+            CacheRules.unstorableRefresh(
+                    refreshed, credentials.sent() || CacheRules.authorized(outgoing, response))
+                == null;
         response.close();
         if (mayStore && cache.store(fill, refreshed) && flight != null) {
           flight.outcome.complete(refreshed);
         }
-        return answer(request, refreshed, tier, CacheResult.REVALIDATED, received,
-            "fwd-status=304");
+        return answer(
+            request, refreshed, tier, CacheResult.REVALIDATED, received, "fwd-status=304");
       }
-      if (entry != null && (code == 500 || code == 502 || code == 503 || code == 504)
+      if (entry != null
+          && (code == 500 || code == 502 || code == 503 || code == 504)
           && cache.rules.servableOnError(entry, received)) {
         response.close();
-        return answer(request, entry, tier, CacheResult.STALE_IF_ERROR, received,
+        return answer(
+            request,
+            entry,
+            tier,
+            CacheResult.STALE_IF_ERROR,
+            received,
             "stale-if-error; fwd-status=" + code);
       }
       report(service, CacheTier.ORIGIN, CacheResult.MISS);
@@ -231,7 +268,8 @@ final class CacheInterceptor implements Interceptor {
         if (kept && flight != null) {
           flight.outcome.complete(stored);
         }
-        return response.newBuilder()
+        return response
+            .newBuilder()
             .header("Cache-Status", kept ? "hyperlane; fwd=miss; stored" : "hyperlane; fwd=miss")
             .body(ResponseBody.create(body, response.body().contentType()))
             .build();
@@ -242,7 +280,8 @@ final class CacheInterceptor implements Interceptor {
         flight.nothingToShare();
       }
       settled = true; // from here the body's end settles the fill
-      return response.newBuilder()
+      return response
+          .newBuilder()
           .header("Cache-Status", "hyperlane; fwd=miss; stored")
           .body(new StoringBody(response.body(), probe, fill))
           .build();
@@ -277,29 +316,30 @@ final class CacheInterceptor implements Interceptor {
       this.delegate = delegate;
       this.probe = probe;
       this.fill = fill;
-      Source tee = new ForwardingSource(delegate.source()) {
-        @Override
-        public long read(Buffer sink, long byteCount) throws IOException {
-          long n;
-          try {
-            n = super.read(sink, byteCount);
-          } catch (IOException e) {
-            settle(false);
-            throw e;
-          }
-          copied(sink, n);
-          return n;
-        }
+      Source tee =
+          new ForwardingSource(delegate.source()) {
+            @Override
+            public long read(Buffer sink, long byteCount) throws IOException {
+              long n;
+              try {
+                n = super.read(sink, byteCount);
+              } catch (IOException e) {
+                settle(false);
+                throw e;
+              }
+              copied(sink, n);
+              return n;
+            }
 
-        @Override
-        public void close() throws IOException {
-          if (!settled && !overflowed) {
-            drain(delegate());
-          }
-          settle(false); // no-op when the drain reached the end
-          super.close();
-        }
-      };
+            @Override
+            public void close() throws IOException {
+              if (!settled && !overflowed) {
+                drain(delegate());
+              }
+              settle(false); // no-op when the drain reached the end
+              super.close();
+            }
+          };
       this.source = Okio.buffer(tee);
     }
 
@@ -322,7 +362,7 @@ final class CacheInterceptor implements Interceptor {
     private void drain(Source rest) {
       okio.Timeout timeout = rest.timeout();
       long before = timeout.timeoutNanos();
-      timeout.timeout(DRAIN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      timeout.timeout(DRAIN_MILLIS, TimeUnit.MILLISECONDS);
       try (Buffer scratch = new Buffer()) {
         long n;
         while (!settled && (n = rest.read(scratch, 8192)) != -1) {
@@ -335,7 +375,7 @@ final class CacheInterceptor implements Interceptor {
       } catch (IOException e) {
         settle(false);
       } finally {
-        timeout.timeout(before, java.util.concurrent.TimeUnit.NANOSECONDS);
+        timeout.timeout(before, TimeUnit.NANOSECONDS);
       }
     }
 
@@ -373,7 +413,8 @@ final class CacheInterceptor implements Interceptor {
   private Response bypass(Chain chain, Request request, String service) throws IOException {
     Response response = chain.proceed(request);
     report(service, CacheTier.ORIGIN, CacheResult.BYPASS);
-    if (!SAFE_METHODS.contains(request.method()) && response.code() >= 200
+    if (!SAFE_METHODS.contains(request.method())
+        && response.code() >= 200
         && response.code() < 400) {
       // Read-your-writes: fills in flight are fenced and the shared tier has dropped the entries
       // before the caller gets the response (bounded by the shared tier's timeout).
@@ -383,7 +424,9 @@ final class CacheInterceptor implements Interceptor {
         String value = response.header(header);
         HttpUrl target = value == null ? null : url.resolve(value);
         // only the same origin: another host's entries are not this response's to drop
-        if (target != null && target.host().equals(url.host()) && target.port() == url.port()
+        if (target != null
+            && target.host().equals(url.host())
+            && target.port() == url.port()
             && target.scheme().equals(url.scheme())) {
           cache.awaitShared(cache.invalidate(target, false));
         }
@@ -392,14 +435,24 @@ final class CacheInterceptor implements Interceptor {
     return response;
   }
 
-  private Response answer(Request request, StoredResponse entry, CacheTier tier,
-      CacheResult result, long nowMillis, String detail) {
+  private Response answer(
+      Request request,
+      StoredResponse entry,
+      CacheTier tier,
+      CacheResult result,
+      long nowMillis,
+      String detail) {
     report(request.url().host(), tier, result);
     long ttl = (cache.rules.freshnessMillis(entry) - entry.ageMillis(nowMillis)) / 1000;
-    String status = "hyperlane-" + tier.name().toLowerCase(java.util.Locale.ROOT)
-        + (result == CacheResult.HIT || result == CacheResult.STALE_WHILE_REVALIDATE
-            ? "; hit" : "; fwd=stale")
-        + "; ttl=" + ttl + (detail == null ? "" : "; detail=\"" + detail + "\"");
+    String status =
+        "hyperlane-"
+            + tier.name().toLowerCase(Locale.ROOT)
+            + (result == CacheResult.HIT || result == CacheResult.STALE_WHILE_REVALIDATE
+                ? "; hit"
+                : "; fwd=stale")
+            + "; ttl="
+            + ttl
+            + (detail == null ? "" : "; detail=\"" + detail + "\"");
     return entry.toResponse(request, nowMillis, status);
   }
 
@@ -420,28 +473,29 @@ final class CacheInterceptor implements Interceptor {
       return;
     }
     cache.backgroundCalls.put(revalidation, key);
-    revalidation.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        done(c);
-        HttpCache.log.debug("background revalidation failed: {}", e.toString());
-      }
+    revalidation.enqueue(
+        new Callback() {
+          @Override
+          public void onFailure(Call c, IOException e) {
+            done(c);
+            HttpCache.log.debug("background revalidation failed: {}", e.toString());
+          }
 
-      @Override
-      public void onResponse(Call c, Response response) {
-        try (response) {
-          response.body().source().readAll(okio.Okio.blackhole()); // a stored body ends here
-        } catch (IOException e) {
-          HttpCache.log.debug("background revalidation failed: {}", e.toString());
-        }
-        done(c);
-      }
+          @Override
+          public void onResponse(Call c, Response response) {
+            try (response) {
+              response.body().source().readAll(okio.Okio.blackhole()); // a stored body ends here
+            } catch (IOException e) {
+              HttpCache.log.debug("background revalidation failed: {}", e.toString());
+            }
+            done(c);
+          }
 
-      private void done(Call c) {
-        cache.backgroundCalls.remove(c);
-        cache.revalidating.remove(key);
-      }
-    });
+          private void done(Call c) {
+            cache.backgroundCalls.remove(c);
+            cache.revalidating.remove(key);
+          }
+        });
   }
 
   /**
@@ -450,12 +504,13 @@ final class CacheInterceptor implements Interceptor {
    */
   private StoredResponse await(Flight leader, Call call) throws IOException {
     CompletableFuture<Void> cancelled = new CompletableFuture<>();
-    call.addEventListener(new EventListener() {
-      @Override
-      public void canceled(Call c) {
-        cancelled.complete(null);
-      }
-    });
+    call.addEventListener(
+        new EventListener() {
+          @Override
+          public void canceled(Call c) {
+            cancelled.complete(null);
+          }
+        });
     if (call.isCanceled()) {
       throw new IOException("Canceled");
     }

@@ -15,6 +15,8 @@ public enum CacheResult {
   REVALIDATED,
   /** Nothing usable was stored: the origin answered (and the response may have been stored). */
   MISS,
-  /** The request was not one a cache may answer (not a GET, {@code no-store}, conditional, range). */
+  /**
+   * The request was not one a cache may answer (not a GET, {@code no-store}, conditional, range).
+   */
   BYPASS
 }

@@ -18,12 +18,18 @@ final class CacheRules {
   /** Codes a cache may give heuristic freshness to (RFC 9110 §15.1). */
   private static final Set<Integer> HEURISTIC_CODES =
       Set.of(200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501);
+
   /** How long an entry with validators is kept past its stale windows, for conditional requests. */
   static final long VALIDATOR_RETENTION_MILLIS = 3_600_000;
+
   private static final long MAX_MILLIS = Directives.MAX_SECONDS * 1000;
 
   /** What may be done with a stored response for one request. */
-  enum Use { FRESH, STALE_WHILE_REVALIDATE, FORWARD }
+  enum Use {
+    FRESH,
+    STALE_WHILE_REVALIDATE,
+    FORWARD
+  }
 
   private final Set<Integer> cacheableCodes;
   private final double heuristicFraction; // 0: off
@@ -32,8 +38,13 @@ final class CacheRules {
   private final long defaultStaleIfErrorMillis;
   final long maxBodyBytes;
 
-  CacheRules(Set<Integer> cacheableCodes, double heuristicFraction, long heuristicMaxMillis,
-      long defaultStaleWhileRevalidateMillis, long defaultStaleIfErrorMillis, long maxBodyBytes) {
+  CacheRules(
+      Set<Integer> cacheableCodes,
+      double heuristicFraction,
+      long heuristicMaxMillis,
+      long defaultStaleWhileRevalidateMillis,
+      long defaultStaleIfErrorMillis,
+      long maxBodyBytes) {
     this.cacheableCodes = Set.copyOf(cacheableCodes);
     this.heuristicFraction = heuristicFraction;
     this.heuristicMaxMillis = heuristicMaxMillis;
@@ -100,8 +111,8 @@ final class CacheRules {
    * As {@link #unstorableReason(Request, Response, List)}, when {@code credentialsSent} says
    * whether the network saw credentials on any request sent for this one.
    */
-  String unstorableReason(Request request, Response response, List<String> varyNames,
-      boolean credentialsSent) {
+  String unstorableReason(
+      Request request, Response response, List<String> varyNames, boolean credentialsSent) {
     if (!cacheableCodes.contains(response.code())) {
       return "status " + response.code();
     }
@@ -112,15 +123,16 @@ final class CacheRules {
     if (directives.has("private")) {
       return "private";
     }
-    if ((credentialsSent || authorized(request, response)) && !directives.has("public")
-        && !directives.has("s-maxage") && !directives.has("must-revalidate")) {
+    if ((credentialsSent || authorized(request, response))
+        && !directives.has("public")
+        && !directives.has("s-maxage")
+        && !directives.has("must-revalidate")) {
       return "authorized request";
     }
     if (!response.headers("Set-Cookie").isEmpty()) {
       return "Set-Cookie"; // one user's session must never reach another
     }
-    for (Response prior = response.priorResponse(); prior != null;
-        prior = prior.priorResponse()) {
+    for (Response prior = response.priorResponse(); prior != null; prior = prior.priorResponse()) {
       if (prior.code() >= 300 && prior.code() < 400) {
         return "followed a redirect"; // the answer is another URL's, and the hop's rules unknown
       }
@@ -166,8 +178,10 @@ final class CacheRules {
    * the origin's state (an error status).
    */
   static boolean intrinsic(String reason) {
-    return reason != null && !reason.equals("authorized request")
-        && !reason.startsWith("status 5") && !reason.equals("followed a redirect");
+    return reason != null
+        && !reason.equals("authorized request")
+        && !reason.startsWith("status 5")
+        && !reason.equals("followed a redirect");
   }
 
   /** Whether any request that went out for {@code response} carried credentials. */
@@ -216,7 +230,9 @@ final class CacheRules {
   /** True when a stale copy must never be served without validation (RFC 9111 §5.2.2). */
   static boolean mustRevalidate(StoredResponse entry) {
     Directives d = entry.directives;
-    return d.has("must-revalidate") || d.has("proxy-revalidate") || d.has("s-maxage")
+    return d.has("must-revalidate")
+        || d.has("proxy-revalidate")
+        || d.has("s-maxage")
         || d.has("no-cache");
   }
 
@@ -277,7 +293,9 @@ final class CacheRules {
     return stale <= staleIfErrorMillis(entry);
   }
 
-  /** The wall-clock time after which the entry can serve nothing, not even a conditional request. */
+  /**
+   * The wall-clock time after which the entry can serve nothing, not even a conditional request.
+   */
   long servableUntil(StoredResponse entry) {
     long window = Math.max(staleWhileRevalidateMillis(entry), staleIfErrorMillis(entry));
     long until = entry.responseMillis - entry.initialAgeMillis + freshnessMillis(entry) + window;
@@ -287,7 +305,8 @@ final class CacheRules {
   private static boolean isToken(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      boolean ok =
+          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
       if (!ok || c == '*') {
         return false;
       }

@@ -3,8 +3,8 @@ package io.hyperlane.cache;
 import java.util.Map;
 
 /**
- * A point-in-time copy of an {@link HttpCache}'s counters: the heap tier's size, and per service (the
- * host of the requests) what each tier answered. Counters only grow.
+ * A point-in-time copy of an {@link HttpCache}'s counters: the heap tier's size, and per service
+ * (the host of the requests) what each tier answered. Counters only grow.
  *
  * @param heapBytes weight of the L1 entries, as counted against {@link
  *     HttpCache.Builder#maximumBytes(long)}
@@ -33,11 +33,21 @@ public record CacheStats(long heapBytes, long heapEntries, Map<String, Service> 
    * @param revalidations conditional requests answered 304
    * @param bypassed calls the cache may not answer (not GET, {@code no-store}, conditional, range)
    * @param stored responses stored
-   * @param invalidations stored responses removed (by an unsafe method, the API or another instance)
+   * @param invalidations stored responses removed (by an unsafe method, the API or another
+   *     instance)
    * @param sharedTierErrors shared-tier operations that failed or timed out, and entries rejected
    */
-  public record Service(long l0Hits, long l1Hits, long l2Hits, long misses, long staleServed,
-      long revalidations, long bypassed, long stored, long invalidations, long sharedTierErrors) {
+  public record Service(
+      long l0Hits,
+      long l1Hits,
+      long l2Hits,
+      long misses,
+      long staleServed,
+      long revalidations,
+      long bypassed,
+      long stored,
+      long invalidations,
+      long sharedTierErrors) {
 
     static final Service EMPTY = new Service(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 

@@ -17,8 +17,8 @@ final class Counters {
 
   void count(CacheTier tier, CacheResult result) {
     switch (result) {
-      case HIT -> (tier == CacheTier.L0 ? l0Hits : tier == CacheTier.L2 ? l2Hits : l1Hits)
-          .increment();
+      case HIT ->
+          (tier == CacheTier.L0 ? l0Hits : tier == CacheTier.L2 ? l2Hits : l1Hits).increment();
       case STALE_WHILE_REVALIDATE, STALE_IF_ERROR -> staleServed.increment();
       case REVALIDATED -> revalidations.increment();
       case MISS -> misses.increment();
@@ -27,8 +27,16 @@ final class Counters {
   }
 
   CacheStats.Service snapshot() {
-    return new CacheStats.Service(l0Hits.sum(), l1Hits.sum(), l2Hits.sum(), misses.sum(),
-        staleServed.sum(), revalidations.sum(), bypassed.sum(), stored.sum(), invalidations.sum(),
+    return new CacheStats.Service(
+        l0Hits.sum(),
+        l1Hits.sum(),
+        l2Hits.sum(),
+        misses.sum(),
+        staleServed.sum(),
+        revalidations.sum(),
+        bypassed.sum(),
+        stored.sum(),
+        invalidations.sum(),
         sharedTierErrors.sum());
   }
 }

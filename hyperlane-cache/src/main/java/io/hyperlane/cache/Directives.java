@@ -16,9 +16,13 @@ final class Directives {
 
   /** The value of a directive that is present but unusable. */
   static final long INVALID = -2;
+
   /** The value of a directive that is absent. */
   static final long ABSENT = -1;
-  /** Values are capped here (68 years), as RFC 9111 §1.2.2 allows, so arithmetic cannot overflow. */
+
+  /**
+   * Values are capped here (68 years), as RFC 9111 §1.2.2 allows, so arithmetic cannot overflow.
+   */
   static final long MAX_SECONDS = Integer.MAX_VALUE;
 
   static final Directives NONE = new Directives(Map.of());

@@ -103,8 +103,9 @@ final class Envelope {
       }
     }
     try {
-      DataInputStream in = new DataInputStream(
-          new ByteArrayInputStream(value, MAGIC.length, payloadLength - MAGIC.length));
+      DataInputStream in =
+          new DataInputStream(
+              new ByteArrayInputStream(value, MAGIC.length, payloadLength - MAGIC.length));
       int count = bounded(in.readInt(), Variants.MAX);
       if (count == 0) {
         return null;
@@ -133,8 +134,18 @@ final class Envelope {
           headers.addUnsafeNonAscii(readString(in), readString(in));
         }
         byte[] body = readBytes(in);
-        entries.add(new StoredResponse(names, values, requestMillis, responseMillis, initialAge,
-            code, message, protocol, headers.build(), body));
+        entries.add(
+            new StoredResponse(
+                names,
+                values,
+                requestMillis,
+                responseMillis,
+                initialAge,
+                code,
+                message,
+                protocol,
+                headers.build(),
+                body));
       }
       if (in.available() != 0) {
         return null;
@@ -150,8 +161,9 @@ final class Envelope {
    * can pass for an entry, nor an entry for a message).
    */
   String sign(String message) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(
-        mac("\u0000message", message.getBytes(StandardCharsets.UTF_8), -1));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(mac("\u0000message", message.getBytes(StandardCharsets.UTF_8), -1));
   }
 
   /** Whether {@code signature} is {@code message}'s; constant time. */
@@ -162,8 +174,8 @@ final class Envelope {
     } catch (IllegalArgumentException e) {
       return false;
     }
-    return MessageDigest.isEqual(given,
-        mac("\u0000message", message.getBytes(StandardCharsets.UTF_8), -1));
+    return MessageDigest.isEqual(
+        given, mac("\u0000message", message.getBytes(StandardCharsets.UTF_8), -1));
   }
 
   private byte[] mac(String key, byte[] payload, int length) {

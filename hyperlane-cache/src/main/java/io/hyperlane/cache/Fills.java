@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its key — a write through the cache, {@code invalidate()}, {@code invalidateService()}, or one
  * heard from another instance — fences every fill registered then: a fenced fill stores nothing and
  * shares nothing, its body goes to its own caller only. Storing and fencing a key are serialised
- * ({@link #ifUnfenced}, {@link #fence}), so a fill can never store after the invalidation that fenced
- * it has removed the key.
+ * ({@link #ifUnfenced}, {@link #fence}), so a fill can never store after the invalidation that
+ * fenced it has removed the key.
  *
  * <p>An invalidation of this instance is in progress until the shared tier has dropped the entry;
  * meanwhile (and, when the shared tier failed to drop it, for {@link SharedTier#FENCE_LIFETIME}) a
@@ -31,10 +31,13 @@ final class Fills {
     final String service;
     final String key;
     final long startedMillis;
+
     /** The shared tier's fences when this fill read it; null: not read, so never written there. */
     volatile String sharedFences;
+
     /** What the shared tier held when this fill read it: a write there adds to these. */
     volatile Variants sharedVariants;
+
     volatile boolean fenced;
 
     Fill(String service, String key, long startedMillis) {
@@ -45,11 +48,13 @@ final class Fills {
   }
 
   private final ConcurrentHashMap<String, List<Fill>> active = new ConcurrentHashMap<>();
+
   /** Keys (and {@code service\u0000} for whole services) whose invalidation is in progress. */
-  private final Cache<String, Boolean> invalidating = Caffeine.newBuilder()
-      .maximumSize(100_000)
-      .expireAfterWrite(SharedTier.FENCE_LIFETIME)
-      .build();
+  private final Cache<String, Boolean> invalidating =
+      Caffeine.newBuilder()
+          .maximumSize(100_000)
+          .expireAfterWrite(SharedTier.FENCE_LIFETIME)
+          .build();
 
   /**
    * Registers a fill of {@code key}: call before its request leaves. It starts fenced while an
@@ -61,44 +66,54 @@ final class Fills {
         || invalidating.getIfPresent(service + '\u0000') != null) {
       fill.fenced = true;
     }
-    active.compute(key, (k, fills) -> {
-      List<Fill> list = fills == null ? new ArrayList<>(2) : fills;
-      list.add(fill);
-      return list;
-    });
+    active.compute(
+        key,
+        (k, fills) -> {
+          List<Fill> list = fills == null ? new ArrayList<>(2) : fills;
+          list.add(fill);
+          return list;
+        });
     return fill;
   }
 
   /** The fill is over, stored or not. Idempotent. */
   void end(Fill fill) {
-    active.computeIfPresent(fill.key, (k, fills) -> {
-      fills.remove(fill);
-      return fills.isEmpty() ? null : fills;
-    });
+    active.computeIfPresent(
+        fill.key,
+        (k, fills) -> {
+          fills.remove(fill);
+          return fills.isEmpty() ? null : fills;
+        });
   }
 
-  /** Runs {@code store} unless {@code fill} is fenced, atomically with fencing; says whether it ran. */
+  /**
+   * Runs {@code store} unless {@code fill} is fenced, atomically with fencing; says whether it ran.
+   */
   boolean ifUnfenced(Fill fill, Runnable store) {
     boolean[] ran = {false};
-    active.compute(fill.key, (k, fills) -> {
-      if (!fill.fenced) {
-        store.run();
-        ran[0] = true;
-      }
-      return fills;
-    });
+    active.compute(
+        fill.key,
+        (k, fills) -> {
+          if (!fill.fenced) {
+            store.run();
+            ran[0] = true;
+          }
+          return fills;
+        });
     return ran[0];
   }
 
   /** Fences every fill of {@code key} and runs {@code drop} (removing the key) in the same step. */
   void fence(String key, Runnable drop) {
-    active.compute(key, (k, fills) -> {
-      if (fills != null) {
-        fills.forEach(f -> f.fenced = true);
-      }
-      drop.run();
-      return fills;
-    });
+    active.compute(
+        key,
+        (k, fills) -> {
+          if (fills != null) {
+            fills.forEach(f -> f.fenced = true);
+          }
+          drop.run();
+          return fills;
+        });
   }
 
   /** An invalidation of {@code key} (or, with {@link #serviceMark}, a service) begins here. */
@@ -120,7 +135,7 @@ final class Fills {
     String prefix = HttpCache.servicePrefix(service);
     for (String key : active.keySet()) {
       if (key.startsWith(prefix)) {
-        fence(key, () -> { });
+        fence(key, () -> {});
       }
     }
   }
@@ -128,7 +143,7 @@ final class Fills {
   /** Fences every fill. */
   void fenceAll() {
     for (String key : active.keySet()) {
-      fence(key, () -> { });
+      fence(key, () -> {});
     }
   }
 

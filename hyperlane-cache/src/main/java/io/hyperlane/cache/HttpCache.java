@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -24,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -34,13 +36,13 @@ import org.slf4j.LoggerFactory;
  * A multi-level HTTP response cache for OkHttp with the semantics of an RFC 9111 shared cache:
  *
  * <ul>
- *   <li><b>L0</b> — identical cacheable requests in flight at the same time make one origin request;
- *       the others wait for its response (and go to the origin at once when its headers say it
- *       cannot be shared; such a URL is then not coalesced for 30 s);
- *   <li><b>L1</b> — Caffeine in the heap, bounded by bytes (headers and body), each entry kept until
- *       it can serve nothing any more;
- *   <li><b>L2</b> — an optional {@link SharedTier} shared by all instances of the application (such as
- *       {@link RedisSharedTier}): entries are HMAC-checked envelopes, writes are fenced against
+ *   <li><b>L0</b> — identical cacheable requests in flight at the same time make one origin
+ *       request; the others wait for its response (and go to the origin at once when its headers
+ *       say it cannot be shared; such a URL is then not coalesced for 30 s);
+ *   <li><b>L1</b> — Caffeine in the heap, bounded by bytes (headers and body), each entry kept
+ *       until it can serve nothing any more;
+ *   <li><b>L2</b> — an optional {@link SharedTier} shared by all instances of the application (such
+ *       as {@link RedisSharedTier}): entries are HMAC-checked envelopes, writes are fenced against
  *       invalidations, and signed invalidation messages reach the other instances.
  * </ul>
  *
@@ -69,21 +71,28 @@ import org.slf4j.LoggerFactory;
  * way (unless marked {@code public}) are not stored: this is a shared cache. Entries vary on the
  * caller's {@code Host} and, for a compressed body, on its {@code Accept-Encoding}.
  *
- * <p><b>Threads and lifecycle.</b> Thread-safe; one instance is meant to serve many clients. Background
- * revalidations run as calls of the client that made the original call, on its dispatcher. {@link
- * #close()} closes the shared tier.
+ * <p><b>Threads and lifecycle.</b> Thread-safe; one instance is meant to serve many clients.
+ * Background revalidations run as calls of the client that made the original call, on its
+ * dispatcher. {@link #close()} closes the shared tier.
  */
 public final class HttpCache implements AutoCloseable {
 
   static final Logger log = LoggerFactory.getLogger(HttpCache.class);
   private static final String MESSAGE_VERSION = "3";
+
   /** How old a message may be, to allow for the instances' clocks; a replay of it is ignored. */
   private static final long MESSAGE_LIFETIME_MILLIS = 60_000;
+
   private static final long SHARED_RETRY_MILLIS = 1000;
+
   /** Hosts with counters of their own; the others share one set, so a crawler cannot grow it. */
   static final int MAX_COUNTED_SERVICES = 1000;
+
   static final String OTHER_SERVICES = "(other hosts)";
-  /** How long a URL whose response could not be shared is not coalesced (Varnish's hit-for-pass). */
+
+  /**
+   * How long a URL whose response could not be shared is not coalesced (Varnish's hit-for-pass).
+   */
   static final Duration PASS_WINDOW = Duration.ofSeconds(30);
 
   final CacheRules rules;
@@ -98,35 +107,52 @@ public final class HttpCache implements AutoCloseable {
   private final AtomicBoolean sharedDown = new AtomicBoolean();
   private volatile long sharedRetryAtMillis;
   private final CacheInterceptor interceptor;
+
   /** Fills in flight, and the fences invalidations put up against them. */
   final Fills fills = new Fills();
+
   /** L0: the one forward in progress per key; identical misses wait for its outcome. */
   final Map<String, Flight> flights = new ConcurrentHashMap<>();
+
   /** URLs whose last response could not be shared: not coalesced for a while. */
   final Cache<String, Boolean> passes;
+
   /** Background revalidations in progress, by key, so that each key has at most one. */
   final Set<String> revalidating = ConcurrentHashMap.newKeySet();
+
   /** The calls this cache started to revalidate in the background. */
   final Map<Call, String> backgroundCalls = new ConcurrentHashMap<>();
+
   /** Calls waiting for an identical call's response right now (L0). */
   final AtomicInteger waiters = new AtomicInteger();
 
   private HttpCache(Builder b) {
-    this.rules = new CacheRules(b.cacheableCodes, b.heuristicFraction, b.heuristicMax.toMillis(),
-        b.staleWhileRevalidate.toMillis(), b.staleIfError.toMillis(), b.maximumBodyBytes);
+    this.rules =
+        new CacheRules(
+            b.cacheableCodes,
+            b.heuristicFraction,
+            b.heuristicMax.toMillis(),
+            b.staleWhileRevalidate.toMillis(),
+            b.staleIfError.toMillis(),
+            b.maximumBodyBytes);
     this.clock = b.clock;
-    this.heap = Caffeine.newBuilder()
-        .maximumWeight(b.maximumBytes)
-        .weigher((String key, Variants value) -> value.weight() + 2 * key.length())
-        .expireAfter(Expiry.writing((String key, Variants value) -> Duration.ofMillis(
-            Math.max(1, value.servableUntil(rules) - clock.millis()))))
-        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-        .build();
-    this.passes = Caffeine.newBuilder()
-        .maximumSize(10_000)
-        .expireAfterWrite(PASS_WINDOW)
-        .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-        .build();
+    this.heap =
+        Caffeine.newBuilder()
+            .maximumWeight(b.maximumBytes)
+            .weigher((String key, Variants value) -> value.weight() + 2 * key.length())
+            .expireAfter(
+                Expiry.writing(
+                    (String key, Variants value) ->
+                        Duration.ofMillis(
+                            Math.max(1, value.servableUntil(rules) - clock.millis()))))
+            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+            .build();
+    this.passes =
+        Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .expireAfterWrite(PASS_WINDOW)
+            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+            .build();
     this.shared = b.shared;
     this.envelope = b.shared == null ? null : new Envelope(b.secret);
     this.sharedTimeoutMillis = b.sharedTimeout.toMillis();
@@ -178,7 +204,7 @@ public final class HttpCache implements AutoCloseable {
    */
   public CompletionStage<Void> invalidateService(String service) {
     Objects.requireNonNull(service, "service");
-    String host = service.toLowerCase(java.util.Locale.ROOT); // as OkHttp keeps hosts
+    String host = service.toLowerCase(Locale.ROOT); // as OkHttp keeps hosts
     if (shared != null) {
       fills.beginInvalidation(Fills.serviceMark(host));
     }
@@ -187,16 +213,18 @@ public final class HttpCache implements AutoCloseable {
     if (shared == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteThenPublish(host, Fills.serviceMark(host), () -> shared.invalidateService(host),
-        "service", host);
+    return deleteThenPublish(
+        host, Fills.serviceMark(host), () -> shared.invalidateService(host), "service", host);
   }
 
   /** The counters of every service and the heap tier's size. */
   public CacheStats stats() {
     Map<String, CacheStats.Service> services = new HashMap<>();
     counters.forEach((service, c) -> services.put(service, c.snapshot()));
-    return new CacheStats(heap.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L),
-        heap.estimatedSize(), services);
+    return new CacheStats(
+        heap.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L),
+        heap.estimatedSize(),
+        services);
   }
 
   /** Closes the shared tier, if any. Idempotent. */
@@ -226,8 +254,10 @@ public final class HttpCache implements AutoCloseable {
   }
 
   static String key(HttpUrl url) {
-    String target = url.fragment() == null ? url.toString()
-        : url.newBuilder().fragment(null).build().toString();
+    String target =
+        url.fragment() == null
+            ? url.toString()
+            : url.newBuilder().fragment(null).build().toString();
     MessageDigest sha;
     try {
       sha = MessageDigest.getInstance("SHA-256");
@@ -297,13 +327,16 @@ public final class HttpCache implements AutoCloseable {
     String prefix = servicePrefix(service);
     long[] removed = {0};
     heap.asMap().keySet().removeIf(k -> k.startsWith(prefix) && ++removed[0] > 0);
-    flights.entrySet().removeIf(e -> {
-      if (e.getKey().startsWith(prefix)) {
-        e.getValue().nothingToShare();
-        return true;
-      }
-      return false;
-    });
+    flights
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (e.getKey().startsWith(prefix)) {
+                e.getValue().nothingToShare();
+                return true;
+              }
+              return false;
+            });
     counters(service).invalidations.add(removed[0]);
   }
 
@@ -313,20 +346,25 @@ public final class HttpCache implements AutoCloseable {
    * deletion succeeded, fills here start fenced ({@code mark}); when it fails they stay so for
    * {@link SharedTier#FENCE_LIFETIME}, since the shared tier may still hold the old entry.
    */
-  private CompletionStage<Void> deleteThenPublish(String service, String mark,
-      java.util.function.Supplier<CompletionStage<Void>> deletion, String kind, String subject) {
-    CompletionStage<Void> deleted = watch(service, "delete", guarded(deletion))
-        .thenApply(done -> {
-          fills.endInvalidation(mark);
-          return done;
-        });
-    return deleted.thenCompose(done -> watch(service, "publish",
-        guarded(() -> shared.publish(message(kind, subject)))));
+  private CompletionStage<Void> deleteThenPublish(
+      String service,
+      String mark,
+      Supplier<CompletionStage<Void>> deletion,
+      String kind,
+      String subject) {
+    CompletionStage<Void> deleted =
+        watch(service, "delete", guarded(deletion))
+            .thenApply(
+                done -> {
+                  fills.endInvalidation(mark);
+                  return done;
+                });
+    return deleted.thenCompose(
+        done -> watch(service, "publish", guarded(() -> shared.publish(message(kind, subject)))));
   }
 
   /** A shared-tier operation that may throw instead of completing exceptionally. */
-  private static <T> CompletionStage<T> guarded(
-      java.util.function.Supplier<CompletionStage<T>> operation) {
+  private static <T> CompletionStage<T> guarded(Supplier<CompletionStage<T>> operation) {
     try {
       return operation.get();
     } catch (RuntimeException e) {
@@ -346,24 +384,29 @@ public final class HttpCache implements AutoCloseable {
   }
 
   /**
-   * Stores {@code entry}, the answer of {@code fill}, unless an invalidation fenced the fill: in the
-   * heap, then — when it may be shared, the tier was read before the request left, and the fill is
-   * recent enough for its fences to still stand — in the shared tier, written only if no
+   * Stores {@code entry}, the answer of {@code fill}, unless an invalidation fenced the fill: in
+   * the heap, then — when it may be shared, the tier was read before the request left, and the fill
+   * is recent enough for its fences to still stand — in the shared tier, written only if no
    * invalidation moved its fences meanwhile (before the call returns, bounded by the shared tier's
    * timeout). Returns whether the heap took it.
    */
   boolean store(Fills.Fill fill, StoredResponse entry) {
     String key = fill.key;
     Variants[] all = {null};
-    boolean kept = fills.ifUnfenced(fill, () -> all[0] = heap.asMap().merge(key,
-        Variants.of(entry), (old, added) -> old.with(entry)));
+    boolean kept =
+        fills.ifUnfenced(
+            fill,
+            () ->
+                all[0] =
+                    heap.asMap().merge(key, Variants.of(entry), (old, added) -> old.with(entry)));
     if (!kept) {
       return false;
     }
     counters(fill.service).stored.increment();
     long now = clock.millis();
     String fences = fill.sharedFences;
-    if (fences == null || !sharedUsable(now)
+    if (fences == null
+        || !sharedUsable(now)
         || now - fill.startedMillis > SharedTier.FENCE_LIFETIME.toMillis() / 2) {
       return true;
     }
@@ -382,15 +425,18 @@ public final class HttpCache implements AutoCloseable {
       return true; // an in-memory stream does not fail
     }
     Duration expiry = Duration.ofMillis(Math.max(1000, ttl));
-    awaitShared(watch(fill.service, "put",
-        guarded(() -> shared.put(fill.service, key, value, expiry, fences))));
+    awaitShared(
+        watch(
+            fill.service,
+            "put",
+            guarded(() -> shared.put(fill.service, key, value, expiry, fences))));
     return true;
   }
 
   /** Puts variants read from the shared tier into the heap, unless the fill was fenced since. */
   void promote(Fills.Fill fill, Variants variants, StoredResponse chosen) {
-    fills.ifUnfenced(fill, () -> heap.asMap().merge(fill.key, variants,
-        (old, fresh) -> old.with(chosen)));
+    fills.ifUnfenced(
+        fill, () -> heap.asMap().merge(fill.key, variants, (old, fresh) -> old.with(chosen)));
   }
 
   boolean sharedUsable(long nowMillis) {
@@ -405,8 +451,11 @@ public final class HttpCache implements AutoCloseable {
     String service = fill.service;
     SharedTier.Entry entry;
     try {
-      entry = shared.get(service, fill.key).toCompletableFuture()
-          .get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
+      entry =
+          shared
+              .get(service, fill.key)
+              .toCompletableFuture()
+              .get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
@@ -432,30 +481,36 @@ public final class HttpCache implements AutoCloseable {
     fill.sharedVariants = variants;
     if (variants == null) {
       counters(service).sharedTierErrors.increment();
-      log.warn("rejected a shared cache entry of service {} that failed its integrity check"
-          + " (tampered with, or written with another secret)", service);
+      log.warn(
+          "rejected a shared cache entry of service {} that failed its integrity check"
+              + " (tampered with, or written with another secret)",
+          service);
       CacheListener.notify(listener, new CacheEvent.SharedTierEntryRejected(service));
     }
     return variants;
   }
 
-  private <T> CompletionStage<T> watch(String service, String operation,
-      CompletionStage<T> stage) {
-    return stage.whenComplete((ignored, error) -> {
-      if (error == null) {
-        sharedWorked();
-      } else {
-        sharedFailed(service, operation, error);
-      }
-    });
+  private <T> CompletionStage<T> watch(String service, String operation, CompletionStage<T> stage) {
+    return stage.whenComplete(
+        (ignored, error) -> {
+          if (error == null) {
+            sharedWorked();
+          } else {
+            sharedFailed(service, operation, error);
+          }
+        });
   }
 
   private void sharedFailed(String service, String operation, Throwable cause) {
     counters(service).sharedTierErrors.increment();
     sharedRetryAtMillis = clock.millis() + SHARED_RETRY_MILLIS;
     if (sharedDown.compareAndSet(false, true)) {
-      log.warn("shared cache tier failed ({} for service {}: {}); serving from the heap and the"
-          + " origin until it answers again", operation, service, String.valueOf(cause));
+      log.warn(
+          "shared cache tier failed ({} for service {}: {}); serving from the heap and the"
+              + " origin until it answers again",
+          operation,
+          service,
+          String.valueOf(cause));
     }
     CacheListener.notify(listener, new CacheEvent.SharedTierFailed(service, operation, cause));
   }
@@ -467,12 +522,22 @@ public final class HttpCache implements AutoCloseable {
   }
 
   /**
-   * {@code version instance kind subject millis nonce mac}: the mac, under the tier's secret, covers
-   * the rest; the time and the nonce keep a captured message from being replayed.
+   * {@code version instance kind subject millis nonce mac}: the mac, under the tier's secret,
+   * covers the rest; the time and the nonce keep a captured message from being replayed.
    */
   private String message(String kind, String subject) {
-    String body = MESSAGE_VERSION + " " + instanceId + " " + kind + " " + subject + " "
-        + clock.millis() + " " + UUID.randomUUID();
+    String body =
+        MESSAGE_VERSION
+            + " "
+            + instanceId
+            + " "
+            + kind
+            + " "
+            + subject
+            + " "
+            + clock.millis()
+            + " "
+            + UUID.randomUUID();
     return body + " " + envelope.sign(body);
   }
 
@@ -481,15 +546,18 @@ public final class HttpCache implements AutoCloseable {
    * old (the instances' clocks must agree that well), each acted on once.
    */
   private final class Invalidations implements SharedTier.Subscriber {
-    private final Cache<String, Boolean> seen = Caffeine.newBuilder()
-        .maximumSize(100_000)
-        .expireAfterWrite(Duration.ofMillis(2 * MESSAGE_LIFETIME_MILLIS))
-        .build();
+    private final Cache<String, Boolean> seen =
+        Caffeine.newBuilder()
+            .maximumSize(100_000)
+            .expireAfterWrite(Duration.ofMillis(2 * MESSAGE_LIFETIME_MILLIS))
+            .build();
 
     @Override
     public void onMessage(String message) {
       String[] parts = message == null || message.length() > 1024 ? null : message.split(" ", -1);
-      if (parts == null || parts.length != 7 || !parts[0].equals(MESSAGE_VERSION)
+      if (parts == null
+          || parts.length != 7
+          || !parts[0].equals(MESSAGE_VERSION)
           || !envelope.verify(message.substring(0, message.lastIndexOf(' ')), parts[6])) {
         log.debug("ignored a cache invalidation message that is malformed or not signed");
         return;
@@ -538,8 +606,10 @@ public final class HttpCache implements AutoCloseable {
       heap.invalidateAll();
       flights.values().forEach(Flight::nothingToShare);
       flights.clear();
-      log.warn("cache invalidation channel reconnected after missing messages: cleared the heap"
-          + " tier of {}", services);
+      log.warn(
+          "cache invalidation channel reconnected after missing messages: cleared the heap"
+              + " tier of {}",
+          services);
     }
   }
 
@@ -635,8 +705,8 @@ public final class HttpCache implements AutoCloseable {
     }
 
     /**
-     * Adds the shared L2 tier. Entries are signed with HMAC-SHA256 under {@code secret}, which every
-     * instance sharing the tier must know; an entry that does not verify is a miss.
+     * Adds the shared L2 tier. Entries are signed with HMAC-SHA256 under {@code secret}, which
+     * every instance sharing the tier must know; an entry that does not verify is a miss.
      *
      * @param secret at least 16 bytes, random; 32 recommended. Copied.
      */
@@ -688,8 +758,8 @@ public final class HttpCache implements AutoCloseable {
     private static Duration positive(String name, Duration value) {
       Objects.requireNonNull(value, name);
       if (value.isNegative() || value.isZero() || value.compareTo(LONGEST) > 0) {
-        throw new IllegalArgumentException(name + " must be positive and at most " + LONGEST
-            + " but was " + value);
+        throw new IllegalArgumentException(
+            name + " must be positive and at most " + LONGEST + " but was " + value);
       }
       return value;
     }
@@ -697,8 +767,8 @@ public final class HttpCache implements AutoCloseable {
     private static Duration nonNegative(String name, Duration value) {
       Objects.requireNonNull(value, name);
       if (value.isNegative() || value.compareTo(LONGEST) > 0) {
-        throw new IllegalArgumentException(name + " must be between 0 and " + LONGEST
-            + " but was " + value);
+        throw new IllegalArgumentException(
+            name + " must be between 0 and " + LONGEST + " but was " + value);
       }
       return value;
     }

@@ -17,6 +17,7 @@ final class HttpDates {
 
   /** 9999-12-31T23:59:59.999Z: an HTTP-date has a four-digit year. */
   static final long MAX_MILLIS = 253_402_300_799_999L;
+
   static final long FIFTY_YEARS_MILLIS = (long) (50 * 365.2425 * 86_400_000);
 
   private HttpDates() {}
@@ -69,8 +70,11 @@ final class HttpDates {
       i++;
     }
     // dd-MMM-yy then a space (the time follows): the year's two digits end at i + 9
-    return i + 9 < value.length() && value.charAt(i + 2) == '-' && value.charAt(i + 6) == '-'
-        && isAsciiDigit(value.charAt(i + 7)) && isAsciiDigit(value.charAt(i + 8))
+    return i + 9 < value.length()
+        && value.charAt(i + 2) == '-'
+        && value.charAt(i + 6) == '-'
+        && isAsciiDigit(value.charAt(i + 7))
+        && isAsciiDigit(value.charAt(i + 8))
         && value.charAt(i + 9) == ' ';
   }
 

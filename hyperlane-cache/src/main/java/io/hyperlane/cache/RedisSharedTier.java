@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A {@link SharedTier} on Redis, through Lettuce: entries are plain keys with a TTL under a prefix,
  * fences are keys beside them (a write checks them in a Lua script, atomically), invalidations go
- * through a pub/sub channel. Lettuce is an optional dependency of {@code
- * hyperlane-cache}: add {@code io.lettuce:lettuce-core} to use this class.
+ * through a pub/sub channel. Lettuce is an optional dependency of {@code hyperlane-cache}: add
+ * {@code io.lettuce:lettuce-core} to use this class.
  *
  * <pre>{@code
  * SharedTier redis = RedisSharedTier.builder("redis://127.0.0.1:6379")
@@ -57,11 +57,13 @@ public final class RedisSharedTier implements SharedTier {
 
   private static final RedisCodec<String, byte[]> CODEC =
       RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
   /** Writes the entry only while neither fence moved: one atomic step in Redis. */
   private static final String PUT_UNLESS_FENCED =
       "if (redis.call('GET', KEYS[2]) or '') ~= ARGV[3] then return 0 end "
-      + "if (redis.call('GET', KEYS[3]) or '') ~= ARGV[4] then return 0 end "
-      + "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
+          + "if (redis.call('GET', KEYS[3]) or '') ~= ARGV[4] then return 0 end "
+          + "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
+
   /** A new fence on the key, then the entry gone, as one step. */
   private static final String FENCE_THEN_DELETE =
       "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) redis.call('UNLINK', KEYS[2]) return 1";
@@ -77,26 +79,35 @@ public final class RedisSharedTier implements SharedTier {
   private RedisSharedTier(Builder b) {
     this.prefix = b.keyPrefix;
     this.channel = b.channel;
-    this.resources = ClientResources.builder()
-        .ioThreadPoolSize(2)
-        .computationThreadPoolSize(1)
-        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), b.maxReconnectDelay, 2,
-            TimeUnit.MILLISECONDS))
-        .build();
+    this.resources =
+        ClientResources.builder()
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(1)
+            .reconnectDelay(
+                Delay.exponential(
+                    Duration.ofMillis(10), b.maxReconnectDelay, 2, TimeUnit.MILLISECONDS))
+            .build();
     this.client = RedisClient.create(resources, b.uri);
-    client.setOptions(ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .timeoutOptions(TimeoutOptions.enabled(b.timeout))
-        .socketOptions(SocketOptions.builder().connectTimeout(b.connectTimeout).build())
-        .build());
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(b.timeout))
+            .socketOptions(SocketOptions.builder().connectTimeout(b.connectTimeout).build())
+            .build());
     StatefulRedisConnection<String, byte[]> c;
     try {
       c = client.connect(CODEC);
     } catch (RedisException e) {
       shutdown();
-      throw new IllegalStateException("cannot connect to Redis at " + b.uri.getHost() + ":"
-          + b.uri.getPort() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot connect to Redis at "
+              + b.uri.getHost()
+              + ":"
+              + b.uri.getPort()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     this.connection = c;
   }
@@ -113,46 +124,71 @@ public final class RedisSharedTier implements SharedTier {
 
   @Override
   public CompletionStage<Entry> get(String service, String key) {
-    return connection.async().mget(prefix + key, keyFence(key), serviceFence(service))
-        .thenApply(values -> new Entry(values.get(0).getValueOrElse(null),
-            text(values.get(1).getValueOrElse(null)) + "|"
-                + text(values.get(2).getValueOrElse(null))));
+    return connection
+        .async()
+        .mget(prefix + key, keyFence(key), serviceFence(service))
+        .thenApply(
+            values ->
+                new Entry(
+                    values.get(0).getValueOrElse(null),
+                    text(values.get(1).getValueOrElse(null))
+                        + "|"
+                        + text(values.get(2).getValueOrElse(null))));
   }
 
   @Override
-  public CompletionStage<Boolean> put(String service, String key, byte[] value, Duration ttl,
-      String fences) {
+  public CompletionStage<Boolean> put(
+      String service, String key, byte[] value, Duration ttl, String fences) {
     int bar = fences.indexOf('|');
     if (bar < 0) {
       return CompletableFuture.completedFuture(false);
     }
-    return connection.async().<Long>eval(PUT_UNLESS_FENCED, ScriptOutputType.INTEGER,
-        new String[] {prefix + key, keyFence(key), serviceFence(service)},
-        value, bytes(Long.toString(Math.max(1000, ttl.toMillis()))),
-        bytes(fences.substring(0, bar)), bytes(fences.substring(bar + 1)))
+    return connection
+        .async()
+        .<Long>eval(
+            PUT_UNLESS_FENCED,
+            ScriptOutputType.INTEGER,
+            new String[] {prefix + key, keyFence(key), serviceFence(service)},
+            value,
+            bytes(Long.toString(Math.max(1000, ttl.toMillis()))),
+            bytes(fences.substring(0, bar)),
+            bytes(fences.substring(bar + 1)))
         .thenApply(written -> written != null && written == 1L);
   }
 
   @Override
   public CompletionStage<Void> invalidate(String service, String key) {
-    return connection.async().<Long>eval(FENCE_THEN_DELETE, ScriptOutputType.INTEGER,
-        new String[] {keyFence(key), prefix + key}, bytes(UUID.randomUUID().toString()),
-        bytes(Long.toString(FENCE_LIFETIME.toMillis()))).thenApply(n -> null);
+    return connection
+        .async()
+        .<Long>eval(
+            FENCE_THEN_DELETE,
+            ScriptOutputType.INTEGER,
+            new String[] {keyFence(key), prefix + key},
+            bytes(UUID.randomUUID().toString()),
+            bytes(Long.toString(FENCE_LIFETIME.toMillis())))
+        .thenApply(n -> null);
   }
 
   @Override
   public CompletionStage<Void> invalidateService(String service) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    connection.async().set(serviceFence(service), bytes(UUID.randomUUID().toString()),
-        SetArgs.Builder.px(FENCE_LIFETIME.toMillis())).whenComplete((ok, error) -> {
-          if (error != null) {
-            done.completeExceptionally(error);
-            return;
-          }
-          ScanArgs match = ScanArgs.Builder.matches(glob(prefix + HttpCache.servicePrefix(service))
-              + "*").limit(500);
-          scanAndUnlink(ScanCursor.INITIAL, match, done);
-        });
+    connection
+        .async()
+        .set(
+            serviceFence(service),
+            bytes(UUID.randomUUID().toString()),
+            SetArgs.Builder.px(FENCE_LIFETIME.toMillis()))
+        .whenComplete(
+            (ok, error) -> {
+              if (error != null) {
+                done.completeExceptionally(error);
+                return;
+              }
+              ScanArgs match =
+                  ScanArgs.Builder.matches(glob(prefix + HttpCache.servicePrefix(service)) + "*")
+                      .limit(500);
+              scanAndUnlink(ScanCursor.INITIAL, match, done);
+            });
     return done;
   }
 
@@ -173,29 +209,38 @@ public final class RedisSharedTier implements SharedTier {
   }
 
   private void scanAndUnlink(ScanCursor cursor, ScanArgs match, CompletableFuture<Void> done) {
-    connection.async().scan(cursor, match).whenComplete((KeyScanCursor<String> page, Throwable e) -> {
-      if (e != null) {
-        done.completeExceptionally(e);
-        return;
-      }
-      List<String> keys = page.getKeys();
-      CompletionStage<?> unlinked = keys.isEmpty() ? CompletableFuture.completedFuture(null)
-          : connection.async().unlink(keys.toArray(new String[0]));
-      unlinked.whenComplete((n, error) -> {
-        if (error != null) {
-          done.completeExceptionally(error);
-        } else if (page.isFinished()) {
-          done.complete(null);
-        } else {
-          scanAndUnlink(page, match, done);
-        }
-      });
-    });
+    connection
+        .async()
+        .scan(cursor, match)
+        .whenComplete(
+            (KeyScanCursor<String> page, Throwable e) -> {
+              if (e != null) {
+                done.completeExceptionally(e);
+                return;
+              }
+              List<String> keys = page.getKeys();
+              CompletionStage<?> unlinked =
+                  keys.isEmpty()
+                      ? CompletableFuture.completedFuture(null)
+                      : connection.async().unlink(keys.toArray(new String[0]));
+              unlinked.whenComplete(
+                  (n, error) -> {
+                    if (error != null) {
+                      done.completeExceptionally(error);
+                    } else if (page.isFinished()) {
+                      done.complete(null);
+                    } else {
+                      scanAndUnlink(page, match, done);
+                    }
+                  });
+            });
   }
 
   @Override
   public CompletionStage<Void> publish(String message) {
-    return connection.async().publish(channel, message.getBytes(StandardCharsets.UTF_8))
+    return connection
+        .async()
+        .publish(channel, message.getBytes(StandardCharsets.UTF_8))
         .thenApply(n -> null);
   }
 
@@ -203,30 +248,32 @@ public final class RedisSharedTier implements SharedTier {
   public void subscribe(Subscriber subscriber) {
     Objects.requireNonNull(subscriber, "subscriber");
     AtomicBoolean lost = new AtomicBoolean();
-    client.addListener(new RedisConnectionStateListener() {
-      @Override
-      public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-        if (handler == pubsub && !closed.get()) {
-          lost.set(true);
-        }
-      }
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+            if (handler == pubsub && !closed.get()) {
+              lost.set(true);
+            }
+          }
 
-      @Override
-      public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-        if (handler == pubsub && lost.compareAndSet(true, false)) {
-          subscriber.onReconnected();
-        }
-      }
-    });
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+            if (handler == pubsub && lost.compareAndSet(true, false)) {
+              subscriber.onReconnected();
+            }
+          }
+        });
     StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
-    connection.addListener(new RedisPubSubAdapter<>() {
-      @Override
-      public void message(String from, String message) {
-        if (channel.equals(from)) {
-          subscriber.onMessage(message);
-        }
-      }
-    });
+    connection.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String from, String message) {
+            if (channel.equals(from)) {
+              subscriber.onMessage(message);
+            }
+          }
+        });
     connection.sync().subscribe(channel);
     this.pubsub = connection;
   }
@@ -332,8 +379,8 @@ public final class RedisSharedTier implements SharedTier {
     private static Duration positive(String name, Duration value) {
       Objects.requireNonNull(value, name);
       if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException(name + " must be between 1 ns and 1 hour but was "
-            + value);
+        throw new IllegalArgumentException(
+            name + " must be between 1 ns and 1 hour but was " + value);
       }
       return value;
     }

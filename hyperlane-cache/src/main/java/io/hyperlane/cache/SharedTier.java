@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The L2 tier of an {@link HttpCache}: a key-value store shared by every instance of an application,
- * with fences against stale fills and a broadcast channel for invalidations. {@link
+ * The L2 tier of an {@link HttpCache}: a key-value store shared by every instance of an
+ * application, with fences against stale fills and a broadcast channel for invalidations. {@link
  * RedisSharedTier} implements it on Redis; an implementation for another store needs these few
  * operations.
  *
@@ -16,11 +16,11 @@ import java.util.concurrent.CompletionStage;
  * body that an invalidation made stale in the meantime, whichever instance invalidated. A fence
  * lives at least {@link #FENCE_LIFETIME}; the cache does not write a fill that took longer.
  *
- * <p>Values are opaque bytes: the cache writes versioned, HMAC-checked envelopes and treats anything
- * it cannot verify as a miss, so a tier need not be trusted for integrity. Messages are signed by
- * the cache too. Every operation must be bounded in time by the tier (the cache additionally stops
- * waiting for {@link #get} after its own timeout) and must report failure by completing
- * exceptionally, never by blocking or throwing.
+ * <p>Values are opaque bytes: the cache writes versioned, HMAC-checked envelopes and treats
+ * anything it cannot verify as a miss, so a tier need not be trusted for integrity. Messages are
+ * signed by the cache too. Every operation must be bounded in time by the tier (the cache
+ * additionally stops waiting for {@link #get} after its own timeout) and must report failure by
+ * completing exceptionally, never by blocking or throwing.
  *
  * <p>Implementations are thread-safe. {@link HttpCache#close()} closes its tier.
  */
@@ -43,8 +43,8 @@ public interface SharedTier extends AutoCloseable {
    * fences of the key and of {@code service} are still {@code fences}; completes with whether it
    * did.
    */
-  CompletionStage<Boolean> put(String service, String key, byte[] value, Duration ttl,
-      String fences);
+  CompletionStage<Boolean> put(
+      String service, String key, byte[] value, Duration ttl, String fences);
 
   /** Sets a new fence on {@code key}, then removes it. */
   CompletionStage<Void> invalidate(String service, String key);

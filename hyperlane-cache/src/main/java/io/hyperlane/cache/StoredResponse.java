@@ -1,5 +1,7 @@
 package io.hyperlane.cache;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -13,17 +15,34 @@ import okhttp3.ResponseBody;
 /**
  * One stored variant of a response: what the origin said, the request header values it varies on,
  * and the times that give its age (RFC 9111 §4.2.3). Times are wall-clock milliseconds so that an
- * entry written by one instance keeps its age when another reads it from the shared tier. Immutable.
+ * entry written by one instance keeps its age when another reads it from the shared tier.
+ * Immutable.
  */
 final class StoredResponse {
 
   /** Fields a cache must not store or forward from storage (RFC 9110 §7.6.1; RFC 9111 §3.1). */
-  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive",
-      "proxy-connection", "te", "transfer-encoding", "upgrade", "proxy-authenticate",
-      "proxy-authorization", "trailer", "age", "cache-status");
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "te",
+          "transfer-encoding",
+          "upgrade",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "trailer",
+          "age",
+          "cache-status");
+
   /** Fields a 304 must not overwrite in the stored entry (RFC 9111 §3.2). */
-  private static final Set<String> KEPT_ON_UPDATE = Set.of("content-length", "content-encoding",
-      "content-type", "content-range", "transfer-encoding");
+  private static final Set<String> KEPT_ON_UPDATE =
+      Set.of(
+          "content-length",
+          "content-encoding",
+          "content-type",
+          "content-range",
+          "transfer-encoding");
 
   final List<String> varyNames; // lower case
   final List<String> varyValues; // normalised values of the request, "" when absent
@@ -36,16 +55,27 @@ final class StoredResponse {
   final Headers headers;
   final byte[] body;
   final Directives directives;
+
   /** The origin's {@code Date}, or the time of receipt when it gave none or garbage. */
   final long dateMillis;
+
   /** {@code Expires}, -1 when absent or not one valid date. */
   final long expiresMillis;
+
   /** {@code Last-Modified}, -1 when absent or invalid. */
   final long lastModifiedMillis;
 
-  StoredResponse(List<String> varyNames, List<String> varyValues, long requestMillis,
-      long responseMillis, long initialAgeMillis, int code, String message, Protocol protocol,
-      Headers headers, byte[] body) {
+  StoredResponse(
+      List<String> varyNames,
+      List<String> varyValues,
+      long requestMillis,
+      long responseMillis,
+      long initialAgeMillis,
+      int code,
+      String message,
+      Protocol protocol,
+      Headers headers,
+      byte[] body) {
     this.varyNames = List.copyOf(varyNames);
     this.varyValues = List.copyOf(varyValues);
     this.requestMillis = requestMillis;
@@ -59,8 +89,8 @@ final class StoredResponse {
     this.directives = Directives.parse(headers.values("Cache-Control"), List.of());
     long date = HttpDates.parse(headers, "Date", responseMillis);
     this.dateMillis = date < 0 ? responseMillis : date;
-    this.expiresMillis = headers.get("Expires") == null ? -1
-        : HttpDates.parse(headers, "Expires", responseMillis);
+    this.expiresMillis =
+        headers.get("Expires") == null ? -1 : HttpDates.parse(headers, "Expires", responseMillis);
     this.lastModifiedMillis = HttpDates.parse(headers, "Last-Modified", responseMillis);
   }
 
@@ -71,30 +101,57 @@ final class StoredResponse {
    * with a content coding, the caller's {@code Accept-Encoding} (a caller that left decoding to
    * OkHttp must never be handed compressed bytes).
    */
-  static StoredResponse of(Request request, Response response, List<String> varyNames, byte[] body,
-      long requestMillis, long responseMillis) {
+  static StoredResponse of(
+      Request request,
+      Response response,
+      List<String> varyNames,
+      byte[] body,
+      long requestMillis,
+      long responseMillis) {
     Headers headers = storable(response.headers());
-    List<String> selecting = new java.util.ArrayList<>(varyNames);
+    List<String> selecting = new ArrayList<>(varyNames);
     if (!selecting.contains("host")) {
       selecting.add("host");
     }
     String coding = response.header("Content-Encoding");
-    if (coding != null && !coding.trim().equalsIgnoreCase("identity")
+    if (coding != null
+        && !coding.trim().equalsIgnoreCase("identity")
         && !selecting.contains("accept-encoding")) {
       selecting.add("accept-encoding");
     }
-    return new StoredResponse(selecting, varyValues(request, selecting), requestMillis,
-        responseMillis, initialAge(response.headers(), requestMillis, responseMillis),
-        response.code(), response.message(), response.protocol(), headers, body);
+    return new StoredResponse(
+        selecting,
+        varyValues(request, selecting),
+        requestMillis,
+        responseMillis,
+        initialAge(response.headers(), requestMillis, responseMillis),
+        response.code(),
+        response.message(),
+        response.protocol(),
+        headers,
+        body);
   }
 
-  /** This entry with {@code body}: for an entry decided on from the headers, the body read since. */
+  /**
+   * This entry with {@code body}: for an entry decided on from the headers, the body read since.
+   */
   StoredResponse withBody(byte[] body) {
-    return new StoredResponse(varyNames, varyValues, requestMillis, responseMillis,
-        initialAgeMillis, code, message, protocol, headers, body);
+    return new StoredResponse(
+        varyNames,
+        varyValues,
+        requestMillis,
+        responseMillis,
+        initialAgeMillis,
+        code,
+        message,
+        protocol,
+        headers,
+        body);
   }
 
-  /** RFC 9111 §4.2.3: the corrected initial age of a response received at {@code responseMillis}. */
+  /**
+   * RFC 9111 §4.2.3: the corrected initial age of a response received at {@code responseMillis}.
+   */
   static long initialAge(Headers headers, long requestMillis, long responseMillis) {
     long date = HttpDates.parse(headers, "Date", responseMillis);
     long apparentAge = date < 0 ? 0 : Math.max(0, responseMillis - date);
@@ -184,11 +241,22 @@ final class StoredResponse {
       }
     }
     Headers headers = merged.build();
-    return new StoredResponse(varyNames, varyValues, requestMillis, responseMillis,
-        initialAge(notModified.headers(), requestMillis, responseMillis), code, message, protocol, headers, body);
+    return new StoredResponse(
+        varyNames,
+        varyValues,
+        requestMillis,
+        responseMillis,
+        initialAge(notModified.headers(), requestMillis, responseMillis),
+        code,
+        message,
+        protocol,
+        headers,
+        body);
   }
 
-  /** A response for {@code request} made from this entry, with {@code Age} and {@code Cache-Status}. */
+  /**
+   * A response for {@code request} made from this entry, with {@code Age} and {@code Cache-Status}.
+   */
   Response toResponse(Request request, long nowMillis, String cacheStatus) {
     String type = headers.get("Content-Type");
     MediaType mediaType = type == null ? null : MediaType.parse(type);
@@ -255,7 +323,7 @@ final class StoredResponse {
     Set<String> connectionNamed = Set.of();
     String connection = headers.get("Connection");
     if (connection != null) {
-      connectionNamed = new java.util.HashSet<>();
+      connectionNamed = new HashSet<>();
       for (String token : connection.split(",")) {
         connectionNamed.add(token.trim().toLowerCase(Locale.ROOT));
       }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
@@ -85,8 +86,8 @@ class CacheAdversarialTest {
 
   @Test
   void aValidatorOkHttpCannotSendNeverBreaksACall() throws Exception {
-    origin.handler(request -> Answer.of(200, "body", "Cache-Control", "max-age=1",
-        "ETag", "\"caf\u00e9\""));
+    origin.handler(
+        request -> Answer.of(200, "body", "Cache-Control", "max-age=1", "ETag", "\"caf\u00e9\""));
     cache = HttpCache.builder().clock(clock).build();
     OkHttpClient client = client(cache);
     TestClients.call(client, "GET", origin.url("/etag"));
@@ -96,45 +97,51 @@ class CacheAdversarialTest {
 
   @Test
   void aResponseAfterARedirectIsNotStoredUnderTheFirstUrl() throws Exception {
-    origin.handler(request -> request.path().equals("/me")
-        ? Answer.of(302, "", "Location", "/users/42", "Cache-Control", "private")
-        : Answer.of(200, "profile 42", "Cache-Control", "max-age=300"));
+    origin.handler(
+        request ->
+            request.path().equals("/me")
+                ? Answer.of(302, "", "Location", "/users/42", "Cache-Control", "private")
+                : Answer.of(200, "profile 42", "Cache-Control", "max-age=300"));
     cache = HttpCache.builder().clock(clock).build();
     OkHttpClient client = client(cache);
     TestClients.call(client, "GET", origin.url("/me"));
     TestClients.call(client, "GET", origin.url("/me"));
     assertThat(origin.seen().stream().filter(s -> s.path().equals("/me")).count())
-        .as("each caller of /me is redirected by the origin").isEqualTo(2);
+        .as("each caller of /me is redirected by the origin")
+        .isEqualTo(2);
   }
 
   @Test
   void aNotModifiedThatMakesTheEntryPrivateIsNotStored() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    origin.handler(request -> calls.incrementAndGet() == 1
-        ? Answer.of(200, "shared", "Cache-Control", "max-age=1", "ETag", "\"1\"")
-        : Answer.of(304, "", "Cache-Control", "private, max-age=60", "ETag", "\"1\""));
+    origin.handler(
+        request ->
+            calls.incrementAndGet() == 1
+                ? Answer.of(200, "shared", "Cache-Control", "max-age=1", "ETag", "\"1\"")
+                : Answer.of(304, "", "Cache-Control", "private, max-age=60", "ETag", "\"1\""));
     cache = HttpCache.builder().clock(clock).build();
     OkHttpClient client = client(cache);
     TestClients.call(client, "GET", origin.url("/p"));
     clock.advance(Duration.ofSeconds(5));
     assertThat(TestClients.call(client, "GET", origin.url("/p")).body()).isEqualTo("shared");
     assertThat(TestClients.call(client, "GET", origin.url("/p")).cacheStatus())
-        .as("the private refresh was not stored").doesNotStartWith("hyperlane-l1; hit");
+        .as("the private refresh was not stored")
+        .doesNotStartWith("hyperlane-l1; hit");
   }
 
   @Test
   void aStreamedBodyItsCallerClosesEarlyIsStillStoredWhenTheRestComesAtOnce() throws Exception {
-    java.util.concurrent.CountDownLatch rest = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch rest = new CountDownLatch(1);
     rest.countDown(); // the origin sends everything at once
     try (StreamingOrigin stream = new StreamingOrigin("application/json", "max-age=60", rest)) {
       cache = HttpCache.builder().clock(clock).build();
       OkHttpClient client = new OkHttpClient.Builder().addInterceptor(cache.interceptor()).build();
-      try (Response response = client.newCall(new Request.Builder().url(stream.url()).build())
-          .execute()) {
+      try (Response response =
+          client.newCall(new Request.Builder().url(stream.url()).build()).execute()) {
         assertThat(response.body().source().readUtf8Line()).isEqualTo("data: 1");
       } // closed after the first line, as a JSON parser that found its end would
-      try (Response again = client.newCall(new Request.Builder().url(stream.url()).build())
-          .execute()) {
+      try (Response again =
+          client.newCall(new Request.Builder().url(stream.url()).build()).execute()) {
         assertThat(again.header("Cache-Status")).startsWith("hyperlane-l1; hit");
         assertThat(again.body().string()).isEqualTo("data: 1\ndata: 2\ndata: 3\n");
       }
@@ -147,15 +154,16 @@ class CacheAdversarialTest {
     MapSharedTier tierA = new MapSharedTier();
     MapSharedTier tierB = tierA.peer();
     List<String> captured = new CopyOnWriteArrayList<>();
-    tierA.subscribe(new SharedTier.Subscriber() {
-      @Override
-      public void onMessage(String message) {
-        captured.add(message);
-      }
+    tierA.subscribe(
+        new SharedTier.Subscriber() {
+          @Override
+          public void onMessage(String message) {
+            captured.add(message);
+          }
 
-      @Override
-      public void onReconnected() {}
-    });
+          @Override
+          public void onReconnected() {}
+        });
     cache = HttpCache.builder().clock(clock).sharedTier(tierA, SECRET).build();
     try (HttpCache b = HttpCache.builder().clock(clock).sharedTier(tierB, SECRET).build()) {
       OkHttpClient clientB = client(b);
@@ -163,10 +171,12 @@ class CacheAdversarialTest {
       cache.invalidate(origin.url("/r")).toCompletableFuture().get(5, TimeUnit.SECONDS);
       assertThat(captured).hasSize(1);
       assertThat(TestClients.call(clientB, "GET", origin.url("/r")).cacheStatus())
-          .as("the genuine message dropped it").isEqualTo("hyperlane; fwd=miss; stored");
+          .as("the genuine message dropped it")
+          .isEqualTo("hyperlane; fwd=miss; stored");
       tierA.publish(captured.get(0)); // replayed
       assertThat(TestClients.call(clientB, "GET", origin.url("/r")).cacheStatus())
-          .as("the replay was ignored").startsWith("hyperlane-l1; hit");
+          .as("the replay was ignored")
+          .startsWith("hyperlane-l1; hit");
       clock.advance(Duration.ofMinutes(5));
       String old = captured.get(0).replace(captured.get(0).split(" ")[5], "another-nonce");
       tierA.publish(old); // a changed nonce breaks the signature; an old one is refused anyway

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -59,17 +61,20 @@ class CacheInterceptorTest {
   private final ExecutorService pool = Executors.newCachedThreadPool();
 
   /** The origin: the next scripted answer, or a 200 {@code v<n>} fresh for 60 s. */
-  private final Interceptor origin = chain -> {
-    Request request = chain.request();
-    seen.add(request);
-    Answer answer = script.poll();
-    try {
-      return answer != null ? answer.answer(request)
-          : fresh(request, 200, "v" + versions.incrementAndGet(), "Cache-Control", "max-age=60");
-    } catch (InterruptedException e) {
-      throw new java.io.InterruptedIOException();
-    }
-  };
+  private final Interceptor origin =
+      chain -> {
+        Request request = chain.request();
+        seen.add(request);
+        Answer answer = script.poll();
+        try {
+          return answer != null
+              ? answer.answer(request)
+              : fresh(
+                  request, 200, "v" + versions.incrementAndGet(), "Cache-Control", "max-age=60");
+        } catch (InterruptedException e) {
+          throw new InterruptedIOException();
+        }
+      };
 
   @AfterEach
   void stop() {
@@ -93,15 +98,17 @@ class CacheInterceptorTest {
   }
 
   private OkHttpClient client(HttpCache cache) {
-    return new OkHttpClient.Builder().addInterceptor(cache.interceptor()).addInterceptor(origin)
+    return new OkHttpClient.Builder()
+        .addInterceptor(cache.interceptor())
+        .addInterceptor(origin)
         .build();
   }
 
   private static final byte[] SECRET = "0123456789abcdef0123".getBytes();
 
   private static Response respond(Request request, int code, String body, String... headers) {
-    Response.Builder builder = new Response.Builder().request(request).protocol(Protocol.HTTP_1_1)
-        .code(code).message("m");
+    Response.Builder builder =
+        new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(code).message("m");
     for (int i = 0; i + 1 < headers.length; i += 2) {
       builder.addHeader(headers[i], headers[i + 1]);
     }
@@ -111,8 +118,10 @@ class CacheInterceptorTest {
 
   /** A response dated by the test's clock. */
   private Response fresh(Request request, int code, String body, String... headers) {
-    return respond(request, code, body, headers).newBuilder()
-        .header("Date", HttpDates.format(clock.millis())).build();
+    return respond(request, code, body, headers)
+        .newBuilder()
+        .header("Date", HttpDates.format(clock.millis()))
+        .build();
   }
 
   private void then(Answer answer) {
@@ -223,8 +232,8 @@ class CacheInterceptorTest {
     assertThat(reply.code()).isEqualTo(504);
     assertThat(seen).isEmpty();
     assertThat(cache.stats().service("catalog").misses()).isEqualTo(1);
-    assertThat(events).contains(new CacheEvent.Lookup("catalog", CacheTier.ORIGIN,
-        CacheResult.MISS));
+    assertThat(events)
+        .contains(new CacheEvent.Lookup("catalog", CacheTier.ORIGIN, CacheResult.MISS));
   }
 
   @Test
@@ -249,8 +258,10 @@ class CacheInterceptorTest {
     get(client, "/e");
     clock.advance(Duration.ofSeconds(5));
     AtomicBoolean closed = new AtomicBoolean();
-    then(request -> closing(fresh(request, 304, "", "Cache-Control", "max-age=60",
-        "ETag", "\"e1\""), closed));
+    then(
+        request ->
+            closing(
+                fresh(request, 304, "", "Cache-Control", "max-age=60", "ETag", "\"e1\""), closed));
     Reply refreshed = get(client, "/e");
     assertThat(seen.get(1).header("If-None-Match")).isEqualTo("\"e1\"");
     assertThat(refreshed.body()).isEqualTo("body");
@@ -285,9 +296,10 @@ class CacheInterceptorTest {
       thenAnswer(code, "error");
       assertThat(get(client, "/s").code()).as("%d", code).isEqualTo(code);
     }
-    then(request -> {
-      throw new java.net.ConnectException("refused");
-    });
+    then(
+        request -> {
+          throw new ConnectException("refused");
+        });
     assertThat(get(client, "/s").cacheStatus()).contains("fwd-error=ConnectException");
   }
 
@@ -299,15 +311,18 @@ class CacheInterceptorTest {
     Reply reply = get(client, "/p");
     assertThat(reply.cacheStatus()).isEqualTo("hyperlane; fwd=miss");
     assertThat(cache.passes.getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/p"))))
-        .as("its own doing: identical calls stop waiting on each other").isNotNull();
+        .as("its own doing: identical calls stop waiting on each other")
+        .isNotNull();
     thenAnswer(503, "down");
     get(client, "/q");
     assertThat(cache.passes.getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/q"))))
-        .as("the origin's state: no pass").isNull();
+        .as("the origin's state: no pass")
+        .isNull();
     clock.advance(HttpCache.PASS_WINDOW.plusMillis(1));
     cache.passes.cleanUp();
     assertThat(cache.passes.getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/p"))))
-        .as("a pass lasts its window, on the cache's clock").isNull();
+        .as("a pass lasts its window, on the cache's clock")
+        .isNull();
   }
 
   @Test
@@ -321,7 +336,8 @@ class CacheInterceptorTest {
     }
     String key = HttpCache.key(HttpUrl.get("http://catalog/k"));
     cache.heap.cleanUp();
-    assertThat(cache.stats().heapBytes()).as("the heap weighs its entry and key")
+    assertThat(cache.stats().heapBytes())
+        .as("the heap weighs its entry and key")
         .isEqualTo(cache.heap.getIfPresent(key).weight() + 2L * key.length());
     assertThat(cache.stats().service("catalog").stored()).isEqualTo(1);
   }
@@ -330,9 +346,14 @@ class CacheInterceptorTest {
   void aBodyThatBreaksWhileReadIsNotStored() throws Exception {
     HttpCache cache = cache(builder());
     AtomicBoolean closed = new AtomicBoolean();
-    then(request -> closing(fresh(request, 200, "", "Cache-Control", "max-age=60")
-        .newBuilder().body(ResponseBody.create(Okio.buffer(failing()), null, 10)).build(),
-        closed));
+    then(
+        request ->
+            closing(
+                fresh(request, 200, "", "Cache-Control", "max-age=60")
+                    .newBuilder()
+                    .body(ResponseBody.create(Okio.buffer(failing()), null, 10))
+                    .build(),
+                closed));
     assertThatThrownBy(() -> get(client(cache), "/b")).hasMessage("broken");
     assertThat(closed).isTrue();
     assertThat(cache.heap.estimatedSize()).isZero();
@@ -355,9 +376,11 @@ class CacheInterceptorTest {
 
   /** A 200 of unknown length, {@code size} bytes, fresh for a minute. */
   private Answer streamed(int size) {
-    return request -> fresh(request, 200, "", "Cache-Control", "max-age=60").newBuilder()
-        .body(ResponseBody.create(new Buffer().write(new byte[size]), MediaType.get("a/b"), -1))
-        .build();
+    return request ->
+        fresh(request, 200, "", "Cache-Control", "max-age=60")
+            .newBuilder()
+            .body(ResponseBody.create(new Buffer().write(new byte[size]), MediaType.get("a/b"), -1))
+            .build();
   }
 
   @Test
@@ -395,8 +418,14 @@ class CacheInterceptorTest {
     HttpCache cache = cache(builder());
     OkHttpClient client = client(cache);
     AtomicBoolean closed = new AtomicBoolean();
-    then(request -> closing(fresh(request, 200, "", "Cache-Control", "max-age=60").newBuilder()
-        .body(ResponseBody.create(Okio.buffer(failing()), null, -1)).build(), closed));
+    then(
+        request ->
+            closing(
+                fresh(request, 200, "", "Cache-Control", "max-age=60")
+                    .newBuilder()
+                    .body(ResponseBody.create(Okio.buffer(failing()), null, -1))
+                    .build(),
+                closed));
     try (Response response = client.newCall(get("/sb")).execute()) {
       assertThatThrownBy(() -> response.body().string()).hasMessage("broken");
     }
@@ -410,20 +439,28 @@ class CacheInterceptorTest {
   void aStreamedBodyClosedEarlyThatThenBreaksIsNotStored() throws Exception {
     HttpCache cache = cache(builder());
     OkHttpClient client = client(cache);
-    then(request -> fresh(request, 200, "", "Cache-Control", "max-age=60").newBuilder()
-        .body(ResponseBody.create(Okio.buffer(new ForwardingSource(
-            new Buffer().write(new byte[10])) {
-          private boolean first = true;
+    then(
+        request ->
+            fresh(request, 200, "", "Cache-Control", "max-age=60")
+                .newBuilder()
+                .body(
+                    ResponseBody.create(
+                        Okio.buffer(
+                            new ForwardingSource(new Buffer().write(new byte[10])) {
+                              private boolean first = true;
 
-          @Override
-          public long read(Buffer sink, long byteCount) throws IOException {
-            if (!first) {
-              throw new IOException("broken");
-            }
-            first = false;
-            return super.read(sink, byteCount);
-          }
-        }), null, -1)).build());
+                              @Override
+                              public long read(Buffer sink, long byteCount) throws IOException {
+                                if (!first) {
+                                  throw new IOException("broken");
+                                }
+                                first = false;
+                                return super.read(sink, byteCount);
+                              }
+                            }),
+                        null,
+                        -1))
+                .build());
     try (Response response = client.newCall(get("/cb")).execute()) {
       response.body().source().readByte();
     }
@@ -438,23 +475,29 @@ class CacheInterceptorTest {
     CountDownLatch leaderIn = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     okio.Pipe pipe = new okio.Pipe(1024);
-    then(request -> {
-      leaderIn.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return fresh(request, 200, "", "Cache-Control", "max-age=60").newBuilder()
-          .body(ResponseBody.create(Okio.buffer(pipe.source()), null, -1)).build();
-    });
-    Future<String> leader = pool.submit(() -> {
-      try (Response response = client.newCall(get("/stream")).execute()) {
-        return response.body().string();
-      }
-    });
+    then(
+        request -> {
+          leaderIn.countDown();
+          release.await(10, TimeUnit.SECONDS);
+          return fresh(request, 200, "", "Cache-Control", "max-age=60")
+              .newBuilder()
+              .body(ResponseBody.create(Okio.buffer(pipe.source()), null, -1))
+              .build();
+        });
+    Future<String> leader =
+        pool.submit(
+            () -> {
+              try (Response response = client.newCall(get("/stream")).execute()) {
+                return response.body().string();
+              }
+            });
     assertThat(leaderIn.await(10, TimeUnit.SECONDS)).isTrue();
     Future<Reply> waiter = pool.submit(() -> get(client, "/stream"));
     awaitWaiters(cache, 1);
     release.countDown();
     assertThat(waiter.get(10, TimeUnit.SECONDS).body())
-        .as("asked on its own while the stream is still open").isEqualTo("v1");
+        .as("asked on its own while the stream is still open")
+        .isEqualTo("v1");
     try (okio.BufferedSink sink = Okio.buffer(pipe.sink())) {
       sink.writeUtf8("streamed");
     }
@@ -476,8 +519,10 @@ class CacheInterceptorTest {
   // ---- unsafe methods ----
 
   private static Request post(String path) {
-    return new Request.Builder().url("http://catalog" + path)
-        .post(RequestBody.create("{}", MediaType.get("application/json"))).build();
+    return new Request.Builder()
+        .url("http://catalog" + path)
+        .post(RequestBody.create("{}", MediaType.get("application/json")))
+        .build();
   }
 
   @Test
@@ -490,8 +535,8 @@ class CacheInterceptorTest {
     thenAnswer(200, "ok", "Location", "/loc", "Content-Location", "http://catalog/cloc");
     call(client, post("/u"));
     assertThat(cache.heap.estimatedSize()).isEqualTo(1);
-    for (String elsewhere : new String[] {"http://other/other", "https://catalog/other",
-        "http://catalog:81/other"}) {
+    for (String elsewhere :
+        new String[] {"http://other/other", "https://catalog/other", "http://catalog:81/other"}) {
       thenAnswer(201, "ok", "Location", elsewhere);
       call(client, post("/x"));
       assertThat(cache.heap.estimatedSize()).as(elsewhere).isEqualTo(1);
@@ -501,13 +546,15 @@ class CacheInterceptorTest {
       thenAnswer(code, "ok");
       call(client, post("/u"));
       assertThat(cache.heap.getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/u"))))
-          .as("%d", code).isNull();
+          .as("%d", code)
+          .isNull();
     }
     get(client, "/u");
     thenAnswer(400, "no");
     call(client, post("/u"));
     assertThat(cache.heap.getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/u"))))
-        .as("a failed write changes nothing").isNotNull();
+        .as("a failed write changes nothing")
+        .isNotNull();
   }
 
   /** A shared tier whose deletions finish only when the test completes them. */
@@ -535,25 +582,26 @@ class CacheInterceptorTest {
 
   /** Completes each deletion once {@code caller} is seen waiting for it. */
   private Future<?> completeWhenWaitedFor(SlowDeletions tier, Thread caller, int count) {
-    return pool.submit(() -> {
-      for (int i = 0; i < count; i++) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (tier.deletions.size() <= i || caller.getState() != Thread.State.TIMED_WAITING) {
-          if (System.nanoTime() > end) {
-            return; // the caller never waited: the test's assertion says so
+    return pool.submit(
+        () -> {
+          for (int i = 0; i < count; i++) {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (tier.deletions.size() <= i || caller.getState() != Thread.State.TIMED_WAITING) {
+              if (System.nanoTime() > end) {
+                return; // the caller never waited: the test's assertion says so
+              }
+              Thread.onSpinWait();
+            }
+            tier.deletions.get(i).complete(null);
           }
-          Thread.onSpinWait();
-        }
-        tier.deletions.get(i).complete(null);
-      }
-    });
+        });
   }
 
   @Test
   void anUnsafeRequestReturnsOnlyOnceTheSharedTierHasDroppedWhatItInvalidated() throws Exception {
     SlowDeletions tier = new SlowDeletions(new MapSharedTier());
-    HttpCache cache = cache(builder().sharedTier(tier, SECRET)
-        .sharedTierTimeout(Duration.ofSeconds(30)));
+    HttpCache cache =
+        cache(builder().sharedTier(tier, SECRET).sharedTierTimeout(Duration.ofSeconds(30)));
     OkHttpClient client = client(cache);
     thenAnswer(200, "ok", "Location", "/created");
     Future<?> completer = completeWhenWaitedFor(tier, Thread.currentThread(), 2);
@@ -582,13 +630,11 @@ class CacheInterceptorTest {
     tier.deletions.get(0).complete(null);
     invalidation.toCompletableFuture().get(5, TimeUnit.SECONDS);
     get(client, "/a");
-    assertThat(cache.heap.estimatedSize()).as("stored again once the tier dropped it")
-        .isEqualTo(1);
+    assertThat(cache.heap.estimatedSize()).as("stored again once the tier dropped it").isEqualTo(1);
     assertThat(map.values).hasSize(1);
 
     cache.invalidate(HttpUrl.get("http://catalog/a"));
-    assertThat(events).contains(new CacheEvent.Invalidated("catalog", "http://catalog/a",
-        false));
+    assertThat(events).contains(new CacheEvent.Invalidated("catalog", "http://catalog/a", false));
   }
 
   @Test
@@ -597,24 +643,28 @@ class CacheInterceptorTest {
     OkHttpClient client = client(cache);
     CountDownLatch leaderIn = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    then(request -> {
-      leaderIn.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return fresh(request, 200, "old", "Cache-Control", "max-age=60");
-    });
+    then(
+        request -> {
+          leaderIn.countDown();
+          release.await(10, TimeUnit.SECONDS);
+          return fresh(request, 200, "old", "Cache-Control", "max-age=60");
+        });
     Future<Reply> leader = pool.submit(() -> get(client, "/w"));
     assertThat(leaderIn.await(10, TimeUnit.SECONDS)).isTrue();
     Future<Reply> waiter = pool.submit(() -> get(client, "/w"));
     awaitWaiters(cache, 1);
     cache.invalidate(HttpUrl.get("http://catalog/w"));
-    assertThat(waiter.get(10, TimeUnit.SECONDS).body()).as("went to the origin itself")
+    assertThat(waiter.get(10, TimeUnit.SECONDS).body())
+        .as("went to the origin itself")
         .isEqualTo("v1");
     release.countDown();
     Reply led = leader.get(10, TimeUnit.SECONDS);
     assertThat(led.body()).isEqualTo("old");
-    assertThat(led.cacheStatus()).as("a fenced fill says it stored nothing")
+    assertThat(led.cacheStatus())
+        .as("a fenced fill says it stored nothing")
         .isEqualTo("hyperlane; fwd=miss");
-    assertThat(get(client, "/w").body()).as("the fenced fill stored nothing: v1 did")
+    assertThat(get(client, "/w").body())
+        .as("the fenced fill stored nothing: v1 did")
         .isEqualTo("v1");
   }
 
@@ -624,11 +674,12 @@ class CacheInterceptorTest {
     OkHttpClient client = client(cache);
     CountDownLatch leaderIn = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    then(request -> {
-      leaderIn.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return fresh(request, 200, "old", "Cache-Control", "max-age=60");
-    });
+    then(
+        request -> {
+          leaderIn.countDown();
+          release.await(10, TimeUnit.SECONDS);
+          return fresh(request, 200, "old", "Cache-Control", "max-age=60");
+        });
     Future<Reply> leader = pool.submit(() -> get(client, "/w"));
     assertThat(leaderIn.await(10, TimeUnit.SECONDS)).isTrue();
     Future<Reply> waiter = pool.submit(() -> get(client, "/w"));
@@ -646,18 +697,21 @@ class CacheInterceptorTest {
     OkHttpClient client = client(cache);
     CountDownLatch leaderIn = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    then(request -> {
-      leaderIn.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return fresh(request, 200, "shared", "Cache-Control", "max-age=60");
-    });
+    then(
+        request -> {
+          leaderIn.countDown();
+          release.await(10, TimeUnit.SECONDS);
+          return fresh(request, 200, "shared", "Cache-Control", "max-age=60");
+        });
     Future<Reply> leader = pool.submit(() -> get(client, "/c"));
     assertThat(leaderIn.await(10, TimeUnit.SECONDS)).isTrue();
     Call waiting = client.newCall(get("/c"));
-    Future<?> waiter = pool.submit(() -> {
-      assertThatThrownBy(waiting::execute).hasMessage("Canceled");
-      return null;
-    });
+    Future<?> waiter =
+        pool.submit(
+            () -> {
+              assertThatThrownBy(waiting::execute).hasMessage("Canceled");
+              return null;
+            });
     awaitWaiters(cache, 1);
     waiting.cancel();
     waiter.get(10, TimeUnit.SECONDS);
@@ -674,11 +728,12 @@ class CacheInterceptorTest {
     OkHttpClient client = client(cache);
     CountDownLatch leaderIn = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    then(request -> {
-      leaderIn.countDown();
-      release.await(10, TimeUnit.SECONDS);
-      return fresh(request, 200, "old", "Cache-Control", "max-age=60");
-    });
+    then(
+        request -> {
+          leaderIn.countDown();
+          release.await(10, TimeUnit.SECONDS);
+          return fresh(request, 200, "old", "Cache-Control", "max-age=60");
+        });
     Future<Reply> leader = pool.submit(() -> get(client, "/r"));
     assertThat(leaderIn.await(10, TimeUnit.SECONDS)).isTrue();
     Future<Reply> waiter = pool.submit(() -> get(client, "/r"));
@@ -688,8 +743,13 @@ class CacheInterceptorTest {
     assertThat(cache.flights).isEmpty();
     release.countDown();
     leader.get(10, TimeUnit.SECONDS);
-    assertThat(cache.heap.getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/r")))
-        .match(get("/r")).body).as("the fill under way when messages were lost stored nothing")
+    assertThat(
+            cache
+                .heap
+                .getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/r")))
+                .match(get("/r"))
+                .body)
+        .as("the fill under way when messages were lost stored nothing")
         .isEqualTo("v1".getBytes());
   }
 
@@ -727,9 +787,10 @@ class CacheInterceptorTest {
     assertThat(get(client, "/bg").body()).as("stale, at once").isEqualTo("v0");
     awaitIdle(cache);
     clock.advance(Duration.ofSeconds(2));
-    then(request -> {
-      throw new IOException("down");
-    });
+    then(
+        request -> {
+          throw new IOException("down");
+        });
     assertThat(get(client, "/bg").body()).isEqualTo("v1");
     awaitIdle(cache);
     assertThat(seen).hasSize(3);
@@ -756,8 +817,8 @@ class CacheInterceptorTest {
     OkHttpClient client = client(cache);
     tier.failing = true;
     get(client, "/h1");
-    assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(
-        CacheEvent.SharedTierFailed.class));
+    assertThat(events)
+        .anySatisfy(e -> assertThat(e).isInstanceOf(CacheEvent.SharedTierFailed.class));
     assertThat(cache.sharedUsable(clock.millis())).isFalse();
     tier.failing = false;
     clock.advance(Duration.ofMillis(999));
@@ -775,20 +836,23 @@ class CacheInterceptorTest {
     HttpCache cache = cache(builder().sharedTier(tier, SECRET));
     OkHttpClient client = client(cache);
     long half = SharedTier.FENCE_LIFETIME.toMillis() / 2;
-    then(request -> {
-      clock.advance(Duration.ofMillis(half));
-      return fresh(request, 200, "slow", "Cache-Control", "max-age=600");
-    });
+    then(
+        request -> {
+          clock.advance(Duration.ofMillis(half));
+          return fresh(request, 200, "slow", "Cache-Control", "max-age=600");
+        });
     get(client, "/half");
     assertThat(tier.values).as("exactly half: still shared").hasSize(1);
-    then(request -> {
-      clock.advance(Duration.ofMillis(half + 1));
-      return fresh(request, 200, "slower", "Cache-Control", "max-age=600");
-    });
+    then(
+        request -> {
+          clock.advance(Duration.ofMillis(half + 1));
+          return fresh(request, 200, "slower", "Cache-Control", "max-age=600");
+        });
     get(client, "/later");
     assertThat(tier.values).hasSize(1);
     assertThat(cache.heap.getIfPresent(HttpCache.key(HttpUrl.get("http://catalog/later"))))
-        .as("kept in the heap all the same").isNotNull();
+        .as("kept in the heap all the same")
+        .isNotNull();
   }
 
   @Test
@@ -796,11 +860,12 @@ class CacheInterceptorTest {
     MapSharedTier tier = new MapSharedTier();
     HttpCache cache = cache(builder().sharedTier(tier, SECRET));
     OkHttpClient client = client(cache);
-    then(request -> {
-      Response response = fresh(request, 200, "x", "Cache-Control", "max-age=1");
-      clock.advance(Duration.ofSeconds(1)); // it arrives as it stops being fresh
-      return response;
-    });
+    then(
+        request -> {
+          Response response = fresh(request, 200, "x", "Cache-Control", "max-age=1");
+          clock.advance(Duration.ofSeconds(1)); // it arrives as it stops being fresh
+          return response;
+        });
     get(client, "/expired");
     assertThat(tier.values).isEmpty();
   }
@@ -808,12 +873,17 @@ class CacheInterceptorTest {
   @Test
   void closingTheCacheClosesItsSharedTier() {
     AtomicBoolean closed = new AtomicBoolean();
-    HttpCache cache = builder().sharedTier(new ForwardingTier(new MapSharedTier()) {
-      @Override
-      public void close() {
-        closed.set(true);
-      }
-    }, SECRET).build();
+    HttpCache cache =
+        builder()
+            .sharedTier(
+                new ForwardingTier(new MapSharedTier()) {
+                  @Override
+                  public void close() {
+                    closed.set(true);
+                  }
+                },
+                SECRET)
+            .build();
     cache.close();
     assertThat(closed).isTrue();
     assertThat(cache.toString()).startsWith("HttpCache").contains("CacheStats");
@@ -823,10 +893,15 @@ class CacheInterceptorTest {
 
   @Test
   void everySettingRefusesWhatItCannotHoldAndTakesItsEdges() {
-    HttpCache.builder().maximumBytes(0).maximumBodyBytes(0)
-        .maximumBodyBytes(Integer.MAX_VALUE - 8).heuristicFreshness(1.0, Duration.ofSeconds(1))
-        .cacheableStatusCodes(200, 599).sharedTierTimeout(Duration.ofMinutes(1))
-        .defaultStaleIfError(Duration.ZERO).defaultStaleWhileRevalidate(Duration.ZERO)
+    HttpCache.builder()
+        .maximumBytes(0)
+        .maximumBodyBytes(0)
+        .maximumBodyBytes(Integer.MAX_VALUE - 8)
+        .heuristicFreshness(1.0, Duration.ofSeconds(1))
+        .cacheableStatusCodes(200, 599)
+        .sharedTierTimeout(Duration.ofMinutes(1))
+        .defaultStaleIfError(Duration.ZERO)
+        .defaultStaleWhileRevalidate(Duration.ZERO)
         .sharedTier(new MapSharedTier(), new byte[16]);
     assertThatThrownBy(() -> HttpCache.builder().maximumBytes(-1))
         .isInstanceOf(IllegalArgumentException.class);
@@ -836,18 +911,21 @@ class CacheInterceptorTest {
         .isInstanceOf(IllegalArgumentException.class);
     for (int bad : new int[] {199, 600, 206, 304}) {
       assertThatThrownBy(() -> HttpCache.builder().cacheableStatusCodes(200, bad))
-          .as("%d", bad).isInstanceOf(IllegalArgumentException.class);
+          .as("%d", bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
     for (double bad : new double[] {0, -0.1, 1.01, Double.NaN}) {
       assertThatThrownBy(() -> HttpCache.builder().heuristicFreshness(bad, Duration.ofSeconds(1)))
-          .as("%s", bad).isInstanceOf(IllegalArgumentException.class);
+          .as("%s", bad)
+          .isInstanceOf(IllegalArgumentException.class);
     }
     assertThatThrownBy(() -> HttpCache.builder().heuristicFreshness(0.1, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> HttpCache.builder().sharedTier(new MapSharedTier(), new byte[15]))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> HttpCache.builder().sharedTierTimeout(
-        Duration.ofMinutes(1).plusMillis(1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> HttpCache.builder().sharedTierTimeout(Duration.ofMinutes(1).plusMillis(1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> HttpCache.builder().sharedTierTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> HttpCache.builder().defaultStaleIfError(Duration.ofMillis(-1)))
@@ -877,8 +955,11 @@ class CacheInterceptorTest {
 
   @Test
   void heuristicFreshnessAndDefaultStaleWindowsAreApplied() throws Exception {
-    HttpCache cache = cache(builder().heuristicFreshness(0.1, Duration.ofHours(1))
-        .defaultStaleIfError(Duration.ofMinutes(10)));
+    HttpCache cache =
+        cache(
+            builder()
+                .heuristicFreshness(0.1, Duration.ofHours(1))
+                .defaultStaleIfError(Duration.ofMinutes(10)));
     OkHttpClient client = client(cache);
     thenAnswer(200, "h", "Last-Modified", HttpDates.format(clock.millis() - 100_000));
     get(client, "/h");
@@ -894,15 +975,19 @@ class CacheInterceptorTest {
   /** {@code response} with a body that records its closing. */
   private static Response closing(Response response, AtomicBoolean closed) {
     ResponseBody body = response.body();
-    BufferedSource source = Okio.buffer(new ForwardingSource(body.source()) {
-      @Override
-      public void close() throws IOException {
-        closed.set(true);
-        super.close();
-      }
-    });
-    return response.newBuilder().body(ResponseBody.create(source, body.contentType(),
-        body.contentLength())).build();
+    BufferedSource source =
+        Okio.buffer(
+            new ForwardingSource(body.source()) {
+              @Override
+              public void close() throws IOException {
+                closed.set(true);
+                super.close();
+              }
+            });
+    return response
+        .newBuilder()
+        .body(ResponseBody.create(source, body.contentType(), body.contentLength()))
+        .build();
   }
 
   private static Source failing() {

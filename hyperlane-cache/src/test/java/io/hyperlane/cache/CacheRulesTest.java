@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * RFC 9111 as {@link CacheRules} applies it, one rule at a time and at its edges: what may be
- * stored and why not, freshness from each source, what a stored entry may do for a request, and
- * the windows in which it may still answer.
+ * stored and why not, freshness from each source, what a stored entry may do for a request, and the
+ * windows in which it may still answer.
  */
 class CacheRulesTest {
 
@@ -27,17 +27,20 @@ class CacheRulesTest {
   private static final Request GET = new Request.Builder().url("http://catalog/items").build();
 
   /** Heuristic freshness 10% capped at a day, no default stale windows, 1 KiB bodies. */
-  private final CacheRules rules = new CacheRules(Set.of(200, 203, 204, 300, 301, 404, 410), 0.1,
-      24 * HOUR, 0, 0, 1024);
+  private final CacheRules rules =
+      new CacheRules(Set.of(200, 203, 204, 300, 301, 404, 410), 0.1, 24 * HOUR, 0, 0, 1024);
 
   private static Response response(Request request, int code, String... headers) {
-    Response.Builder builder = new Response.Builder().request(request)
-        .protocol(Protocol.HTTP_1_1).code(code).message("m");
+    Response.Builder builder =
+        new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(code).message("m");
     Headers.Builder fields = new Headers.Builder();
     for (int i = 0; i + 1 < headers.length; i += 2) {
       fields.addUnsafeNonAscii(headers[i], headers[i + 1]); // as a server may send them
     }
-    return builder.headers(fields.build()).body(ResponseBody.create("body", MediaType.get("text/plain"))).build();
+    return builder
+        .headers(fields.build())
+        .body(ResponseBody.create("body", MediaType.get("text/plain")))
+        .build();
   }
 
   private static Response response(int code, String... headers) {
@@ -46,8 +49,12 @@ class CacheRulesTest {
 
   /** A response that came before another, in a redirect or an authentication: no body. */
   private static Response prior(Request request, int code) {
-    return new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(code)
-        .message("m").build();
+    return new Response.Builder()
+        .request(request)
+        .protocol(Protocol.HTTP_1_1)
+        .code(code)
+        .message("m")
+        .build();
   }
 
   /** A stored 200 received at NOW, its Date NOW unless the headers give one. */
@@ -65,8 +72,8 @@ class CacheRulesTest {
     if (!dated) {
       all.add("Date", DATE);
     }
-    return new StoredResponse(List.of(), List.of(), NOW, NOW, 0, code, "m", Protocol.HTTP_1_1,
-        all.build(), new byte[4]);
+    return new StoredResponse(
+        List.of(), List.of(), NOW, NOW, 0, code, "m", Protocol.HTTP_1_1, all.build(), new byte[4]);
   }
 
   private static Directives request(String cacheControl) {
@@ -88,13 +95,22 @@ class CacheRulesTest {
     assertThat(reason(response(200, "Content-Type", "Text/Event-Stream; charset=utf-8")))
         .isEqualTo("event stream");
     assertThat(reason(response(200, "Content-Type", "text/plain"))).isNull();
-    Response large = new Response.Builder().request(GET).protocol(Protocol.HTTP_1_1).code(200)
-        .message("m").body(ResponseBody.create(new byte[1025], null)).build();
+    Response large =
+        new Response.Builder()
+            .request(GET)
+            .protocol(Protocol.HTTP_1_1)
+            .code(200)
+            .message("m")
+            .body(ResponseBody.create(new byte[1025], null))
+            .build();
     assertThat(reason(large)).isEqualTo("larger than 1024 bytes");
     Response limit = large.newBuilder().body(ResponseBody.create(new byte[1024], null)).build();
     assertThat(reason(limit)).as("exactly the limit").isNull();
-    Response unknown = large.newBuilder().body(ResponseBody.create(
-        new okio.Buffer().write(new byte[2048]), null, -1)).build();
+    Response unknown =
+        large
+            .newBuilder()
+            .body(ResponseBody.create(new okio.Buffer().write(new byte[2048]), null, -1))
+            .build();
     assertThat(reason(unknown)).isNull();
   }
 
@@ -105,39 +121,47 @@ class CacheRulesTest {
         .isEqualTo("authorized request");
     Response sentWithCredentials = response(authorized, 200);
     assertThat(rules.unstorableReason(GET, sentWithCredentials, List.of()))
-        .as("added below the cache").isEqualTo("authorized request");
-    Response afterChallenge = response(authorized, 200).newBuilder()
-        .priorResponse(prior(GET, 401)).build();
+        .as("added below the cache")
+        .isEqualTo("authorized request");
+    Response afterChallenge =
+        response(authorized, 200).newBuilder().priorResponse(prior(GET, 401)).build();
     assertThat(rules.unstorableReason(GET, afterChallenge, List.of()))
         .isEqualTo("authorized request");
-    Response challengedFirst = response(GET, 200).newBuilder()
-        .priorResponse(prior(authorized, 401)).build();
+    Response challengedFirst =
+        response(GET, 200).newBuilder().priorResponse(prior(authorized, 401)).build();
     assertThat(CacheRules.authorized(GET, challengedFirst)).isTrue();
     assertThat(CacheRules.authorized(GET, response(200))).isFalse();
     assertThat(rules.unstorableReason(GET, response(200), List.of(), true))
-        .as("credentials seen on the wire").isEqualTo("authorized request");
+        .as("credentials seen on the wire")
+        .isEqualTo("authorized request");
     for (String allowed : new String[] {"public", "s-maxage=60", "must-revalidate"}) {
-      assertThat(rules.unstorableReason(authorized, response(200, "Cache-Control", allowed),
-          List.of())).as(allowed).isNull();
-      assertThat(rules.unstorableReason(GET, response(200, "Cache-Control", allowed), List.of(),
-          true)).as(allowed).isNull();
+      assertThat(
+              rules.unstorableReason(
+                  authorized, response(200, "Cache-Control", allowed), List.of()))
+          .as(allowed)
+          .isNull();
+      assertThat(
+              rules.unstorableReason(GET, response(200, "Cache-Control", allowed), List.of(), true))
+          .as(allowed)
+          .isNull();
     }
   }
 
   @Test
   void aResponseReachedThroughARedirectIsNotStored() {
     for (int code : new int[] {300, 301, 307, 399}) {
-      Response redirected = response(200).newBuilder()
-          .priorResponse(prior(GET, code)).build();
+      Response redirected = response(200).newBuilder().priorResponse(prior(GET, code)).build();
       assertThat(reason(redirected)).as("%d", code).isEqualTo("followed a redirect");
     }
     for (int code : new int[] {299, 400, 401}) {
-      Response retried = response(200).newBuilder()
-          .priorResponse(prior(GET, code)).build();
+      Response retried = response(200).newBuilder().priorResponse(prior(GET, code)).build();
       assertThat(reason(retried)).as("%d", code).isNull();
     }
-    Response twoHops = response(200).newBuilder().priorResponse(prior(GET, 401).newBuilder()
-        .priorResponse(prior(GET, 302)).build()).build();
+    Response twoHops =
+        response(200)
+            .newBuilder()
+            .priorResponse(prior(GET, 401).newBuilder().priorResponse(prior(GET, 302)).build())
+            .build();
     assertThat(reason(twoHops)).isEqualTo("followed a redirect");
   }
 
@@ -154,8 +178,7 @@ class CacheRulesTest {
 
   @Test
   void aRefreshThatBroughtPrivacyMakesTheEntryUnstorable() {
-    assertThat(CacheRules.unstorableRefresh(entry("Cache-Control", "max-age=60"), false))
-        .isNull();
+    assertThat(CacheRules.unstorableRefresh(entry("Cache-Control", "max-age=60"), false)).isNull();
     assertThat(CacheRules.unstorableRefresh(entry("Cache-Control", "no-store"), false))
         .isEqualTo("no-store");
     assertThat(CacheRules.unstorableRefresh(entry("Cache-Control", "private"), false))
@@ -164,7 +187,8 @@ class CacheRulesTest {
         .isEqualTo("Set-Cookie");
     assertThat(CacheRules.unstorableRefresh(entry(), true)).isEqualTo("authorized request");
     for (String allowed : new String[] {"public", "s-maxage=60", "must-revalidate"}) {
-      assertThat(CacheRules.unstorableRefresh(entry("Cache-Control", allowed), true)).as(allowed)
+      assertThat(CacheRules.unstorableRefresh(entry("Cache-Control", allowed), true))
+          .as(allowed)
           .isNull();
     }
   }
@@ -172,12 +196,15 @@ class CacheRulesTest {
   @Test
   void varyIsAListOfFieldNamesAndAnythingElseIsUnstorable() {
     assertThat(CacheRules.varyNames(response(200))).isEmpty();
-    assertThat(CacheRules.varyNames(response(200, "Vary", "Accept-Encoding, accept-encoding",
-        "Vary", " ,Accept-Language"))).containsExactly("accept-encoding", "accept-language");
+    assertThat(
+            CacheRules.varyNames(
+                response(
+                    200, "Vary", "Accept-Encoding, accept-encoding", "Vary", " ,Accept-Language")))
+        .containsExactly("accept-encoding", "accept-language");
     assertThat(CacheRules.varyNames(response(200, "Vary", "x!#$%&'+-.^_`|~09az")))
         .containsExactly("x!#$%&'+-.^_`|~09az");
-    for (String bad : new String[] {"*", "Accept, *", "a b", "a/b", "a:b", "a{b", "a@b", "a\"b",
-        "a(b", "ä"}) {
+    for (String bad :
+        new String[] {"*", "Accept, *", "a b", "a/b", "a:b", "a{b", "a@b", "a\"b", "a(b", "ä"}) {
       assertThat(CacheRules.varyNames(response(200, "Vary", bad))).as(bad).isNull();
     }
   }
@@ -187,34 +214,51 @@ class CacheRulesTest {
     assertThat(rules.freshnessMillis(entry("Cache-Control", "max-age=60, s-maxage=10")))
         .isEqualTo(10_000);
     assertThat(rules.freshnessMillis(entry("Cache-Control", "s-maxage=x, max-age=60"))).isZero();
-    assertThat(rules.freshnessMillis(entry("Cache-Control", "max-age=60",
-        "Expires", HttpDates.format(NOW + HOUR)))).isEqualTo(60_000);
+    assertThat(
+            rules.freshnessMillis(
+                entry("Cache-Control", "max-age=60", "Expires", HttpDates.format(NOW + HOUR))))
+        .isEqualTo(60_000);
     assertThat(rules.freshnessMillis(entry("Cache-Control", "max-age=-1"))).isZero();
     assertThat(rules.freshnessMillis(entry("Expires", HttpDates.format(NOW + HOUR))))
         .isEqualTo(HOUR);
     assertThat(rules.freshnessMillis(entry("Expires", HttpDates.format(NOW - HOUR)))).isZero();
     assertThat(rules.freshnessMillis(entry("Expires", "0"))).as("invalid: stale").isZero();
-    assertThat(rules.freshnessMillis(entry("Expires", HttpDates.format(NOW + HOUR),
-        "Last-Modified", HttpDates.format(NOW - 100 * HOUR)))).as("Expires before heuristics")
+    assertThat(
+            rules.freshnessMillis(
+                entry(
+                    "Expires",
+                    HttpDates.format(NOW + HOUR),
+                    "Last-Modified",
+                    HttpDates.format(NOW - 100 * HOUR))))
+        .as("Expires before heuristics")
         .isEqualTo(HOUR);
     assertThat(rules.freshnessMillis(entry("Expires", "Fri, 31 Dec 9999 23:59:59 GMT")))
-        .as("capped").isEqualTo(Directives.MAX_SECONDS * 1000);
+        .as("capped")
+        .isEqualTo(Directives.MAX_SECONDS * 1000);
     assertThat(rules.freshnessMillis(entry("Last-Modified", HttpDates.format(NOW - 10 * HOUR))))
-        .as("a tenth of the time since it last changed").isEqualTo(HOUR);
+        .as("a tenth of the time since it last changed")
+        .isEqualTo(HOUR);
     assertThat(rules.freshnessMillis(entry("Last-Modified", HttpDates.format(NOW - 1000 * HOUR))))
-        .as("capped at a day").isEqualTo(24 * HOUR);
+        .as("capped at a day")
+        .isEqualTo(24 * HOUR);
     assertThat(rules.freshnessMillis(entry("Last-Modified", HttpDates.format(NOW + HOUR))))
-        .as("modified after its own date").isZero();
+        .as("modified after its own date")
+        .isZero();
     assertThat(rules.freshnessMillis(entry("Last-Modified", "Thu, 01 Jan 1970 00:00:00 GMT")))
-        .as("last modified at the epoch: a date like any other").isEqualTo(24 * HOUR);
-    assertThat(rules.freshnessMillis(entry(302, "Last-Modified",
-        HttpDates.format(NOW - 10 * HOUR)))).as("no heuristic for a 302").isZero();
-    assertThat(rules.freshnessMillis(entry(404, "Last-Modified",
-        HttpDates.format(NOW - 10 * HOUR)))).isEqualTo(HOUR);
+        .as("last modified at the epoch: a date like any other")
+        .isEqualTo(24 * HOUR);
+    assertThat(
+            rules.freshnessMillis(entry(302, "Last-Modified", HttpDates.format(NOW - 10 * HOUR))))
+        .as("no heuristic for a 302")
+        .isZero();
+    assertThat(
+            rules.freshnessMillis(entry(404, "Last-Modified", HttpDates.format(NOW - 10 * HOUR))))
+        .isEqualTo(HOUR);
     assertThat(rules.freshnessMillis(entry())).isZero();
     CacheRules noHeuristic = new CacheRules(Set.of(200), 0, 24 * HOUR, 0, 0, 1024);
-    assertThat(noHeuristic.freshnessMillis(entry("Last-Modified",
-        HttpDates.format(NOW - 10 * HOUR)))).isZero();
+    assertThat(
+            noHeuristic.freshnessMillis(entry("Last-Modified", HttpDates.format(NOW - 10 * HOUR))))
+        .isZero();
   }
 
   @Test
@@ -226,11 +270,12 @@ class CacheRulesTest {
 
   @Test
   void eachDirectiveThatForbidsServingStaleIsHonoured() {
-    for (String d : new String[] {"must-revalidate", "proxy-revalidate", "s-maxage=5",
-        "no-cache"}) {
+    for (String d :
+        new String[] {"must-revalidate", "proxy-revalidate", "s-maxage=5", "no-cache"}) {
       assertThat(CacheRules.mustRevalidate(entry("Cache-Control", d))).as(d).isTrue();
       assertThat(rules.staleIfErrorMillis(entry("Cache-Control", d + ", stale-if-error=60")))
-          .as(d).isZero();
+          .as(d)
+          .isZero();
     }
     assertThat(CacheRules.mustRevalidate(entry("Cache-Control", "max-age=5"))).isFalse();
   }
@@ -240,12 +285,14 @@ class CacheRulesTest {
     CacheRules defaults = new CacheRules(Set.of(200), 0, 0, 7_000, 9_000, 1024);
     assertThat(defaults.staleWhileRevalidateMillis(entry())).isEqualTo(7_000);
     assertThat(defaults.staleIfErrorMillis(entry())).isEqualTo(9_000);
-    assertThat(defaults.staleWhileRevalidateMillis(entry("Cache-Control",
-        "stale-while-revalidate=3"))).isEqualTo(3_000);
+    assertThat(
+            defaults.staleWhileRevalidateMillis(entry("Cache-Control", "stale-while-revalidate=3")))
+        .isEqualTo(3_000);
     assertThat(defaults.staleIfErrorMillis(entry("Cache-Control", "stale-if-error=4")))
         .isEqualTo(4_000);
     assertThat(defaults.staleIfErrorMillis(entry("Cache-Control", "stale-if-error=soon")))
-        .as("invalid: none").isZero();
+        .as("invalid: none")
+        .isZero();
   }
 
   @Test
@@ -256,7 +303,8 @@ class CacheRulesTest {
     assertThat(rules.use(fresh60, Directives.NONE, NOW + 60_000))
         .isEqualTo(Use.STALE_WHILE_REVALIDATE);
     assertThat(rules.use(fresh60, Directives.NONE, NOW + 90_000))
-        .as("the window's last moment").isEqualTo(Use.STALE_WHILE_REVALIDATE);
+        .as("the window's last moment")
+        .isEqualTo(Use.STALE_WHILE_REVALIDATE);
     assertThat(rules.use(fresh60, Directives.NONE, NOW + 90_001)).isEqualTo(Use.FORWARD);
 
     assertThat(rules.use(entry("Cache-Control", "max-age=60, no-cache"), Directives.NONE, NOW))
@@ -281,7 +329,8 @@ class CacheRulesTest {
         .isEqualTo(Use.STALE_WHILE_REVALIDATE);
     assertThat(rules.use(plain, Directives.NONE, NOW + 60_001)).isEqualTo(Use.FORWARD);
     assertThat(rules.use(plain, request("max-stale=0"), NOW + 60_000))
-        .as("no staleness at all still covers the moment it goes stale").isEqualTo(Use.FRESH);
+        .as("no staleness at all still covers the moment it goes stale")
+        .isEqualTo(Use.FRESH);
     assertThat(rules.use(plain, request("max-stale=5"), NOW + 65_000)).isEqualTo(Use.FRESH);
     assertThat(rules.use(plain, request("max-stale=5"), NOW + 65_001)).isEqualTo(Use.FORWARD);
     assertThat(rules.use(plain, request("max-stale"), NOW + 1000 * HOUR)).isEqualTo(Use.FRESH);
@@ -293,18 +342,29 @@ class CacheRulesTest {
     StoredResponse entry = entry("Cache-Control", "max-age=60, stale-if-error=30");
     assertThat(rules.servableOnError(entry, NOW + 90_000)).isTrue();
     assertThat(rules.servableOnError(entry, NOW + 90_001)).isFalse();
-    assertThat(rules.servableOnError(entry("Cache-Control",
-        "max-age=60, stale-if-error=30, no-cache"), NOW)).isFalse();
+    assertThat(
+            rules.servableOnError(
+                entry("Cache-Control", "max-age=60, stale-if-error=30, no-cache"), NOW))
+        .isFalse();
   }
 
   @Test
   void anEntryCanServeUntilItsLongestWindowEndsAndAnHourMoreWithValidators() {
-    StoredResponse entry = entry("Cache-Control",
-        "max-age=60, stale-while-revalidate=30, stale-if-error=50");
+    StoredResponse entry =
+        entry("Cache-Control", "max-age=60, stale-while-revalidate=30, stale-if-error=50");
     assertThat(rules.servableUntil(entry)).isEqualTo(NOW + 110_000);
-    StoredResponse older = new StoredResponse(List.of(), List.of(), NOW, NOW, 20_000, 200, "m",
-        Protocol.HTTP_1_1, Headers.of("Cache-Control", "max-age=60", "ETag", "\"1\""),
-        new byte[0]);
+    StoredResponse older =
+        new StoredResponse(
+            List.of(),
+            List.of(),
+            NOW,
+            NOW,
+            20_000,
+            200,
+            "m",
+            Protocol.HTTP_1_1,
+            Headers.of("Cache-Control", "max-age=60", "ETag", "\"1\""),
+            new byte[0]);
     assertThat(rules.servableUntil(older))
         .isEqualTo(NOW - 20_000 + 60_000 + CacheRules.VALIDATOR_RETENTION_MILLIS);
   }
@@ -315,10 +375,20 @@ class CacheRulesTest {
     assertThat(CacheRules.cacheableRequest(GET.newBuilder().head().build(), Directives.NONE))
         .isFalse();
     assertThat(CacheRules.cacheableRequest(GET, request("no-store"))).isFalse();
-    for (String header : new String[] {"Range", "If-None-Match", "If-Modified-Since", "If-Match",
-        "If-Unmodified-Since", "If-Range"}) {
-      assertThat(CacheRules.cacheableRequest(GET.newBuilder().header(header, "x").build(),
-          Directives.NONE)).as(header).isFalse();
+    for (String header :
+        new String[] {
+          "Range",
+          "If-None-Match",
+          "If-Modified-Since",
+          "If-Match",
+          "If-Unmodified-Since",
+          "If-Range"
+        }) {
+      assertThat(
+              CacheRules.cacheableRequest(
+                  GET.newBuilder().header(header, "x").build(), Directives.NONE))
+          .as(header)
+          .isFalse();
     }
   }
 
@@ -326,8 +396,10 @@ class CacheRulesTest {
 
   @Test
   void directivesAreParsedToleratingWhatServersReallySend() {
-    Directives d = Directives.parse(List.of("Max-Age=\"60\"x, PUBLIC,, no-cache=\"a,b\"",
-        " \ts-maxage = 5 ,max-stale"), List.of());
+    Directives d =
+        Directives.parse(
+            List.of("Max-Age=\"60\"x, PUBLIC,, no-cache=\"a,b\"", " \ts-maxage = 5 ,max-stale"),
+            List.of());
     assertThat(d.seconds("max-age")).isEqualTo(60);
     assertThat(d.has("public")).isTrue();
     assertThat(d.has("no-cache")).isTrue();
@@ -335,11 +407,13 @@ class CacheRulesTest {
     assertThat(d.maxStale()).isEqualTo(Directives.MAX_SECONDS);
     assertThat(d.seconds("stale-if-error")).isEqualTo(Directives.ABSENT);
     assertThat(Directives.parse(List.of("max-age=\"60"), List.of()).seconds("max-age"))
-        .as("an unterminated quote").isEqualTo(60);
-    assertThat(Directives.parse(List.of("max-age=60, max-age=60"), List.of())
-        .seconds("max-age")).isEqualTo(60);
-    assertThat(Directives.parse(List.of("max-age=60", "max-age=70"), List.of())
-        .seconds("max-age")).as("disagreeing duplicates").isEqualTo(Directives.INVALID);
+        .as("an unterminated quote")
+        .isEqualTo(60);
+    assertThat(Directives.parse(List.of("max-age=60, max-age=60"), List.of()).seconds("max-age"))
+        .isEqualTo(60);
+    assertThat(Directives.parse(List.of("max-age=60", "max-age=70"), List.of()).seconds("max-age"))
+        .as("disagreeing duplicates")
+        .isEqualTo(Directives.INVALID);
     assertThat(Directives.parse(List.of("max-stale=7"), List.of()).maxStale()).isEqualTo(7);
     assertThat(Directives.parse(List.of("max-stale=x"), List.of()).maxStale())
         .isEqualTo(Directives.INVALID);
@@ -350,8 +424,8 @@ class CacheRulesTest {
 
   @Test
   void directivesEndingAnywhereOrQuotingSeparatorsParseAndNeverThrow() {
-    Directives d = Directives.parse(List.of("Max-Age=\"60\"x y, no-cache=\"a,\", public, \t"),
-        List.of());
+    Directives d =
+        Directives.parse(List.of("Max-Age=\"60\"x y, no-cache=\"a,\", public, \t"), List.of());
     assertThat(d.seconds("max-age")).isEqualTo(60);
     assertThat(d.has("x")).as("garbage after a quoted value is dropped").isFalse();
     assertThat(d.has("x y")).isFalse();
@@ -410,8 +484,17 @@ class CacheRulesTest {
         .isEqualTo(Instant.parse("9999-12-31T23:59:59Z").toEpochMilli());
     assertThat(date("yesterday", NOW)).isEqualTo(-1);
     assertThat(HttpDates.parse(Headers.of(), "Date", NOW)).isEqualTo(-1);
-    assertThat(HttpDates.parse(Headers.of("Date", "Sun, 06 Nov 1994 08:49:37 GMT",
-        "Date", "Sun, 06 Nov 1994 08:49:37 GMT"), "Date", NOW)).as("repeated").isEqualTo(-1);
+    assertThat(
+            HttpDates.parse(
+                Headers.of(
+                    "Date",
+                    "Sun, 06 Nov 1994 08:49:37 GMT",
+                    "Date",
+                    "Sun, 06 Nov 1994 08:49:37 GMT"),
+                "Date",
+                NOW))
+        .as("repeated")
+        .isEqualTo(-1);
   }
 
   @Test
@@ -431,7 +514,8 @@ class CacheRulesTest {
     assertThat(date(rfc850, NOW)).isEqualTo(in2076);
     assertThat(date(rfc850, in1976 + fifty)).as("exactly fifty years: not yet").isEqualTo(in1976);
     assertThat(date(rfc850, in1976 + fifty + 1)).isEqualTo(in2076);
-    assertThat(date("Thursday, 01-Jan-1976 00:00:00 GMT", NOW)).as("a four-digit year stays")
+    assertThat(date("Thursday, 01-Jan-1976 00:00:00 GMT", NOW))
+        .as("a four-digit year stays")
         .isEqualTo(in1976);
     assertThat(date("Thu, 01 Jan 1976 00:00:00 GMT", NOW)).isEqualTo(in1976);
     assertThat(date("Thursday,  01-Jan-76 00:00:00 GMT", NOW)).isEqualTo(in2076);
@@ -443,17 +527,30 @@ class CacheRulesTest {
   void theInitialAgeIsTheLargerOfTheApparentAndTheCorrectedAge() {
     Headers aged = Headers.of("Age", "30");
     assertThat(StoredResponse.initialAge(aged, NOW - 2_000, NOW)).isEqualTo(32_000);
-    assertThat(StoredResponse.initialAge(Headers.of("Age", "30, 50"), NOW, NOW))
-        .isEqualTo(30_000);
+    assertThat(StoredResponse.initialAge(Headers.of("Age", "30, 50"), NOW, NOW)).isEqualTo(30_000);
     assertThat(StoredResponse.initialAge(Headers.of("Age", "-3"), NOW, NOW)).isZero();
-    assertThat(StoredResponse.initialAge(Headers.of("Date", HttpDates.format(NOW - 40_000),
-        "Age", "30"), NOW, NOW)).as("the Date says older").isEqualTo(40_000);
-    assertThat(StoredResponse.initialAge(Headers.of("Date", HttpDates.format(NOW + 40_000)),
-        NOW, NOW)).as("a Date in the future").isZero();
-    assertThat(StoredResponse.initialAge(Headers.of("Date", "garbage"), NOW - 5, NOW))
-        .isEqualTo(5);
-    StoredResponse stored = new StoredResponse(List.of(), List.of(), NOW, NOW, -5, 200, "m",
-        Protocol.HTTP_1_1, Headers.of(), new byte[0]);
+    assertThat(
+            StoredResponse.initialAge(
+                Headers.of("Date", HttpDates.format(NOW - 40_000), "Age", "30"), NOW, NOW))
+        .as("the Date says older")
+        .isEqualTo(40_000);
+    assertThat(
+            StoredResponse.initialAge(Headers.of("Date", HttpDates.format(NOW + 40_000)), NOW, NOW))
+        .as("a Date in the future")
+        .isZero();
+    assertThat(StoredResponse.initialAge(Headers.of("Date", "garbage"), NOW - 5, NOW)).isEqualTo(5);
+    StoredResponse stored =
+        new StoredResponse(
+            List.of(),
+            List.of(),
+            NOW,
+            NOW,
+            -5,
+            200,
+            "m",
+            Protocol.HTTP_1_1,
+            Headers.of(),
+            new byte[0]);
     assertThat(stored.ageMillis(NOW)).as("never negative").isZero();
     assertThat(stored.ageMillis(NOW - 1_000)).isZero();
     assertThat(stored.ageMillis(NOW + 1_000)).isEqualTo(1_000);
@@ -461,8 +558,18 @@ class CacheRulesTest {
 
   @Test
   void theDateDefaultsToWhenTheResponseCameAndExpiresIsReadOnlyWhenPresent() {
-    StoredResponse undated = new StoredResponse(List.of(), List.of(), NOW, NOW, 0, 200, "m",
-        Protocol.HTTP_1_1, Headers.of(), new byte[0]);
+    StoredResponse undated =
+        new StoredResponse(
+            List.of(),
+            List.of(),
+            NOW,
+            NOW,
+            0,
+            200,
+            "m",
+            Protocol.HTTP_1_1,
+            Headers.of(),
+            new byte[0]);
     assertThat(undated.dateMillis).isEqualTo(NOW);
     assertThat(undated.expiresMillis).isEqualTo(-1);
     StoredResponse dated = entry("Date", HttpDates.format(NOW - 1000), "Expires", "0");
@@ -473,11 +580,38 @@ class CacheRulesTest {
 
   @Test
   void aRevalidationKeepsTheBodysFieldsAndTakesEverythingElseFromThe304() {
-    StoredResponse stored = StoredResponse.of(GET, response(200, "Content-Type", "text/plain",
-        "Content-Encoding", "gzip", "ETag", "\"1\"", "X-Old", "a", "X-Both", "old"),
-        List.of(), new byte[] {1}, NOW, NOW);
-    Response notModified = response(304, "ETag", "\"2\"", "X-Both", "new",
-        "Content-Type", "text/html", "Content-Length", "99", "Connection", "close");
+    StoredResponse stored =
+        StoredResponse.of(
+            GET,
+            response(
+                200,
+                "Content-Type",
+                "text/plain",
+                "Content-Encoding",
+                "gzip",
+                "ETag",
+                "\"1\"",
+                "X-Old",
+                "a",
+                "X-Both",
+                "old"),
+            List.of(),
+            new byte[] {1},
+            NOW,
+            NOW);
+    Response notModified =
+        response(
+            304,
+            "ETag",
+            "\"2\"",
+            "X-Both",
+            "new",
+            "Content-Type",
+            "text/html",
+            "Content-Length",
+            "99",
+            "Connection",
+            "close");
     StoredResponse refreshed = stored.refreshed(notModified, NOW + 10, NOW + 20);
     assertThat(refreshed.headers.get("ETag")).isEqualTo("\"2\"");
     assertThat(refreshed.headers.values("X-Both")).containsExactly("new");
@@ -494,38 +628,68 @@ class CacheRulesTest {
 
   @Test
   void hopByHopFieldsAndFieldsNamedByConnectionAreNotStored() {
-    StoredResponse stored = StoredResponse.of(GET, response(200, "Connection", "close, X-Hop",
-        "X-Hop", "1", "Keep-Alive", "5", "Age", "3", "X-Kept", "k"), List.of(), new byte[0], NOW,
-        NOW);
+    StoredResponse stored =
+        StoredResponse.of(
+            GET,
+            response(
+                200,
+                "Connection",
+                "close, X-Hop",
+                "X-Hop",
+                "1",
+                "Keep-Alive",
+                "5",
+                "Age",
+                "3",
+                "X-Kept",
+                "k"),
+            List.of(),
+            new byte[0],
+            NOW,
+            NOW);
     assertThat(stored.headers.names()).containsExactly("X-Kept");
   }
 
   @Test
   void variantsAreSelectedByTheNormalisedValuesOfTheirFieldsAndHostAlways() {
     Request gzip = GET.newBuilder().header("Accept-Encoding", "gzip").header("Host", "a").build();
-    StoredResponse coded = StoredResponse.of(gzip, response(200, "Content-Encoding", "gzip"),
-        List.of("accept-language"), new byte[0], NOW, NOW);
+    StoredResponse coded =
+        StoredResponse.of(
+            gzip,
+            response(200, "Content-Encoding", "gzip"),
+            List.of("accept-language"),
+            new byte[0],
+            NOW,
+            NOW);
     assertThat(coded.varyNames).containsExactly("accept-language", "host", "accept-encoding");
     assertThat(coded.matches(gzip)).isTrue();
     assertThat(coded.matches(gzip.newBuilder().header("Accept-Encoding", " gzip ").build()))
         .isTrue();
-    assertThat(coded.matches(gzip.newBuilder().removeHeader("Accept-Encoding").build()))
-        .isFalse();
+    assertThat(coded.matches(gzip.newBuilder().removeHeader("Accept-Encoding").build())).isFalse();
     assertThat(coded.matches(gzip.newBuilder().header("Host", "b").build())).isFalse();
-    assertThat(coded.matches(gzip.newBuilder().header("Accept-Language", "de").build()))
-        .isFalse();
-    StoredResponse identity = StoredResponse.of(GET, response(200, "Content-Encoding",
-        " Identity "), List.of(), new byte[0], NOW, NOW);
+    assertThat(coded.matches(gzip.newBuilder().header("Accept-Language", "de").build())).isFalse();
+    StoredResponse identity =
+        StoredResponse.of(
+            GET, response(200, "Content-Encoding", " Identity "), List.of(), new byte[0], NOW, NOW);
     assertThat(identity.varyNames).containsExactly("host");
-    Request lists = GET.newBuilder().addHeader("Accept-Language", "de, ,en")
-        .addHeader("Accept-Language", "fr").build();
+    Request lists =
+        GET.newBuilder()
+            .addHeader("Accept-Language", "de, ,en")
+            .addHeader("Accept-Language", "fr")
+            .build();
     assertThat(StoredResponse.varyValues(lists, List.of("accept-language")))
         .containsExactly("de,en,fr");
-    StoredResponse other = StoredResponse.of(GET.newBuilder().header("Host", "b").build(),
-        response(200), List.of(), new byte[0], NOW, NOW);
+    StoredResponse other =
+        StoredResponse.of(
+            GET.newBuilder().header("Host", "b").build(),
+            response(200),
+            List.of(),
+            new byte[0],
+            NOW,
+            NOW);
     assertThat(other.sameVariant(identity)).isFalse();
-    StoredResponse otherNames = StoredResponse.of(GET, response(200), List.of("accept"),
-        new byte[0], NOW, NOW);
+    StoredResponse otherNames =
+        StoredResponse.of(GET, response(200), List.of("accept"), new byte[0], NOW, NOW);
     assertThat(otherNames.sameVariant(identity)).isFalse();
   }
 
@@ -536,20 +700,49 @@ class CacheRulesTest {
     assertThat(conditional.header("If-None-Match")).isEqualTo("\"1\"");
     assertThat(conditional.header("If-Modified-Since")).isEqualTo(DATE);
     assertThat(both.hasWritableValidators()).isTrue();
-    Headers unsendable = new Headers.Builder().addUnsafeNonAscii("ETag", "\"ü\"")
-        .addUnsafeNonAscii("Last-Modified", "x\u007f").build();
-    StoredResponse bad = new StoredResponse(List.of(), List.of(), NOW, NOW, 0, 200, "m",
-        Protocol.HTTP_1_1, unsendable, new byte[0]);
+    Headers unsendable =
+        new Headers.Builder()
+            .addUnsafeNonAscii("ETag", "\"ü\"")
+            .addUnsafeNonAscii("Last-Modified", "x\u007f")
+            .build();
+    StoredResponse bad =
+        new StoredResponse(
+            List.of(),
+            List.of(),
+            NOW,
+            NOW,
+            0,
+            200,
+            "m",
+            Protocol.HTTP_1_1,
+            unsendable,
+            new byte[0]);
     assertThat(bad.hasWritableValidators()).isFalse();
     assertThat(bad.conditional(GET).header("If-None-Match")).isNull();
     assertThat(bad.conditional(GET).header("If-Modified-Since")).isNull();
     Headers tabbed = new Headers.Builder().addUnsafeNonAscii("ETag", "\"a\tb\"").build();
-    assertThat(new StoredResponse(List.of(), List.of(), NOW, NOW, 0, 200, "m", Protocol.HTTP_1_1,
-        tabbed, new byte[0]).hasWritableValidators()).isTrue();
-    Headers control = new Headers.Builder().addUnsafeNonAscii("ETag", "\"a\u001fb\"")
-        .addUnsafeNonAscii("Last-Modified", DATE).build();
-    StoredResponse lastModifiedOnly = new StoredResponse(List.of(), List.of(), NOW, NOW, 0, 200,
-        "m", Protocol.HTTP_1_1, control, new byte[0]);
+    assertThat(
+            new StoredResponse(
+                    List.of(),
+                    List.of(),
+                    NOW,
+                    NOW,
+                    0,
+                    200,
+                    "m",
+                    Protocol.HTTP_1_1,
+                    tabbed,
+                    new byte[0])
+                .hasWritableValidators())
+        .isTrue();
+    Headers control =
+        new Headers.Builder()
+            .addUnsafeNonAscii("ETag", "\"a\u001fb\"")
+            .addUnsafeNonAscii("Last-Modified", DATE)
+            .build();
+    StoredResponse lastModifiedOnly =
+        new StoredResponse(
+            List.of(), List.of(), NOW, NOW, 0, 200, "m", Protocol.HTTP_1_1, control, new byte[0]);
     assertThat(lastModifiedOnly.hasWritableValidators()).isTrue();
     assertThat(lastModifiedOnly.conditional(GET).header("If-None-Match")).isNull();
     assertThat(entry().hasWritableValidators()).isFalse();
@@ -557,11 +750,31 @@ class CacheRulesTest {
 
   @Test
   void anEntrysWeightCountsItsBodyFieldsAndVariantValues() {
-    StoredResponse plain = new StoredResponse(List.of(), List.of(), NOW, NOW, 0, 200, "m",
-        Protocol.HTTP_1_1, Headers.of("Ab", "cde"), new byte[10]);
+    StoredResponse plain =
+        new StoredResponse(
+            List.of(),
+            List.of(),
+            NOW,
+            NOW,
+            0,
+            200,
+            "m",
+            Protocol.HTTP_1_1,
+            Headers.of("Ab", "cde"),
+            new byte[10]);
     assertThat(plain.weight()).isEqualTo(96 + 10 + 2 * 5 + 32);
-    StoredResponse varied = new StoredResponse(List.of("host"), List.of("ab"), NOW, NOW, 0, 200,
-        "m", Protocol.HTTP_1_1, Headers.of(), new byte[0]);
+    StoredResponse varied =
+        new StoredResponse(
+            List.of("host"),
+            List.of("ab"),
+            NOW,
+            NOW,
+            0,
+            200,
+            "m",
+            Protocol.HTTP_1_1,
+            Headers.of(),
+            new byte[0]);
     assertThat(varied.weight()).isEqualTo(96 + 2 * 6 + 32);
     Variants two = new Variants(List.of(plain, varied));
     assertThat(two.weight()).isEqualTo(32 + plain.weight() + varied.weight());
@@ -572,21 +785,28 @@ class CacheRulesTest {
     Variants variants = null;
     for (int i = 0; i < Variants.MAX + 2; i++) {
       Request request = GET.newBuilder().header("Host", "h" + i).build();
-      StoredResponse entry = StoredResponse.of(request, response(200), List.of(), new byte[0],
-          NOW, NOW);
+      StoredResponse entry =
+          StoredResponse.of(request, response(200), List.of(), new byte[0], NOW, NOW);
       variants = variants == null ? new Variants(List.of(entry)) : variants.with(entry);
     }
     assertThat(variants.match(GET.newBuilder().header("Host", "h0").build())).isNull();
     assertThat(variants.match(GET.newBuilder().header("Host", "h1").build())).isNull();
     assertThat(variants.match(GET.newBuilder().header("Host", "h2").build())).isNotNull();
-    StoredResponse replacement = StoredResponse.of(GET.newBuilder().header("Host", "h5").build(),
-        response(200), List.of(), new byte[1], NOW + 1, NOW + 1);
+    StoredResponse replacement =
+        StoredResponse.of(
+            GET.newBuilder().header("Host", "h5").build(),
+            response(200),
+            List.of(),
+            new byte[1],
+            NOW + 1,
+            NOW + 1);
     Variants replaced = variants.with(replacement);
-    assertThat(replaced.match(GET.newBuilder().header("Host", "h5").build()))
-        .isSameAs(replacement);
+    assertThat(replaced.match(GET.newBuilder().header("Host", "h5").build())).isSameAs(replacement);
     assertThat(replaced.match(GET.newBuilder().header("Host", "h2").build())).isNotNull();
     StoredResponse longLived = entry("Cache-Control", "max-age=600");
-    assertThat(new Variants(List.of(entry("Cache-Control", "max-age=60"), longLived))
-        .servableUntil(rules)).isEqualTo(NOW + 600_000);
+    assertThat(
+            new Variants(List.of(entry("Cache-Control", "max-age=60"), longLived))
+                .servableUntil(rules))
+        .isEqualTo(NOW + 600_000);
   }
 }

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,26 +44,33 @@ class CacheStressTest {
   @Test
   void noReadAnywhereReturnsABodyOlderThanAWriteItCouldKnowOf() throws Exception {
     AtomicInteger version = new AtomicInteger();
-    String prefix = "stress:" + java.util.UUID.randomUUID() + ":";
+    String prefix = "stress:" + UUID.randomUUID() + ":";
     try (Origin origin = new Origin()) {
-      origin.handler(request -> {
-        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(3_000_000)); // 0-3 ms
-        if (request.method().equals("PUT")) {
-          return Answer.of(200, Integer.toString(version.incrementAndGet()));
-        }
-        if (request.path().equals("/bump")) { // a change the caches hear of by invalidate()
-          return Answer.of(200, Integer.toString(version.incrementAndGet()));
-        }
-        String v = Integer.toString(version.get()); // read when the request arrives
-        String etag = "\"" + v + "\"";
-        if (etag.equals(request.header("If-None-Match"))) {
-          return Answer.of(304, "", "ETag", etag, "Cache-Control",
-              "max-age=0, stale-while-revalidate=1");
-        }
-        return Answer.of(200, v, "ETag", etag, "Cache-Control",
-            ThreadLocalRandom.current().nextBoolean() ? "max-age=60"
-                : "max-age=0, stale-while-revalidate=1");
-      });
+      origin.handler(
+          request -> {
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(3_000_000)); // 0-3 ms
+            if (request.method().equals("PUT")) {
+              return Answer.of(200, Integer.toString(version.incrementAndGet()));
+            }
+            if (request.path().equals("/bump")) { // a change the caches hear of by invalidate()
+              return Answer.of(200, Integer.toString(version.incrementAndGet()));
+            }
+            String v = Integer.toString(version.get()); // read when the request arrives
+            String etag = "\"" + v + "\"";
+            if (etag.equals(request.header("If-None-Match"))) {
+              return Answer.of(
+                  304, "", "ETag", etag, "Cache-Control", "max-age=0, stale-while-revalidate=1");
+            }
+            return Answer.of(
+                200,
+                v,
+                "ETag",
+                etag,
+                "Cache-Control",
+                ThreadLocalRandom.current().nextBoolean()
+                    ? "max-age=60"
+                    : "max-age=0, stale-while-revalidate=1");
+          });
       HttpUrl url = origin.url("/item");
       AtomicLong[] heard = {new AtomicLong(), new AtomicLong()}; // remote invalidations taken in
       HttpCache[] caches = {cache(prefix, heard[0]), cache(prefix, heard[1])};
@@ -71,28 +80,30 @@ class CacheStressTest {
       }
       // visible[i]: the version a read starting now on instance i must see at least, with the time
       // from which that holds.
-      List<long[]> visible0 = new java.util.concurrent.CopyOnWriteArrayList<>();
-      List<long[]> visible1 = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<long[]> visible0 = new CopyOnWriteArrayList<>();
+      List<long[]> visible1 = new CopyOnWriteArrayList<>();
       ConcurrentLinkedQueue<Read> reads = new ConcurrentLinkedQueue<>();
       AtomicBoolean running = new AtomicBoolean(true);
       ExecutorService readers = Executors.newFixedThreadPool(6);
       List<Future<?>> readerDone = new ArrayList<>();
       for (int r = 0; r < 6; r++) {
         int instance = r % 2;
-        readerDone.add(readers.submit(() -> {
-          while (running.get()) {
-            long started = System.nanoTime();
-            try {
-              Reply reply = TestClients.call(clients[instance], "GET", url);
-              if (reply.code() == 200) {
-                reads.add(new Read(instance, started, Integer.parseInt(reply.body())));
-              }
-            } catch (IOException e) {
-              // a read that failed saw nothing
-            }
-          }
-          return null;
-        }));
+        readerDone.add(
+            readers.submit(
+                () -> {
+                  while (running.get()) {
+                    long started = System.nanoTime();
+                    try {
+                      Reply reply = TestClients.call(clients[instance], "GET", url);
+                      if (reply.code() == 200) {
+                        reads.add(new Read(instance, started, Integer.parseInt(reply.body())));
+                      }
+                    } catch (IOException e) {
+                      // a read that failed saw nothing
+                    }
+                  }
+                  return null;
+                }));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       int writes = 0;
@@ -104,8 +115,13 @@ class CacheStressTest {
         if (ThreadLocalRandom.current().nextBoolean()) {
           written = Integer.parseInt(TestClients.call(clients[writer], "PUT", url).body());
         } else {
-          written = Integer.parseInt(new OkHttpClient().newCall(new okhttp3.Request.Builder()
-              .url(origin.url("/bump")).build()).execute().body().string());
+          written =
+              Integer.parseInt(
+                  new OkHttpClient()
+                      .newCall(new okhttp3.Request.Builder().url(origin.url("/bump")).build())
+                      .execute()
+                      .body()
+                      .string());
           caches[writer].invalidate(url).toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
         (writer == 0 ? visible0 : visible1).add(new long[] {System.nanoTime(), written});
@@ -113,7 +129,8 @@ class CacheStressTest {
         while (heard[other].get() == heardBefore && System.nanoTime() < until) {
           Thread.onSpinWait(); // the other instance takes in the message
         }
-        assertThat(heard[other].get()).as("the message reached the other instance")
+        assertThat(heard[other].get())
+            .as("the message reached the other instance")
             .isGreaterThan(heardBefore);
         (other == 0 ? visible0 : visible1).add(new long[] {System.nanoTime(), written});
       }
@@ -131,12 +148,18 @@ class CacheStressTest {
             floor = Math.max(floor, k[1]);
           }
         }
-        assertThat((long) read.version()).as("a read on instance %d that started after version"
-            + " %d was known there", read.instance(), floor).isGreaterThanOrEqualTo(floor);
+        assertThat((long) read.version())
+            .as(
+                "a read on instance %d that started after version" + " %d was known there",
+                read.instance(), floor)
+            .isGreaterThanOrEqualTo(floor);
         checked++;
       }
-      System.out.printf("cache stress: %d writes, %d reads checked, %d L0 waits seen%n", writes,
-          checked, caches[0].stats().service("127.0.0.1").l0Hits()
+      System.out.printf(
+          "cache stress: %d writes, %d reads checked, %d L0 waits seen%n",
+          writes,
+          checked,
+          caches[0].stats().service("127.0.0.1").l0Hits()
               + caches[1].stats().service("127.0.0.1").l0Hits());
       assertThat(writes).isGreaterThanOrEqualTo(100);
       assertThat(checked).isGreaterThan(writes);
@@ -149,8 +172,12 @@ class CacheStressTest {
   private static HttpCache cache(String prefix, AtomicLong heard) {
     return HttpCache.builder()
         .listener(listenerCounting(heard))
-        .sharedTier(RedisSharedTier.builder(Redis.sharedUri()).keyPrefix(prefix)
-            .channel(prefix + "invalidations").build(), SECRET)
+        .sharedTier(
+            RedisSharedTier.builder(Redis.sharedUri())
+                .keyPrefix(prefix)
+                .channel(prefix + "invalidations")
+                .build(),
+            SECRET)
         .sharedTierTimeout(Duration.ofMillis(500))
         .build();
   }

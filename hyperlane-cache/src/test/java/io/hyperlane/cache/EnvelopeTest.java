@@ -15,12 +15,33 @@ class EnvelopeTest {
   private final Envelope envelope = new Envelope("0123456789abcdef".getBytes());
 
   private static Variants sample() {
-    StoredResponse en = new StoredResponse(List.of("accept-language"), List.of("en"), 1000, 1200,
-        3000, 200, "OK", Protocol.HTTP_2,
-        new Headers.Builder().add("Content-Type", "text/plain")
-            .addUnsafeNonAscii("ETag", "\"é\"").build(), "héllo".getBytes());
-    StoredResponse fr = new StoredResponse(List.of("accept-language"), List.of("fr"), 1000, 1200,
-        0, 404, "Not Found", Protocol.HTTP_1_1, Headers.of(), new byte[0]);
+    StoredResponse en =
+        new StoredResponse(
+            List.of("accept-language"),
+            List.of("en"),
+            1000,
+            1200,
+            3000,
+            200,
+            "OK",
+            Protocol.HTTP_2,
+            new Headers.Builder()
+                .add("Content-Type", "text/plain")
+                .addUnsafeNonAscii("ETag", "\"é\"")
+                .build(),
+            "héllo".getBytes());
+    StoredResponse fr =
+        new StoredResponse(
+            List.of("accept-language"),
+            List.of("fr"),
+            1000,
+            1200,
+            0,
+            404,
+            "Not Found",
+            Protocol.HTTP_1_1,
+            Headers.of(),
+            new byte[0]);
     return new Variants(List.of(en, fr));
   }
 

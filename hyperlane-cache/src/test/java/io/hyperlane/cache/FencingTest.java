@@ -13,15 +13,14 @@ import java.util.function.Consumer;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Read-your-write against fills already in flight: a GET that started before a write (or an
- * {@code invalidate()}) completed must not hand its older body to a caller that arrives after the
- * write, nor leave it in any tier. The origin holds the first GET on a latch, so the order is
- * forced, never timed.
+ * Read-your-write against fills already in flight: a GET that started before a write (or an {@code
+ * invalidate()}) completed must not hand its older body to a caller that arrives after the write,
+ * nor leave it in any tier. The origin holds the first GET on a latch, so the order is forced,
+ * never timed.
  */
 class FencingTest {
 
@@ -43,18 +42,19 @@ class FencingTest {
   @BeforeEach
   void start() throws IOException {
     origin = new Origin();
-    origin.handler(request -> {
-      if (!request.method().equals("GET")) {
-        version.set("v2");
-        return Answer.of(204, "");
-      }
-      String body = version.get(); // read when the request arrives, as a server would
-      if (gets.incrementAndGet() == 1) {
-        firstGetArrived.countDown();
-        releaseFirstGet.await(10, TimeUnit.SECONDS);
-      }
-      return Answer.of(200, body, "Cache-Control", "max-age=60");
-    });
+    origin.handler(
+        request -> {
+          if (!request.method().equals("GET")) {
+            version.set("v2");
+            return Answer.of(204, "");
+          }
+          String body = version.get(); // read when the request arrives, as a server would
+          if (gets.incrementAndGet() == 1) {
+            firstGetArrived.countDown();
+            releaseFirstGet.await(10, TimeUnit.SECONDS);
+          }
+          return Answer.of(200, body, "Cache-Control", "max-age=60");
+        });
     a = HttpCache.builder().clock(clock).sharedTier(tierA, SECRET).build();
     b = HttpCache.builder().clock(clock).sharedTier(tierB, SECRET).build();
     clientA = TestClients.cached(a, clock);
@@ -75,13 +75,15 @@ class FencingTest {
 
   /** Starts a GET through {@code client} that the origin holds; returns when it is held. */
   private CompletableFuture<String> heldGet(OkHttpClient client) throws InterruptedException {
-    CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
-      try {
-        return get(client);
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<String> held =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return get(client);
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertThat(firstGetArrived.await(10, TimeUnit.SECONDS)).isTrue();
     return held;
   }
@@ -94,7 +96,8 @@ class FencingTest {
     assertThat(get(clientA)).as("the writer's next read").isEqualTo("v2");
 
     releaseFirstGet.countDown();
-    assertThat(stale.get(10, TimeUnit.SECONDS)).as("the old read, to its own caller")
+    assertThat(stale.get(10, TimeUnit.SECONDS))
+        .as("the old read, to its own caller")
         .isEqualTo("v1");
     assertThat(get(clientA)).as("after the old fill ended, here").isEqualTo("v2");
     assertThat(get(clientB)).as("after the old fill ended, in another instance").isEqualTo("v2");
@@ -112,9 +115,8 @@ class FencingTest {
     assertThat(get(clientA)).as("the instance whose fill was old").isEqualTo("v2");
   }
 
-  private void writeThrough(String write, HttpCache cache, OkHttpClient client)
-      throws Exception {
-    Consumer<String> none = s -> { };
+  private void writeThrough(String write, HttpCache cache, OkHttpClient client) throws Exception {
+    Consumer<String> none = s -> {};
     switch (write) {
       case "PUT" -> TestClients.call(client, "PUT", origin.url("/item"));
       case "invalidate(url)" -> {
@@ -123,7 +125,9 @@ class FencingTest {
       }
       case "invalidateService" -> {
         TestClients.call(client, "PUT", origin.url("/other"));
-        cache.invalidateService(origin.url("/").host()).toCompletableFuture()
+        cache
+            .invalidateService(origin.url("/").host())
+            .toCompletableFuture()
             .get(5, TimeUnit.SECONDS);
       }
       default -> none.accept(write);

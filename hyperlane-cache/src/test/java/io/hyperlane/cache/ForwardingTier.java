@@ -17,8 +17,8 @@ class ForwardingTier implements SharedTier {
   }
 
   @Override
-  public CompletionStage<Boolean> put(String service, String key, byte[] value, Duration ttl,
-      String fences) {
+  public CompletionStage<Boolean> put(
+      String service, String key, byte[] value, Duration ttl, String fences) {
     return delegate.put(service, key, value, ttl, fences);
   }
 

@@ -61,10 +61,11 @@ class HttpCacheTest {
   @Test
   void oneHundredConcurrentIdenticalMissesMakeOneOriginRequest() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    origin.handler(request -> {
-      release.await(10, TimeUnit.SECONDS);
-      return Answer.of(200, "shared", "Cache-Control", "max-age=60");
-    });
+    origin.handler(
+        request -> {
+          release.await(10, TimeUnit.SECONDS);
+          return Answer.of(200, "shared", "Cache-Control", "max-age=60");
+        });
     ExecutorService callers = Executors.newFixedThreadPool(100);
     try {
       List<Future<Reply>> replies = new ArrayList<>();
@@ -100,16 +101,19 @@ class HttpCacheTest {
     assertThat(second.body()).isEqualTo("v1");
     assertThat(second.cacheStatus()).startsWith("hyperlane-l1; hit");
     assertThat(second.header("Age")).isEqualTo("59");
-    assertThat(events).contains(
-        new CacheEvent.Lookup("127.0.0.1", CacheTier.ORIGIN, CacheResult.MISS),
-        new CacheEvent.Lookup("127.0.0.1", CacheTier.L1, CacheResult.HIT));
+    assertThat(events)
+        .contains(
+            new CacheEvent.Lookup("127.0.0.1", CacheTier.ORIGIN, CacheResult.MISS),
+            new CacheEvent.Lookup("127.0.0.1", CacheTier.L1, CacheResult.HIT));
   }
 
   @Test
   void staleEntryWithAnEtagIsRevalidatedAndA304ServesTheBodyAgain() throws IOException {
-    origin.handler(request -> "\"v1\"".equals(request.header("If-None-Match"))
-        ? Answer.of(304, "", "ETag", "\"v1\"", "Cache-Control", "max-age=60")
-        : Answer.of(200, "body one", "ETag", "\"v1\"", "Cache-Control", "max-age=60"));
+    origin.handler(
+        request ->
+            "\"v1\"".equals(request.header("If-None-Match"))
+                ? Answer.of(304, "", "ETag", "\"v1\"", "Cache-Control", "max-age=60")
+                : Answer.of(200, "body one", "ETag", "\"v1\"", "Cache-Control", "max-age=60"));
     get("/doc");
     clock.advance(Duration.ofSeconds(61));
     Reply revalidated = get("/doc");
@@ -127,9 +131,12 @@ class HttpCacheTest {
   @Test
   void lastModifiedAloneValidatesWithIfModifiedSince() throws IOException {
     String lastModified = HttpDates.format(clock.millis() - 3_600_000);
-    origin.handler(request -> request.header("If-Modified-Since") != null
-        ? Answer.of(304, "")
-        : Answer.of(200, "dated", "Last-Modified", lastModified, "Cache-Control", "no-cache"));
+    origin.handler(
+        request ->
+            request.header("If-Modified-Since") != null
+                ? Answer.of(304, "")
+                : Answer.of(
+                    200, "dated", "Last-Modified", lastModified, "Cache-Control", "no-cache"));
     get("/dated");
     Reply second = get("/dated");
 
@@ -139,8 +146,15 @@ class HttpCacheTest {
 
   @Test
   void varyOnAcceptLanguageKeepsTwoVariantsApart() throws IOException {
-    origin.handler(request -> Answer.of(200, "hello in " + request.header("Accept-Language"),
-        "Cache-Control", "max-age=60", "Vary", "Accept-Language"));
+    origin.handler(
+        request ->
+            Answer.of(
+                200,
+                "hello in " + request.header("Accept-Language"),
+                "Cache-Control",
+                "max-age=60",
+                "Vary",
+                "Accept-Language"));
     assertThat(get("/greeting", "Accept-Language", "en").body()).isEqualTo("hello in en");
     assertThat(get("/greeting", "Accept-Language", "fr").body()).isEqualTo("hello in fr");
     assertThat(get("/greeting", "Accept-Language", "en").body()).isEqualTo("hello in en");
@@ -160,13 +174,14 @@ class HttpCacheTest {
   void staleWhileRevalidateAnswersAtOnceAndRevalidatesOnceInTheBackground() throws Exception {
     AtomicInteger version = new AtomicInteger(1);
     CountDownLatch revalidationMayAnswer = new CountDownLatch(1);
-    origin.handler(request -> {
-      if (version.get() > 1) {
-        revalidationMayAnswer.await(10, TimeUnit.SECONDS);
-      }
-      return Answer.of(200, "v" + version.get(),
-          "Cache-Control", "max-age=1, stale-while-revalidate=60");
-    });
+    origin.handler(
+        request -> {
+          if (version.get() > 1) {
+            revalidationMayAnswer.await(10, TimeUnit.SECONDS);
+          }
+          return Answer.of(
+              200, "v" + version.get(), "Cache-Control", "max-age=1, stale-while-revalidate=60");
+        });
     get("/swr");
     version.set(2);
     clock.advance(Duration.ofSeconds(5));
@@ -177,16 +192,20 @@ class HttpCacheTest {
     for (int i = 0; i < 5; i++) {
       stale.add(get("/swr")); // answered while the origin still holds the revalidation
     }
-    assertThat(stale).allSatisfy(reply -> {
-      assertThat(reply.body()).isEqualTo("v1");
-      assertThat(reply.cacheStatus()).contains("hit").contains("stale-while-revalidate");
-    });
-    Thread watcher = new Thread(() -> {
-      while (cache.stats().service("127.0.0.1").stored() < 2) {
-        Thread.onSpinWait();
-      }
-      backgroundDone.countDown();
-    });
+    assertThat(stale)
+        .allSatisfy(
+            reply -> {
+              assertThat(reply.body()).isEqualTo("v1");
+              assertThat(reply.cacheStatus()).contains("hit").contains("stale-while-revalidate");
+            });
+    Thread watcher =
+        new Thread(
+            () -> {
+              while (cache.stats().service("127.0.0.1").stored() < 2) {
+                Thread.onSpinWait();
+              }
+              backgroundDone.countDown();
+            });
     watcher.setDaemon(true);
     watcher.start();
     revalidationMayAnswer.countDown();
@@ -200,9 +219,11 @@ class HttpCacheTest {
   @Test
   void staleIfErrorServesTheEntryWhenTheOriginAnswers503() throws IOException {
     AtomicInteger status = new AtomicInteger(200);
-    origin.handler(request -> status.get() == 200
-        ? Answer.of(200, "good", "Cache-Control", "max-age=1, stale-if-error=300")
-        : Answer.of(status.get(), "broken"));
+    origin.handler(
+        request ->
+            status.get() == 200
+                ? Answer.of(200, "good", "Cache-Control", "max-age=1, stale-if-error=300")
+                : Answer.of(status.get(), "broken"));
     get("/sie");
     status.set(503);
     clock.advance(Duration.ofSeconds(10));
@@ -233,8 +254,13 @@ class HttpCacheTest {
   @Test
   void mustRevalidateForbidsServingStaleOnError() throws IOException {
     AtomicInteger status = new AtomicInteger(200);
-    origin.handler(request -> Answer.of(status.get(), "x",
-        "Cache-Control", "max-age=1, must-revalidate, stale-if-error=300"));
+    origin.handler(
+        request ->
+            Answer.of(
+                status.get(),
+                "x",
+                "Cache-Control",
+                "max-age=1, must-revalidate, stale-if-error=300"));
     get("/strict");
     status.set(503);
     clock.advance(Duration.ofSeconds(10));
@@ -243,21 +269,29 @@ class HttpCacheTest {
 
   @Test
   void anAuthorizedResponseWithoutPublicIsNeverServedToAnotherAuthorization() throws IOException {
-    origin.handler(request -> Answer.of(200, "for " + request.header("Authorization"),
-        "Cache-Control", "max-age=60"));
+    origin.handler(
+        request ->
+            Answer.of(
+                200, "for " + request.header("Authorization"), "Cache-Control", "max-age=60"));
     assertThat(get("/me", "Authorization", "Bearer alice").body()).isEqualTo("for Bearer alice");
     assertThat(get("/me", "Authorization", "Bearer bob").body()).isEqualTo("for Bearer bob");
     assertThat(origin.count()).isEqualTo(2);
 
-    origin.handler(request -> Answer.of(200, "same for all", "Cache-Control", "public, max-age=60"));
+    origin.handler(
+        request -> Answer.of(200, "same for all", "Cache-Control", "public, max-age=60"));
     get("/catalog", "Authorization", "Bearer alice");
     assertThat(get("/catalog", "Authorization", "Bearer bob").cacheStatus()).contains("hit");
   }
 
   @Test
   void noStoreAndPrivateResponsesAreNotStored() throws IOException {
-    origin.handler(request -> Answer.of(200, "secret", "Cache-Control",
-        request.path().equals("/a") ? "no-store" : "private, max-age=60"));
+    origin.handler(
+        request ->
+            Answer.of(
+                200,
+                "secret",
+                "Cache-Control",
+                request.path().equals("/a") ? "no-store" : "private, max-age=60"));
     get("/a");
     get("/a");
     get("/b");
@@ -278,9 +312,11 @@ class HttpCacheTest {
 
   @Test
   void aSuccessfulUnsafeMethodInvalidatesItsUrlAndLocation() throws IOException {
-    origin.handler(request -> request.method().equals("POST")
-        ? Answer.of(201, "", "Location", "/orders/7")
-        : Answer.of(200, "order", "Cache-Control", "max-age=600"));
+    origin.handler(
+        request ->
+            request.method().equals("POST")
+                ? Answer.of(201, "", "Location", "/orders/7")
+                : Answer.of(200, "order", "Cache-Control", "max-age=600"));
     get("/orders");
     get("/orders/7");
     TestClients.call(client, "POST", origin.url("/orders"));
@@ -307,12 +343,12 @@ class HttpCacheTest {
   @Test
   void malformedFreshnessFieldsMakeAResponseStaleNotAnError() throws IOException {
     String[][] cases = {
-        {"Cache-Control", "max-age=abc"},
-        {"Cache-Control", "max-age=60, max-age=120"},
-        {"Expires", "not a date"},
-        {"Expires", "0"},
-        {"Cache-Control", "max-age=\"unterminated"},
-        {"Vary", "Accept, bad header name"},
+      {"Cache-Control", "max-age=abc"},
+      {"Cache-Control", "max-age=60, max-age=120"},
+      {"Expires", "not a date"},
+      {"Expires", "0"},
+      {"Cache-Control", "max-age=\"unterminated"},
+      {"Vary", "Accept, bad header name"},
     };
     for (int i = 0; i < cases.length; i++) {
       String[] field = cases[i];
@@ -336,8 +372,19 @@ class HttpCacheTest {
 
   @Test
   void hopByHopFieldsAreNotStored() throws IOException {
-    origin.handler(request -> Answer.of(200, "x", "Cache-Control", "max-age=60",
-        "Connection", "X-Private-Hop", "X-Private-Hop", "1", "Keep-Alive", "timeout=5"));
+    origin.handler(
+        request ->
+            Answer.of(
+                200,
+                "x",
+                "Cache-Control",
+                "max-age=60",
+                "Connection",
+                "X-Private-Hop",
+                "X-Private-Hop",
+                "1",
+                "Keep-Alive",
+                "timeout=5"));
     get("/hop");
     Reply hit = get("/hop");
     assertThat(hit.cacheStatus()).startsWith("hyperlane-l1; hit");
@@ -366,16 +413,25 @@ class HttpCacheTest {
     HttpCache bounded = HttpCache.builder().maximumBytes(bound).clock(clock).build();
     byte[] body = new byte[200];
     // a canned origin behind the cache: the bound is about the heap, not the network
-    OkHttpClient canned = new OkHttpClient.Builder()
-        .addInterceptor(bounded.interceptor())
-        .addInterceptor(chain -> new Response.Builder().request(chain.request())
-            .protocol(Protocol.HTTP_1_1).code(200).message("OK")
-            .header("Cache-Control", "max-age=600")
-            .body(ResponseBody.create(body, null)).build())
-        .build();
+    OkHttpClient canned =
+        new OkHttpClient.Builder()
+            .addInterceptor(bounded.interceptor())
+            .addInterceptor(
+                chain ->
+                    new Response.Builder()
+                        .request(chain.request())
+                        .protocol(Protocol.HTTP_1_1)
+                        .code(200)
+                        .message("OK")
+                        .header("Cache-Control", "max-age=600")
+                        .body(ResponseBody.create(body, null))
+                        .build())
+            .build();
     for (int i = 0; i < 100_000; i++) {
-      try (Response response = canned.newCall(new Request.Builder()
-          .url("http://catalog/items/" + i).build()).execute()) {
+      try (Response response =
+          canned
+              .newCall(new Request.Builder().url("http://catalog/items/" + i).build())
+              .execute()) {
         response.body().bytes();
       }
     }
@@ -390,8 +446,14 @@ class HttpCacheTest {
   void postIsNeverAnsweredFromTheCache() throws IOException {
     origin.handler(request -> Answer.of(200, "posted", "Cache-Control", "max-age=60"));
     TestClients.call(client, "POST", origin.url("/p"));
-    try (Response response = client.newCall(new Request.Builder().url(origin.url("/p"))
-        .post(RequestBody.create(new byte[0], null)).build()).execute()) {
+    try (Response response =
+        client
+            .newCall(
+                new Request.Builder()
+                    .url(origin.url("/p"))
+                    .post(RequestBody.create(new byte[0], null))
+                    .build())
+            .execute()) {
       assertThat(response.header("Cache-Status")).isNull();
     }
     assertThat(origin.count()).isEqualTo(2);
@@ -400,10 +462,11 @@ class HttpCacheTest {
   @Test
   void identicalCallsWhoseAnswerCannotBeSharedStopWaitingInLine() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    origin.handler(request -> {
-      release.await(10, TimeUnit.SECONDS);
-      return Answer.of(200, "not cacheable"); // no freshness, no validators
-    });
+    origin.handler(
+        request -> {
+          release.await(10, TimeUnit.SECONDS);
+          return Answer.of(200, "not cacheable"); // no freshness, no validators
+        });
     ExecutorService callers = Executors.newFixedThreadPool(10);
     try {
       List<Future<Reply>> first = new ArrayList<>();
@@ -423,11 +486,14 @@ class HttpCacheTest {
 
       // Now the cache knows: identical calls go straight to the origin, none waits in line.
       CountDownLatch allTen = new CountDownLatch(10);
-      origin.handler(request -> {
-        allTen.countDown();
-        assertThat(allTen.await(10, TimeUnit.SECONDS)).as("all ten at the origin at once").isTrue();
-        return Answer.of(200, "not cacheable");
-      });
+      origin.handler(
+          request -> {
+            allTen.countDown();
+            assertThat(allTen.await(10, TimeUnit.SECONDS))
+                .as("all ten at the origin at once")
+                .isTrue();
+            return Answer.of(200, "not cacheable");
+          });
       List<Future<Reply>> second = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
         second.add(callers.submit(() -> get("/uncacheable")));
@@ -443,12 +509,19 @@ class HttpCacheTest {
 
   @Test
   void aCrawlerLikeClientKeepsTheCountersBounded() throws Exception {
-    OkHttpClient crawler = new OkHttpClient.Builder()
-        .addInterceptor(cache.interceptor())
-        .addInterceptor(chain -> new Response.Builder().request(chain.request())
-            .protocol(Protocol.HTTP_1_1).code(200).message("OK")
-            .body(ResponseBody.create("page", null)).build())
-        .build();
+    OkHttpClient crawler =
+        new OkHttpClient.Builder()
+            .addInterceptor(cache.interceptor())
+            .addInterceptor(
+                chain ->
+                    new Response.Builder()
+                        .request(chain.request())
+                        .protocol(Protocol.HTTP_1_1)
+                        .code(200)
+                        .message("OK")
+                        .body(ResponseBody.create("page", null))
+                        .build())
+            .build();
     for (int i = 0; i < HttpCache.MAX_COUNTED_SERVICES + 500; i++) {
       TestClients.call(crawler, "GET", okhttp3.HttpUrl.get("http://site-" + i + ".example/"));
     }

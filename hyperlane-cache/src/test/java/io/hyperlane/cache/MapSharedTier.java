@@ -25,8 +25,8 @@ final class MapSharedTier implements SharedTier {
     this(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new CopyOnWriteArrayList<>());
   }
 
-  private MapSharedTier(Map<String, byte[]> values, Map<String, String> fences,
-      List<Subscriber> subscribers) {
+  private MapSharedTier(
+      Map<String, byte[]> values, Map<String, String> fences, List<Subscriber> subscribers) {
     this.values = values;
     this.fences = fences;
     this.subscribers = subscribers;
@@ -38,13 +38,15 @@ final class MapSharedTier implements SharedTier {
   }
 
   private <T> CompletionStage<T> done(T value) {
-    return failing ? CompletableFuture.failedFuture(new IOException("tier down"))
+    return failing
+        ? CompletableFuture.failedFuture(new IOException("tier down"))
         : CompletableFuture.completedFuture(value);
   }
 
   private String fencesOf(String service, String key) {
-    return fences.getOrDefault("key " + key, "") + "|" + fences.getOrDefault("service " + service,
-        "");
+    return fences.getOrDefault("key " + key, "")
+        + "|"
+        + fences.getOrDefault("service " + service, "");
   }
 
   @Override
@@ -55,8 +57,8 @@ final class MapSharedTier implements SharedTier {
   }
 
   @Override
-  public CompletionStage<Boolean> put(String service, String key, byte[] value, Duration ttl,
-      String expected) {
+  public CompletionStage<Boolean> put(
+      String service, String key, byte[] value, Duration ttl, String expected) {
     synchronized (values) {
       if (failing || !fencesOf(service, key).equals(expected)) {
         return done(false);

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,8 +17,8 @@ import okhttp3.HttpUrl;
 
 /**
  * A loopback origin server whose answers a test programs request by request, and which records
- * every request it receives. Handlers may block (on a latch the test controls): each request runs on
- * its own thread.
+ * every request it receives. Handlers may block (on a latch the test controls): each request runs
+ * on its own thread.
  */
 final class Origin implements AutoCloseable {
 
@@ -41,7 +42,7 @@ final class Origin implements AutoCloseable {
 
     /** {@code body} compressed, with {@code Content-Encoding: gzip}. */
     static Answer gzipped(int status, String body, String... headers) {
-      List<String> all = new java.util.ArrayList<>(List.of(headers));
+      List<String> all = new ArrayList<>(List.of(headers));
       all.add("Content-Encoding");
       all.add("gzip");
       return new Answer(status, all, CacheSafetyTest.gzip(body));
@@ -58,11 +59,13 @@ final class Origin implements AutoCloseable {
   }
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "origin");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "origin");
+            t.setDaemon(true);
+            return t;
+          });
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private volatile Handler handler = request -> Answer.of(200, "ok");
 
@@ -92,8 +95,11 @@ final class Origin implements AutoCloseable {
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
       exchange.getRequestBody().readAllBytes();
-      Seen request = new Seen(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-          Map.copyOf(exchange.getRequestHeaders()));
+      Seen request =
+          new Seen(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().toString(),
+              Map.copyOf(exchange.getRequestHeaders()));
       seen.add(request);
       Answer answer;
       try {

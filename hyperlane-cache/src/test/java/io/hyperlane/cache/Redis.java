@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -36,8 +37,9 @@ final class Redis implements AutoCloseable {
   static String sharedUri() {
     String uri = System.getenv("HYPERLANE_REDIS_URI");
     if (uri == null || uri.isBlank()) {
-      fail("HYPERLANE_REDIS_URI is not set: run the tests with ./scripts/test, which installs and"
-          + " starts Redis");
+      fail(
+          "HYPERLANE_REDIS_URI is not set: run the tests with ./scripts/test, which installs and"
+              + " starts Redis");
     }
     return uri;
   }
@@ -45,7 +47,7 @@ final class Redis implements AutoCloseable {
   /** Starts a private redis-server on a free loopback port. */
   static Redis start() throws IOException {
     int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
     Redis redis = new Redis(port, Files.createTempDirectory("redis"));
@@ -61,14 +63,29 @@ final class Redis implements AutoCloseable {
   void restart() throws IOException {
     String binary = System.getenv().getOrDefault("HYPERLANE_REDIS_SERVER", "redis-server");
     try {
-      process = new ProcessBuilder(List.of(binary, "--bind", "127.0.0.1", "--port",
-          Integer.toString(port), "--save", "", "--appendonly", "no", "--dir", dir.toString()))
-          .redirectErrorStream(true)
-          .redirectOutput(new File(dir.toFile(), "redis.log"))
-          .start();
+      process =
+          new ProcessBuilder(
+                  List.of(
+                      binary,
+                      "--bind",
+                      "127.0.0.1",
+                      "--port",
+                      Integer.toString(port),
+                      "--save",
+                      "",
+                      "--appendonly",
+                      "no",
+                      "--dir",
+                      dir.toString()))
+              .redirectErrorStream(true)
+              .redirectOutput(new File(dir.toFile(), "redis.log"))
+              .start();
     } catch (IOException e) {
-      fail("cannot start " + binary + " (install Debian's redis-server, or run ./scripts/test): "
-          + e.getMessage());
+      fail(
+          "cannot start "
+              + binary
+              + " (install Debian's redis-server, or run ./scripts/test): "
+              + e.getMessage());
     }
     await(Duration.ofSeconds(10), this::accepting, "redis-server to accept connections");
   }

@@ -9,8 +9,11 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,8 +33,8 @@ class RedisSharedTierTest {
   @BeforeEach
   void start() throws IOException {
     origin = new Origin();
-    origin.handler(request -> Answer.of(200, "from origin " + request.path(),
-        "Cache-Control", "max-age=60"));
+    origin.handler(
+        request -> Answer.of(200, "from origin " + request.path(), "Cache-Control", "max-age=60"));
   }
 
   @AfterEach
@@ -68,51 +71,59 @@ class RedisSharedTierTest {
 
     String key = HttpCache.key(origin.url("/shared"));
     long start = System.nanoTime();
-    a.invalidate(origin.url("/shared")).toCompletableFuture()
-        .get(5, TimeUnit.SECONDS);
+    a.invalidate(origin.url("/shared")).toCompletableFuture().get(5, TimeUnit.SECONDS);
     // The stated bound (README): another instance drops the entry within 1 s; on loopback it
     // takes about a millisecond.
-    Redis.await(Duration.ofSeconds(1), () -> b.heap.getIfPresent(key) == null,
+    Redis.await(
+        Duration.ofSeconds(1),
+        () -> b.heap.getIfPresent(key) == null,
         "the invalidation to reach the other instance");
-    System.out.printf("invalidation reached the other instance in %.1f ms%n",
-        (System.nanoTime() - start) / 1e6);
+    System.out.printf(
+        "invalidation reached the other instance in %.1f ms%n", (System.nanoTime() - start) / 1e6);
     assertThat(get(b, "/shared").cacheStatus()).startsWith("hyperlane; fwd=miss");
     assertThat(b.stats().service("127.0.0.1").invalidations()).isEqualTo(1);
   }
 
   @Test
   void aFillThatStartedBeforeAWriteInAnotherInstanceIsNeverWrittenToRedis() throws Exception {
-    java.util.concurrent.atomic.AtomicReference<String> version =
-        new java.util.concurrent.atomic.AtomicReference<>("v1");
-    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicReference<String> version = new AtomicReference<>("v1");
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     AtomicInteger gets = new AtomicInteger();
-    origin.handler(request -> {
-      if (request.method().equals("PUT")) {
-        version.set("v2");
-        return Answer.of(204, "");
-      }
-      String body = version.get();
-      if (gets.incrementAndGet() == 1) {
-        held.countDown();
-        release.await(10, TimeUnit.SECONDS);
-      }
-      return Answer.of(200, body, "Cache-Control", "max-age=60");
-    });
-    // a does not hear b's invalidation message: only the fences in Redis can stop its write
-    a = HttpCache.builder()
-        .sharedTier(RedisSharedTier.builder(Redis.sharedUri()).keyPrefix(prefix)
-            .channel(prefix + "deaf").build(), SECRET)
-        .sharedTierTimeout(Duration.ofMillis(500)).build();
-    b = cache(Redis.sharedUri());
-    java.util.concurrent.CompletableFuture<Reply> old =
-        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-          try {
-            return get(a, "/fenced");
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
+    origin.handler(
+        request -> {
+          if (request.method().equals("PUT")) {
+            version.set("v2");
+            return Answer.of(204, "");
           }
+          String body = version.get();
+          if (gets.incrementAndGet() == 1) {
+            held.countDown();
+            release.await(10, TimeUnit.SECONDS);
+          }
+          return Answer.of(200, body, "Cache-Control", "max-age=60");
         });
+    // a does not hear b's invalidation message: only the fences in Redis can stop its write
+    a =
+        HttpCache.builder()
+            .sharedTier(
+                RedisSharedTier.builder(Redis.sharedUri())
+                    .keyPrefix(prefix)
+                    .channel(prefix + "deaf")
+                    .build(),
+                SECRET)
+            .sharedTierTimeout(Duration.ofMillis(500))
+            .build();
+    b = cache(Redis.sharedUri());
+    CompletableFuture<Reply> old =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return get(a, "/fenced");
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
     OkHttpClient writer = new OkHttpClient.Builder().addInterceptor(b.interceptor()).build();
     TestClients.call(writer, "PUT", origin.url("/fenced"));
@@ -134,8 +145,7 @@ class RedisSharedTierTest {
     for (int i = 0; i < 30; i++) {
       get(a, "/many/" + i);
     }
-    a.invalidateService("127.0.0.1").toCompletableFuture()
-        .get(5, TimeUnit.SECONDS);
+    a.invalidateService("127.0.0.1").toCompletableFuture().get(5, TimeUnit.SECONDS);
     get(b, "/many/7");
     assertThat(origin.count()).isEqualTo(31);
   }
@@ -178,25 +188,33 @@ class RedisSharedTierTest {
       redis.restart();
       // Lettuce reconnects (at most 1 s apart) and resubscribes; the heap that may have missed
       // invalidations is cleared, and a fill in A is again a hit in B.
-      Redis.await(Duration.ofSeconds(15), () -> b.heap.estimatedSize() == 0,
+      Redis.await(
+          Duration.ofSeconds(15),
+          () -> b.heap.estimatedSize() == 0,
           "B to clear its heap after its channel came back");
       AtomicInteger attempt = new AtomicInteger();
-      Redis.await(Duration.ofSeconds(15), () -> {
-        try {
-          String path = "/after/" + attempt.incrementAndGet();
-          get(a, path);
-          return get(b, path).cacheStatus().startsWith("hyperlane-l2; hit");
-        } catch (IOException e) {
-          throw new AssertionError(e);
-        }
-      }, "the shared tier to be used again");
+      Redis.await(
+          Duration.ofSeconds(15),
+          () -> {
+            try {
+              String path = "/after/" + attempt.incrementAndGet();
+              get(a, path);
+              return get(b, path).cacheStatus().startsWith("hyperlane-l2; hit");
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+          },
+          "the shared tier to be used again");
     }
   }
 
   @Test
   void anUnreachableRedisAtStartFailsWithAClearMessage() {
-    assertThatThrownBy(() -> RedisSharedTier.builder("redis://127.0.0.1:1")
-        .connectTimeout(Duration.ofMillis(200)).build())
+    assertThatThrownBy(
+            () ->
+                RedisSharedTier.builder("redis://127.0.0.1:1")
+                    .connectTimeout(Duration.ofMillis(200))
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("cannot connect to Redis at 127.0.0.1:1");
   }
@@ -204,7 +222,8 @@ class RedisSharedTierTest {
   @Test
   void builderRefusesBadValues() {
     assertThatThrownBy(() -> RedisSharedTier.builder("not a uri"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a Redis URI");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a Redis URI");
     assertThatThrownBy(() -> HttpCache.builder().sharedTier(new MapSharedTier(), new byte[8]))
         .hasMessageContaining("at least 16 bytes but had 8");
     assertThatThrownBy(() -> HttpCache.builder().maximumBytes(-1))

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The L2 logic of the cache over an in-memory tier: two caches stand for two instances of a service.
- * {@code RedisSharedTierTest} repeats the essentials over a real Redis.
+ * The L2 logic of the cache over an in-memory tier: two caches stand for two instances of a
+ * service. {@code RedisSharedTierTest} repeats the essentials over a real Redis.
  */
 class SharedTierTest {
 
@@ -82,8 +82,11 @@ class SharedTierTest {
 
   @Test
   void anEntryWrittenWithAnotherSecretIsAMiss() throws IOException {
-    HttpCache stranger = HttpCache.builder().clock(clock)
-        .sharedTier(tierA.peer(), "another secret, 16+ bytes".getBytes()).build();
+    HttpCache stranger =
+        HttpCache.builder()
+            .clock(clock)
+            .sharedTier(tierA.peer(), "another secret, 16+ bytes".getBytes())
+            .build();
     get(clientA, "/s");
     assertThat(get(TestClients.cached(stranger, clock), "/s").cacheStatus())
         .startsWith("hyperlane; fwd=miss");
@@ -91,8 +94,8 @@ class SharedTierTest {
 
   @Test
   void responsesThatSetCookiesAreStoredInNoTier() throws IOException {
-    origin.handler(request -> Answer.of(200, "x", "Cache-Control", "max-age=60",
-        "Set-Cookie", "session=abc"));
+    origin.handler(
+        request -> Answer.of(200, "x", "Cache-Control", "max-age=60", "Set-Cookie", "session=abc"));
     get(clientA, "/cookie");
     assertThat(get(clientA, "/cookie").cacheStatus()).isEqualTo("hyperlane; fwd=miss");
     assertThat(tierA.values).isEmpty();
@@ -114,9 +117,11 @@ class SharedTierTest {
 
   @Test
   void aRevalidationRefreshesTheEntryInEveryTier() throws IOException {
-    origin.handler(request -> request.header("If-None-Match") != null
-        ? Answer.of(304, "", "Cache-Control", "max-age=60")
-        : Answer.of(200, "etagged", "ETag", "\"1\"", "Cache-Control", "max-age=60"));
+    origin.handler(
+        request ->
+            request.header("If-None-Match") != null
+                ? Answer.of(304, "", "Cache-Control", "max-age=60")
+                : Answer.of(200, "etagged", "ETag", "\"1\"", "Cache-Control", "max-age=60"));
     get(clientA, "/e");
     clock.advance(Duration.ofSeconds(90));
     get(clientA, "/e"); // 304: fresh again, in L1 and L2
@@ -149,17 +154,29 @@ class SharedTierTest {
   void malformedInvalidationMessagesAreIgnored() throws IOException {
     get(clientB, "/m");
     String key = HttpCache.key(origin.url("/m"));
-    for (String garbage : new String[] {"", "1", "2 x key 127.0.0.1:abc", "1 x key nocolon",
-        "2 x frob 127.0.0.1 sig", "2 x key :leading sig", "x".repeat(5000),
-        // well formed, but unsigned or signed with another secret: anyone who can PUBLISH
-        "2 intruder key " + key + " forged", "2 intruder service " + origin.url("/").host(),
-        "2 intruder service " + origin.url("/").host() + " "
-            + new Envelope("another secret, 32 bytes long!!".getBytes())
-                .sign("2 intruder service " + origin.url("/").host())}) {
+    for (String garbage :
+        new String[] {
+          "",
+          "1",
+          "2 x key 127.0.0.1:abc",
+          "1 x key nocolon",
+          "2 x frob 127.0.0.1 sig",
+          "2 x key :leading sig",
+          "x".repeat(5000),
+          // well formed, but unsigned or signed with another secret: anyone who can PUBLISH
+          "2 intruder key " + key + " forged",
+          "2 intruder service " + origin.url("/").host(),
+          "2 intruder service "
+              + origin.url("/").host()
+              + " "
+              + new Envelope("another secret, 32 bytes long!!".getBytes())
+                  .sign("2 intruder service " + origin.url("/").host())
+        }) {
       tierA.publish(garbage);
     }
     assertThat(get(clientB, "/m").cacheStatus()).startsWith("hyperlane-l1; hit");
-    assertThat(b.stats().services()).as("no counters for names from messages")
+    assertThat(b.stats().services())
+        .as("no counters for names from messages")
         .containsOnlyKeys(origin.url("/").host());
   }
 }

@@ -21,24 +21,31 @@ final class StreamingOrigin implements AutoCloseable {
 
   StreamingOrigin(String contentType, String cacheControl, CountDownLatch rest) throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    thread = new Thread(() -> {
-      try (Socket socket = server.accept()) {
-        socket.getInputStream().read(new byte[8192]);
-        OutputStream out = socket.getOutputStream();
-        out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + contentType + "\r\nCache-Control: "
-            + cacheControl + "\r\nTransfer-Encoding: chunked\r\n\r\n")
-            .getBytes(StandardCharsets.ISO_8859_1));
-        chunk(out, "data: 1\n");
-        out.flush();
-        rest.await(10, TimeUnit.SECONDS);
-        chunk(out, "data: 2\n");
-        chunk(out, "data: 3\n");
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-      } catch (IOException | InterruptedException ignored) {
-        // the test's assertions say what went wrong
-      }
-    }, "streaming-origin");
+    thread =
+        new Thread(
+            () -> {
+              try (Socket socket = server.accept()) {
+                socket.getInputStream().read(new byte[8192]);
+                OutputStream out = socket.getOutputStream();
+                out.write(
+                    ("HTTP/1.1 200 OK\r\nContent-Type: "
+                            + contentType
+                            + "\r\nCache-Control: "
+                            + cacheControl
+                            + "\r\nTransfer-Encoding: chunked\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                chunk(out, "data: 1\n");
+                out.flush();
+                rest.await(10, TimeUnit.SECONDS);
+                chunk(out, "data: 2\n");
+                chunk(out, "data: 3\n");
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+              } catch (IOException | InterruptedException ignored) {
+                // the test's assertions say what went wrong
+              }
+            },
+            "streaming-origin");
     thread.setDaemon(true);
     thread.start();
   }

@@ -21,10 +21,11 @@ final class TestClients {
   static OkHttpClient cached(HttpCache cache, Clock clock) {
     return new OkHttpClient.Builder()
         .addInterceptor(cache.interceptor())
-        .addNetworkInterceptor(chain -> {
-          Response response = chain.proceed(chain.request());
-          return response.newBuilder().header("Date", HttpDates.format(clock.millis())).build();
-        })
+        .addNetworkInterceptor(
+            chain -> {
+              Response response = chain.proceed(chain.request());
+              return response.newBuilder().header("Date", HttpDates.format(clock.millis())).build();
+            })
         .build();
   }
 

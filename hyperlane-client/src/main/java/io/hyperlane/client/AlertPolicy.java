@@ -39,9 +39,15 @@ public final class AlertPolicy {
 
   @Override
   public String toString() {
-    return "AlertPolicy{p99Above=" + (p99Nanos == 0 ? "-" : Duration.ofNanos(p99Nanos))
-        + ", errorRateAbove=" + (errorRate < 0 ? "-" : errorRate) + ", window="
-        + Duration.ofNanos(windowNanos) + ", minCalls=" + minCalls + "}";
+    return "AlertPolicy{p99Above="
+        + (p99Nanos == 0 ? "-" : Duration.ofNanos(p99Nanos))
+        + ", errorRateAbove="
+        + (errorRate < 0 ? "-" : errorRate)
+        + ", window="
+        + Duration.ofNanos(windowNanos)
+        + ", minCalls="
+        + minCalls
+        + "}";
   }
 
   /** Builds an {@link AlertPolicy}. */
@@ -62,8 +68,8 @@ public final class AlertPolicy {
       Objects.requireNonNull(threshold, "p99Above");
       if (threshold.compareTo(Duration.ofMillis(1)) < 0
           || threshold.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException("p99Above must be between 1ms and 1h but was "
-            + threshold);
+        throw new IllegalArgumentException(
+            "p99Above must be between 1ms and 1h but was " + threshold);
       }
       this.p99 = threshold;
       return this;
@@ -76,8 +82,8 @@ public final class AlertPolicy {
      */
     public Builder errorRateAbove(double share) {
       if (!(share > 0.0 && share < 1.0)) {
-        throw new IllegalArgumentException("errorRateAbove must be above 0.0 and below 1.0 but was "
-            + share);
+        throw new IllegalArgumentException(
+            "errorRateAbove must be above 0.0 and below 1.0 but was " + share);
       }
       this.errorRate = share;
       return this;
@@ -105,8 +111,8 @@ public final class AlertPolicy {
      */
     public Builder minCalls(int minCalls) {
       if (minCalls < 1 || minCalls > 1_000_000) {
-        throw new IllegalArgumentException("minCalls must be between 1 and 1000000 but was "
-            + minCalls);
+        throw new IllegalArgumentException(
+            "minCalls must be between 1 and 1000000 but was " + minCalls);
       }
       this.minCalls = minCalls;
       return this;

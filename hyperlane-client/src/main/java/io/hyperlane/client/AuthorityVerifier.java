@@ -20,8 +20,8 @@ import javax.net.ssl.SSLSession;
  * for either: OkHttp pools connections by their verifier, one instance per service.
  *
  * <p>Verification is never turned off: a certificate must name the authority in a subject
- * alternative name (DNS names, with a wildcard only as the whole left-most label; IP addresses as IP
- * entries), as RFC 6125 and RFC 9110 §4.3.4 say.
+ * alternative name (DNS names, with a wildcard only as the whole left-most label; IP addresses as
+ * IP entries), as RFC 6125 and RFC 9110 §4.3.4 say.
  */
 final class AuthorityVerifier implements HostnameVerifier {
 
@@ -35,7 +35,8 @@ final class AuthorityVerifier implements HostnameVerifier {
   public boolean verify(String host, SSLSession session) {
     try {
       Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate leaf
+      return chain.length > 0
+          && chain[0] instanceof X509Certificate leaf
           && matches(authority, leaf);
     } catch (SSLPeerUnverifiedException e) {
       return false;
@@ -59,15 +60,17 @@ final class AuthorityVerifier implements HostnameVerifier {
     }
     boolean ip = isIpLiteral(name);
     for (List<?> entry : alternatives) {
-      if (entry.size() < 2 || !(entry.get(0) instanceof Integer type)
+      if (entry.size() < 2
+          || !(entry.get(0) instanceof Integer type)
           || !(entry.get(1) instanceof String value)) {
         continue;
       }
       if (ip && type == 7 && sameAddress(name, value)) {
         return true;
       }
-      if (!ip && type == 2 && dnsMatches(name.toLowerCase(Locale.ROOT),
-          value.toLowerCase(Locale.ROOT))) {
+      if (!ip
+          && type == 2
+          && dnsMatches(name.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT))) {
         return true;
       }
     }

@@ -1,5 +1,9 @@
 package io.hyperlane.client;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 import okhttp3.Request;
 
@@ -10,12 +14,12 @@ import okhttp3.Request;
 abstract class Balancer {
 
   /** Picks among {@code candidates} for {@code request}. */
-  abstract EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
-      Request request);
+  abstract EndpointState pick(
+      EndpointState[] candidates, long now, ServiceState service, Request request);
 
   /**
-   * Prepares for a new endpoint set, before it is published: called by discovery's thread under
-   * the service's lock, so that no request thread ever builds anything.
+   * Prepares for a new endpoint set, before it is published: called by discovery's thread under the
+   * service's lock, so that no request thread ever builds anything.
    */
   void prepare(EndpointState[] all) {}
 
@@ -40,14 +44,14 @@ abstract class Balancer {
   }
 
   /**
-   * Smooth weighted round robin (as in nginx): every pick adds each candidate's weight to its running
-   * total, takes the largest, and subtracts the sum of weights from the winner. Equal weights rotate
-   * exactly; unequal weights interleave instead of bursting.
+   * Smooth weighted round robin (as in nginx): every pick adds each candidate's weight to its
+   * running total, takes the largest, and subtracts the sum of weights from the winner. Equal
+   * weights rotate exactly; unequal weights interleave instead of bursting.
    */
   static final class RoundRobin extends Balancer {
     @Override
-    synchronized EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
-        Request request) {
+    synchronized EndpointState pick(
+        EndpointState[] candidates, long now, ServiceState service, Request request) {
       EndpointState best = null;
       double total = 0;
       for (EndpointState e : candidates) {
@@ -65,7 +69,8 @@ abstract class Balancer {
 
   /**
    * Power of two choices: two distinct candidates drawn at random, the one with the lower cost per
-   * unit of effective weight wins. Cost is the in-flight count, or peak-EWMA latency × (in-flight + 1).
+   * unit of effective weight wins. Cost is the in-flight count, or peak-EWMA latency × (in-flight +
+   * 1).
    */
   static final class PowerOfTwoChoices extends Balancer {
     private final boolean latencyAware;
@@ -79,8 +84,8 @@ abstract class Balancer {
     }
 
     @Override
-    EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
-        Request request) {
+    EndpointState pick(
+        EndpointState[] candidates, long now, ServiceState service, Request request) {
       int n = candidates.length;
       if (n == 1) {
         return candidates[0];
@@ -133,8 +138,8 @@ abstract class Balancer {
     }
 
     @Override
-    EndpointState pick(EndpointState[] candidates, long now, ServiceState service,
-        Request request) {
+    EndpointState pick(
+        EndpointState[] candidates, long now, ServiceState service, Request request) {
       StickyKey tag = request.tag(StickyKey.class);
       String key = tag != null ? tag.value() : keyHeader != null ? request.header(keyHeader) : null;
       if (key == null) {
@@ -143,7 +148,9 @@ abstract class Balancer {
       return ring.owner(hash(key), candidates);
     }
 
-    /** The points of one endpoint set: sorted hashes, each with its owner's index in the low bits. */
+    /**
+     * The points of one endpoint set: sorted hashes, each with its owner's index in the low bits.
+     */
     static final class Ring {
       final EndpointState[] owners;
       final long[] points; // unsigned order; the low indexBits bits are the owner's index
@@ -159,7 +166,8 @@ abstract class Balancer {
         for (EndpointState e : all) {
           totalWeight += e.endpoint.weight();
         }
-        double perWeight = Math.min(POINTS_PER_WEIGHT, MAX_POINTS / (double) Math.max(1, totalWeight));
+        double perWeight =
+            Math.min(POINTS_PER_WEIGHT, MAX_POINTS / (double) Math.max(1, totalWeight));
         int[] counts = new int[n];
         long total = 0;
         for (int i = 0; i < n; i++) {
@@ -176,7 +184,7 @@ abstract class Balancer {
             sorted[k++] = ((h & ~indexMask) | i) ^ Long.MIN_VALUE;
           }
         }
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         for (int i = 0; i < sorted.length; i++) {
           sorted[i] ^= Long.MIN_VALUE;
         }
@@ -206,9 +214,9 @@ abstract class Balancer {
         if (candidates == owners) {
           return owners[(int) (points[lo % n] & indexMask)]; // all eligible: the first owner
         }
-        java.util.Set<EndpointState> eligible = java.util.Collections.newSetFromMap(
-            new java.util.IdentityHashMap<>(candidates.length * 2));
-        java.util.Collections.addAll(eligible, candidates);
+        Set<EndpointState> eligible =
+            Collections.newSetFromMap(new IdentityHashMap<>(candidates.length * 2));
+        Collections.addAll(eligible, candidates);
         for (int step = 0; step < n; step++) {
           EndpointState e = owners[(int) (points[(lo + step) % n] & indexMask)];
           if (eligible.contains(e)) {

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What a service call's cache lookup becomes: attributes of the logical call's span (the tier that
  * answered and how), a {@code hyperlane.stale_served} span event, a count per service, tier and
- * result, and a DEBUG line on {@code io.hyperlane.decisions}. Runs on the calling thread, inside the
- * logical call's span, which the telemetry stage made current.
+ * result, and a DEBUG line on {@code io.hyperlane.decisions}. Runs on the calling thread, inside
+ * the logical call's span, which the telemetry stage made current.
  */
 final class CacheEvents implements CacheListener {
 
@@ -43,15 +43,15 @@ final class CacheEvents implements CacheListener {
       span.setAttribute(RESULT, result);
       if (lookup.result() == CacheResult.STALE_WHILE_REVALIDATE
           || lookup.result() == CacheResult.STALE_IF_ERROR) {
-        span.addEvent("hyperlane.stale_served", Attributes.of(TelemetryListener.REASON, result,
-            TIER, tier));
+        span.addEvent(
+            "hyperlane.stale_served", Attributes.of(TelemetryListener.REASON, result, TIER, tier));
       }
     }
     Telemetry.Instruments t = telemetry.enabled ? telemetry.current() : null;
     if (t != null && t.metering) {
       LongCounter results = t.cacheResults();
-      results.add(1, Attributes.of(Telemetry.SERVICE, lookup.service(), TIER, tier, RESULT,
-          result));
+      results.add(
+          1, Attributes.of(Telemetry.SERVICE, lookup.service(), TIER, tier, RESULT, result));
     }
     if (log.isDebugEnabled()) {
       log.debug("{}", lookup);

@@ -11,8 +11,8 @@ import okhttp3.Response;
 /**
  * The first of Hyperlane's stages for a service call: gives the call back what its caller's thread
  * had when it was made ({@link CallerState}) — the OpenTelemetry context is made current, and the
- * deadline scope becomes the request's deadline unless it already has one. On the caller's own thread
- * ({@code execute()}) nothing was captured, and nothing needs to be.
+ * deadline scope becomes the request's deadline unless it already has one. On the caller's own
+ * thread ({@code execute()}) nothing was captured, and nothing needs to be.
  */
 final class CallerStateInterceptor implements Interceptor {
 

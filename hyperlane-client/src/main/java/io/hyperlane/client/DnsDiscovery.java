@@ -17,9 +17,10 @@ import okhttp3.HttpUrl;
  * each time the TTL expires.
  *
  * <p>Re-resolution runs on a timer, not on the request path, so it happens on time however much or
- * little traffic the service gets — a cache refreshed only when idle (eclipse-vertx/vert.x#6251) never
- * sees a changed address set under constant load. The lookup itself runs on Hyperlane's blocking
- * executor. A failed lookup keeps the last good set and is tried again after {@code min(ttl, 5 s)}.
+ * little traffic the service gets — a cache refreshed only when idle (eclipse-vertx/vert.x#6251)
+ * never sees a changed address set under constant load. The lookup itself runs on Hyperlane's
+ * blocking executor. A failed lookup keeps the last good set and is tried again after {@code
+ * min(ttl, 5 s)}.
  *
  * <pre>{@code
  * Hyperlane hyperlane = Hyperlane.builder()
@@ -27,9 +28,9 @@ import okhttp3.HttpUrl;
  *     .build();
  * }</pre>
  *
- * <p>The default resolver is the JDK's ({@link InetAddress#getAllByName}), which keeps its own cache
- * for {@code networkaddress.cache.ttl} seconds (30 by default): set that security property no higher
- * than the TTL configured here. Instances are immutable and may serve several services.
+ * <p>The default resolver is the JDK's ({@link InetAddress#getAllByName}), which keeps its own
+ * cache for {@code networkaddress.cache.ttl} seconds (30 by default): set that security property no
+ * higher than the TTL configured here. Instances are immutable and may serve several services.
  */
 public final class DnsDiscovery implements ServiceDiscovery {
 
@@ -40,8 +41,8 @@ public final class DnsDiscovery implements ServiceDiscovery {
     /**
      * Returns every address of {@code hostname}.
      *
-     * @throws IOException when the lookup fails; {@link UnknownHostException} when the name does not
-     *     exist
+     * @throws IOException when the lookup fails; {@link UnknownHostException} when the name does
+     *     not exist
      */
     List<InetAddress> resolve(String hostname) throws IOException;
 
@@ -103,11 +104,8 @@ public final class DnsDiscovery implements ServiceDiscovery {
       if (address == null) {
         throw new IOException("resolver returned a null address for " + hostname);
       }
-      HttpUrl url = new HttpUrl.Builder()
-          .scheme(scheme)
-          .host(address.getHostAddress())
-          .port(port)
-          .build();
+      HttpUrl url =
+          new HttpUrl.Builder().scheme(scheme).host(address.getHostAddress()).port(port).build();
       endpoints.add(Endpoint.of(url, 1));
     }
     return new ArrayList<>(endpoints);

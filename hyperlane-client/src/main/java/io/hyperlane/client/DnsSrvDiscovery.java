@@ -27,9 +27,9 @@ import javax.naming.directory.InitialDirContext;
  *     .build();
  * }</pre>
  *
- * <p>Lookups go through the JDK's own DNS provider (JNDI), on Hyperlane's blocking executor, now and
- * then every {@link Builder#refreshEvery(Duration) refresh interval} whatever the traffic; a failed
- * or garbled lookup keeps the last good set. Immutable; may serve several services.
+ * <p>Lookups go through the JDK's own DNS provider (JNDI), on Hyperlane's blocking executor, now
+ * and then every {@link Builder#refreshEvery(Duration) refresh interval} whatever the traffic; a
+ * failed or garbled lookup keeps the last good set. Immutable; may serve several services.
  */
 public final class DnsSrvDiscovery implements ServiceDiscovery {
 
@@ -86,8 +86,10 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
       for (Record r : records) {
         if (r.priority == lowest && !r.target.isEmpty()) {
           String host = address(dns, r.target);
-          endpoints.add(Endpoint.builder(scheme + "://" + host + ":" + r.port)
-              .weight(Math.min(Endpoint.MAX_WEIGHT, Math.max(1, r.weight))).build());
+          endpoints.add(
+              Endpoint.builder(scheme + "://" + host + ":" + r.port)
+                  .weight(Math.min(Endpoint.MAX_WEIGHT, Math.max(1, r.weight)))
+                  .build());
         }
       }
       return endpoints;
@@ -134,24 +136,27 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
     static Record parse(String text, String name) {
       String[] parts = text.trim().split("\\s+");
       if (parts.length != 4) {
-        throw new IllegalArgumentException("SRV record \"" + text + "\" of " + name
-            + " is not \"priority weight port target\"");
+        throw new IllegalArgumentException(
+            "SRV record \"" + text + "\" of " + name + " is not \"priority weight port target\"");
       }
       try {
         int priority = Integer.parseInt(parts[0]);
         int weight = Integer.parseInt(parts[1]);
         int port = Integer.parseInt(parts[2]);
-        String target = parts[3].endsWith(".") ? parts[3].substring(0, parts[3].length() - 1)
-            : parts[3];
-        if (priority < 0 || priority > 65535 || weight < 0 || weight > 65535
+        String target =
+            parts[3].endsWith(".") ? parts[3].substring(0, parts[3].length() - 1) : parts[3];
+        if (priority < 0
+            || priority > 65535
+            || weight < 0
+            || weight > 65535
             || (!target.isEmpty() && (port < 1 || port > 65535))) {
-          throw new IllegalArgumentException("SRV record \"" + text + "\" of " + name
-              + " has a value out of range");
+          throw new IllegalArgumentException(
+              "SRV record \"" + text + "\" of " + name + " has a value out of range");
         }
         return new Record(priority, weight, port, target); // target "" (".") means: no service
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("SRV record \"" + text + "\" of " + name
-            + " has a field that is not a number", e);
+        throw new IllegalArgumentException(
+            "SRV record \"" + text + "\" of " + name + " has a field that is not a number", e);
       }
     }
   }
@@ -167,8 +172,11 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
     private Builder(String name) {
       Objects.requireNonNull(name, "name");
       if (!name.matches("[A-Za-z0-9_.-]{1,253}")) {
-        throw new IllegalArgumentException("name must be a DNS name such as"
-            + " _http._tcp.inventory.local but was \"" + name + "\"");
+        throw new IllegalArgumentException(
+            "name must be a DNS name such as"
+                + " _http._tcp.inventory.local but was \""
+                + name
+                + "\"");
       }
       this.name = name;
     }

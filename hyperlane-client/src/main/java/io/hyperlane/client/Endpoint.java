@@ -7,15 +7,15 @@ import java.util.TreeMap;
 import okhttp3.HttpUrl;
 
 /**
- * One instance of a service: where to send a call ({@code scheme://host:port}), how much traffic
- * it should take relative to its peers, and what routing may select it by: the zone it runs in and
+ * One instance of a service: where to send a call ({@code scheme://host:port}), how much traffic it
+ * should take relative to its peers, and what routing may select it by: the zone it runs in and
  * metadata such as {@code version=v2}.
  *
- * <p>An endpoint URL names an origin only: {@code http://127.0.0.1:8081} or {@code https://10.0.0.7}.
- * A path other than {@code /}, a query, a fragment or credentials are refused, so that a request's own
- * path and query are what reach the server. Two endpoints are equal when their origins are equal;
- * the weight is not part of identity, so a discovery update that changes a weight keeps the
- * endpoint's statistics.
+ * <p>An endpoint URL names an origin only: {@code http://127.0.0.1:8081} or {@code
+ * https://10.0.0.7}. A path other than {@code /}, a query, a fragment or credentials are refused,
+ * so that a request's own path and query are what reach the server. Two endpoints are equal when
+ * their origins are equal; the weight is not part of identity, so a discovery update that changes a
+ * weight keeps the endpoint's statistics.
  *
  * <pre>{@code
  * Endpoint a = Endpoint.of("http://127.0.0.1:8081");
@@ -75,8 +75,8 @@ public final class Endpoint {
    *
    * @param url an origin such as {@code http://127.0.0.1:8081}
    * @param weight relative share of traffic, from 1 to {@link #MAX_WEIGHT}
-   * @throws IllegalArgumentException if {@code url} is not an {@code http} or {@code https} origin or
-   *     the weight is out of range; the message names the bad value
+   * @throws IllegalArgumentException if {@code url} is not an {@code http} or {@code https} origin
+   *     or the weight is out of range; the message names the bad value
    */
   public static Endpoint of(String url, int weight) {
     Objects.requireNonNull(url, "url");
@@ -84,7 +84,8 @@ public final class Endpoint {
     if (parsed == null) {
       throw new IllegalArgumentException(
           "endpoint URL must be an http or https origin such as http://127.0.0.1:8081 but was \""
-              + url + "\"");
+              + url
+              + "\"");
     }
     return of(parsed, weight);
   }
@@ -99,18 +100,29 @@ public final class Endpoint {
     if (!url.username().isEmpty() || !url.password().isEmpty()) {
       // Never echo the credentials themselves.
       throw new IllegalArgumentException(
-          "endpoint URL must not carry credentials but " + url.scheme() + "://" + url.host()
-              + ":" + url.port() + " does");
+          "endpoint URL must not carry credentials but "
+              + url.scheme()
+              + "://"
+              + url.host()
+              + ":"
+              + url.port()
+              + " does");
     }
-    if (!"/".equals(url.encodedPath()) || url.encodedQuery() != null
+    if (!"/".equals(url.encodedPath())
+        || url.encodedQuery() != null
         || url.encodedFragment() != null) {
       throw new IllegalArgumentException(
           "endpoint URL must be an origin with no path, query or fragment but was \"" + url + "\"");
     }
     if (weight < 1 || weight > MAX_WEIGHT) {
       throw new IllegalArgumentException(
-          "weight must be between 1 and " + MAX_WEIGHT + " but was " + weight + " (endpoint "
-              + origin(url) + ")");
+          "weight must be between 1 and "
+              + MAX_WEIGHT
+              + " but was "
+              + weight
+              + " (endpoint "
+              + origin(url)
+              + ")");
     }
     return new Endpoint(url, weight, null, Map.of());
   }
@@ -148,7 +160,8 @@ public final class Endpoint {
 
   /** Whether {@code other} has this endpoint's weight, zone and metadata (the origin aside). */
   boolean sameAttributes(Endpoint other) {
-    return weight == other.weight && Objects.equals(zone, other.zone)
+    return weight == other.weight
+        && Objects.equals(zone, other.zone)
         && metadata.equals(other.metadata);
   }
 
@@ -168,16 +181,30 @@ public final class Endpoint {
 
   private static void checkLabel(String what, String label, int max) {
     if (label == null || label.isEmpty() || label.length() > max) {
-      throw new IllegalArgumentException(what + " must be 1 to " + max + " characters but was "
-          + (label == null ? "null" : "\"" + printable(label) + "\""));
+      throw new IllegalArgumentException(
+          what
+              + " must be 1 to "
+              + max
+              + " characters but was "
+              + (label == null ? "null" : "\"" + printable(label) + "\""));
     }
     for (int i = 0; i < label.length(); i++) {
       char c = label.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '.' || c == '_' || c == '-' || c == '/';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '.'
+              || c == '_'
+              || c == '-'
+              || c == '/';
       if (!ok) {
-        throw new IllegalArgumentException(what + " may hold only letters, digits and . _ - / but"
-            + " was \"" + printable(label) + "\"");
+        throw new IllegalArgumentException(
+            what
+                + " may hold only letters, digits and . _ - / but"
+                + " was \""
+                + printable(label)
+                + "\"");
       }
     }
   }
@@ -192,20 +219,28 @@ public final class Endpoint {
   public static void checkMetadata(String key, String value) {
     checkLabel("metadata key", key, 128);
     if (value == null || value.length() > 512) {
-      throw new IllegalArgumentException("metadata value of \"" + printable(key)
-          + "\" must be at most 512 characters but was " + (value == null ? "null"
-          : value.length() + " characters"));
+      throw new IllegalArgumentException(
+          "metadata value of \""
+              + printable(key)
+              + "\" must be at most 512 characters but was "
+              + (value == null ? "null" : value.length() + " characters"));
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (Character.isISOControl(c)) {
-        throw new IllegalArgumentException("metadata value of \"" + key
-            + "\" must have no control character but was \"" + printable(value) + "\"");
+        throw new IllegalArgumentException(
+            "metadata value of \""
+                + key
+                + "\" must have no control character but was \""
+                + printable(value)
+                + "\"");
       }
     }
   }
 
-  /** The value with control and non-ASCII characters escaped, cut at 80: safe to put in a message. */
+  /**
+   * The value with control and non-ASCII characters escaped, cut at 80: safe to put in a message.
+   */
   private static String printable(String s) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < s.length() && out.length() < 80; i++) {
@@ -291,8 +326,13 @@ public final class Endpoint {
         checkLabel("zone", zone);
       }
       if (metadata.size() > MAX_METADATA) {
-        throw new IllegalArgumentException("an endpoint may have at most " + MAX_METADATA
-            + " metadata entries but " + base.origin() + " has " + metadata.size());
+        throw new IllegalArgumentException(
+            "an endpoint may have at most "
+                + MAX_METADATA
+                + " metadata entries but "
+                + base.origin()
+                + " has "
+                + metadata.size());
       }
       for (Map.Entry<String, String> e : metadata.entrySet()) {
         checkMetadata(e.getKey(), e.getValue());

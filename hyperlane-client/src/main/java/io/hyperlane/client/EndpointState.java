@@ -15,10 +15,14 @@ import okhttp3.HttpUrl;
  */
 final class EndpointState {
 
-  /** Latency added to every estimate so that in-flight counts still weigh when nothing is sampled. */
+  /**
+   * Latency added to every estimate so that in-flight counts still weigh when nothing is sampled.
+   */
   private static final double COST_FLOOR_NANOS = 1_000.0;
 
-  /** Replaced, under the service lock, when discovery changes the weight; the origin never changes. */
+  /**
+   * Replaced, under the service lock, when discovery changes the weight; the origin never changes.
+   */
   volatile Endpoint endpoint;
 
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -57,9 +61,10 @@ final class EndpointState {
   }
 
   /**
-   * The request's URL with this endpoint's scheme, host and port; path, query, fragment and user info
-   * kept as they are encoded. Starting from the endpoint's URL, whose host is already canonical, costs
-   * half as much as setting the host on the request's URL (no host parsing per call).
+   * The request's URL with this endpoint's scheme, host and port; path, query, fragment and user
+   * info kept as they are encoded. Starting from the endpoint's URL, whose host is already
+   * canonical, costs half as much as setting the host on the request's URL (no host parsing per
+   * call).
    */
   HttpUrl rewrite(HttpUrl url) {
     HttpUrl.Builder b = endpoint.url().newBuilder().encodedPath(url.encodedPath());
@@ -83,7 +88,8 @@ final class EndpointState {
       return true;
     }
     CircuitBreaker.State state = circuit.state();
-    return state == CircuitBreaker.State.CLOSED || state == CircuitBreaker.State.DISABLED
+    return state == CircuitBreaker.State.CLOSED
+        || state == CircuitBreaker.State.DISABLED
         || state == CircuitBreaker.State.METRICS_ONLY;
   }
 
@@ -134,7 +140,9 @@ final class EndpointState {
     return failures.sum();
   }
 
-  /** The latency estimate decayed to {@code now}: an endpoint not heard from drifts back to cheap. */
+  /**
+   * The latency estimate decayed to {@code now}: an endpoint not heard from drifts back to cheap.
+   */
   synchronized double latencyNanos(long now, long decayNanos) {
     return decayed(now, decayNanos);
   }
@@ -149,8 +157,8 @@ final class EndpointState {
   }
 
   /**
-   * Feeds one latency sample: a sample above the estimate replaces it (the peak), a lower one pulls it
-   * down with a weight that grows with the time since the last sample.
+   * Feeds one latency sample: a sample above the estimate replaces it (the peak), a lower one pulls
+   * it down with a weight that grows with the time since the last sample.
    */
   synchronized void observe(long now, long rttNanos, long decayNanos) {
     double current = decayed(now, decayNanos);

@@ -1,7 +1,7 @@
 package io.hyperlane.client;
 
-import io.hyperlane.cache.CacheStats;
 import io.hyperlane.cache.HttpCache;
+import io.hyperlane.cache.SentCredentials;
 import io.hyperlane.resilience.CircuitBreakerInterceptor;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.ConcurrencyLimit;
@@ -17,8 +17,11 @@ import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Sleeper;
 import io.hyperlane.resilience.Ticker;
+import io.hyperlane.resilience.internal.AttemptTimeout;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,17 +29,22 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
-import io.hyperlane.cache.SentCredentials;
-import io.hyperlane.resilience.internal.AttemptTimeout;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
 import okhttp3.Dispatcher;
 import okhttp3.EventListener;
 import okhttp3.Interceptor;
@@ -45,9 +53,9 @@ import okhttp3.OkHttpClient;
 /**
  * The service mesh as a library: wraps an {@link OkHttpClient} so that a call to {@code
  * http://<service>/…} goes to one of that service's endpoints, chosen by observed latency and load,
- * with failing endpoints ejected and new ones ramped up; failed calls are retried when that is safe,
- * within a budget; slow ones may be hedged; every call can be held to a deadline; circuits open per
- * endpoint and per service.
+ * with failing endpoints ejected and new ones ramped up; failed calls are retried when that is
+ * safe, within a budget; slow ones may be hedged; every call can be held to a deadline; circuits
+ * open per endpoint and per service.
  *
  * <pre>{@code
  * try (Hyperlane hyperlane = Hyperlane.builder()
@@ -61,10 +69,10 @@ import okhttp3.OkHttpClient;
  * }
  * }</pre>
  *
- * <p>The scheme, host and port of a service call come from the chosen endpoint; path, query, method,
- * headers and body are kept. A port written in a service URL is ignored. A request to any host that is
- * not a registered service passes through untouched, so wrapping a client never breaks its other
- * calls.
+ * <p>The scheme, host and port of a service call come from the chosen endpoint; path, query,
+ * method, headers and body are kept. A port written in a service URL is ignored. A request to any
+ * host that is not a registered service passes through untouched, so wrapping a client never breaks
+ * its other calls.
  *
  * <p><b>Threads and lifecycle.</b> A Hyperlane is thread-safe and meant to be shared: build one per
  * application and wrap every client with it. It starts threads only when something needs them (DNS
@@ -72,9 +80,9 @@ import okhttp3.OkHttpClient;
  * and stops discovery. Deadlines and hedges run on a timer thread and work threads that every
  * instance shares, which end by themselves when idle, so that calls in flight at {@code close()}
  * still end by their deadlines. Calls made through a closed instance's clients fail with {@link
- * NoEndpointException}. Clients returned by {@link #wrap} share the wrapped client's connection pool
- * and threads, which stay the caller's to shut down, and have a dispatcher of their own (see {@link
- * #wrap}).
+ * NoEndpointException}. Clients returned by {@link #wrap} share the wrapped client's connection
+ * pool and threads, which stay the caller's to shut down, and have a dispatcher of their own (see
+ * {@link #wrap}).
  */
 public final class Hyperlane implements AutoCloseable {
 
@@ -88,41 +96,57 @@ public final class Hyperlane implements AutoCloseable {
   private final RoutingInterceptor routing;
   private final Telemetry telemetry;
   private final CallerState callers = new CallerState();
+
   /**
-   * The dispatcher of the clients wrapped from each of the application's: every client wrapped
-   * from one dispatcher shares one, and so its bound on calls at once.
+   * The dispatcher of the clients wrapped from each of the application's: every client wrapped from
+   * one dispatcher shares one, and so its bound on calls at once.
    */
-  private final Map<Dispatcher, Dispatcher> dispatchers = java.util.Collections.synchronizedMap(
-      new java.util.WeakHashMap<>());
+  private final Map<Dispatcher, Dispatcher> dispatchers =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
   private final CallerStateInterceptor callerStage;
   private final TelemetryInterceptor telemetryStage;
   private final CacheStage cacheStage;
   private final Map<String, HttpCache> caches;
   private final AtomicReference<RoutingRules> rules;
   private final List<SelfRegistration.Handle> registrations = new ArrayList<>();
-  private final AtomicReference<AutoCloseable> gauges = new AtomicReference<>(() -> { });
+  private final AtomicReference<AutoCloseable> gauges = new AtomicReference<>(() -> {});
   private final boolean hedging;
   private final List<Interceptor> attemptInterceptors;
 
-  private Hyperlane(Map<String, ServiceState> services, Ticker ticker, HyperlaneThreads threads,
-      DeadlineInterceptor deadlines, LimitInterceptor limits, CircuitBreakerInterceptor circuits,
-      RetryInterceptor retries, boolean hedging, Telemetry telemetry,
-      Map<String, AlertState> alerts, Map<String, HttpCache> caches, RoutingRules rules,
-      Tls tls, RandomGenerator random, List<Interceptor> attemptInterceptors) {
+  private Hyperlane(
+      Map<String, ServiceState> services,
+      Ticker ticker,
+      HyperlaneThreads threads,
+      DeadlineInterceptor deadlines,
+      LimitInterceptor limits,
+      CircuitBreakerInterceptor circuits,
+      RetryInterceptor retries,
+      boolean hedging,
+      Telemetry telemetry,
+      Map<String, AlertState> alerts,
+      Map<String, HttpCache> caches,
+      RoutingRules rules,
+      Tls tls,
+      RandomGenerator random,
+      List<Interceptor> attemptInterceptors) {
     this.services = services;
     this.telemetry = telemetry;
-    // With the API's no-op providers (no SDK installed) the stage would record nothing: leave it out.
+    // With the API's no-op providers (no SDK installed) the stage would record nothing: leave it
+    // out.
     // With the API's no-op providers and no global one to come, the stage would record nothing.
-    this.telemetryStage = telemetry.mayRecord() || !alerts.isEmpty()
-        ? new TelemetryInterceptor(services.keySet(), telemetry, alerts, ticker) : null;
+    this.telemetryStage =
+        telemetry.mayRecord() || !alerts.isEmpty()
+            ? new TelemetryInterceptor(services.keySet(), telemetry, alerts, ticker)
+            : null;
     this.threads = threads;
     this.deadlines = deadlines;
     this.limits = limits.limitsAnything() ? limits : null;
     this.circuits = circuits;
     this.retries = retries;
     this.rules = new AtomicReference<>(rules);
-    this.routing = new RoutingInterceptor(services, this.rules, ticker, telemetry, callers, random,
-        tls);
+    this.routing =
+        new RoutingInterceptor(services, this.rules, ticker, telemetry, callers, random, tls);
     this.attemptInterceptors = attemptInterceptors;
     this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
     this.hedging = hedging;
@@ -133,20 +157,23 @@ public final class Hyperlane implements AutoCloseable {
       CacheEvents events = new CacheEvents(telemetry);
       Map<HttpCache, Interceptor> interceptors = new HashMap<>();
       Map<String, Interceptor> byService = new HashMap<>();
-      caches.forEach((service, cache) -> byService.put(service,
-          interceptors.computeIfAbsent(cache, c -> c.interceptor(events))));
+      caches.forEach(
+          (service, cache) ->
+              byService.put(
+                  service, interceptors.computeIfAbsent(cache, c -> c.interceptor(events))));
       this.cacheStage = new CacheStage(byService);
     }
     if (telemetry.enabled) {
-      telemetry.whenResolved(instruments -> {
-        if (!closed.get()) {
-          AutoCloseable registered = instruments.gauges(this::snapshot);
-          gauges.set(registered);
-          if (closed.get() && gauges.compareAndSet(registered, () -> { })) {
-            closeQuietly(registered); // close() ran meanwhile and closed what was there before
-          }
-        }
-      });
+      telemetry.whenResolved(
+          instruments -> {
+            if (!closed.get()) {
+              AutoCloseable registered = instruments.gauges(this::snapshot);
+              gauges.set(registered);
+              if (closed.get() && gauges.compareAndSet(registered, () -> {})) {
+                closeQuietly(registered); // close() ran meanwhile and closed what was there before
+              }
+            }
+          });
     }
   }
 
@@ -159,13 +186,13 @@ public final class Hyperlane implements AutoCloseable {
    * Returns a client that shares {@code client}'s connection pool, threads and settings, with
    * Hyperlane's stages appended after its own interceptors.
    *
-   * <p>The client gets a dispatcher of its own, on {@code client}'s executor, shared by every client
-   * this Hyperlane wraps from the same dispatcher: at most {@code maxRequests} of {@code client}'s
-   * dispatcher at once, and no per-host limit — OkHttp counts that by the host of the request,
-   * which for a service is its name, so it would cap a service at 5 calls at once whatever its
-   * endpoints (use {@link io.hyperlane.resilience.ConcurrencyLimit} to bound a service). Its {@code
-   * cancelAll()} and {@code runningCalls()} cover the wrapped clients' calls. A call waiting in its
-   * queue (beyond {@code maxRequests}) is held to its deadline when it leaves the queue.
+   * <p>The client gets a dispatcher of its own, on {@code client}'s executor, shared by every
+   * client this Hyperlane wraps from the same dispatcher: at most {@code maxRequests} of {@code
+   * client}'s dispatcher at once, and no per-host limit — OkHttp counts that by the host of the
+   * request, which for a service is its name, so it would cap a service at 5 calls at once whatever
+   * its endpoints (use {@link io.hyperlane.resilience.ConcurrencyLimit} to bound a service). Its
+   * {@code cancelAll()} and {@code runningCalls()} cover the wrapped clients' calls. A call waiting
+   * in its queue (beyond {@code maxRequests}) is held to its deadline when it leaves the queue.
    *
    * @throws IllegalArgumentException if {@code client} already carries Hyperlane's stages
    * @throws IllegalStateException if this instance is closed
@@ -184,12 +211,15 @@ public final class Hyperlane implements AutoCloseable {
     // A dispatcher of its own, on the client's threads: OkHttp counts its per-host limit by the
     // host of the request, which for a service is the logical name (5 calls at once whatever the
     // endpoints). The client's total bound is kept; ConcurrencyLimit bounds a service.
-    Dispatcher dispatcher = dispatchers.computeIfAbsent(client.dispatcher(), own -> {
-      Dispatcher d = new Dispatcher(own.executorService());
-      d.setMaxRequests(own.getMaxRequests());
-      d.setMaxRequestsPerHost(own.getMaxRequests());
-      return d;
-    });
+    Dispatcher dispatcher =
+        dispatchers.computeIfAbsent(
+            client.dispatcher(),
+            own -> {
+              Dispatcher d = new Dispatcher(own.executorService());
+              d.setMaxRequests(own.getMaxRequests());
+              d.setMaxRequestsPerHost(own.getMaxRequests());
+              return d;
+            });
     RetryInterceptor attempts = retries;
     if (hedging) {
       // The attempts of a hedged call are calls of their own, through the routing stage only: the
@@ -203,11 +233,12 @@ public final class Hyperlane implements AutoCloseable {
       // Nothing to capture here: the routing stage keeps the logical call's context for these
       // calls (AttemptContext.callerContext). The cache above learns what they send.
       EventListener.Factory users = client.eventListenerFactory();
-      inner.eventListenerFactory(call -> {
-        SentCredentials sent = call.request().tag(SentCredentials.class);
-        EventListener listener = users.create(call);
-        return sent == null ? listener : listener.plus(sent);
-      });
+      inner.eventListenerFactory(
+          call -> {
+            SentCredentials sent = call.request().tag(SentCredentials.class);
+            EventListener listener = users.create(call);
+            return sent == null ? listener : listener.plus(sent);
+          });
       inner.addInterceptor(AttemptTimeout.INTERCEPTOR);
       inner.addInterceptor(routing);
       attemptInterceptors.forEach(inner::addInterceptor);
@@ -217,22 +248,31 @@ public final class Hyperlane implements AutoCloseable {
     // and when it was made, from which its service's timeout counts.
     EventListener.Factory own = client.eventListenerFactory();
     EventListener started = deadlines.startListener();
-    OkHttpClient.Builder builder = client.newBuilder()
-        .dispatcher(dispatcher)
-        .eventListenerFactory(callers.capturing(call -> own.create(call).plus(started)));
-    List<Interceptor> resilience = limits == null ? List.of(circuits, attempts)
-        : List.of(limits, circuits, attempts);
-    Stages.inOrder(callerStage, telemetryStage, deadlines, cacheStage, resilience, routing,
-        attemptInterceptors).forEach(builder::addInterceptor);
+    OkHttpClient.Builder builder =
+        client
+            .newBuilder()
+            .dispatcher(dispatcher)
+            .eventListenerFactory(callers.capturing(call -> own.create(call).plus(started)));
+    List<Interceptor> resilience =
+        limits == null ? List.of(circuits, attempts) : List.of(limits, circuits, attempts);
+    Stages.inOrder(
+            callerStage,
+            telemetryStage,
+            deadlines,
+            cacheStage,
+            resilience,
+            routing,
+            attemptInterceptors)
+        .forEach(builder::addInterceptor);
     return builder.build();
   }
 
   /**
-   * Replaces the routing rules at once: calls that start after this returns use {@code rules}; calls
-   * in progress keep the rules they started with for their current attempt.
+   * Replaces the routing rules at once: calls that start after this returns use {@code rules};
+   * calls in progress keep the rules they started with for their current attempt.
    *
-   * @throws IllegalArgumentException when a rule names a service that is not registered; the message
-   *     names every such rule, and the rules in force are kept
+   * @throws IllegalArgumentException when a rule names a service that is not registered; the
+   *     message names every such rule, and the rules in force are kept
    */
   public void replaceRouting(RoutingRules rules) {
     Objects.requireNonNull(rules, "rules");
@@ -249,21 +289,21 @@ public final class Hyperlane implements AutoCloseable {
     return rules.get();
   }
 
-
   /** Returns the current state of every service and endpoint, as immutable values. */
   public Snapshot snapshot() {
     List<ServiceSnapshot> list = new ArrayList<>(services.size());
     for (ServiceState service : services.values()) {
       ServiceSnapshot snapshot = service.snapshot();
       HttpCache cache = caches.get(snapshot.name());
-      list.add(cache == null ? snapshot : snapshot.withCache(cache.stats().service(snapshot.name())));
+      list.add(
+          cache == null ? snapshot : snapshot.withCache(cache.stats().service(snapshot.name())));
     }
     return new Snapshot(list);
   }
 
   /**
-   * Stops discovery and every thread this instance started, waiting up to 5 seconds for them to end.
-   * Idempotent.
+   * Stops discovery and every thread this instance started, waiting up to 5 seconds for them to
+   * end. Idempotent.
    */
   @Override
   public void close() {
@@ -282,7 +322,7 @@ public final class Hyperlane implements AutoCloseable {
       registrations.clear();
     }
     services.values().forEach(ServiceState::close);
-    closeQuietly(gauges.getAndSet(() -> { }));
+    closeQuietly(gauges.getAndSet(() -> {}));
     if (threads != null) {
       threads.close(Duration.ofSeconds(5));
     }
@@ -308,9 +348,9 @@ public final class Hyperlane implements AutoCloseable {
   }
 
   /**
-   * Configures a {@link Hyperlane}. Services are checked together in {@link #build()}, which reports
-   * every problem at once; policy values ({@link OutlierDetection}, {@link SlowStart}, {@link
-   * LoadBalancerPolicy}) check themselves when they are made. Not thread-safe.
+   * Configures a {@link Hyperlane}. Services are checked together in {@link #build()}, which
+   * reports every problem at once; policy values ({@link OutlierDetection}, {@link SlowStart},
+   * {@link LoadBalancerPolicy}) check themselves when they are made. Not thread-safe.
    */
   public static final class Builder {
     private final List<ServiceBuilder> services = new ArrayList<>();
@@ -336,7 +376,7 @@ public final class Hyperlane implements AutoCloseable {
     private final List<SelfRegistration> selfRegistrations = new ArrayList<>();
     private ZonePreference zonePreference = ZonePreference.none();
     private Ticker ticker = Ticker.system();
-    private java.time.Clock clock = java.time.Clock.systemUTC();
+    private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
     private Executor blockingExecutor;
@@ -349,20 +389,23 @@ public final class Hyperlane implements AutoCloseable {
      * Registers a service with a fixed list of endpoints of weight 1.
      *
      * @param name the host callers use, as in {@code http://<name>/…}: a lower-case DNS name
-     * @param endpointUrls origins such as {@code http://127.0.0.1:8081}; checked by {@link #build()}
+     * @param endpointUrls origins such as {@code http://127.0.0.1:8081}; checked by {@link
+     *     #build()}
      */
     public Builder service(String name, String... endpointUrls) {
       Objects.requireNonNull(endpointUrls, "endpointUrls");
-      return service(name, s -> {
-        for (String url : endpointUrls) {
-          s.endpoint(url);
-        }
-      });
+      return service(
+          name,
+          s -> {
+            for (String url : endpointUrls) {
+              s.endpoint(url);
+            }
+          });
     }
 
     /**
-     * Registers a service configured by {@code spec}: weighted endpoints or a discovery, and policies
-     * that override this builder's defaults.
+     * Registers a service configured by {@code spec}: weighted endpoints or a discovery, and
+     * policies that override this builder's defaults.
      *
      * <pre>{@code
      * builder.service("orders", s -> s
@@ -408,8 +451,8 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * The adaptive concurrency limit of every service that does not set its own; none by default.
-     * A call over it fails with {@link io.hyperlane.resilience.LimitExceededException} without being
+     * The adaptive concurrency limit of every service that does not set its own; none by default. A
+     * call over it fails with {@link io.hyperlane.resilience.LimitExceededException} without being
      * sent. Each service has its own limit.
      */
     public Builder concurrencyLimit(ConcurrencyLimit limit) {
@@ -428,8 +471,8 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * The retry budget settings of every service that does not set its own; each service has its own
-     * budget, shared by its retries and hedges.
+     * The retry budget settings of every service that does not set its own; each service has its
+     * own budget, shared by its retries and hedges.
      */
     public Builder retryBudget(RetryBudget budget) {
       this.retryBudget = Objects.requireNonNull(budget, "retryBudget");
@@ -437,8 +480,8 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * Receives every decision of the resilience stages (retries, refusals). It must be fast and never
-     * throw.
+     * Receives every decision of the resilience stages (retries, refusals). It must be fast and
+     * never throw.
      */
     public Builder listener(ResilienceListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -469,8 +512,8 @@ public final class Hyperlane implements AutoCloseable {
 
     /**
      * The circuit of every service that does not set its own, around each logical call (retries
-     * included); {@link CircuitBreakerPolicy#serviceDefaults()} by default. When it is open, calls fail
-     * at once with {@link io.hyperlane.resilience.CircuitOpenException}.
+     * included); {@link CircuitBreakerPolicy#serviceDefaults()} by default. When it is open, calls
+     * fail at once with {@link io.hyperlane.resilience.CircuitOpenException}.
      */
     public Builder serviceCircuitBreaker(CircuitBreakerPolicy policy) {
       this.serviceCircuit = Objects.requireNonNull(policy, "serviceCircuitBreaker");
@@ -479,8 +522,8 @@ public final class Hyperlane implements AutoCloseable {
 
     /**
      * The circuit of each endpoint of every service that does not set its own; {@link
-     * CircuitBreakerPolicy#endpointDefaults()} by default. An endpoint whose circuit is open gets no
-     * calls but the probes that may close it again.
+     * CircuitBreakerPolicy#endpointDefaults()} by default. An endpoint whose circuit is open gets
+     * no calls but the probes that may close it again.
      */
     public Builder endpointCircuitBreaker(CircuitBreakerPolicy policy) {
       this.endpointCircuit = Objects.requireNonNull(policy, "endpointCircuitBreaker");
@@ -494,11 +537,11 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * Where spans and metrics go: one span per logical service call, one CLIENT span per attempt, and
-     * {@code http.client.request.duration}; trace context is written into each attempt through its
-     * propagators. {@link GlobalOpenTelemetry} by default, so an application that installs the SDK
-     * globally needs nothing here — before or after building Hyperlane: the global one is read when
-     * it is set, and never set by Hyperlane. Only the OpenTelemetry API is a dependency of
+     * Where spans and metrics go: one span per logical service call, one CLIENT span per attempt,
+     * and {@code http.client.request.duration}; trace context is written into each attempt through
+     * its propagators. {@link GlobalOpenTelemetry} by default, so an application that installs the
+     * SDK globally needs nothing here — before or after building Hyperlane: the global one is read
+     * when it is set, and never set by Hyperlane. Only the OpenTelemetry API is a dependency of
      * Hyperlane.
      */
     public Builder openTelemetry(OpenTelemetry openTelemetry) {
@@ -567,15 +610,16 @@ public final class Hyperlane implements AutoCloseable {
      * @param keyManager the client certificate for mutual TLS, or null to present none
      * @throws IllegalStateException when the JVM has no TLS implementation
      */
-    public Builder tls(javax.net.ssl.X509TrustManager trustManager,
-        javax.net.ssl.X509KeyManager keyManager) {
+    public Builder tls(X509TrustManager trustManager, X509KeyManager keyManager) {
       Objects.requireNonNull(trustManager, "trustManager");
       try {
-        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-        context.init(keyManager == null ? null : new javax.net.ssl.KeyManager[] {keyManager},
-            new javax.net.ssl.TrustManager[] {trustManager}, null);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(
+            keyManager == null ? null : new KeyManager[] {keyManager},
+            new TrustManager[] {trustManager},
+            null);
         this.tls = new Tls(context.getSocketFactory(), trustManager);
-      } catch (java.security.GeneralSecurityException e) {
+      } catch (GeneralSecurityException e) {
         throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
       }
       return this;
@@ -606,11 +650,11 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * The wall clock, for HTTP dates such as a {@code Retry-After} date in a response with no {@code
-     * Date}; the system's by default. Tests pass a fake. Durations are measured on the {@link
-     * #ticker(Ticker)}.
+     * The wall clock, for HTTP dates such as a {@code Retry-After} date in a response with no
+     * {@code Date}; the system's by default. Tests pass a fake. Durations are measured on the
+     * {@link #ticker(Ticker)}.
      */
-    public Builder clock(java.time.Clock clock) {
+    public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
@@ -626,8 +670,8 @@ public final class Hyperlane implements AutoCloseable {
 
     /**
      * Runs work that may block, such as DNS lookups. By default Hyperlane starts up to four daemon
-     * threads on demand and stops them on {@link #close()}; an executor given here is not stopped by
-     * Hyperlane.
+     * threads on demand and stops them on {@link #close()}; an executor given here is not stopped
+     * by Hyperlane.
      */
     public Builder blockingExecutor(Executor executor) {
       this.blockingExecutor = Objects.requireNonNull(executor, "blockingExecutor");
@@ -636,10 +680,10 @@ public final class Hyperlane implements AutoCloseable {
 
     /**
      * Where every random choice is drawn from: the balancer's two candidates, a canary rule's
-     * branch, the retry backoff's jitter. The calling thread's {@code ThreadLocalRandom} by default.
-     * A seeded generator makes the choices repeatable where calls run one at a time (a simulation on
-     * virtual time, a test); it must be safe to share between threads, as {@link java.util.Random}
-     * is.
+     * branch, the retry backoff's jitter. The calling thread's {@code ThreadLocalRandom} by
+     * default. A seeded generator makes the choices repeatable where calls run one at a time (a
+     * simulation on virtual time, a test); it must be safe to share between threads, as {@link
+     * java.util.Random} is.
      */
     public Builder random(RandomGenerator random) {
       this.random = Objects.requireNonNull(random, "random");
@@ -648,10 +692,11 @@ public final class Hyperlane implements AutoCloseable {
 
     /**
      * Adds an interceptor that runs on every attempt of a service call after the routing stage, so
-     * it sees the chosen endpoint's URL: a retry and each hedge pass through it again. Use it for what
-     * depends on the endpoint, such as signing requests that cover the host, or logging each attempt.
-     * Interceptors run in the order added; like any application interceptor, one may answer without
-     * calling {@code proceed}. Calls to hosts that are not services pass through it too.
+     * it sees the chosen endpoint's URL: a retry and each hedge pass through it again. Use it for
+     * what depends on the endpoint, such as signing requests that cover the host, or logging each
+     * attempt. Interceptors run in the order added; like any application interceptor, one may
+     * answer without calling {@code proceed}. Calls to hosts that are not services pass through it
+     * too.
      */
     public Builder attemptInterceptor(Interceptor interceptor) {
       attemptInterceptors.add(Objects.requireNonNull(interceptor, "attemptInterceptor"));
@@ -675,8 +720,11 @@ public final class Hyperlane implements AutoCloseable {
           problems.add("service \"" + s.name + "\" is registered twice");
         }
         if (s.alerts != null && alertListener == null) {
-          problems.add("service \"" + s.name + "\" has alerts but nobody hears them: give a listener"
-              + " with Builder.alerts(policy, listener)");
+          problems.add(
+              "service \""
+                  + s.name
+                  + "\" has alerts but nobody hears them: give a listener"
+                  + " with Builder.alerts(policy, listener)");
         }
       }
       problems.addAll(routing.problems(names));
@@ -699,18 +747,18 @@ public final class Hyperlane implements AutoCloseable {
       Scheduler s = scheduler != null ? scheduler : threads;
       Executor e = blockingExecutor != null ? blockingExecutor : threads;
       Map<String, ServiceState> states = new LinkedHashMap<>();
-      // Only service calls are retried: any other host passes through as it would without Hyperlane.
-      RetryInterceptor.Builder retries = RetryInterceptor.builder()
-          .policy(RetryPolicy.none())
-          .ticker(ticker)
-          .clock(clock)
-          .sleeper(sleeper)
-          .random(random)
-          .listener(listener);
-      DeadlineInterceptor.Builder deadlines = DeadlineInterceptor.builder()
-          .onlyHosts(names)
-          .header(deadlineHeader)
-          .ticker(ticker);
+      // Only service calls are retried: any other host passes through as it would without
+      // Hyperlane.
+      RetryInterceptor.Builder retries =
+          RetryInterceptor.builder()
+              .policy(RetryPolicy.none())
+              .ticker(ticker)
+              .clock(clock)
+              .sleeper(sleeper)
+              .random(random)
+              .listener(listener);
+      DeadlineInterceptor.Builder deadlines =
+          DeadlineInterceptor.builder().onlyHosts(names).header(deadlineHeader).ticker(ticker);
       if (scheduler != null) {
         // A scheduler given here runs deadlines and hedges; the default, shared timer outlives
         // close(), so that calls in flight then still end by their deadlines.
@@ -724,16 +772,17 @@ public final class Hyperlane implements AutoCloseable {
       if (timeout != null) {
         deadlines.timeout(timeout);
       }
-      CircuitBreakerInterceptor.Builder circuits = CircuitBreakerInterceptor.builder()
-          .policy(CircuitBreakerPolicy.disabled())
-          .ticker(ticker)
-          .listener(listener);
-      LimitInterceptor.Builder limits = LimitInterceptor.builder().listener(listener)
-          .sleeper(sleeper);
+      CircuitBreakerInterceptor.Builder circuits =
+          CircuitBreakerInterceptor.builder()
+              .policy(CircuitBreakerPolicy.disabled())
+              .ticker(ticker)
+              .listener(listener);
+      LimitInterceptor.Builder limits =
+          LimitInterceptor.builder().listener(listener).sleeper(sleeper);
       boolean anyHedging = false;
       for (ServiceBuilder sb : services) {
-        limits.concurrency(sb.name, sb.concurrencyLimit != null ? sb.concurrencyLimit
-            : concurrencyLimit);
+        limits.concurrency(
+            sb.name, sb.concurrencyLimit != null ? sb.concurrencyLimit : concurrencyLimit);
         if (sb.rateLimit != null) {
           limits.rate(sb.name, sb.rateLimit);
         }
@@ -749,25 +798,47 @@ public final class Hyperlane implements AutoCloseable {
         anyHedging |= hedge.enabled();
         retries.hedging(sb.name, hedge);
         circuits.policy(sb.name, sb.serviceCircuit != null ? sb.serviceCircuit : serviceCircuit);
-        retries.policy(sb.name, sb.retry != null ? sb.retry : retry)
+        retries
+            .policy(sb.name, sb.retry != null ? sb.retry : retry)
             .budget(sb.name, sb.retryBudget != null ? sb.retryBudget : retryBudget);
         if (sb.timeout != null) {
           deadlines.timeout(sb.name, sb.timeout);
         }
-        states.put(sb.name, new ServiceState(sb.name,
-            sb.loadBalancer != null ? sb.loadBalancer : loadBalancer,
-            sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
-            sb.slowStart != null ? sb.slowStart : slowStart,
-            sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
-            sb.zonePreference != null ? sb.zonePreference : zonePreference,
-            listener, ticker, s, e, random)
-            .withTls(sb.tlsAuthority == null ? null : new AuthorityVerifier(sb.tlsAuthority),
-                sb.allowCleartext));
+        states.put(
+            sb.name,
+            new ServiceState(
+                    sb.name,
+                    sb.loadBalancer != null ? sb.loadBalancer : loadBalancer,
+                    sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
+                    sb.slowStart != null ? sb.slowStart : slowStart,
+                    sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
+                    sb.zonePreference != null ? sb.zonePreference : zonePreference,
+                    listener,
+                    ticker,
+                    s,
+                    e,
+                    random)
+                .withTls(
+                    sb.tlsAuthority == null ? null : new AuthorityVerifier(sb.tlsAuthority),
+                    sb.allowCleartext));
       }
-      Hyperlane hyperlane = new Hyperlane(Collections.unmodifiableMap(states), ticker, threads,
-          deadlines.build(), limits.build(), circuits.build(), retries.build(), anyHedging,
-          telemetry, Map.copyOf(alertStates), Map.copyOf(caches), routing,
-          tls, random, List.copyOf(attemptInterceptors));
+      Hyperlane hyperlane =
+          new Hyperlane(
+              Collections.unmodifiableMap(states),
+              ticker,
+              threads,
+              deadlines.build(),
+              limits.build(),
+              circuits.build(),
+              retries.build(),
+              anyHedging,
+              telemetry,
+              Map.copyOf(alertStates),
+              Map.copyOf(caches),
+              routing,
+              tls,
+              random,
+              List.copyOf(attemptInterceptors));
       for (ServiceBuilder sb : services) {
         states.get(sb.name).start(sb.discovery());
       }
@@ -776,8 +847,13 @@ public final class Hyperlane implements AutoCloseable {
         if (sb.awaitEndpoints != null) {
           String why = states.get(sb.name).awaitEndpoints(sb.awaitEndpoints);
           if (why != null) {
-            missing.add("service \"" + sb.name + "\" had no endpoints after "
-                + sb.awaitEndpoints + ": " + why);
+            missing.add(
+                "service \""
+                    + sb.name
+                    + "\" had no endpoints after "
+                    + sb.awaitEndpoints
+                    + ": "
+                    + why);
           }
         }
       }
@@ -785,22 +861,23 @@ public final class Hyperlane implements AutoCloseable {
         hyperlane.close();
         throw new IllegalStateException(String.join("; ", missing));
       }
-      SelfRegistration.Context context = new SelfRegistration.Context() {
-        @Override
-        public Scheduler scheduler() {
-          return s;
-        }
+      SelfRegistration.Context context =
+          new SelfRegistration.Context() {
+            @Override
+            public Scheduler scheduler() {
+              return s;
+            }
 
-        @Override
-        public Executor blockingExecutor() {
-          return e;
-        }
+            @Override
+            public Executor blockingExecutor() {
+              return e;
+            }
 
-        @Override
-        public Ticker ticker() {
-          return ticker;
-        }
-      };
+            @Override
+            public Ticker ticker() {
+              return ticker;
+            }
+          };
       synchronized (hyperlane.registrations) {
         for (SelfRegistration registration : selfRegistrations) {
           hyperlane.registrations.add(registration.start(context));
@@ -815,8 +892,9 @@ public final class Hyperlane implements AutoCloseable {
    * Consumer)}. Values are checked by {@link Builder#build()}.
    */
   public static final class ServiceBuilder {
-    private static final Pattern HOST_NAME = Pattern.compile(
-        "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final Pattern HOST_NAME =
+        Pattern.compile(
+            "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     private final String name;
     private final List<String> urls = new ArrayList<>();
@@ -926,7 +1004,9 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
-    /** Calls to this service are never answered from a cache, whatever {@link Builder#cache} says. */
+    /**
+     * Calls to this service are never answered from a cache, whatever {@link Builder#cache} says.
+     */
     public ServiceBuilder noCache() {
       this.cache = null;
       this.cacheSet = true;
@@ -934,15 +1014,16 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * The name the certificates of this service's {@code https} endpoints must carry, such as {@code
-     * inventory.internal}, when it is not the endpoint's own host (endpoints given by IP address,
-     * for example). Only the name checked changes: the certificate chain is still verified. It
-     * applies to this service's endpoints only, when a call is sent to one of them: another service
-     * on the same address, or a call to that address that is no service call, is checked as usual.
+     * The name the certificates of this service's {@code https} endpoints must carry, such as
+     * {@code inventory.internal}, when it is not the endpoint's own host (endpoints given by IP
+     * address, for example). Only the name checked changes: the certificate chain is still
+     * verified. It applies to this service's endpoints only, when a call is sent to one of them:
+     * another service on the same address, or a call to that address that is no service call, is
+     * checked as usual.
      */
     public ServiceBuilder tlsAuthority(String name) {
       Objects.requireNonNull(name, "tlsAuthority");
-      if (!HOST_NAME.matcher(name.toLowerCase(java.util.Locale.ROOT)).matches()
+      if (!HOST_NAME.matcher(name.toLowerCase(Locale.ROOT)).matches()
           && !name.matches("[0-9.]+|\\[?[0-9a-fA-F:]+]?")) {
         throw new IllegalArgumentException(
             "tlsAuthority must be a host name or an IP address but was \"" + name + "\"");
@@ -967,11 +1048,14 @@ public final class Hyperlane implements AutoCloseable {
      * Makes {@link Builder#build()} wait up to {@code timeout} for this service's discovery to
      * deliver its first endpoints, and fail with an {@link IllegalStateException} saying why if it
      * does not. By default {@code build()} does not wait: the service starts empty, its calls fail
-     * with {@link NoEndpointException} until the registry answers, and it is used as soon as it does.
+     * with {@link NoEndpointException} until the registry answers, and it is used as soon as it
+     * does.
      */
     public ServiceBuilder awaitEndpoints(Duration timeout) {
       Objects.requireNonNull(timeout, "awaitEndpoints");
-      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+      if (timeout.isNegative()
+          || timeout.isZero()
+          || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
         throw new IllegalArgumentException(
             "awaitEndpoints must be between 1 ms and 10 minutes but was " + timeout);
       }
@@ -1017,8 +1101,9 @@ public final class Hyperlane implements AutoCloseable {
 
     private void check(List<String> problems) {
       if (name == null || !HOST_NAME.matcher(name).matches()) {
-        problems.add("service name must be a lower-case host name such as \"inventory\" but was "
-            + (name == null ? "null" : "\"" + name + "\""));
+        problems.add(
+            "service name must be a lower-case host name such as \"inventory\" but was "
+                + (name == null ? "null" : "\"" + name + "\""));
         return;
       }
       String where = "service \"" + name + "\": ";

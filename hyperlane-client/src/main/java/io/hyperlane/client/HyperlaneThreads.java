@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The threads one {@link Hyperlane} owns: a one-thread scheduler and a small pool for blocking work.
- * Neither exists until something uses it, so a Hyperlane with only static services starts no thread.
- * {@link #close(Duration)} stops both and waits for every thread they made to end.
+ * The threads one {@link Hyperlane} owns: a one-thread scheduler and a small pool for blocking
+ * work. Neither exists until something uses it, so a Hyperlane with only static services starts no
+ * thread. {@link #close(Duration)} stops both and waits for every thread they made to end.
  */
 final class HyperlaneThreads implements Scheduler, Executor {
 
@@ -41,8 +41,8 @@ final class HyperlaneThreads implements Scheduler, Executor {
   public Cancellable schedule(Duration delay, Runnable task) {
     ScheduledFuture<?> future;
     try {
-      future = scheduler().schedule(guarded(task), Math.max(0, delay.toNanos()),
-          TimeUnit.NANOSECONDS);
+      future =
+          scheduler().schedule(guarded(task), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       return () -> {}; // closed: nothing runs any more
     }
@@ -74,8 +74,14 @@ final class HyperlaneThreads implements Scheduler, Executor {
       throw new RejectedExecutionException("closed");
     }
     if (blocking == null) {
-      blocking = new ThreadPoolExecutor(BLOCKING_THREADS, BLOCKING_THREADS, 30, TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(), factory("blocking"));
+      blocking =
+          new ThreadPoolExecutor(
+              BLOCKING_THREADS,
+              BLOCKING_THREADS,
+              30,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              factory("blocking"));
       blocking.allowCoreThreadTimeOut(true);
     }
     return blocking;
@@ -83,13 +89,16 @@ final class HyperlaneThreads implements Scheduler, Executor {
 
   private ThreadFactory factory(String role) {
     return runnable -> {
-      Thread t = new Thread(() -> {
-        try {
-          runnable.run();
-        } finally {
-          threads.remove(Thread.currentThread());
-        }
-      }, THREAD_PREFIX + instance + "-" + role + "-" + threadCount.incrementAndGet());
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  runnable.run();
+                } finally {
+                  threads.remove(Thread.currentThread());
+                }
+              },
+              THREAD_PREFIX + instance + "-" + role + "-" + threadCount.incrementAndGet());
       t.setDaemon(true);
       threads.add(t);
       return t;

@@ -9,8 +9,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #peakEwma()} (the default): power of two choices, comparing each candidate's
  *       peak-EWMA latency times its in-flight count plus one. An endpoint that answers slowly or is
- *       loaded gets less traffic; a failed call counts as a slow one, so an endpoint that fails fast
- *       does not attract traffic.
+ *       loaded gets less traffic; a failed call counts as a slow one, so an endpoint that fails
+ *       fast does not attract traffic.
  *   <li>{@link #leastInFlight()}: power of two choices on in-flight count alone.
  *   <li>{@link #roundRobin()}: smooth weighted round robin; exactly even with equal weights.
  *   <li>{@link #consistentHash(String)}: sticky routing — a ring hash over the endpoints, so calls
@@ -53,8 +53,7 @@ public final class LoadBalancerPolicy {
     this(kind, decay, failurePenalty, null);
   }
 
-  private LoadBalancerPolicy(Kind kind, Duration decay, Duration failurePenalty,
-      String keyHeader) {
+  private LoadBalancerPolicy(Kind kind, Duration decay, Duration failurePenalty, String keyHeader) {
     this.kind = kind;
     this.decayNanos = decay.toNanos();
     this.failurePenaltyNanos = failurePenalty.toNanos();
@@ -75,8 +74,8 @@ public final class LoadBalancerPolicy {
     if (keyHeader != null && !keyHeader.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}")) {
       throw new IllegalArgumentException("keyHeader must be a header name but was " + keyHeader);
     }
-    return new LoadBalancerPolicy(Kind.CONSISTENT_HASH, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY,
-        keyHeader);
+    return new LoadBalancerPolicy(
+        Kind.CONSISTENT_HASH, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY, keyHeader);
   }
 
   /** Smooth weighted round robin: with equal weights every endpoint gets exactly its turn. */
@@ -99,16 +98,15 @@ public final class LoadBalancerPolicy {
    *
    * @param decay the time constant of the moving average: a latency sample weighs {@code 1/e} after
    *     this long; between 1 ms and 10 minutes
-   * @param failurePenalty the latency a failed call (an I/O error or a 5xx response) counts as when it
-   *     was faster than that; zero turns the penalty off; at most 10 minutes
+   * @param failurePenalty the latency a failed call (an I/O error or a 5xx response) counts as when
+   *     it was faster than that; zero turns the penalty off; at most 10 minutes
    * @throws IllegalArgumentException naming the setting and the bad value
    */
   public static LoadBalancerPolicy peakEwma(Duration decay, Duration failurePenalty) {
     Objects.requireNonNull(decay, "decay");
     Objects.requireNonNull(failurePenalty, "failurePenalty");
     if (decay.compareTo(Duration.ofMillis(1)) < 0 || decay.compareTo(Duration.ofMinutes(10)) > 0) {
-      throw new IllegalArgumentException(
-          "decay must be between 1ms and 10m but was " + decay);
+      throw new IllegalArgumentException("decay must be between 1ms and 10m but was " + decay);
     }
     if (failurePenalty.isNegative() || failurePenalty.compareTo(Duration.ofMinutes(10)) > 0) {
       throw new IllegalArgumentException(
@@ -127,8 +125,11 @@ public final class LoadBalancerPolicy {
       case CONSISTENT_HASH:
         return "consistentHash(" + (keyHeader == null ? "StickyKey" : keyHeader) + ")";
       default:
-        return "peakEwma(decay=" + Duration.ofNanos(decayNanos) + ", failurePenalty="
-            + Duration.ofNanos(failurePenaltyNanos) + ")";
+        return "peakEwma(decay="
+            + Duration.ofNanos(decayNanos)
+            + ", failurePenalty="
+            + Duration.ofNanos(failurePenaltyNanos)
+            + ")";
     }
   }
 }

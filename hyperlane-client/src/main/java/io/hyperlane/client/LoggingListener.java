@@ -7,9 +7,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs every decision at DEBUG, on logger {@code io.hyperlane.decisions}. Events carry services,
- * endpoints, counts and causes, never a header or a body, so no credential can reach a log this way;
- * the state changes worth a warning (an ejection, a circuit opening, a registry outage) are logged
- * once each by the code that decides them.
+ * endpoints, counts and causes, never a header or a body, so no credential can reach a log this
+ * way; the state changes worth a warning (an ejection, a circuit opening, a registry outage) are
+ * logged once each by the code that decides them.
  */
 final class LoggingListener implements ResilienceListener {
 

@@ -8,12 +8,13 @@ import java.util.Objects;
  * rotation for a while, longer each time it is ejected again.
  *
  * <p>A failure is an I/O error or a 5xx response; a cancelled call is neither a failure nor a
- * success. After {@link Builder#consecutiveFailures(int)} failures in a row the endpoint is ejected for
- * {@code baseEjectionTime × n}, where {@code n} counts its recent ejections, up to {@link
+ * success. After {@link Builder#consecutiveFailures(int)} failures in a row the endpoint is ejected
+ * for {@code baseEjectionTime × n}, where {@code n} counts its recent ejections, up to {@link
  * Builder#maxEjectionTime(Duration)} (where {@code n} stops growing); {@code n} drops by one for
- * every {@code baseEjectionTime} the endpoint spends in rotation without being ejected. At most {@link Builder#maxEjectedShare(double)}
- * of a service's endpoints (and always at least one) are ejected at once, and when every endpoint of
- * a service is ejected, calls are spread over all of them rather than failing.
+ * every {@code baseEjectionTime} the endpoint spends in rotation without being ejected. At most
+ * {@link Builder#maxEjectedShare(double)} of a service's endpoints (and always at least one) are
+ * ejected at once, and when every endpoint of a service is ejected, calls are spread over all of
+ * them rather than failing.
  *
  * <pre>{@code
  * OutlierDetection od = OutlierDetection.builder()
@@ -22,7 +23,8 @@ import java.util.Objects;
  *     .build();
  * }</pre>
  *
- * <p>Instances are immutable. Every setter checks its value at once and names it when it refuses it.
+ * <p>Instances are immutable. Every setter checks its value at once and names it when it refuses
+ * it.
  */
 public final class OutlierDetection {
 
@@ -86,9 +88,15 @@ public final class OutlierDetection {
   @Override
   public String toString() {
     return enabled
-        ? "OutlierDetection{consecutiveFailures=" + consecutiveFailures + ", baseEjectionTime="
-            + baseEjectionTime() + ", maxEjectionTime=" + maxEjectionTime() + ", maxEjectedShare="
-            + maxEjectedShare + "}"
+        ? "OutlierDetection{consecutiveFailures="
+            + consecutiveFailures
+            + ", baseEjectionTime="
+            + baseEjectionTime()
+            + ", maxEjectionTime="
+            + maxEjectionTime()
+            + ", maxEjectedShare="
+            + maxEjectedShare
+            + "}"
         : "OutlierDetection{disabled}";
   }
 
@@ -153,8 +161,8 @@ public final class OutlierDetection {
     }
 
     /**
-     * The largest share of a service's endpoints ejected at once; at least one endpoint may always be
-     * ejected.
+     * The largest share of a service's endpoints ejected at once; at least one endpoint may always
+     * be ejected.
      *
      * @throws IllegalArgumentException if not between 0 and 1
      */
@@ -175,8 +183,11 @@ public final class OutlierDetection {
     public OutlierDetection build() {
       if (maxEjectionTime.compareTo(baseEjectionTime) < 0) {
         throw new IllegalArgumentException(
-            "maxEjectionTime (" + maxEjectionTime + ") must not be shorter than baseEjectionTime ("
-                + baseEjectionTime + ")");
+            "maxEjectionTime ("
+                + maxEjectionTime
+                + ") must not be shorter than baseEjectionTime ("
+                + baseEjectionTime
+                + ")");
       }
       return new OutlierDetection(this);
     }

@@ -32,7 +32,9 @@ final class PeriodicLookup implements Runnable, ServiceDiscovery.Subscription {
     this.interval = interval;
   }
 
-  /** Looks up once on the calling thread (so a service starts with endpoints), then on the timer. */
+  /**
+   * Looks up once on the calling thread (so a service starts with endpoints), then on the timer.
+   */
   static PeriodicLookup start(ServiceDiscovery.Context context, Lookup lookup, Duration interval) {
     PeriodicLookup periodic = new PeriodicLookup(context, lookup, interval);
     periodic.run();

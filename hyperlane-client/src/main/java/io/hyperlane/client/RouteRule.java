@@ -103,14 +103,21 @@ public final class RouteRule {
 
   @Override
   public String toString() {
-    return "RouteRule{" + name + ": " + service + (methods.isEmpty() ? "" : " " + methods)
-        + (pathPrefix.equals("/") ? "" : " " + pathPrefix) + (headers.isEmpty() ? "" : " " + headers)
-        + " -> " + destinations + "}";
+    return "RouteRule{"
+        + name
+        + ": "
+        + service
+        + (methods.isEmpty() ? "" : " " + methods)
+        + (pathPrefix.equals("/") ? "" : " " + pathPrefix)
+        + (headers.isEmpty() ? "" : " " + headers)
+        + " -> "
+        + destinations
+        + "}";
   }
 
   /**
-   * Builds a {@link RouteRule}. Setters check their argument and name the rule in the message; {@link
-   * #build()} checks the whole. Not thread-safe.
+   * Builds a {@link RouteRule}. Setters check their argument and name the rule in the message;
+   * {@link #build()} checks the whole. Not thread-safe.
    */
   public static final class Builder {
     private final String name;
@@ -149,7 +156,10 @@ public final class RouteRule {
       return this;
     }
 
-    /** Matches only paths that start with {@code prefix}, such as {@code /items/}; {@code /} by default. */
+    /**
+     * Matches only paths that start with {@code prefix}, such as {@code /items/}; {@code /} by
+     * default.
+     */
     public Builder pathPrefix(String prefix) {
       if (prefix == null || !prefix.startsWith("/")) {
         throw bad("path prefix must start with / but was " + prefix);
@@ -175,7 +185,8 @@ public final class RouteRule {
 
     /**
      * Sends matched calls to the endpoints of {@code service} whose metadata contain every entry of
-     * {@code subset}, with {@code weight} (1 to 1,000,000) relative to the rule's other destinations.
+     * {@code subset}, with {@code weight} (1 to 1,000,000) relative to the rule's other
+     * destinations.
      */
     public Builder to(String service, Map<String, String> subset, int weight) {
       Objects.requireNonNull(service, "service");

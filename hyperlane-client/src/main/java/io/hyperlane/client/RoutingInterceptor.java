@@ -15,9 +15,9 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Stage 4 of a call: when the request's host is a registered service, picks an endpoint, rewrites the
- * URL to it (scheme, host and port; path and query kept), and feeds the outcome and latency back to
- * the balancer and outlier detection. Any other host passes through untouched.
+ * Stage 4 of a call: when the request's host is a registered service, picks an endpoint, rewrites
+ * the URL to it (scheme, host and port; path and query kept), and feeds the outcome and latency
+ * back to the balancer and outlier detection. Any other host passes through untouched.
  *
  * <p>An {@code https} endpoint gets the builder's TLS material and its service's TLS authority,
  * which no other host sees. A call written as {@code https} goes to {@code https} endpoints only,
@@ -40,8 +40,14 @@ final class RoutingInterceptor implements Interceptor {
   private final RandomGenerator random;
   private final Tls tls; // null: the client's own
 
-  RoutingInterceptor(Map<String, ServiceState> services, AtomicReference<RoutingRules> rules,
-      Ticker ticker, Telemetry telemetry, CallerState callers, RandomGenerator random, Tls tls) {
+  RoutingInterceptor(
+      Map<String, ServiceState> services,
+      AtomicReference<RoutingRules> rules,
+      Ticker ticker,
+      Telemetry telemetry,
+      CallerState callers,
+      RandomGenerator random,
+      Tls tls) {
     this.services = services;
     this.rules = rules;
     this.ticker = ticker;
@@ -69,8 +75,7 @@ final class RoutingInterceptor implements Interceptor {
     Map<String, String> subset = Map.of();
     RouteRule rule = rules.get().match(named, request);
     if (rule != null) {
-      RouteRule.Destination to =
-          rule.destination(random.nextInt(rule.totalWeight()));
+      RouteRule.Destination to = rule.destination(random.nextInt(rule.totalWeight()));
       service = services.get(to.service());
       subset = to.subset();
     }
@@ -90,8 +95,14 @@ final class RoutingInterceptor implements Interceptor {
         parent = (Context) attempt.callerContext(parent);
       }
       if (t.tracing) {
-        span = t.startAttempt(parent, request, url, service.name,
-            endpoint.endpoint.origin(), attempt == null ? 0 : attempt.resendCount());
+        span =
+            t.startAttempt(
+                parent,
+                request,
+                url,
+                service.name,
+                endpoint.endpoint.origin(),
+                attempt == null ? 0 : attempt.resendCount());
         if (rule != null) {
           span.setAttribute(ROUTE, rule.name);
         }

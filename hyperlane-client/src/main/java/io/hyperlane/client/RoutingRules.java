@@ -11,8 +11,8 @@ import java.util.Set;
 import okhttp3.Request;
 
 /**
- * An ordered set of {@link RouteRule}s: a call to {@code http://<service>/…} takes the first rule of
- * that service that matches it, and calls no rule matches go to the service as usual. Given to
+ * An ordered set of {@link RouteRule}s: a call to {@code http://<service>/…} takes the first rule
+ * of that service that matches it, and calls no rule matches go to the service as usual. Given to
  * {@link Hyperlane.Builder#routing(RoutingRules)}, or swapped at run time, atomically, with {@link
  * Hyperlane#replaceRouting(RoutingRules)}: both check the whole set against the registered services
  * and refuse it, naming the rule, if anything is wrong. Immutable and thread-safe.
@@ -89,13 +89,21 @@ public final class RoutingRules {
     List<String> problems = new ArrayList<>();
     for (RouteRule r : rules) {
       if (!services.contains(r.service)) {
-        problems.add("rule \"" + r.name + "\" matches calls to \"" + r.service
-            + "\", which is not a registered service");
+        problems.add(
+            "rule \""
+                + r.name
+                + "\" matches calls to \""
+                + r.service
+                + "\", which is not a registered service");
       }
       for (RouteRule.Destination d : r.destinations) {
         if (!services.contains(d.service())) {
-          problems.add("rule \"" + r.name + "\" sends calls to \"" + d.service()
-              + "\", which is not a registered service");
+          problems.add(
+              "rule \""
+                  + r.name
+                  + "\" sends calls to \""
+                  + d.service()
+                  + "\", which is not a registered service");
         }
       }
     }

@@ -11,10 +11,11 @@ import java.util.concurrent.Executor;
  *
  * <p>{@link Hyperlane} calls {@link #subscribe(Context)} once per service when it is built. The
  * implementation delivers the whole current endpoint set through {@link Context#update(List)} — at
- * once if it can, and again every time the set changes — and reports a failed refresh through {@link
- * Context#failed(Throwable)}. Hyperlane keeps the last good set when a refresh fails or delivers
- * nothing usable (an empty set, or nulls only), counts the failure and logs one warning per outage.
- * An origin listed twice is one endpoint; a null in a set is left out. {@link Subscription#cancel()} is called by {@link Hyperlane#close()}.
+ * once if it can, and again every time the set changes — and reports a failed refresh through
+ * {@link Context#failed(Throwable)}. Hyperlane keeps the last good set when a refresh fails or
+ * delivers nothing usable (an empty set, or nulls only), counts the failure and logs one warning
+ * per outage. An origin listed twice is one endpoint; a null in a set is left out. {@link
+ * Subscription#cancel()} is called by {@link Hyperlane#close()}.
  *
  * <p>An implementation may call the context from any thread. It must not block the {@link
  * Context#scheduler() scheduler}: blocking work (a DNS lookup, an HTTP call to a registry) goes to
@@ -50,7 +51,9 @@ public interface ServiceDiscovery {
     void cancel();
   }
 
-  /** What Hyperlane gives a discovery: the service it serves, time, threads, and the update sink. */
+  /**
+   * What Hyperlane gives a discovery: the service it serves, time, threads, and the update sink.
+   */
   interface Context {
 
     /** The service whose endpoints are wanted. */

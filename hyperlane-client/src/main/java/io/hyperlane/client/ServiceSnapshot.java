@@ -14,8 +14,12 @@ import java.util.Optional;
  * @param discoveryFailures refreshes of its endpoint set that failed or were refused since start
  * @param cache what its response cache answered, per tier; null when the service has no cache
  */
-public record ServiceSnapshot(String name, String loadBalancer, List<EndpointSnapshot> endpoints,
-    long discoveryFailures, CacheStats.Service cache) {
+public record ServiceSnapshot(
+    String name,
+    String loadBalancer,
+    List<EndpointSnapshot> endpoints,
+    long discoveryFailures,
+    CacheStats.Service cache) {
 
   /** Checks the components and copies the list. */
   public ServiceSnapshot {

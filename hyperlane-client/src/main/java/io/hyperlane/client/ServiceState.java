@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -30,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * when discovery fails), the balancer, outlier ejection and slow start. It is also the {@link
  * ServiceDiscovery.Context} its discovery delivers to.
  *
- * <p>The request path ({@link #pick}, {@link #onSuccess} and friends) takes no lock except on the rare
- * transitions (ejection, return from ejection). Endpoint-set changes are serialised by this object's
- * monitor and published through one volatile array.
+ * <p>The request path ({@link #pick}, {@link #onResponse}, {@link #onIoFailure} and friends) takes
+ * no lock except on the rare transitions (ejection, return from ejection). Endpoint-set changes are
+ * serialised by this object's monitor and published through one volatile array.
  */
 final class ServiceState implements ServiceDiscovery.Context {
 
@@ -54,13 +55,13 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   /** Checks this service's certificates against its TLS authority; null: the client's own. */
   private HostnameVerifier authorityVerifier;
+
   /** Whether an {@code https} call may go to an {@code http} endpoint. */
   private boolean allowCleartext;
 
   private volatile EndpointState[] endpoints = NONE;
   private volatile boolean closed;
-  private final java.util.concurrent.CountDownLatch firstEndpoints =
-      new java.util.concurrent.CountDownLatch(1);
+  private final CountDownLatch firstEndpoints = new CountDownLatch(1);
   private volatile Throwable lastFailure;
 
   // Guarded by this.
@@ -68,9 +69,17 @@ final class ServiceState implements ServiceDiscovery.Context {
   private boolean inOutage;
   private ServiceDiscovery.Subscription subscription;
 
-  ServiceState(String name, LoadBalancerPolicy policy, OutlierDetection outliers,
-      SlowStart slowStart, CircuitBreakerPolicy circuits, ZonePreference zones,
-      ResilienceListener listener, Ticker ticker, Scheduler scheduler, Executor blockingExecutor,
+  ServiceState(
+      String name,
+      LoadBalancerPolicy policy,
+      OutlierDetection outliers,
+      SlowStart slowStart,
+      CircuitBreakerPolicy circuits,
+      ZonePreference zones,
+      ResilienceListener listener,
+      Ticker ticker,
+      Scheduler scheduler,
+      Executor blockingExecutor,
       RandomGenerator random) {
     this.name = name;
     this.policy = policy;
@@ -135,13 +144,13 @@ final class ServiceState implements ServiceDiscovery.Context {
   // ---- The request path.
 
   /**
-   * Chooses the endpoint for one attempt: among the endpoints that match {@code subset} (all of them
-   * when none does), not ejected (all of them when all are), in the local zone while it is healthy
-   * enough, preferring for a retry those its call has not tried yet; records the choice in {@code
-   * attempt} when there is one.
+   * Chooses the endpoint for one attempt: among the endpoints that match {@code subset} (all of
+   * them when none does), not ejected (all of them when all are), in the local zone while it is
+   * healthy enough, preferring for a retry those its call has not tried yet; records the choice in
+   * {@code attempt} when there is one.
    */
-  EndpointState pick(long now, AttemptContext attempt, Request request,
-      Map<String, String> subset) throws NoEndpointException {
+  EndpointState pick(long now, AttemptContext attempt, Request request, Map<String, String> subset)
+      throws NoEndpointException {
     if (closed) {
       throw new NoEndpointException(name, "the Hyperlane instance is closed");
     }
@@ -153,14 +162,16 @@ final class ServiceState implements ServiceDiscovery.Context {
       // A call its caller wrote as https never leaves in cleartext.
       EndpointState[] secure = filter(service, e -> e.endpoint.url().isHttps());
       if (!secure[0].endpoint.url().isHttps()) {
-        throw new NoEndpointException(name, "the call is https and the service has no https"
-            + " endpoint (its endpoints are http; ServiceBuilder.allowCleartext() lets https calls"
-            + " use them)");
+        throw new NoEndpointException(
+            name,
+            "the call is https and the service has no https"
+                + " endpoint (its endpoints are http; ServiceBuilder.allowCleartext() lets https calls"
+                + " use them)");
       }
       service = secure;
     }
-    EndpointState[] all = subset.isEmpty() ? service
-        : filter(service, e -> e.endpoint.matches(subset));
+    EndpointState[] all =
+        subset.isEmpty() ? service : filter(service, e -> e.endpoint.matches(subset));
     EndpointState[] candidates = all;
     if (all.length == 1) {
       EndpointState only = all[0];
@@ -191,15 +202,16 @@ final class ServiceState implements ServiceDiscovery.Context {
         candidates = filter(candidates, e -> !attempt.wasTried(e.endpoint.origin()));
       }
     }
-    return chosen(candidates.length == 1 ? candidates[0]
-        : balancer.pick(candidates, now, this, request), attempt);
+    return chosen(
+        candidates.length == 1 ? candidates[0] : balancer.pick(candidates, now, this, request),
+        attempt);
   }
 
   /**
    * Waits (real time) for the first endpoint set; null when it came, else what went wrong. Used by
    * {@code build()} for services that must not start empty.
    */
-  String awaitEndpoints(java.time.Duration timeout) {
+  String awaitEndpoints(Duration timeout) {
     try {
       if (firstEndpoints.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
         return null;
@@ -300,17 +312,20 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   /**
    * The attempt was cancelled because a hedge sent after it answered first: the endpoint was outrun
-   * by at least the hedging delay. Like an attempt's timeout in Envoy's outlier detection, it counts
-   * toward the failures in a row that eject an endpoint (a success resets them), so that a replica
-   * that accepts requests and never answers is ejected even while hedges rescue every call it gets.
-   * It is no failure in the endpoint's statistics or circuit, and its latency is a lower bound.
+   * by at least the hedging delay. Like an attempt's timeout in Envoy's outlier detection, it
+   * counts toward the failures in a row that eject an endpoint (a success resets them), so that a
+   * replica that accepts requests and never answers is ejected even while hedges rescue every call
+   * it gets. It is no failure in the endpoint's statistics or circuit, and its latency is a lower
+   * bound.
    */
   void onLostRace(EndpointState e, long start, long end) {
     onCancelled(e, start, end);
     ejectIfOutlier(e, end, e.countLostRace());
   }
 
-  /** The call was cancelled by its caller: not the endpoint's fault, and its latency a lower bound. */
+  /**
+   * The call was cancelled by its caller: not the endpoint's fault, and its latency a lower bound.
+   */
   void onCancelled(EndpointState e, long start, long end) {
     e.end();
     e.observeAtLeast(end, end - start, policy.decayNanos);
@@ -350,8 +365,8 @@ final class ServiceState implements ServiceDiscovery.Context {
       startRamp(e, now);
       e.ejected = false;
       log.debug("endpoint {} of service {} is back in rotation", e.endpoint.origin(), name);
-      ResilienceListener.notify(listener,
-          new ResilienceEvent.EndpointReturned(name, e.endpoint.origin()));
+      ResilienceListener.notify(
+          listener, new ResilienceEvent.EndpointReturned(name, e.endpoint.origin()));
     }
   }
 
@@ -377,8 +392,13 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
     int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));
     if (!member || ejectedNow >= allowed) {
-      log.debug("endpoint {} of service {} failed or was outrun {} times in a row but {} of {} "
-          + "endpoints are already ejected", e.endpoint.origin(), name, inARow, ejectedNow,
+      log.debug(
+          "endpoint {} of service {} failed or was outrun {} times in a row but {} of {} "
+              + "endpoints are already ejected",
+          e.endpoint.origin(),
+          name,
+          inARow,
+          ejectedNow,
           all.length);
       return;
     }
@@ -398,10 +418,16 @@ final class ServiceState implements ServiceDiscovery.Context {
     e.ejected = true;
     e.ramping = false;
     e.consecutiveFailures.set(0);
-    log.warn("ejected endpoint {} of service {} for {} after {} failed or outrun attempts in a row",
-        e.endpoint.origin(), name, Duration.ofNanos(duration), inARow);
-    ResilienceListener.notify(listener, new ResilienceEvent.EndpointEjected(name,
-        e.endpoint.origin(), Duration.ofNanos(duration), inARow));
+    log.warn(
+        "ejected endpoint {} of service {} for {} after {} failed or outrun attempts in a row",
+        e.endpoint.origin(),
+        name,
+        Duration.ofNanos(duration),
+        inARow);
+    ResilienceListener.notify(
+        listener,
+        new ResilienceEvent.EndpointEjected(
+            name, e.endpoint.origin(), Duration.ofNanos(duration), inARow));
   }
 
   // ---- ServiceDiscovery.Context: what discovery delivers to.
@@ -430,9 +456,11 @@ final class ServiceState implements ServiceDiscovery.Context {
   public void update(List<Endpoint> update) {
     List<Endpoint> usable = usable(update);
     if (usable.isEmpty()) {
-      failed(new IllegalArgumentException(update == null || update.isEmpty()
-          ? "discovery delivered an empty endpoint set"
-          : "discovery delivered only null endpoints"));
+      failed(
+          new IllegalArgumentException(
+              update == null || update.isEmpty()
+                  ? "discovery delivered an empty endpoint set"
+                  : "discovery delivered only null endpoints"));
       return;
     }
     long now = ticker.read();
@@ -499,16 +527,21 @@ final class ServiceState implements ServiceDiscovery.Context {
       if (e == null) {
         nulls++;
       } else {
-        byOrigin.merge(e, e, (first, again) ->
-            again.weight() > first.weight() ? first.withWeight(again.weight()) : first);
+        byOrigin.merge(
+            e,
+            e,
+            (first, again) ->
+                again.weight() > first.weight() ? first.withWeight(again.weight()) : first);
       }
     }
     if (nulls > 0) {
-      log.warn("discovery of service {} delivered {} null endpoints; they are left out", name,
-          nulls);
+      log.warn(
+          "discovery of service {} delivered {} null endpoints; they are left out", name, nulls);
     }
     if (byOrigin.size() + nulls < update.size()) {
-      log.debug("discovery of service {} listed {} endpoints more than once; merged", name,
+      log.debug(
+          "discovery of service {} listed {} endpoints more than once; merged",
+          name,
           update.size() - nulls - byOrigin.size());
     }
     return new ArrayList<>(byOrigin.values());
@@ -551,11 +584,14 @@ final class ServiceState implements ServiceDiscovery.Context {
       inOutage = true;
       known = endpoints.length;
     }
-    ResilienceListener.notify(listener,
-        new ResilienceEvent.DiscoveryFailed(name, String.valueOf(cause)));
+    ResilienceListener.notify(
+        listener, new ResilienceEvent.DiscoveryFailed(name, String.valueOf(cause)));
     if (first) {
-      log.warn("discovery of service {} failed, keeping the last {} known endpoints: {}", name,
-          known, String.valueOf(cause));
+      log.warn(
+          "discovery of service {} failed, keeping the last {} known endpoints: {}",
+          name,
+          known,
+          String.valueOf(cause));
     } else {
       log.debug("discovery of service {} still failing: {}", name, String.valueOf(cause));
     }
@@ -566,14 +602,17 @@ final class ServiceState implements ServiceDiscovery.Context {
     if (circuit == null) {
       return null;
     }
-    return new WatchedCircuit(circuit, (from, to) -> {
-      if (to == CircuitBreaker.State.OPEN) {
-        log.warn("circuit of endpoint {} of service {} opened at a failure rate of {}%",
-            endpoint.origin(), name, circuit.getMetrics().getFailureRate());
-      }
-      ResilienceListener.notify(listener,
-          new ResilienceEvent.CircuitStateChanged(name, endpoint.origin(), from, to));
-    });
+    return new WatchedCircuit(
+        circuit,
+        (from, to) -> {
+          if (to == CircuitBreaker.State.OPEN) {
+            log.warn(
+                "circuit of endpoint {} of service {} opened at a failure rate of {}%",
+                endpoint.origin(), name, circuit.getMetrics().getFailureRate());
+          }
+          ResilienceListener.notify(
+              listener, new ResilienceEvent.CircuitStateChanged(name, endpoint.origin(), from, to));
+        });
   }
 
   /** A newcomer's starting latency estimate: the mean of its peers that have one. */
@@ -596,20 +635,21 @@ final class ServiceState implements ServiceDiscovery.Context {
     for (EndpointState e : all) {
       boolean ejected = e.ejected && now - e.ejectedUntilNanos < 0;
       Endpoint endpoint = e.endpoint;
-      list.add(new EndpointSnapshot(
-          endpoint.origin(),
-          endpoint.weight(),
-          ejected || !e.circuitClosed() ? 0 : effectiveWeight(e, now),
-          e.inFlight(),
-          Duration.ofNanos((long) e.latencyNanos(now, policy.decayNanos)),
-          e.requests(),
-          e.failures(),
-          e.lostRaces(),
-          ejected,
-          ejectionsOf(e),
-          e.circuit == null ? "NONE" : e.circuit.state().name(),
-          endpoint.zone(),
-          endpoint.metadata()));
+      list.add(
+          new EndpointSnapshot(
+              endpoint.origin(),
+              endpoint.weight(),
+              ejected || !e.circuitClosed() ? 0 : effectiveWeight(e, now),
+              e.inFlight(),
+              Duration.ofNanos((long) e.latencyNanos(now, policy.decayNanos)),
+              e.requests(),
+              e.failures(),
+              e.lostRaces(),
+              ejected,
+              ejectionsOf(e),
+              e.circuit == null ? "NONE" : e.circuit.state().name(),
+              endpoint.zone(),
+              endpoint.metadata()));
     }
     return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum(), null);
   }

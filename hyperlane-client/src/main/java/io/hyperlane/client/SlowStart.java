@@ -50,8 +50,8 @@ public final class SlowStart {
   public static SlowStart of(Duration window, double minimumShare) {
     Objects.requireNonNull(window, "window");
     if (window.compareTo(Duration.ofMillis(1)) < 0 || window.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException("slow start window must be between 1ms and 1h but was "
-          + window);
+      throw new IllegalArgumentException(
+          "slow start window must be between 1ms and 1h but was " + window);
     }
     if (!(minimumShare > 0.0 && minimumShare <= 1.0)) {
       throw new IllegalArgumentException(
@@ -84,7 +84,8 @@ public final class SlowStart {
 
   @Override
   public String toString() {
-    return enabled() ? "SlowStart{window=" + window() + ", minimumShare=" + minimumShare + "}"
+    return enabled()
+        ? "SlowStart{window=" + window() + ", minimumShare=" + minimumShare + "}"
         : "SlowStart{disabled}";
   }
 }

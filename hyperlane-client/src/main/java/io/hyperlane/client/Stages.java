@@ -6,8 +6,8 @@ import okhttp3.Interceptor;
 
 /**
  * The one place where the order of Hyperlane's stages is written down (DESIGN.md, "One call,
- * outermost to innermost"). Each stage is an OkHttp application interceptor; they are appended after
- * the wrapped client's own interceptors, outermost first:
+ * outermost to innermost"). Each stage is an OkHttp application interceptor; they are appended
+ * after the wrapped client's own interceptors, outermost first:
  *
  * <ol>
  *   <li>caller state: what the calling thread had when the call was made (trace context, deadline
@@ -22,15 +22,21 @@ import okhttp3.Interceptor;
  *   <li>the user's attempt interceptors, which see the endpoint's URL.
  * </ol>
  *
- * <p>A stage that is not configured is left out rather than installed as a no-op, so it costs nothing.
+ * <p>A stage that is not configured is left out rather than installed as a no-op, so it costs
+ * nothing.
  */
 final class Stages {
 
   private Stages() {}
 
-  static List<Interceptor> inOrder(CallerStateInterceptor callerState, Interceptor telemetry,
-      Interceptor deadline, Interceptor cache, List<Interceptor> resilience,
-      RoutingInterceptor routing, List<Interceptor> attempt) {
+  static List<Interceptor> inOrder(
+      CallerStateInterceptor callerState,
+      Interceptor telemetry,
+      Interceptor deadline,
+      Interceptor cache,
+      List<Interceptor> resilience,
+      RoutingInterceptor routing,
+      List<Interceptor> attempt) {
     List<Interceptor> stages = new ArrayList<>(5 + resilience.size() + attempt.size());
     stages.add(callerState);
     addIfPresent(stages, telemetry);

@@ -16,7 +16,9 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
@@ -44,16 +46,17 @@ final class Telemetry {
       (builder, key, value) -> builder.header(key, value);
 
   /** Bucket boundaries the HTTP semantic conventions advise for request durations, in seconds. */
-  private static final List<Double> DURATION_BUCKETS = List.of(0.005, 0.01, 0.025, 0.05, 0.075,
-      0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
+  private static final List<Double> DURATION_BUCKETS =
+      List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
 
   /** Whether telemetry is on at all; when off, nothing is recorded or written into requests. */
   final boolean enabled;
+
   /** No OpenTelemetry was given: the global one is used, from the moment one is set. */
   private final boolean followsGlobal;
+
   private volatile Instruments instruments;
-  private final java.util.List<java.util.function.Consumer<Instruments>> onResolved =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<Instruments>> onResolved = new CopyOnWriteArrayList<>();
 
   /**
    * Telemetry to {@code openTelemetry}, or — when it is null — to the global OpenTelemetry as soon
@@ -64,14 +67,14 @@ final class Telemetry {
   Telemetry(OpenTelemetry openTelemetry, boolean enabled) {
     this.enabled = enabled;
     this.followsGlobal = enabled && openTelemetry == null;
-    this.instruments = new Instruments(enabled && openTelemetry != null ? openTelemetry
-        : OpenTelemetry.noop());
+    this.instruments =
+        new Instruments(enabled && openTelemetry != null ? openTelemetry : OpenTelemetry.noop());
   }
 
   /**
-   * The instruments to record with now: those of the given OpenTelemetry, or of the global one
-   * once it is set (no-ops until then). Cheap: a volatile read, and a flag check until the global
-   * is set.
+   * The instruments to record with now: those of the given OpenTelemetry, or of the global one once
+   * it is set (no-ops until then). Cheap: a volatile read, and a flag check until the global is
+   * set.
    */
   Instruments current() {
     Instruments now = instruments;
@@ -82,7 +85,7 @@ final class Telemetry {
           now = new Instruments(io.opentelemetry.api.GlobalOpenTelemetry.get());
           now.live = true;
           instruments = now;
-          for (java.util.function.Consumer<Instruments> action : onResolved) {
+          for (Consumer<Instruments> action : onResolved) {
             action.accept(now);
           }
         }
@@ -98,10 +101,10 @@ final class Telemetry {
   }
 
   /**
-   * Runs {@code action} with the instruments that will record: at once when they are known, or
-   * when the global OpenTelemetry is first seen set.
+   * Runs {@code action} with the instruments that will record: at once when they are known, or when
+   * the global OpenTelemetry is first seen set.
    */
-  synchronized void whenResolved(java.util.function.Consumer<Instruments> action) {
+  synchronized void whenResolved(Consumer<Instruments> action) {
     Instruments now = instruments;
     if (!followsGlobal || now.live) {
       action.accept(now);
@@ -114,16 +117,22 @@ final class Telemetry {
   static final class Instruments {
     /** Whether spans are recorded: false for a no-op tracer provider. */
     final boolean tracing;
+
     /** Whether metrics are recorded: false for a no-op meter provider. */
     final boolean metering;
+
     final Tracer tracer;
     final TextMapPropagator propagator;
+
     /** Whether anything is written into requests: false for the API's no-op propagator. */
     final boolean propagating;
+
     final DoubleHistogram duration;
     final Meter meter;
+
     /** Resolved from the global OpenTelemetry once it was set. */
     volatile boolean live;
+
     private volatile TelemetryListener.Counters listenerCounters;
     private volatile io.opentelemetry.api.metrics.LongCounter cacheResults;
 
@@ -135,11 +144,13 @@ final class Telemetry {
       this.propagator = otel.getPropagators().getTextMapPropagator();
       this.propagating = propagator != TextMapPropagator.noop();
       this.meter = otel.getMeter(SCOPE);
-      this.duration = meter.histogramBuilder("http.client.request.duration")
-          .setUnit("s")
-          .setDescription("Duration of HTTP client requests, one per logical call.")
-          .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
-          .build();
+      this.duration =
+          meter
+              .histogramBuilder("http.client.request.duration")
+              .setUnit("s")
+              .setDescription("Duration of HTTP client requests, one per logical call.")
+              .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
+              .build();
     }
 
     TelemetryListener.Counters listenerCounters() {
@@ -161,10 +172,15 @@ final class Telemetry {
         synchronized (this) {
           c = cacheResults;
           if (c == null) {
-            cacheResults = c = meter.counterBuilder("hyperlane.cache.results")
-                .setDescription("Service calls seen by the cache, per service, tier that answered"
-                    + " and result.")
-                .setUnit("{call}").build();
+            cacheResults =
+                c =
+                    meter
+                        .counterBuilder("hyperlane.cache.results")
+                        .setDescription(
+                            "Service calls seen by the cache, per service, tier that answered"
+                                + " and result.")
+                        .setUnit("{call}")
+                        .build();
           }
         }
       }
@@ -176,17 +192,24 @@ final class Telemetry {
       propagator.inject(context, request, HEADER_SETTER);
     }
 
-    Span startAttempt(Context parent, Request request, HttpUrl routed, String service,
-        String endpoint, int resendCount) {
-      var builder = tracer.spanBuilder(request.method())
-          .setParent(parent)
-          .setSpanKind(SpanKind.CLIENT)
-          .setAttribute(HTTP_METHOD, request.method())
-          .setAttribute(URL_FULL, redacted(routed))
-          .setAttribute(SERVER_ADDRESS, routed.host())
-          .setAttribute(SERVER_PORT, (long) routed.port())
-          .setAttribute(SERVICE, service)
-          .setAttribute(ENDPOINT, endpoint);
+    Span startAttempt(
+        Context parent,
+        Request request,
+        HttpUrl routed,
+        String service,
+        String endpoint,
+        int resendCount) {
+      var builder =
+          tracer
+              .spanBuilder(request.method())
+              .setParent(parent)
+              .setSpanKind(SpanKind.CLIENT)
+              .setAttribute(HTTP_METHOD, request.method())
+              .setAttribute(URL_FULL, redacted(routed))
+              .setAttribute(SERVER_ADDRESS, routed.host())
+              .setAttribute(SERVER_PORT, (long) routed.port())
+              .setAttribute(SERVICE, service)
+              .setAttribute(ENDPOINT, endpoint);
       if (resendCount > 0) {
         builder.setAttribute(RESEND_COUNT, (long) resendCount);
       }
@@ -194,12 +217,13 @@ final class Telemetry {
     }
 
     /** Records one logical call in the duration histogram. */
-    void recordDuration(long nanos, String method, String service, String scheme, int status,
-        String errorType) {
-      AttributesBuilder a = Attributes.builder()
-          .put(HTTP_METHOD, method)
-          .put(SERVER_ADDRESS, service)
-          .put(URL_SCHEME, scheme);
+    void recordDuration(
+        long nanos, String method, String service, String scheme, int status, String errorType) {
+      AttributesBuilder a =
+          Attributes.builder()
+              .put(HTTP_METHOD, method)
+              .put(SERVER_ADDRESS, service)
+              .put(URL_SCHEME, scheme);
       if (status > 0) {
         a.put(HTTP_STATUS, (long) status);
       }
@@ -214,21 +238,42 @@ final class Telemetry {
      * circuit state per endpoint. Closing the result unregisters them.
      */
     AutoCloseable gauges(Supplier<Snapshot> snapshots) {
-      List<AutoCloseable> gauges = List.of(
-          meter.gaugeBuilder("hyperlane.endpoint.in_flight").ofLongs()
-              .setDescription("Calls sent to an endpoint whose response headers have not arrived.")
-              .setUnit("{call}")
-              .buildWithCallback(m -> forEachEndpoint(snapshots,
-                  (attributes, e) -> m.record(e.inFlight(), attributes))),
-          meter.gaugeBuilder("hyperlane.endpoint.ejected").ofLongs()
-              .setDescription("1 while outlier detection keeps an endpoint out of rotation, else 0.")
-              .buildWithCallback(m -> forEachEndpoint(snapshots,
-                  (attributes, e) -> m.record(e.ejected() ? 1 : 0, attributes))),
-          meter.gaugeBuilder("hyperlane.endpoint.circuit.open").ofLongs()
-              .setDescription("1 while an endpoint's circuit is open or half-open, else 0.")
-              .buildWithCallback(m -> forEachEndpoint(snapshots, (attributes, e) -> m.record(
-                  e.circuit().equals("CLOSED") || e.circuit().equals("NONE") ? 0 : 1,
-                  attributes))));
+      List<AutoCloseable> gauges =
+          List.of(
+              meter
+                  .gaugeBuilder("hyperlane.endpoint.in_flight")
+                  .ofLongs()
+                  .setDescription(
+                      "Calls sent to an endpoint whose response headers have not arrived.")
+                  .setUnit("{call}")
+                  .buildWithCallback(
+                      m ->
+                          forEachEndpoint(
+                              snapshots, (attributes, e) -> m.record(e.inFlight(), attributes))),
+              meter
+                  .gaugeBuilder("hyperlane.endpoint.ejected")
+                  .ofLongs()
+                  .setDescription(
+                      "1 while outlier detection keeps an endpoint out of rotation, else 0.")
+                  .buildWithCallback(
+                      m ->
+                          forEachEndpoint(
+                              snapshots,
+                              (attributes, e) -> m.record(e.ejected() ? 1 : 0, attributes))),
+              meter
+                  .gaugeBuilder("hyperlane.endpoint.circuit.open")
+                  .ofLongs()
+                  .setDescription("1 while an endpoint's circuit is open or half-open, else 0.")
+                  .buildWithCallback(
+                      m ->
+                          forEachEndpoint(
+                              snapshots,
+                              (attributes, e) ->
+                                  m.record(
+                                      e.circuit().equals("CLOSED") || e.circuit().equals("NONE")
+                                          ? 0
+                                          : 1,
+                                      attributes))));
       return () -> {
         for (AutoCloseable gauge : gauges) {
           gauge.close();
@@ -254,8 +299,8 @@ final class Telemetry {
     span.end();
   }
 
-  private static void forEachEndpoint(Supplier<Snapshot> snapshots,
-      BiConsumer<Attributes, EndpointSnapshot> action) {
+  private static void forEachEndpoint(
+      Supplier<Snapshot> snapshots, BiConsumer<Attributes, EndpointSnapshot> action) {
     for (ServiceSnapshot service : snapshots.get().services()) {
       for (EndpointSnapshot e : service.endpoints()) {
         action.accept(Attributes.of(SERVICE, service.name(), ENDPOINT, e.origin()), e);

@@ -16,9 +16,9 @@ import okhttp3.Response;
  * Stage 1 of a service call: the span of the logical call (kind INTERNAL, named {@code "GET
  * inventory"}), current while the stages below run; the {@code http.client.request.duration} point
  * recorded once per logical call; and the call's latency and outcome fed to the service's alerts.
- * Attempts on this thread find the span current; a hedge, sent as a call of its own, finds it through
- * the caller state captured when that call was made. Calls to hosts that are not services pass
- * through.
+ * Attempts on this thread find the span current; a hedge, sent as a call of its own, finds it
+ * through the caller state captured when that call was made. Calls to hosts that are not services
+ * pass through.
  */
 final class TelemetryInterceptor implements Interceptor {
 
@@ -27,8 +27,8 @@ final class TelemetryInterceptor implements Interceptor {
   private final Map<String, AlertState> alerts;
   private final Ticker ticker;
 
-  TelemetryInterceptor(Set<String> services, Telemetry telemetry, Map<String, AlertState> alerts,
-      Ticker ticker) {
+  TelemetryInterceptor(
+      Set<String> services, Telemetry telemetry, Map<String, AlertState> alerts, Ticker ticker) {
     this.services = services;
     this.telemetry = telemetry;
     this.alerts = alerts;
@@ -45,12 +45,14 @@ final class TelemetryInterceptor implements Interceptor {
     }
     Telemetry.Instruments t = telemetry.current();
     Context parent = Context.current(); // the caller's, restored by the first stage if need be
-    Span span = t.tracer.spanBuilder(request.method() + " " + service)
-        .setParent(parent)
-        .setSpanKind(SpanKind.INTERNAL)
-        .setAttribute(Telemetry.HTTP_METHOD, request.method())
-        .setAttribute(Telemetry.SERVICE, service)
-        .startSpan();
+    Span span =
+        t.tracer
+            .spanBuilder(request.method() + " " + service)
+            .setParent(parent)
+            .setSpanKind(SpanKind.INTERNAL)
+            .setAttribute(Telemetry.HTTP_METHOD, request.method())
+            .setAttribute(Telemetry.SERVICE, service)
+            .startSpan();
     Context context = parent.with(span);
     long start = ticker.read();
     String scheme = request.url().scheme();
@@ -59,7 +61,12 @@ final class TelemetryInterceptor implements Interceptor {
       int status = response.code();
       long end = ticker.read();
       if (t.metering) {
-        t.recordDuration(end - start, request.method(), service, scheme, status,
+        t.recordDuration(
+            end - start,
+            request.method(),
+            service,
+            scheme,
+            status,
             status >= 500 ? Integer.toString(status) : null);
       }
       Telemetry.endWithStatus(span, status);
@@ -69,7 +76,12 @@ final class TelemetryInterceptor implements Interceptor {
       boolean cancelled = chain.call().isCanceled();
       long end = ticker.read();
       if (t.metering) {
-        t.recordDuration(end - start, request.method(), service, scheme, 0,
+        t.recordDuration(
+            end - start,
+            request.method(),
+            service,
+            scheme,
+            0,
             cancelled ? "cancelled" : e.getClass().getName());
       }
       Telemetry.endWithFailure(span, e, cancelled);

@@ -8,10 +8,11 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Span;
+import java.util.Locale;
 
 /**
- * Turns every decision into a span event on the logical call it was taken in (when there is one) and
- * into a count. Runs on the deciding thread: it only records.
+ * Turns every decision into a span event on the logical call it was taken in (when there is one)
+ * and into a count. Runs on the deciding thread: it only records.
  */
 final class TelemetryListener implements ResilienceListener {
 
@@ -37,38 +38,64 @@ final class TelemetryListener implements ResilienceListener {
     final LongCounter discoveryFailures;
 
     Counters(Meter meter) {
-    retries = meter.counterBuilder("hyperlane.retries")
-        .setDescription("Retries sent, per service.").setUnit("{retry}").build();
-    hedges = meter.counterBuilder("hyperlane.hedges")
-        .setDescription("Hedged attempts sent, per service.").setUnit("{hedge}").build();
-    refusals = meter.counterBuilder("hyperlane.retry.refusals")
-        .setDescription("Failed attempts not retried, per service and reason.")
-        .setUnit("{refusal}").build();
-    rejections = meter.counterBuilder("hyperlane.calls.rejected")
-        .setDescription("Calls refused before sending, per service and reason.")
-        .setUnit("{call}").build();
-    transitions = meter.counterBuilder("hyperlane.circuit.transitions")
-        .setDescription("Circuit state changes, per service, endpoint and new state.")
-        .setUnit("{transition}").build();
-    ejections = meter.counterBuilder("hyperlane.endpoint.ejections")
-        .setDescription("Endpoints ejected by outlier detection.").setUnit("{ejection}").build();
-    discoveryFailures = meter.counterBuilder("hyperlane.discovery.failures")
-        .setDescription("Discovery refreshes that failed or were refused.")
-        .setUnit("{failure}").build();
+      retries =
+          meter
+              .counterBuilder("hyperlane.retries")
+              .setDescription("Retries sent, per service.")
+              .setUnit("{retry}")
+              .build();
+      hedges =
+          meter
+              .counterBuilder("hyperlane.hedges")
+              .setDescription("Hedged attempts sent, per service.")
+              .setUnit("{hedge}")
+              .build();
+      refusals =
+          meter
+              .counterBuilder("hyperlane.retry.refusals")
+              .setDescription("Failed attempts not retried, per service and reason.")
+              .setUnit("{refusal}")
+              .build();
+      rejections =
+          meter
+              .counterBuilder("hyperlane.calls.rejected")
+              .setDescription("Calls refused before sending, per service and reason.")
+              .setUnit("{call}")
+              .build();
+      transitions =
+          meter
+              .counterBuilder("hyperlane.circuit.transitions")
+              .setDescription("Circuit state changes, per service, endpoint and new state.")
+              .setUnit("{transition}")
+              .build();
+      ejections =
+          meter
+              .counterBuilder("hyperlane.endpoint.ejections")
+              .setDescription("Endpoints ejected by outlier detection.")
+              .setUnit("{ejection}")
+              .build();
+      discoveryFailures =
+          meter
+              .counterBuilder("hyperlane.discovery.failures")
+              .setDescription("Discovery refreshes that failed or were refused.")
+              .setUnit("{failure}")
+              .build();
     }
   }
 
   /** Counts nothing: the meter is a no-op until an SDK is there. */
-  private static final LongCounter NONE = new LongCounter() {
-    @Override
-    public void add(long value) {}
+  private static final LongCounter NONE =
+      new LongCounter() {
+        @Override
+        public void add(long value) {}
 
-    @Override
-    public void add(long value, Attributes attributes) {}
+        @Override
+        public void add(long value, Attributes attributes) {}
 
-    @Override
-    public void add(long value, Attributes attributes, io.opentelemetry.context.Context context) {}
-  };
+        @Override
+        public void add(
+            long value, Attributes attributes, io.opentelemetry.context.Context context) {}
+      };
 
   @Override
   public void onEvent(ResilienceEvent event) {
@@ -84,23 +111,34 @@ final class TelemetryListener implements ResilienceListener {
     Span span = Span.current();
     if (event instanceof ResilienceEvent.Retry e) {
       retries.add(1, service(e.service()));
-      span.addEvent("hyperlane.retry", Attributes.of(Telemetry.RESEND_COUNT, (long) e.attempt(),
-          DELAY_MS, e.delay().toMillis(), CAUSE, e.cause()));
+      span.addEvent(
+          "hyperlane.retry",
+          Attributes.of(
+              Telemetry.RESEND_COUNT,
+              (long) e.attempt(),
+              DELAY_MS,
+              e.delay().toMillis(),
+              CAUSE,
+              e.cause()));
     } else if (event instanceof ResilienceEvent.Hedge e) {
       hedges.add(1, service(e.service()));
-      span.addEvent("hyperlane.hedge", Attributes.of(Telemetry.RESEND_COUNT, (long) e.attempt(),
-          DELAY_MS, e.delay().toMillis()));
+      span.addEvent(
+          "hyperlane.hedge",
+          Attributes.of(
+              Telemetry.RESEND_COUNT, (long) e.attempt(), DELAY_MS, e.delay().toMillis()));
     } else if (event instanceof ResilienceEvent.RetryRefused e) {
-      String reason = e.reason().name().toLowerCase(java.util.Locale.ROOT);
+      String reason = e.reason().name().toLowerCase(Locale.ROOT);
       refusals.add(1, service(e.service()).toBuilder().put(REASON, reason).build());
-      span.addEvent(e.reason() == ResilienceEvent.RefusalReason.BUDGET_EXHAUSTED
-          ? "hyperlane.budget_refused" : "hyperlane.retry_refused",
+      span.addEvent(
+          e.reason() == ResilienceEvent.RefusalReason.BUDGET_EXHAUSTED
+              ? "hyperlane.budget_refused"
+              : "hyperlane.retry_refused",
           Attributes.of(REASON, reason, CAUSE, e.cause()));
     } else if (event instanceof ResilienceEvent.CallRejected e) {
       rejections.add(1, service(e.service()).toBuilder().put(REASON, "circuit_open").build());
       span.addEvent("hyperlane.circuit_open");
     } else if (event instanceof ResilienceEvent.LimitReached e) {
-      String reason = e.kind().name().toLowerCase(java.util.Locale.ROOT) + "_limit";
+      String reason = e.kind().name().toLowerCase(Locale.ROOT) + "_limit";
       rejections.add(1, service(e.service()).toBuilder().put(REASON, reason).build());
       span.addEvent("hyperlane.limit_reached", Attributes.of(REASON, reason));
     } else if (event instanceof ResilienceEvent.CircuitStateChanged e) {
@@ -112,8 +150,8 @@ final class TelemetryListener implements ResilienceListener {
       transitions.add(1, attributes);
       span.addEvent("hyperlane.circuit_state", attributes);
     } else if (event instanceof ResilienceEvent.EndpointEjected e) {
-      Attributes attributes = Attributes.of(Telemetry.SERVICE, e.service(), Telemetry.ENDPOINT,
-          e.endpoint());
+      Attributes attributes =
+          Attributes.of(Telemetry.SERVICE, e.service(), Telemetry.ENDPOINT, e.endpoint());
       ejections.add(1, attributes);
       span.addEvent("hyperlane.endpoint_ejected", attributes);
     } else if (event instanceof ResilienceEvent.DiscoveryFailed e) {

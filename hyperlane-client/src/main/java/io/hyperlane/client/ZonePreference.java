@@ -61,7 +61,8 @@ public final class ZonePreference {
 
   @Override
   public String toString() {
-    return zone == null ? "ZonePreference.none" : "ZonePreference{" + zone + ", minHealthyShare="
-        + minHealthyShare + "}";
+    return zone == null
+        ? "ZonePreference.none"
+        : "ZonePreference{" + zone + ", minHealthyShare=" + minHealthyShare + "}";
   }
 }

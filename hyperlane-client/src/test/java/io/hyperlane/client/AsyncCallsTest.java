@@ -28,9 +28,12 @@ class AsyncCallsTest extends LoopbackTest {
     for (int i = 0; i < 3; i++) {
       replicas.answer(i, 200, 200);
     }
-    try (Hyperlane hyperlane = Hyperlane.builder().telemetry(false)
-        .loadBalancer(LoadBalancerPolicy.roundRobin())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .telemetry(false)
+            .loadBalancer(LoadBalancerPolicy.roundRobin())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       List<CompletableFuture<Integer>> calls = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
@@ -38,13 +41,18 @@ class AsyncCallsTest extends LoopbackTest {
       }
       int most = 0;
       while (!calls.stream().allMatch(CompletableFuture::isDone)) {
-        most = Math.max(most, hyperlane.snapshot().service("inventory").endpoints().stream()
-            .mapToInt(EndpointSnapshot::inFlight).sum());
+        most =
+            Math.max(
+                most,
+                hyperlane.snapshot().service("inventory").endpoints().stream()
+                    .mapToInt(EndpointSnapshot::inFlight)
+                    .sum());
       }
       for (CompletableFuture<Integer> call : calls) {
         assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo(200);
       }
-      assertThat(most).as("calls in flight at once over the three endpoints")
+      assertThat(most)
+          .as("calls in flight at once over the three endpoints")
           .isGreaterThanOrEqualTo(15);
     }
   }
@@ -56,9 +64,11 @@ class AsyncCallsTest extends LoopbackTest {
     Dispatcher one = new Dispatcher();
     one.setMaxRequests(1); // the caller's own setting: one call at a time
     OkHttpClient serial = base.newBuilder().dispatcher(one).build();
-    try (Hyperlane hyperlane = Hyperlane.builder().telemetry(false)
-        .service("inventory", s -> s.endpoint(replicas.url(0)).timeout(Duration.ofMillis(500)))
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .telemetry(false)
+            .service("inventory", s -> s.endpoint(replicas.url(0)).timeout(Duration.ofMillis(500)))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(serial);
       List<CompletableFuture<Integer>> calls = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
@@ -72,8 +82,8 @@ class AsyncCallsTest extends LoopbackTest {
     }
   }
 
-  private static void assertThatFailsWith(CompletableFuture<Integer> call,
-      Class<? extends IOException> type) throws Exception {
+  private static void assertThatFailsWith(
+      CompletableFuture<Integer> call, Class<? extends IOException> type) throws Exception {
     try {
       call.get(10, TimeUnit.SECONDS);
       throw new AssertionError("the call succeeded");

@@ -53,10 +53,12 @@ class AuthorityVerifierTest {
     assertThat(matches("svc.internal", "*.svc.internal")).as("no label").isFalse();
     assertThat(matches("a.inventory.svc.internal", "*.svc.internal")).as("two labels").isFalse();
     assertThat(matches(".svc.internal", "*.svc.internal")).as("an empty label").isFalse();
-    assertThat(matches("inventory.svc.internal", "inv*.svc.internal")).as("a partial label")
+    assertThat(matches("inventory.svc.internal", "inv*.svc.internal"))
+        .as("a partial label")
         .isFalse();
     assertThat(matches("inventory.svc.internal", "*.*.internal")).as("two wildcards").isFalse();
-    assertThat(matches("inventory.internal", "*.internal")).as("over a top-level domain alone")
+    assertThat(matches("inventory.internal", "*.internal"))
+        .as("over a top-level domain alone")
         .isFalse();
     assertThat(matches("inventory.internal", "*")).isFalse();
   }
@@ -85,7 +87,8 @@ class AuthorityVerifierTest {
     X509Certificate other = certificate("orders.internal");
     assertThat(verifier.verify("127.0.0.1", session(good, other))).isTrue();
     assertThat(verifier.verify("inventory.internal", session(other, good)))
-        .as("the leaf must name it, not another certificate of the chain").isFalse();
+        .as("the leaf must name it, not another certificate of the chain")
+        .isFalse();
     assertThat(verifier.verify("inventory.internal", session())).isFalse();
     assertThat(verifier.verify("inventory.internal", unverified())).isFalse();
     assertThat(verifier).hasToString("AuthorityVerifier{inventory.internal}");
@@ -97,15 +100,18 @@ class AuthorityVerifierTest {
 
   /** A session whose peer presented {@code chain}; null: a peer that is not verified. */
   private static SSLSession session(Certificate... chain) {
-    return (SSLSession) Proxy.newProxyInstance(SSLSession.class.getClassLoader(),
-        new Class<?>[] {SSLSession.class}, (proxy, method, args) -> {
-          if (!method.getName().equals("getPeerCertificates")) {
-            throw new UnsupportedOperationException(method.getName());
-          }
-          if (chain == null) {
-            throw new SSLPeerUnverifiedException("no certificate");
-          }
-          return chain;
-        });
+    return (SSLSession)
+        Proxy.newProxyInstance(
+            SSLSession.class.getClassLoader(),
+            new Class<?>[] {SSLSession.class},
+            (proxy, method, args) -> {
+              if (!method.getName().equals("getPeerCertificates")) {
+                throw new UnsupportedOperationException(method.getName());
+              }
+              if (chain == null) {
+                throw new SSLPeerUnverifiedException("no certificate");
+              }
+              return chain;
+            });
   }
 }

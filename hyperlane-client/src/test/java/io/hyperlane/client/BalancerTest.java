@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.ResilienceListener;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The balancers' choices on hand-set endpoint state, without sockets. */
@@ -17,16 +19,25 @@ class BalancerTest {
   private final FakeTime time = new FakeTime();
 
   private ServiceState service(LoadBalancerPolicy policy, String... origins) {
-    ServiceState service = new ServiceState("inventory", policy, OutlierDetection.disabled(),
-        SlowStart.disabled(), CircuitBreakerPolicy.disabled(), ZonePreference.none(),
-        ResilienceListener.noop(), time,
-        time, time, CurrentThreadRandom.INSTANCE);
-    service.update(java.util.Arrays.stream(origins).map(Endpoint::of).toList());
+    ServiceState service =
+        new ServiceState(
+            "inventory",
+            policy,
+            OutlierDetection.disabled(),
+            SlowStart.disabled(),
+            CircuitBreakerPolicy.disabled(),
+            ZonePreference.none(),
+            ResilienceListener.noop(),
+            time,
+            time,
+            time,
+            CurrentThreadRandom.INSTANCE);
+    service.update(Arrays.stream(origins).map(Endpoint::of).toList());
     return service;
   }
 
   private static EndpointState pick(ServiceState service, long now) throws Exception {
-    return service.pick(now, null, CALL, java.util.Map.of());
+    return service.pick(now, null, CALL, Map.of());
   }
 
   private static EndpointState[] states(ServiceState service) throws Exception {
@@ -36,7 +47,7 @@ class BalancerTest {
   /** The states of the endpoints on ports 8081 to 8080 + {@code n}, found by picking. */
   private static EndpointState[] states(ServiceState service, int n) throws Exception {
     EndpointState[] states = new EndpointState[n];
-    for (int i = 0; i < 200 && java.util.Arrays.asList(states).contains(null); i++) {
+    for (int i = 0; i < 200 && Arrays.asList(states).contains(null); i++) {
       EndpointState e = pick(service, 0);
       states[e.endpoint.url().port() - 8081] = e;
     }
@@ -45,8 +56,12 @@ class BalancerTest {
 
   @Test
   void leastInFlightNeverPicksTheBusierOfTwoCandidates() throws Exception {
-    ServiceState service = service(LoadBalancerPolicy.leastInFlight(),
-        "http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
+    ServiceState service =
+        service(
+            LoadBalancerPolicy.leastInFlight(),
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083");
     EndpointState[] e = states(service);
     for (int i = 0; i < 3; i++) {
       e[1].begin();
@@ -63,9 +78,12 @@ class BalancerTest {
 
   @Test
   void peakEwmaReactsToASlowSampleAtOnceAndForgetsItWithTime() throws Exception {
-    ServiceState service = service(LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10),
-        Duration.ofSeconds(1)), "http://127.0.0.1:8081", "http://127.0.0.1:8082",
-        "http://127.0.0.1:8083");
+    ServiceState service =
+        service(
+            LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10), Duration.ofSeconds(1)),
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083");
     EndpointState[] e = states(service);
     long now = time.read();
     for (EndpointState s : e) {
@@ -73,7 +91,8 @@ class BalancerTest {
       service.onResponse(s, now - 2_000_000, now, 200); // 2 ms each
     }
     e[2].begin();
-    service.onResponse(e[2], now - 50_000_000, now, 200); // one 50 ms sample: the peak is taken at once
+    service.onResponse(
+        e[2], now - 50_000_000, now, 200); // one 50 ms sample: the peak is taken at once
     assertThat(e[2].latencyNanos(now, Duration.ofSeconds(10).toNanos())).isEqualTo(50_000_000.0);
     for (int i = 0; i < 300; i++) {
       assertThat(pick(service, now).endpoint.url().port()).isNotEqualTo(8083);
@@ -98,21 +117,27 @@ class BalancerTest {
 
   @Test
   void aFailureCountsAsAtLeastThePenalty() throws Exception {
-    ServiceState service = service(LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10),
-        Duration.ofMillis(750)), "http://127.0.0.1:8081", "http://127.0.0.1:8082",
-        "http://127.0.0.1:8083");
+    ServiceState service =
+        service(
+            LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10), Duration.ofMillis(750)),
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083");
     EndpointState[] e = states(service);
     long now = time.read();
     e[0].begin();
     service.onResponse(e[0], now - 1_000, now, 503); // failed in 1 µs
-    assertThat(e[0].latencyNanos(now, Duration.ofSeconds(10).toNanos()))
-        .isEqualTo(750_000_000.0);
+    assertThat(e[0].latencyNanos(now, Duration.ofSeconds(10).toNanos())).isEqualTo(750_000_000.0);
   }
 
   @Test
   void aCancelledCallCanRaiseTheEstimateButNeverLowerIt() throws Exception {
-    ServiceState service = service(LoadBalancerPolicy.peakEwma(), "http://127.0.0.1:8081",
-        "http://127.0.0.1:8082", "http://127.0.0.1:8083");
+    ServiceState service =
+        service(
+            LoadBalancerPolicy.peakEwma(),
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083");
     EndpointState e = states(service)[0];
     long now = time.read();
     e.begin();
@@ -131,8 +156,8 @@ class BalancerTest {
 
   @Test
   void aNewcomerStartsAtItsPeersMeanLatency() throws Exception {
-    ServiceState service = service(LoadBalancerPolicy.peakEwma(), "http://127.0.0.1:8081",
-        "http://127.0.0.1:8082");
+    ServiceState service =
+        service(LoadBalancerPolicy.peakEwma(), "http://127.0.0.1:8081", "http://127.0.0.1:8082");
     long now = time.read();
     EndpointState[] e = new EndpointState[2];
     for (int i = 0; i < 100 && (e[0] == null || e[1] == null); i++) {
@@ -143,29 +168,43 @@ class BalancerTest {
     service.onResponse(e[0], now - 4_000_000, now, 200);
     e[1].begin();
     service.onResponse(e[1], now - 8_000_000, now, 200);
-    service.update(List.of(Endpoint.of("http://127.0.0.1:8081"),
-        Endpoint.of("http://127.0.0.1:8082"), Endpoint.of("http://127.0.0.1:8083")));
+    service.update(
+        List.of(
+            Endpoint.of("http://127.0.0.1:8081"),
+            Endpoint.of("http://127.0.0.1:8082"),
+            Endpoint.of("http://127.0.0.1:8083")));
     EndpointSnapshot newcomer = service.snapshot().endpoint("http://127.0.0.1:8083").orElseThrow();
     assertThat(newcomer.latencyEwma()).isEqualTo(Duration.ofMillis(6));
   }
 
   private ServiceState weighted(LoadBalancerPolicy policy, Endpoint... endpoints) {
-    ServiceState service = new ServiceState("inventory", policy, OutlierDetection.disabled(),
-        SlowStart.disabled(), CircuitBreakerPolicy.disabled(), ZonePreference.none(),
-        ResilienceListener.noop(), time, time, time, CurrentThreadRandom.INSTANCE);
+    ServiceState service =
+        new ServiceState(
+            "inventory",
+            policy,
+            OutlierDetection.disabled(),
+            SlowStart.disabled(),
+            CircuitBreakerPolicy.disabled(),
+            ZonePreference.none(),
+            ResilienceListener.noop(),
+            time,
+            time,
+            time,
+            CurrentThreadRandom.INSTANCE);
     service.update(List.of(endpoints));
     return service;
   }
 
-  private static int port(ServiceState service, okhttp3.Request request,
-      java.util.Map<String, String> subset) throws Exception {
+  private static int port(ServiceState service, okhttp3.Request request, Map<String, String> subset)
+      throws Exception {
     return service.pick(0, null, request, subset).endpoint.url().port();
   }
 
   @Test
   void ofTwoCandidatesTheLessLoadedWinsEveryPick() throws Exception {
-    ServiceState service = service(LoadBalancerPolicy.leastInFlight(),
-        "http://127.0.0.1:8081", "http://127.0.0.1:8082");
+    ServiceState service =
+        service(
+            LoadBalancerPolicy.leastInFlight(), "http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState busy = states(service, 2)[0];
     busy.begin();
     for (int i = 0; i < 200; i++) {
@@ -175,14 +214,17 @@ class BalancerTest {
 
   @Test
   void costIsWeighedByWeightInBothPowerOfTwoBalancers() throws Exception {
-    for (LoadBalancerPolicy policy : List.of(LoadBalancerPolicy.leastInFlight(),
-        LoadBalancerPolicy.peakEwma())) {
-      ServiceState service = weighted(policy, Endpoint.of("http://127.0.0.1:8081", 1),
-          Endpoint.of("http://127.0.0.1:8082", 9));
+    for (LoadBalancerPolicy policy :
+        List.of(LoadBalancerPolicy.leastInFlight(), LoadBalancerPolicy.peakEwma())) {
+      ServiceState service =
+          weighted(
+              policy,
+              Endpoint.of("http://127.0.0.1:8081", 1),
+              Endpoint.of("http://127.0.0.1:8082", 9));
       for (int i = 0; i < 200; i++) {
         assertThat(pick(service, 0).endpoint.url().port()).as(policy.toString()).isEqualTo(8082);
       }
-      EndpointState heavy = service.pick(0, null, CALL, java.util.Map.of());
+      EndpointState heavy = service.pick(0, null, CALL, Map.of());
       for (int i = 0; i < 9; i++) {
         heavy.begin(); // 10 in flight per 9 units of weight against 1 per unit: the light one
       }
@@ -192,19 +234,27 @@ class BalancerTest {
 
   @Test
   void theRingSharesKeysByWeight() throws Exception {
-    ServiceState equal = service(LoadBalancerPolicy.consistentHash("X-User"),
-        "http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
-    ServiceState threeToOne = weighted(LoadBalancerPolicy.consistentHash("X-User"),
-        Endpoint.of("http://127.0.0.1:8081", 3), Endpoint.of("http://127.0.0.1:8082", 1));
+    ServiceState equal =
+        service(
+            LoadBalancerPolicy.consistentHash("X-User"),
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083");
+    ServiceState threeToOne =
+        weighted(
+            LoadBalancerPolicy.consistentHash("X-User"),
+            Endpoint.of("http://127.0.0.1:8081", 3),
+            Endpoint.of("http://127.0.0.1:8082", 1));
     int[] shares = new int[3];
     int[] weightedShares = new int[2];
     for (int k = 0; k < 6000; k++) {
       okhttp3.Request request = CALL.newBuilder().header("X-User", "user-" + k).build();
-      shares[port(equal, request, java.util.Map.of()) - 8081]++;
-      weightedShares[port(threeToOne, request, java.util.Map.of()) - 8081]++;
+      shares[port(equal, request, Map.of()) - 8081]++;
+      weightedShares[port(threeToOne, request, Map.of()) - 8081]++;
     }
     for (int share : shares) {
-      assertThat(share).as("100 points per endpoint: within a quarter of a fair share")
+      assertThat(share)
+          .as("100 points per endpoint: within a quarter of a fair share")
           .isBetween(1500, 2500);
     }
     assertThat(weightedShares[0]).isBetween(4200, 4800);
@@ -213,16 +263,18 @@ class BalancerTest {
   @Test
   void whenItsOwnerIsNotACandidateAKeyGoesToTheNextCandidateOnTheRingAndOthersStay()
       throws Exception {
-    ServiceState service = weighted(LoadBalancerPolicy.consistentHash("X-User"),
-        Endpoint.builder("http://127.0.0.1:8081").metadata("pool", "a").build(),
-        Endpoint.builder("http://127.0.0.1:8082").metadata("pool", "a").build(),
-        Endpoint.builder("http://127.0.0.1:8083").metadata("pool", "b").build());
-    java.util.Map<String, String> poolA = java.util.Map.of("pool", "a");
+    ServiceState service =
+        weighted(
+            LoadBalancerPolicy.consistentHash("X-User"),
+            Endpoint.builder("http://127.0.0.1:8081").metadata("pool", "a").build(),
+            Endpoint.builder("http://127.0.0.1:8082").metadata("pool", "a").build(),
+            Endpoint.builder("http://127.0.0.1:8083").metadata("pool", "b").build());
+    Map<String, String> poolA = Map.of("pool", "a");
     int moved = 0;
     int[] movedTo = new int[2];
     for (int k = 0; k < 3000; k++) {
       okhttp3.Request request = CALL.newBuilder().header("X-User", "user-" + k).build();
-      int owner = port(service, request, java.util.Map.of());
+      int owner = port(service, request, Map.of());
       int inPool = port(service, request, poolA);
       assertThat(port(service, request, poolA)).as("stable").isEqualTo(inPool);
       if (owner == 8083) {

@@ -19,15 +19,18 @@ final class BlackHole implements AutoCloseable {
 
   BlackHole() throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    acceptor = new Thread(() -> {
-      while (!server.isClosed()) {
-        try {
-          accepted.add(server.accept());
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }, "black-hole");
+    acceptor =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                try {
+                  accepted.add(server.accept());
+                } catch (IOException e) {
+                  return;
+                }
+              }
+            },
+            "black-hole");
     acceptor.setDaemon(true);
     acceptor.start();
   }

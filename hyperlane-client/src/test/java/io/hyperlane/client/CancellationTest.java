@@ -33,7 +33,8 @@ class CancellationTest extends LoopbackTest {
   private static final long PROMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(1_000);
 
   private Hyperlane.Builder builder() {
-    return Hyperlane.builder().telemetry(false)
+    return Hyperlane.builder()
+        .telemetry(false)
         .outlierDetection(OutlierDetection.disabled())
         .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
         .endpointCircuitBreaker(CircuitBreakerPolicy.disabled());
@@ -43,18 +44,19 @@ class CancellationTest extends LoopbackTest {
   private static CompletableFuture<IOException> enqueue(OkHttpClient client, Call[] call) {
     CompletableFuture<IOException> outcome = new CompletableFuture<>();
     call[0] = client.newCall(new Request.Builder().url("http://inventory/item").build());
-    call[0].enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        outcome.complete(e);
-      }
+    call[0].enqueue(
+        new Callback() {
+          @Override
+          public void onFailure(Call c, IOException e) {
+            outcome.complete(e);
+          }
 
-      @Override
-      public void onResponse(Call c, Response response) {
-        response.close();
-        outcome.complete(null);
-      }
-    });
+          @Override
+          public void onResponse(Call c, Response response) {
+            response.close();
+            outcome.complete(null);
+          }
+        });
     return outcome;
   }
 
@@ -96,17 +98,26 @@ class CancellationTest extends LoopbackTest {
   void aWaitForAConcurrencySlotEndsAtCancel() throws Exception {
     replicas = Replicas.start(1);
     replicas.answer(0, 200, 3_000);
-    try (Hyperlane hyperlane = builder().concurrencyLimit(ConcurrencyLimit.builder()
-        .initialLimit(1).minLimit(1).maxWait(Duration.ofSeconds(30)).build())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder()
+            .concurrencyLimit(
+                ConcurrencyLimit.builder()
+                    .initialLimit(1)
+                    .minLimit(1)
+                    .maxWait(Duration.ofSeconds(30))
+                    .build())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       Call[] first = new Call[1];
       CompletableFuture<IOException> firstOutcome = enqueue(client, first);
       until(() -> replicas.received(0) == 1); // it holds the only slot
       Call[] second = new Call[1];
       CompletableFuture<IOException> outcome = enqueue(client, second);
-      until(() -> base.dispatcher().executorService() != null
-          && client.dispatcher().runningCallsCount() == 2); // waiting for the slot
+      until(
+          () ->
+              base.dispatcher().executorService() != null
+                  && client.dispatcher().runningCallsCount() == 2); // waiting for the slot
       cancelPromptly(second[0], outcome);
       first[0].cancel();
       firstOutcome.get(10, TimeUnit.SECONDS);
@@ -116,11 +127,20 @@ class CancellationTest extends LoopbackTest {
   @Test
   void aWaitForARatePermitEndsAtCancel() throws Exception {
     replicas = Replicas.start(1);
-    try (Hyperlane hyperlane = builder()
-        .service("inventory", s -> s.endpoint(replicas.url(0)).rateLimit(RateLimit.of(
-            RateLimiterConfig.custom().limitForPeriod(1).limitRefreshPeriod(Duration.ofSeconds(20))
-                .timeoutDuration(Duration.ofSeconds(30)).build())))
-        .build()) {
+    try (Hyperlane hyperlane =
+        builder()
+            .service(
+                "inventory",
+                s ->
+                    s.endpoint(replicas.url(0))
+                        .rateLimit(
+                            RateLimit.of(
+                                RateLimiterConfig.custom()
+                                    .limitForPeriod(1)
+                                    .limitRefreshPeriod(Duration.ofSeconds(20))
+                                    .timeoutDuration(Duration.ofSeconds(30))
+                                    .build())))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/item")).isZero(); // the period's permit
       Call[] call = new Call[1];
@@ -135,11 +155,14 @@ class CancellationTest extends LoopbackTest {
   void aHedgedCallsWaitForItsHedgesEndsAtCancel() throws Exception {
     replicas = Replicas.start(1);
     replicas.answer(0, 503, 0);
-    try (BlackHole hole = new BlackHole(); Hyperlane hyperlane = builder()
-        .retry(RetryPolicy.none())
-        .loadBalancer(LoadBalancerPolicy.roundRobin())
-        .hedging(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
-        .service("inventory", hole.url(), replicas.url(0)).build()) {
+    try (BlackHole hole = new BlackHole();
+        Hyperlane hyperlane =
+            builder()
+                .retry(RetryPolicy.none())
+                .loadBalancer(LoadBalancerPolicy.roundRobin())
+                .hedging(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+                .service("inventory", hole.url(), replicas.url(0))
+                .build()) {
       Call[] call = new Call[1];
       CompletableFuture<IOException> outcome = enqueue(hyperlane.wrap(base), call);
       until(() -> hole.connections() == 1); // the first attempt hangs; the hedge gets a 503
@@ -151,11 +174,15 @@ class CancellationTest extends LoopbackTest {
   @Test
   void aWaitOnAnIdenticalRequestInFlightEndsAtCancel() throws Exception {
     replicas = Replicas.start(1);
-    replicas.answer(0, aResponse().withStatus(200).withFixedDelay(5_000)
-        .withHeader("Cache-Control", "max-age=60"));
+    replicas.answer(
+        0,
+        aResponse()
+            .withStatus(200)
+            .withFixedDelay(5_000)
+            .withHeader("Cache-Control", "max-age=60"));
     HttpCache cache = HttpCache.builder().build();
-    try (Hyperlane hyperlane = builder().cache(cache).service("inventory", replicas.urls())
-        .build()) {
+    try (Hyperlane hyperlane =
+        builder().cache(cache).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       Call[] leader = new Call[1];
       CompletableFuture<IOException> leaderOutcome = enqueue(client, leader);

@@ -1,16 +1,17 @@
 package io.hyperlane.client;
 
-import io.hyperlane.resilience.RecordingSleeper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.CircuitOpenException;
+import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.RetryPolicy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
@@ -33,8 +34,10 @@ class CircuitBreakerTest extends LoopbackTest {
 
   private List<State> transitions(String endpoint) {
     return events.stream()
-        .filter(e -> e instanceof ResilienceEvent.CircuitStateChanged c
-            && java.util.Objects.equals(c.endpoint(), endpoint))
+        .filter(
+            e ->
+                e instanceof ResilienceEvent.CircuitStateChanged c
+                    && Objects.equals(c.endpoint(), endpoint))
         .map(e -> ((ResilienceEvent.CircuitStateChanged) e).to())
         .toList();
   }
@@ -45,10 +48,11 @@ class CircuitBreakerTest extends LoopbackTest {
     replicas = Replicas.start(2);
     replicas.answer(0, 503, 0);
     replicas.answer(1, 503, 0);
-    try (Hyperlane hyperlane = builder()
-        .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
-        .service("inventory", replicas.urls())
-        .build()) {
+    try (Hyperlane hyperlane =
+        builder()
+            .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 20; i++) { // the default service circuit judges after 20 calls
         assertThat(Replicas.get(client, "http://inventory/")).isBetween(0, 1);
@@ -58,13 +62,17 @@ class CircuitBreakerTest extends LoopbackTest {
       int sent = replicas.received(0) + replicas.received(1);
       for (int i = 0; i < 50; i++) {
         assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
-            .isInstanceOfSatisfying(CircuitOpenException.class, e -> {
-              assertThat(e.service()).isEqualTo("inventory");
-              assertThat(e.endpoint()).isNull();
-              assertThat(e.failureRate()).isEqualTo(100f);
-            });
+            .isInstanceOfSatisfying(
+                CircuitOpenException.class,
+                e -> {
+                  assertThat(e.service()).isEqualTo("inventory");
+                  assertThat(e.endpoint()).isNull();
+                  assertThat(e.failureRate()).isEqualTo(100f);
+                });
       }
-      assertThat(replicas.received(0) + replicas.received(1)).as("nothing sent while open").isEqualTo(sent);
+      assertThat(replicas.received(0) + replicas.received(1))
+          .as("nothing sent while open")
+          .isEqualTo(sent);
       assertThat(events).filteredOn(ResilienceEvent.CallRejected.class::isInstance).hasSize(50);
 
       replicas.answer(0, 200, 0); // the service recovers
@@ -82,18 +90,19 @@ class CircuitBreakerTest extends LoopbackTest {
   void anOpenEndpointCircuitTakesTheEndpointOutThenProbesItBackIn() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(1, 503, 0);
-    try (Hyperlane hyperlane = builder()
-        .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
-        .service("inventory", replicas.urls())
-        .build()) {
+    try (Hyperlane hyperlane =
+        builder()
+            .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       String failing = replicas.url(1);
       for (int i = 0; i < 20; i++) { // round robin: 10 calls each; 10 failures open its circuit
         Replicas.get(client, "http://inventory/");
       }
       assertThat(transitions(failing)).containsExactly(State.OPEN);
-      EndpointSnapshot open = hyperlane.snapshot().service("inventory").endpoint(failing)
-          .orElseThrow();
+      EndpointSnapshot open =
+          hyperlane.snapshot().service("inventory").endpoint(failing).orElseThrow();
       assertThat(open.circuit()).isEqualTo("OPEN");
       assertThat(open.effectiveWeight()).isZero();
 
@@ -120,10 +129,11 @@ class CircuitBreakerTest extends LoopbackTest {
   void aFailedProbeOpensTheCircuitAgain() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(1, 503, 0);
-    try (Hyperlane hyperlane = builder()
-        .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
-        .service("inventory", replicas.urls())
-        .build()) {
+    try (Hyperlane hyperlane =
+        builder()
+            .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 20; i++) {
         Replicas.get(client, "http://inventory/");

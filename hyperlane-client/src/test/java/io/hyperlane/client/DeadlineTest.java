@@ -1,6 +1,5 @@
 package io.hyperlane.client;
 
-import io.hyperlane.resilience.RecordingSleeper;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
@@ -10,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.hyperlane.resilience.Deadline;
 import io.hyperlane.resilience.DeadlineExceededException;
+import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import java.io.IOException;
@@ -40,25 +40,28 @@ class DeadlineTest extends LoopbackTest {
 
   private List<String> headersAt(int replica) {
     return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).stream()
-        .map(r -> r.getHeader(Deadline.DEFAULT_HEADER)).toList();
+        .map(r -> r.getHeader(Deadline.DEFAULT_HEADER))
+        .toList();
   }
 
   @Test
   void aCallStillRunningAtItsDeadlineIsCancelledThen() throws Exception {
     replicas = Replicas.start(1);
     replicas.answer(0, 200, 5_000); // far slower than the deadline
-    try (Hyperlane hyperlane = fakeTime().timeout(Duration.ofSeconds(1))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        fakeTime().timeout(Duration.ofSeconds(1)).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       long started = System.nanoTime();
-      CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
-        try {
-          Replicas.get(client, "http://inventory/slow");
-          return null;
-        } catch (IOException e) {
-          return e;
-        }
-      });
+      CompletableFuture<Throwable> outcome =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  Replicas.get(client, "http://inventory/slow");
+                  return null;
+                } catch (IOException e) {
+                  return e;
+                }
+              });
       while (time.pendingTasks() == 0 && !outcome.isDone()) { // the deadline timer is armed
         Thread.onSpinWait();
       }
@@ -66,9 +69,11 @@ class DeadlineTest extends LoopbackTest {
       assertThat(outcome).isNotDone();
       time.advance(Duration.ofMillis(1)); // the deadline: the timer cancels the call
       Throwable failure = outcome.get(10, TimeUnit.SECONDS);
-      assertThat(failure).isInstanceOf(DeadlineExceededException.class)
+      assertThat(failure)
+          .isInstanceOf(DeadlineExceededException.class)
           .hasMessageContaining("inventory");
-      assertThat(System.nanoTime() - started).as("did not wait for the slow server")
+      assertThat(System.nanoTime() - started)
+          .as("did not wait for the slow server")
           .isLessThan(TimeUnit.SECONDS.toNanos(4));
     }
   }
@@ -77,9 +82,11 @@ class DeadlineTest extends LoopbackTest {
   void theDeadlineIsNotOverrunByMoreThanOneSchedulingTick() throws Exception {
     replicas = Replicas.start(1);
     replicas.answer(0, 200, 5_000);
-    try (Hyperlane hyperlane = Hyperlane.builder() // real time, Hyperlane's own scheduler
-        .timeout(Duration.ofMillis(300))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder() // real time, Hyperlane's own scheduler
+            .timeout(Duration.ofMillis(300))
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       long started = System.nanoTime();
       assertThatThrownBy(() -> Replicas.get(client, "http://inventory/slow"))
@@ -93,8 +100,8 @@ class DeadlineTest extends LoopbackTest {
   void theRemainingTimeTravelsDownstreamAndShrinksOnEveryAttempt() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, aResponse().withStatus(503).withHeader("Retry-After", "1"));
-    try (Hyperlane hyperlane = fakeTime().timeout(Duration.ofSeconds(5))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        fakeTime().timeout(Duration.ofSeconds(5)).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
       assertThat(headersAt(0)).containsExactly("5000");
@@ -106,15 +113,17 @@ class DeadlineTest extends LoopbackTest {
   void aRetryThatCouldNotStartBeforeTheDeadlineIsNotMade() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, aResponse().withStatus(503).withHeader("Retry-After", "2"));
-    try (Hyperlane hyperlane = fakeTime().timeout(Duration.ofSeconds(1))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        fakeTime().timeout(Duration.ofSeconds(1)).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isZero(); // the 503 itself
       assertThat(sleeper.pauses).isEmpty();
       assertThat(headersAt(1)).isEmpty();
-      assertThat(events).singleElement().isInstanceOfSatisfying(
-          ResilienceEvent.RetryRefused.class,
-          e -> assertThat(e.reason()).isEqualTo(RefusalReason.DEADLINE));
+      assertThat(events)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              ResilienceEvent.RetryRefused.class,
+              e -> assertThat(e.reason()).isEqualTo(RefusalReason.DEADLINE));
     }
   }
 
@@ -154,9 +163,11 @@ class DeadlineTest extends LoopbackTest {
     replicas = Replicas.start(1);
     try (Hyperlane hyperlane = fakeTime().service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
-      Request request = new Request.Builder().url("http://inventory/async")
-          .tag(Deadline.class, Deadline.after(Duration.ofMillis(1500), time))
-          .build();
+      Request request =
+          new Request.Builder()
+              .url("http://inventory/async")
+              .tag(Deadline.class, Deadline.after(Duration.ofMillis(1500), time))
+              .build();
       CompletableFuture<Integer> status = Replicas.enqueue(client, request);
       assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(200);
       assertThat(headersAt(0)).containsExactly("1500");
@@ -171,8 +182,8 @@ class DeadlineTest extends LoopbackTest {
       OkHttpClient client = hyperlane.wrap(base);
       CompletableFuture<Integer> status;
       try (Deadline.Scope scope = Deadline.after(Duration.ofMillis(700), time).enter()) {
-        status = Replicas.enqueue(client,
-            new Request.Builder().url("http://inventory/async").build());
+        status =
+            Replicas.enqueue(client, new Request.Builder().url("http://inventory/async").build());
       }
       assertThat(status.get(10, TimeUnit.SECONDS)).isEqualTo(200);
       assertThat(headersAt(0)).containsExactly("700"); // the scope reached the dispatcher thread
@@ -182,8 +193,11 @@ class DeadlineTest extends LoopbackTest {
   @Test
   void aHostThatIsNotAServiceGetsNoDeadlineHeader() throws Exception {
     replicas = Replicas.start(1);
-    try (Hyperlane hyperlane = fakeTime().timeout(Duration.ofSeconds(1))
-        .service("inventory", "http://127.0.0.1:1").build()) {
+    try (Hyperlane hyperlane =
+        fakeTime()
+            .timeout(Duration.ofSeconds(1))
+            .service("inventory", "http://127.0.0.1:1")
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       Replicas.get(client, replicas.url(0) + "/external");
       LoggedRequest seen = replicas.server(0).findAll(anyRequestedFor(anyUrl())).get(0);

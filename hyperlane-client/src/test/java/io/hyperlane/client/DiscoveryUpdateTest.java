@@ -7,14 +7,15 @@ import io.hyperlane.resilience.ResilienceEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
  * What a service does with the endpoint sets discovery delivers, including the shapes registries
  * really produce: one endpoint listed twice (Kubernetes documents that an endpoint can be in two
- * EndpointSlices; etcd can hold one URL under two instance ids; Consul under two service ids),
- * null entries, and the same set again.
+ * EndpointSlices; etcd can hold one URL under two instance ids; Consul under two service ids), null
+ * entries, and the same set again.
  */
 class DiscoveryUpdateTest {
 
@@ -22,8 +23,17 @@ class DiscoveryUpdateTest {
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   private ServiceState service(LoadBalancerPolicy policy) {
-    return new ServiceState("inventory", policy, OutlierDetection.disabled(), SlowStart.disabled(),
-        CircuitBreakerPolicy.disabled(), ZonePreference.none(), events::add, time, time, time,
+    return new ServiceState(
+        "inventory",
+        policy,
+        OutlierDetection.disabled(),
+        SlowStart.disabled(),
+        CircuitBreakerPolicy.disabled(),
+        ZonePreference.none(),
+        events::add,
+        time,
+        time,
+        time,
         CurrentThreadRandom.INSTANCE);
   }
 
@@ -55,12 +65,16 @@ class DiscoveryUpdateTest {
   @Test
   void duplicatesMergeToTheLargestWeightAndTheFirstListingsZoneAndMetadata() {
     ServiceState service = service(LoadBalancerPolicy.peakEwma());
-    service.update(List.of(
-        Endpoint.builder("http://10.0.0.1:80").weight(2).zone("a").metadata("v", "1").build(),
-        Endpoint.builder("http://10.0.0.1:80").weight(5).zone("b").metadata("v", "2").build(),
-        Endpoint.of("http://10.0.0.2:80")));
-    EndpointSnapshot merged = service.snapshot().endpoints().stream()
-        .filter(e -> e.origin().equals("http://10.0.0.1:80")).findFirst().orElseThrow();
+    service.update(
+        List.of(
+            Endpoint.builder("http://10.0.0.1:80").weight(2).zone("a").metadata("v", "1").build(),
+            Endpoint.builder("http://10.0.0.1:80").weight(5).zone("b").metadata("v", "2").build(),
+            Endpoint.of("http://10.0.0.2:80")));
+    EndpointSnapshot merged =
+        service.snapshot().endpoints().stream()
+            .filter(e -> e.origin().equals("http://10.0.0.1:80"))
+            .findFirst()
+            .orElseThrow();
     assertThat(merged.weight()).isEqualTo(5);
     assertThat(merged.zone()).isEqualTo("a");
     assertThat(merged.metadata()).containsEntry("v", "1");
@@ -108,17 +122,20 @@ class DiscoveryUpdateTest {
     }
     service.update(heavy);
     Balancer.ConsistentHash.Ring ring = (Balancer.ConsistentHash.Ring) service.balancerState();
-    assertThat(ring.size()).as("2,000,000 weight units, bounded")
-        .isBetween(Balancer.ConsistentHash.MAX_POINTS - 200, Balancer.ConsistentHash.MAX_POINTS + 200);
-    okhttp3.Request keyed = new okhttp3.Request.Builder().url("http://inventory/")
-        .header("X-User", "alice").build();
-    EndpointState first = service.pick(time.read(), null, keyed, java.util.Map.of());
+    assertThat(ring.size())
+        .as("2,000,000 weight units, bounded")
+        .isBetween(
+            Balancer.ConsistentHash.MAX_POINTS - 200, Balancer.ConsistentHash.MAX_POINTS + 200);
+    okhttp3.Request keyed =
+        new okhttp3.Request.Builder().url("http://inventory/").header("X-User", "alice").build();
+    EndpointState first = service.pick(time.read(), null, keyed, Map.of());
     for (int i = 0; i < 10; i++) {
-      assertThat(service.pick(time.read(), null, keyed, java.util.Map.of())).isSameAs(first);
+      assertThat(service.pick(time.read(), null, keyed, Map.of())).isSameAs(first);
     }
     assertThat(service.balancerState()).as("a pick builds nothing").isSameAs(ring);
 
-    service.update(List.of(Endpoint.of("http://10.1.0.1:80", 1), Endpoint.of("http://10.1.0.2:80", 3)));
+    service.update(
+        List.of(Endpoint.of("http://10.1.0.1:80", 1), Endpoint.of("http://10.1.0.2:80", 3)));
     ring = (Balancer.ConsistentHash.Ring) service.balancerState();
     assertThat(ring.size()).as("100 points per unit of weight").isEqualTo(400);
   }

@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,8 +20,8 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 
 /**
- * DNS discovery against real replicas on two loopback addresses (127.0.0.1 and 127.0.0.2, same port),
- * with a fake resolver and fake time.
+ * DNS discovery against real replicas on two loopback addresses (127.0.0.1 and 127.0.0.2, same
+ * port), with a fake resolver and fake time.
  */
 class DnsDiscoveryTest extends LoopbackTest {
 
@@ -41,11 +42,15 @@ class DnsDiscoveryTest extends LoopbackTest {
   private Hyperlane build(int port) {
     return time.drive(Hyperlane.builder())
         .slowStart(SlowStart.disabled())
-        .service("inventory", s -> s.discovery(DnsDiscovery.builder("inventory.test")
-            .port(port)
-            .ttl(Duration.ofSeconds(5))
-            .resolver(this::resolve)
-            .build()))
+        .service(
+            "inventory",
+            s ->
+                s.discovery(
+                    DnsDiscovery.builder("inventory.test")
+                        .port(port)
+                        .ttl(Duration.ofSeconds(5))
+                        .resolver(this::resolve)
+                        .build()))
         .build();
   }
 
@@ -88,7 +93,7 @@ class DnsDiscoveryTest extends LoopbackTest {
     answer = List.of(InetAddress.getByName("127.0.0.1"));
     try (Hyperlane hyperlane = build(replicas.server(0).port())) {
       OkHttpClient client = hyperlane.wrap(base);
-      List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<String> failures = new CopyOnWriteArrayList<>();
       AtomicInteger calls = new AtomicInteger();
       AtomicBoolean switched = new AtomicBoolean();
       AtomicInteger oldAfterSwitch = new AtomicInteger();
@@ -97,24 +102,25 @@ class DnsDiscoveryTest extends LoopbackTest {
       ExecutorService callers = Executors.newFixedThreadPool(4);
       try {
         for (int c = 0; c < 4; c++) {
-          callers.execute(() -> {
-            while (afterSwitch.getCount() > 0 && calls.incrementAndGet() < 20_000) {
-              boolean after = switched.get();
-              try {
-                int replica = Replicas.get(client, "http://inventory/");
-                if (after) {
-                  if (replica == 0) {
-                    oldAfterSwitch.incrementAndGet();
+          callers.execute(
+              () -> {
+                while (afterSwitch.getCount() > 0 && calls.incrementAndGet() < 20_000) {
+                  boolean after = switched.get();
+                  try {
+                    int replica = Replicas.get(client, "http://inventory/");
+                    if (after) {
+                      if (replica == 0) {
+                        oldAfterSwitch.incrementAndGet();
+                      }
+                      afterSwitch.countDown();
+                    } else {
+                      beforeSwitch.countDown();
+                    }
+                  } catch (IOException e) {
+                    failures.add(e.toString());
                   }
-                  afterSwitch.countDown();
-                } else {
-                  beforeSwitch.countDown();
                 }
-              } catch (IOException e) {
-                failures.add(e.toString());
-              }
-            }
-          });
+              });
         }
         assertThat(beforeSwitch.await(30, TimeUnit.SECONDS)).isTrue(); // traffic flows
         answer = List.of(InetAddress.getByName("127.0.0.2"));
@@ -126,8 +132,9 @@ class DnsDiscoveryTest extends LoopbackTest {
         assertThat(callers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
       }
       assertThat(failures).isEmpty();
-      assertThat(oldAfterSwitch.get()).as("calls that started after the switch but went to the "
-          + "old address").isZero();
+      assertThat(oldAfterSwitch.get())
+          .as("calls that started after the switch but went to the " + "old address")
+          .isZero();
     }
   }
 

@@ -13,32 +13,40 @@ class DnsSrvDiscoveryTest {
   private final FakeTime time = new FakeTime();
 
   private static final String[] RECORDS = {
-      "srv-host=_http._tcp.inventory.test,a.inventory.test,8081,0,10",
-      "srv-host=_http._tcp.inventory.test,b.inventory.test,8082,0,30",
-      "srv-host=_http._tcp.inventory.test,backup.inventory.test,8083,10,10",
-      "host-record=a.inventory.test,127.0.0.1",
-      "host-record=b.inventory.test,127.0.0.2",
-      "host-record=backup.inventory.test,127.0.0.3",
+    "srv-host=_http._tcp.inventory.test,a.inventory.test,8081,0,10",
+    "srv-host=_http._tcp.inventory.test,b.inventory.test,8082,0,30",
+    "srv-host=_http._tcp.inventory.test,backup.inventory.test,8083,10,10",
+    "host-record=a.inventory.test,127.0.0.1",
+    "host-record=b.inventory.test,127.0.0.2",
+    "host-record=backup.inventory.test,127.0.0.3",
   };
 
   private Hyperlane start(Dnsmasq dns) {
-    return time.drive(Hyperlane.builder()).telemetry(false)
-        .service("inventory", s -> s.discovery(DnsSrvDiscovery.builder("_http._tcp.inventory.test")
-            .dnsServer("127.0.0.1", dns.port())
-            .refreshEvery(Duration.ofSeconds(10))
-            .queryTimeout(Duration.ofMillis(100))
-            .build()))
+    return time.drive(Hyperlane.builder())
+        .telemetry(false)
+        .service(
+            "inventory",
+            s ->
+                s.discovery(
+                    DnsSrvDiscovery.builder("_http._tcp.inventory.test")
+                        .dnsServer("127.0.0.1", dns.port())
+                        .refreshEvery(Duration.ofSeconds(10))
+                        .queryTimeout(Duration.ofMillis(100))
+                        .build()))
         .build();
   }
 
   private static List<String> endpoints(Hyperlane hyperlane) {
     return hyperlane.snapshot().service("inventory").endpoints().stream()
-        .map(e -> e.origin() + " w" + e.weight()).sorted().toList();
+        .map(e -> e.origin() + " w" + e.weight())
+        .sorted()
+        .toList();
   }
 
   @Test
   void theLowestPriorityRecordsBecomeEndpointsWithTheirPortsAndWeights() throws Exception {
-    try (Dnsmasq dns = Dnsmasq.start(RECORDS); Hyperlane hyperlane = start(dns)) {
+    try (Dnsmasq dns = Dnsmasq.start(RECORDS);
+        Hyperlane hyperlane = start(dns)) {
       assertThat(endpoints(hyperlane))
           .containsExactly("http://127.0.0.1:8081 w10", "http://127.0.0.2:8082 w30");
     }
@@ -46,8 +54,10 @@ class DnsSrvDiscoveryTest {
 
   @Test
   void aChangeIsSeenAtTheNextRefreshAndAnOutageKeepsTheLastGoodSet() throws Exception {
-    try (Dnsmasq dns = Dnsmasq.start(RECORDS); Hyperlane hyperlane = start(dns)) {
-      dns.serve("srv-host=_http._tcp.inventory.test,c.inventory.test,9090,0,1",
+    try (Dnsmasq dns = Dnsmasq.start(RECORDS);
+        Hyperlane hyperlane = start(dns)) {
+      dns.serve(
+          "srv-host=_http._tcp.inventory.test,c.inventory.test,9090,0,1",
           "host-record=c.inventory.test,127.0.0.4");
       assertThat(endpoints(hyperlane)).hasSize(2); // not before the refresh
       time.advance(Duration.ofSeconds(10));

@@ -11,8 +11,16 @@ import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.naming.Context;
+import javax.naming.NameNotFoundException;
+import javax.naming.NamingException;
+import javax.naming.OperationNotSupportedException;
+import javax.naming.directory.DirContext;
+import javax.naming.directory.InitialDirContext;
 
 /**
  * A real DNS server for tests: Debian's dnsmasq on a free loopback port, serving only the records a
@@ -82,19 +90,35 @@ final class Dnsmasq implements AutoCloseable {
   /** (Re)starts the server; null once it answers, else why it did not. */
   private String launch(String... records) throws IOException {
     stop();
-    List<String> conf = new ArrayList<>(List.of("port=" + port, "listen-address=127.0.0.1",
-        "bind-interfaces", "no-resolv", "no-hosts", "user=root", "pid-file=", "log-facility=-"));
+    List<String> conf =
+        new ArrayList<>(
+            List.of(
+                "port=" + port,
+                "listen-address=127.0.0.1",
+                "bind-interfaces",
+                "no-resolv",
+                "no-hosts",
+                "user=root",
+                "pid-file=",
+                "log-facility=-"));
     conf.addAll(List.of(records));
     Path file = dir.resolve("dnsmasq.conf");
     Files.write(file, conf);
-    String binary = System.getenv().getOrDefault("HYPERLANE_DNSMASQ",
-        new File("/usr/sbin/dnsmasq").exists() ? "/usr/sbin/dnsmasq" : "dnsmasq");
+    String binary =
+        System.getenv()
+            .getOrDefault(
+                "HYPERLANE_DNSMASQ",
+                new File("/usr/sbin/dnsmasq").exists() ? "/usr/sbin/dnsmasq" : "dnsmasq");
     try {
-      process = new ProcessBuilder(binary, "--keep-in-foreground", "--conf-file=" + file)
-          .redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+      process =
+          new ProcessBuilder(binary, "--keep-in-foreground", "--conf-file=" + file)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("log").toFile())
+              .start();
     } catch (IOException e) {
-      fail("cannot start dnsmasq (install Debian's dnsmasq-base, or run ./scripts/test): "
-          + e.getMessage());
+      fail(
+          "cannot start dnsmasq (install Debian's dnsmasq-base, or run ./scripts/test): "
+              + e.getMessage());
     }
     // Ready once it answers: ask for one of its own names until it does (bounded).
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -110,21 +134,27 @@ final class Dnsmasq implements AutoCloseable {
 
   private boolean answers() {
     try {
-      javax.naming.directory.DirContext ctx = new javax.naming.directory.InitialDirContext(
-          new java.util.Hashtable<>(java.util.Map.of(
-              javax.naming.Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.dns.DnsContextFactory",
-              javax.naming.Context.PROVIDER_URL, "dns://127.0.0.1:" + port,
-              "com.sun.jndi.dns.timeout.initial", "50", "com.sun.jndi.dns.timeout.retries", "1")));
+      DirContext ctx =
+          new InitialDirContext(
+              new Hashtable<>(
+                  Map.of(
+                      Context.INITIAL_CONTEXT_FACTORY,
+                      "com.sun.jndi.dns.DnsContextFactory",
+                      Context.PROVIDER_URL,
+                      "dns://127.0.0.1:" + port,
+                      "com.sun.jndi.dns.timeout.initial",
+                      "50",
+                      "com.sun.jndi.dns.timeout.retries",
+                      "1")));
       try {
         ctx.getAttributes("ready.probe.test", new String[] {"A"});
       } finally {
         ctx.close();
       }
       return true;
-    } catch (javax.naming.NameNotFoundException
-        | javax.naming.OperationNotSupportedException e) {
+    } catch (NameNotFoundException | OperationNotSupportedException e) {
       return true; // it answered, with "no such name" or "refused"
-    } catch (javax.naming.NamingException e) {
+    } catch (NamingException e) {
       return false;
     }
   }

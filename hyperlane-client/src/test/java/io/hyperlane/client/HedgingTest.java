@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.ResilienceEvent;
-import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import io.hyperlane.resilience.RetryBudget;
+import io.hyperlane.resilience.RetryPolicy;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,14 +46,19 @@ class HedgingTest extends LoopbackTest {
   void aSlowCallIsHedgedOnAnotherEndpointAndTheLoserIsCancelled() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 3_000);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       long started = System.nanoTime();
       assertThat(Replicas.get(client, "http://inventory/items/1")).isEqualTo(1);
       assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(2));
-      assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Hedge.class,
-          e -> assertThat(e.delay()).isGreaterThanOrEqualTo(Duration.ofMillis(50)));
+      assertThat(events)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              ResilienceEvent.Hedge.class,
+              e -> assertThat(e.delay()).isGreaterThanOrEqualTo(Duration.ofMillis(50)));
       assertThat(replicas.received(0)).as("the primary reached the slow replica").isEqualTo(1);
 
       // The losing call is cancelled: the client frees it, and it counts as no failure.
@@ -63,7 +69,8 @@ class HedgingTest extends LoopbackTest {
       EndpointSnapshot loser = endpoint(hyperlane, 0);
       assertThat(loser.inFlight()).isZero();
       assertThat(loser.failures()).isZero();
-      assertThat(System.nanoTime() - started).as("freed long before the slow answer")
+      assertThat(System.nanoTime() - started)
+          .as("freed long before the slow answer")
           .isLessThan(TimeUnit.MILLISECONDS.toNanos(2_500));
     }
   }
@@ -73,16 +80,19 @@ class HedgingTest extends LoopbackTest {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 3_000);
     List<String> attempts = new CopyOnWriteArrayList<>();
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
-        .attemptInterceptor(chain -> {
-          attempts.add(chain.request().url().toString());
-          return chain.proceed(chain.request());
-        })
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+            .attemptInterceptor(
+                chain -> {
+                  attempts.add(chain.request().url().toString());
+                  return chain.proceed(chain.request());
+                })
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/items/1")).isEqualTo(1);
-      assertThat(attempts).containsExactly(replicas.url(0) + "/items/1",
-          replicas.url(1) + "/items/1");
+      assertThat(attempts)
+          .containsExactly(replicas.url(0) + "/items/1", replicas.url(1) + "/items/1");
     }
   }
 
@@ -92,9 +102,11 @@ class HedgingTest extends LoopbackTest {
     // none of its attempts ends by itself, yet three lost races in a row eject it.
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 3_000);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
-        .outlierDetection(OutlierDetection.builder().consecutiveFailures(3).build())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+            .outlierDetection(OutlierDetection.builder().consecutiveFailures(3).build())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 6; i++) { // round robin: calls 0, 2 and 4 start on replica 0
         assertThat(Replicas.get(client, "http://inventory/items/" + i)).isEqualTo(1);
@@ -122,10 +134,12 @@ class HedgingTest extends LoopbackTest {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 150);
     replicas.answer(1, 200, 3_000);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
-        .outlierDetection(OutlierDetection.builder().consecutiveFailures(1).build())
-        .loadBalancer(LoadBalancerPolicy.roundRobin())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+            .outlierDetection(OutlierDetection.builder().consecutiveFailures(1).build())
+            .loadBalancer(LoadBalancerPolicy.roundRobin())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/items/1")).isEqualTo(0);
       assertThat(events).filteredOn(ResilienceEvent.Hedge.class::isInstance).hasSize(1);
@@ -144,11 +158,16 @@ class HedgingTest extends LoopbackTest {
   void aPostIsNeverHedged() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 300);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
-      Request post = new Request.Builder().url("http://inventory/orders")
-          .post(RequestBody.create("{}", MediaType.get("application/json"))).build();
+      Request post =
+          new Request.Builder()
+              .url("http://inventory/orders")
+              .post(RequestBody.create("{}", MediaType.get("application/json")))
+              .build();
       try (Response response = client.newCall(post).execute()) {
         assertThat(response.header("X-Replica")).isEqualTo("0");
       }
@@ -161,9 +180,11 @@ class HedgingTest extends LoopbackTest {
   void hedgingWorksWithRetriesTurnedOff() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 3_000);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
-        .retry(io.hyperlane.resilience.RetryPolicy.none())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(50), 1))
+            .retry(io.hyperlane.resilience.RetryPolicy.none())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
       assertThat(events).singleElement().isInstanceOf(ResilienceEvent.Hedge.class);
@@ -174,25 +195,28 @@ class HedgingTest extends LoopbackTest {
   void aOneShotBodyIsNeverHedged() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 300);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
-      RequestBody oneShot = new RequestBody() {
-        @Override
-        public MediaType contentType() {
-          return MediaType.get("application/octet-stream");
-        }
+      RequestBody oneShot =
+          new RequestBody() {
+            @Override
+            public MediaType contentType() {
+              return MediaType.get("application/octet-stream");
+            }
 
-        @Override
-        public boolean isOneShot() {
-          return true;
-        }
+            @Override
+            public boolean isOneShot() {
+              return true;
+            }
 
-        @Override
-        public void writeTo(okio.BufferedSink sink) throws java.io.IOException {
-          sink.writeUtf8("stream");
-        }
-      };
+            @Override
+            public void writeTo(okio.BufferedSink sink) throws IOException {
+              sink.writeUtf8("stream");
+            }
+          };
       Request put = new Request.Builder().url("http://inventory/blob").put(oneShot).build();
       try (Response response = client.newCall(put).execute()) {
         assertThat(response.header("X-Replica")).isEqualTo("0");
@@ -206,23 +230,27 @@ class HedgingTest extends LoopbackTest {
   void hedgesDrawOnTheRetryBudget() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 300);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
-        .retryBudget(RetryBudget.builder().percentCanRetry(0).minRetriesPerSecond(0).build())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
+            .retryBudget(RetryBudget.builder().percentCanRetry(0).minRetriesPerSecond(0).build())
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isZero(); // the slow one answers
       assertThat(replicas.received(1)).isZero();
-      assertThat(events).singleElement().isInstanceOfSatisfying(
-          ResilienceEvent.RetryRefused.class,
-          e -> assertThat(e.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED));
+      assertThat(events)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              ResilienceEvent.RetryRefused.class,
+              e -> assertThat(e.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED));
     }
   }
 
   @Test
   void adaptiveHedgingWaitsForEnoughSamplesThenHedgesAtTheObservedTail() throws Exception {
     replicas = Replicas.start(2);
-    try (Hyperlane hyperlane = builder(HedgingPolicy.adaptive())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.adaptive()).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       replicas.answer(0, 200, 300);
       Replicas.get(client, "http://inventory/"); // no samples yet: no hedge
@@ -241,8 +269,11 @@ class HedgingTest extends LoopbackTest {
         assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
         assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(2));
       }
-      assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Hedge.class,
-          e -> assertThat(e.delay()).isLessThan(Duration.ofMillis(500)));
+      assertThat(events)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              ResilienceEvent.Hedge.class,
+              e -> assertThat(e.delay()).isLessThan(Duration.ofMillis(500)));
     }
   }
 
@@ -251,9 +282,11 @@ class HedgingTest extends LoopbackTest {
     replicas = Replicas.start(2);
     replicas.answer(0, 503, 300); // the primary fails, after the hedge has gone out
     replicas.answer(1, 200, 600); // the hedge wins later
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofMillis(30), 1))
-        .retry(RetryPolicy.none())
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofMillis(30), 1))
+            .retry(RetryPolicy.none())
+            .service("inventory", replicas.urls())
+            .build()) {
       assertThat(Replicas.get(hyperlane.wrap(base), "http://inventory/")).isEqualTo(1);
     }
     // Both exchanges are over; a response nobody closed would hold its connection.
@@ -263,19 +296,23 @@ class HedgingTest extends LoopbackTest {
       Thread.onSpinWait();
     }
     assertThat(base.connectionPool().idleConnectionCount())
-        .isEqualTo(base.connectionPool().connectionCount()).isEqualTo(2);
+        .isEqualTo(base.connectionPool().connectionCount())
+        .isEqualTo(2);
   }
 
   @Test
   void aCallThatNeverHedgesRunsItsAttemptOnTheCallersThread() throws Exception {
     replicas = Replicas.start(2);
-    java.util.List<Thread> attemptThreads = new CopyOnWriteArrayList<>();
-    try (Hyperlane hyperlane = builder(HedgingPolicy.fixed(Duration.ofSeconds(10), 1))
-        .attemptInterceptor(chain -> {
-          attemptThreads.add(Thread.currentThread());
-          return chain.proceed(chain.request());
-        })
-        .service("inventory", replicas.urls()).build()) {
+    List<Thread> attemptThreads = new CopyOnWriteArrayList<>();
+    try (Hyperlane hyperlane =
+        builder(HedgingPolicy.fixed(Duration.ofSeconds(10), 1))
+            .attemptInterceptor(
+                chain -> {
+                  attemptThreads.add(Thread.currentThread());
+                  return chain.proceed(chain.request());
+                })
+            .service("inventory", replicas.urls())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 5; i++) {
         assertThat(Replicas.get(client, "http://inventory/")).isIn(0, 1);

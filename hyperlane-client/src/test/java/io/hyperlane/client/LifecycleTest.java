@@ -24,23 +24,32 @@ class LifecycleTest {
   private static Set<Thread> hyperlaneThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().startsWith(HyperlaneThreads.THREAD_PREFIX) && t.isAlive())
-        .filter(t -> !(t.getName().equals("hyperlane-shared-timer")
-            || t.getName().equals("hyperlane-work")) || !t.isDaemon())
+        .filter(
+            t ->
+                !(t.getName().equals("hyperlane-shared-timer")
+                        || t.getName().equals("hyperlane-work"))
+                    || !t.isDaemon())
         .collect(Collectors.toSet());
   }
 
   @Test
   void closeLeavesNoThreadOfHyperlaneRunning() throws Exception {
     CountDownLatch refreshed = new CountDownLatch(2);
-    Hyperlane hyperlane = Hyperlane.builder()
-        .service("inventory", s -> s.discovery(DnsDiscovery.builder("inventory.test")
-            .ttl(Duration.ofMillis(100))
-            .resolver(host -> {
-              refreshed.countDown();
-              return List.of(InetAddress.getLoopbackAddress());
-            })
-            .build()))
-        .build();
+    Hyperlane hyperlane =
+        Hyperlane.builder()
+            .service(
+                "inventory",
+                s ->
+                    s.discovery(
+                        DnsDiscovery.builder("inventory.test")
+                            .ttl(Duration.ofMillis(100))
+                            .resolver(
+                                host -> {
+                                  refreshed.countDown();
+                                  return List.of(InetAddress.getLoopbackAddress());
+                                })
+                            .build()))
+            .build();
     // The initial lookup ran in build(); the second one runs on Hyperlane's own threads.
     assertThat(refreshed.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(hyperlaneThreads()).isNotEmpty();
@@ -53,8 +62,8 @@ class LifecycleTest {
   @Test
   void staticServicesStartNoThreadAtAll() {
     Set<Thread> before = hyperlaneThreads();
-    try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", "http://127.0.0.1:1")
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder().service("inventory", "http://127.0.0.1:1").build()) {
       assertThat(hyperlane.snapshot().services()).hasSize(1);
       assertThat(hyperlaneThreads()).isEqualTo(before);
     }

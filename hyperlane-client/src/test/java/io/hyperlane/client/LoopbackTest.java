@@ -4,8 +4,8 @@ import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 
 /**
- * What every test against loopback replicas shares: the application's own client, to be wrapped, and
- * the replicas the test starts; both are released after each test.
+ * What every test against loopback replicas shares: the application's own client, to be wrapped,
+ * and the replicas the test starts; both are released after each test.
  */
 abstract class LoopbackTest {
 

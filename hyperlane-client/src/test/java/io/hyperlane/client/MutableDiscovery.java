@@ -2,7 +2,9 @@ package io.hyperlane.client;
 
 import java.util.List;
 
-/** A discovery a test drives by hand: it remembers the context and pushes whatever it is told to. */
+/**
+ * A discovery a test drives by hand: it remembers the context and pushes whatever it is told to.
+ */
 final class MutableDiscovery implements ServiceDiscovery {
 
   private final List<Endpoint> initial;

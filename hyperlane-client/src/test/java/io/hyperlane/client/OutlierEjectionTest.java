@@ -27,10 +27,11 @@ class OutlierEjectionTest extends LoopbackTest {
   void anEndpointThatFailsFastIsEjectedAndComesBackAfterItsBackoff() throws Exception {
     replicas = Replicas.start(3);
     replicas.answer(1, 503, 0);
-    OutlierDetection outliers = OutlierDetection.builder()
-        .consecutiveFailures(3)
-        .baseEjectionTime(Duration.ofSeconds(10))
-        .build();
+    OutlierDetection outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(3)
+            .baseEjectionTime(Duration.ofSeconds(10))
+            .build();
     try (Hyperlane hyperlane = builder(outliers).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 9; i++) { // round robin: replica 1 gets its 3rd failure on call 8
@@ -64,18 +65,20 @@ class OutlierEjectionTest extends LoopbackTest {
   void eachEjectionInARowLastsLongerUpToTheMaximum() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 503, 0);
-    OutlierDetection outliers = OutlierDetection.builder()
-        .consecutiveFailures(1)
-        .baseEjectionTime(Duration.ofSeconds(10))
-        .maxEjectionTime(Duration.ofSeconds(25))
-        .build();
+    OutlierDetection outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(1)
+            .baseEjectionTime(Duration.ofSeconds(10))
+            .maxEjectionTime(Duration.ofSeconds(25))
+            .build();
     try (Hyperlane hyperlane = builder(outliers).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       long[] expected = {10, 20, 25, 25};
       for (long seconds : expected) {
         callUntilEjected(client, hyperlane);
         time.advance(Duration.ofSeconds(seconds).minusMillis(1));
-        assertThat(endpoint(hyperlane, 0).ejected()).as("still ejected before %s s", seconds)
+        assertThat(endpoint(hyperlane, 0).ejected())
+            .as("still ejected before %s s", seconds)
             .isTrue();
         time.advance(Duration.ofMillis(1));
         assertThat(endpoint(hyperlane, 0).ejected()).as("back after %s s", seconds).isFalse();
@@ -88,10 +91,11 @@ class OutlierEjectionTest extends LoopbackTest {
   void theBackoffShrinksAgainAfterAHealthyPeriod() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 503, 0);
-    OutlierDetection outliers = OutlierDetection.builder()
-        .consecutiveFailures(1)
-        .baseEjectionTime(Duration.ofSeconds(10))
-        .build();
+    OutlierDetection outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(1)
+            .baseEjectionTime(Duration.ofSeconds(10))
+            .build();
     try (Hyperlane hyperlane = builder(outliers).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       callUntilEjected(client, hyperlane);
@@ -117,17 +121,17 @@ class OutlierEjectionTest extends LoopbackTest {
     for (int i = 0; i < 4; i++) {
       replicas.answer(i, 503, 0);
     }
-    OutlierDetection outliers = OutlierDetection.builder()
-        .consecutiveFailures(2)
-        .maxEjectedShare(0.5)
-        .build();
+    OutlierDetection outliers =
+        OutlierDetection.builder().consecutiveFailures(2).maxEjectedShare(0.5).build();
     try (Hyperlane hyperlane = builder(outliers).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 40; i++) {
         Replicas.get(client, "http://inventory/");
       }
-      long ejected = hyperlane.snapshot().service("inventory").endpoints().stream()
-          .filter(EndpointSnapshot::ejected).count();
+      long ejected =
+          hyperlane.snapshot().service("inventory").endpoints().stream()
+              .filter(EndpointSnapshot::ejected)
+              .count();
       assertThat(ejected).isEqualTo(2);
     }
   }
@@ -137,10 +141,8 @@ class OutlierEjectionTest extends LoopbackTest {
     replicas = Replicas.start(2);
     replicas.answer(0, 503, 0);
     replicas.answer(1, 503, 0);
-    OutlierDetection outliers = OutlierDetection.builder()
-        .consecutiveFailures(1)
-        .maxEjectedShare(1.0)
-        .build();
+    OutlierDetection outliers =
+        OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0).build();
     try (Hyperlane hyperlane = builder(outliers).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       Replicas.get(client, "http://inventory/");

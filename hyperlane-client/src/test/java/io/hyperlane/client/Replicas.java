@@ -36,11 +36,9 @@ final class Replicas implements AutoCloseable {
 
   /** Starts one more replica bound to {@code address}; port 0 picks a free one. */
   int add(String address, int port) {
-    WireMockServer server = new WireMockServer(options()
-        .bindAddress(address)
-        .port(port)
-        .containerThreads(16)
-        .jettyAcceptors(1));
+    WireMockServer server =
+        new WireMockServer(
+            options().bindAddress(address).port(port).containerThreads(16).jettyAcceptors(1));
     server.start();
     servers.add(server);
     int index = servers.size() - 1;
@@ -52,11 +50,14 @@ final class Replicas implements AutoCloseable {
   void answer(int i, int status, int delayMillis) {
     WireMockServer server = servers.get(i);
     server.resetMappings();
-    server.stubFor(any(anyUrl()).willReturn(aResponse()
-        .withStatus(status)
-        .withFixedDelay(delayMillis)
-        .withHeader("X-Replica", String.valueOf(i))
-        .withBody("replica-" + i)));
+    server.stubFor(
+        any(anyUrl())
+            .willReturn(
+                aResponse()
+                    .withStatus(status)
+                    .withFixedDelay(delayMillis)
+                    .withHeader("X-Replica", String.valueOf(i))
+                    .withBody("replica-" + i)));
   }
 
   /** Makes replica {@code i} answer every request as {@code response} says. */
@@ -93,18 +94,20 @@ final class Replicas implements AutoCloseable {
 
   /** How many requests replica {@code i} has received. */
   int received(int i) {
-    return servers.get(i).countRequestsMatching(RequestPatternBuilder.allRequests().build())
+    return servers
+        .get(i)
+        .countRequestsMatching(RequestPatternBuilder.allRequests().build())
         .getCount();
   }
 
   /**
-   * Sends a GET through {@code client} and returns the index of the replica that answered, or -1 for
-   * a response that no replica stamped. The response is always closed.
+   * Sends a GET through {@code client} and returns the index of the replica that answered, or -1
+   * for a response that no replica stamped. The response is always closed.
    */
   /**
    * Sends a few requests straight to every replica with {@code client} (not through Hyperlane), so
-   * that the first calls a test measures do not pay for the servers' and the JIT's cold start or for
-   * opening connections: a latency-aware balancer would remember such a spike for seconds.
+   * that the first calls a test measures do not pay for the servers' and the JIT's cold start or
+   * for opening connections: a latency-aware balancer would remember such a spike for seconds.
    */
   void warmUp(OkHttpClient client) throws IOException {
     for (int i = 0; i < servers.size(); i++) {
@@ -128,19 +131,22 @@ final class Replicas implements AutoCloseable {
   /** Sends {@code request} with {@code enqueue()}; the future completes with the status code. */
   static CompletableFuture<Integer> enqueue(OkHttpClient client, Request request) {
     CompletableFuture<Integer> status = new CompletableFuture<>();
-    client.newCall(request).enqueue(new Callback() {
-      @Override
-      public void onFailure(Call call, IOException e) {
-        status.completeExceptionally(e);
-      }
+    client
+        .newCall(request)
+        .enqueue(
+            new Callback() {
+              @Override
+              public void onFailure(Call call, IOException e) {
+                status.completeExceptionally(e);
+              }
 
-      @Override
-      public void onResponse(Call call, Response response) {
-        try (response) {
-          status.complete(response.code());
-        }
-      }
-    });
+              @Override
+              public void onResponse(Call call, Response response) {
+                try (response) {
+                  status.complete(response.code());
+                }
+              }
+            });
     return status;
   }
 

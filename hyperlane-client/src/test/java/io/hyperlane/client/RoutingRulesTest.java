@@ -52,15 +52,24 @@ class RoutingRulesTest {
   /** Wraps the base client and answers each routed call itself: 503 from the failing endpoints. */
   private void start(Hyperlane.Builder builder) {
     hyperlane = builder.build();
-    client = hyperlane.wrap(base).newBuilder()
-        .addInterceptor(chain -> {
-          String origin = Endpoint.origin(chain.request().url());
-          int code = failing.contains(origin) ? 503 : 200;
-          return new Response.Builder().request(chain.request()).protocol(Protocol.HTTP_1_1)
-              .code(code).message("-").header("X-Origin", origin)
-              .body(ResponseBody.create(new byte[0], null)).build();
-        })
-        .build();
+    client =
+        hyperlane
+            .wrap(base)
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  String origin = Endpoint.origin(chain.request().url());
+                  int code = failing.contains(origin) ? 503 : 200;
+                  return new Response.Builder()
+                      .request(chain.request())
+                      .protocol(Protocol.HTTP_1_1)
+                      .code(code)
+                      .message("-")
+                      .header("X-Origin", origin)
+                      .body(ResponseBody.create(new byte[0], null))
+                      .build();
+                })
+            .build();
   }
 
   private String call(Request.Builder request) throws IOException {
@@ -85,17 +94,21 @@ class RoutingRulesTest {
   }
 
   private Hyperlane.Builder inventoryV1V2() {
-    return builder().service("inventory", s -> s
-        .endpoint(endpoint(1, "version", "v1", null))
-        .endpoint(endpoint(2, "version", "v1", null))
-        .endpoint(endpoint(3, "version", "v2", null)));
+    return builder()
+        .service(
+            "inventory",
+            s ->
+                s.endpoint(endpoint(1, "version", "v1", null))
+                    .endpoint(endpoint(2, "version", "v1", null))
+                    .endpoint(endpoint(3, "version", "v2", null)));
   }
 
-  private static final RouteRule CANARY = RouteRule.named("canary")
-      .service("inventory")
-      .to("inventory", Map.of("version", "v1"), 95)
-      .to("inventory", Map.of("version", "v2"), 5)
-      .build();
+  private static final RouteRule CANARY =
+      RouteRule.named("canary")
+          .service("inventory")
+          .to("inventory", Map.of("version", "v1"), 95)
+          .to("inventory", Map.of("version", "v2"), 5)
+          .build();
 
   @Test
   void aCanaryOf95To5Over10000CallsLandsWithinOnePoint() throws IOException {
@@ -111,37 +124,63 @@ class RoutingRulesTest {
 
   @Test
   void aHeaderRuleRoutesToVersionV2AndOtherCallsDoNot() throws IOException {
-    RouteRule beta = RouteRule.named("beta")
-        .service("inventory").method("GET").pathPrefix("/items/").header("X-User-Group", "beta")
-        .to("inventory", Map.of("version", "v2"), 1)
-        .build();
-    RouteRule stable = RouteRule.named("stable").service("inventory")
-        .to("inventory", Map.of("version", "v1"), 1).build();
+    RouteRule beta =
+        RouteRule.named("beta")
+            .service("inventory")
+            .method("GET")
+            .pathPrefix("/items/")
+            .header("X-User-Group", "beta")
+            .to("inventory", Map.of("version", "v2"), 1)
+            .build();
+    RouteRule stable =
+        RouteRule.named("stable")
+            .service("inventory")
+            .to("inventory", Map.of("version", "v1"), 1)
+            .build();
     start(inventoryV1V2().routing(RoutingRules.of(beta, stable)));
     for (int i = 0; i < 50; i++) {
-      assertThat(call(new Request.Builder().url("http://inventory/items/" + i)
-          .header("X-User-Group", "beta"))).isEqualTo("http://127.0.0.1:3");
-      assertThat(call(new Request.Builder().url("http://inventory/items/" + i)
-          .header("X-User-Group", "alpha"))).isNotEqualTo("http://127.0.0.1:3");
-      assertThat(call(new Request.Builder().url("http://inventory/orders/" + i)
-          .header("X-User-Group", "beta"))).isNotEqualTo("http://127.0.0.1:3");
+      assertThat(
+              call(
+                  new Request.Builder()
+                      .url("http://inventory/items/" + i)
+                      .header("X-User-Group", "beta")))
+          .isEqualTo("http://127.0.0.1:3");
+      assertThat(
+              call(
+                  new Request.Builder()
+                      .url("http://inventory/items/" + i)
+                      .header("X-User-Group", "alpha")))
+          .isNotEqualTo("http://127.0.0.1:3");
+      assertThat(
+              call(
+                  new Request.Builder()
+                      .url("http://inventory/orders/" + i)
+                      .header("X-User-Group", "beta")))
+          .isNotEqualTo("http://127.0.0.1:3");
     }
   }
 
   @Test
   void aRuleCanSendCallsToAnotherService() throws IOException {
-    RouteRule move = RouteRule.named("move-reports").service("inventory").pathPrefix("/reports")
-        .to("reporting", 1).build();
-    start(inventoryV1V2().service("reporting", "http://127.0.0.1:9")
-        .routing(RoutingRules.of(move)));
+    RouteRule move =
+        RouteRule.named("move-reports")
+            .service("inventory")
+            .pathPrefix("/reports")
+            .to("reporting", 1)
+            .build();
+    start(
+        inventoryV1V2().service("reporting", "http://127.0.0.1:9").routing(RoutingRules.of(move)));
     assertThat(call("http://inventory/reports/daily")).isEqualTo("http://127.0.0.1:9");
     assertThat(call("http://inventory/items")).isNotEqualTo("http://127.0.0.1:9");
   }
 
   @Test
   void aSubsetWithNoEndpointFallsBackToTheWholeService() throws IOException {
-    RouteRule v3 = RouteRule.named("v3").service("inventory")
-        .to("inventory", Map.of("version", "v3"), 1).build();
+    RouteRule v3 =
+        RouteRule.named("v3")
+            .service("inventory")
+            .to("inventory", Map.of("version", "v3"), 1)
+            .build();
     start(inventoryV1V2().routing(RoutingRules.of(v3)));
     assertThat(call("http://inventory/items")).startsWith("http://127.0.0.1:");
   }
@@ -149,8 +188,11 @@ class RoutingRulesTest {
   @Test
   void rulesAreReplacedAtOnceAndABadSetIsRefusedWholeNamingTheRule() throws IOException {
     start(inventoryV1V2());
-    RouteRule allV2 = RouteRule.named("all-v2").service("inventory")
-        .to("inventory", Map.of("version", "v2"), 1).build();
+    RouteRule allV2 =
+        RouteRule.named("all-v2")
+            .service("inventory")
+            .to("inventory", Map.of("version", "v2"), 1)
+            .build();
     hyperlane.replaceRouting(RoutingRules.of(allV2));
     assertThat(call("http://inventory/x")).isEqualTo("http://127.0.0.1:3");
 
@@ -168,21 +210,29 @@ class RoutingRulesTest {
         .hasMessageContaining("rule \"w\": weight must be between 1 and 1000000 but was 0");
     assertThatThrownBy(() -> RouteRule.named("p").pathPrefix("items"))
         .hasMessageContaining("rule \"p\": path prefix must start with /");
-    assertThatThrownBy(() -> builder().service("a", "http://127.0.0.1:1")
-        .routing(RoutingRules.of(RouteRule.named("ghost").service("b").to("a", 1).build()))
-        .build())
+    assertThatThrownBy(
+            () ->
+                builder()
+                    .service("a", "http://127.0.0.1:1")
+                    .routing(
+                        RoutingRules.of(RouteRule.named("ghost").service("b").to("a", 1).build()))
+                    .build())
         .hasMessageContaining("rule \"ghost\" matches calls to \"b\"");
   }
 
   @Test
   void zonePreferenceKeepsCallsInZoneUntilThatZonesEndpointsAreEjected() throws IOException {
-    start(builder().zonePreference(ZonePreference.local("zone-a"))
-        .loadBalancer(LoadBalancerPolicy.roundRobin())
-        .service("inventory", s -> s
-            .endpoint(endpoint(1, null, null, "zone-a"))
-            .endpoint(endpoint(2, null, null, "zone-a"))
-            .endpoint(endpoint(3, null, null, "zone-b"))
-            .endpoint(endpoint(4, null, null, "zone-b"))));
+    start(
+        builder()
+            .zonePreference(ZonePreference.local("zone-a"))
+            .loadBalancer(LoadBalancerPolicy.roundRobin())
+            .service(
+                "inventory",
+                s ->
+                    s.endpoint(endpoint(1, null, null, "zone-a"))
+                        .endpoint(endpoint(2, null, null, "zone-a"))
+                        .endpoint(endpoint(3, null, null, "zone-b"))
+                        .endpoint(endpoint(4, null, null, "zone-b"))));
     Map<String, Integer> served = new HashMap<>();
     for (int i = 0; i < 100; i++) {
       served.merge(call("http://inventory/"), 1, Integer::sum);
@@ -193,8 +243,14 @@ class RoutingRulesTest {
     for (int i = 0; i < 20; i++) {
       call("http://inventory/");
     }
-    assertThat(hyperlane.snapshot().service("inventory").endpoint("http://127.0.0.1:1")
-        .orElseThrow().ejected()).isTrue();
+    assertThat(
+            hyperlane
+                .snapshot()
+                .service("inventory")
+                .endpoint("http://127.0.0.1:1")
+                .orElseThrow()
+                .ejected())
+        .isTrue();
     served.clear();
     for (int i = 0; i < 50; i++) {
       served.merge(call("http://inventory/"), 1, Integer::sum);
@@ -214,18 +270,28 @@ class RoutingRulesTest {
 
   @Test
   void belowTheHealthyShareCallsSpillOverWhileSomeLocalEndpointsStillWork() throws IOException {
-    start(builder().zonePreference(ZonePreference.local("zone-a").minHealthyShare(0.75))
-        .loadBalancer(LoadBalancerPolicy.roundRobin())
-        .service("inventory", s -> s
-            .endpoint(endpoint(1, null, null, "zone-a"))
-            .endpoint(endpoint(2, null, null, "zone-a"))
-            .endpoint(endpoint(3, null, null, "zone-b"))));
+    start(
+        builder()
+            .zonePreference(ZonePreference.local("zone-a").minHealthyShare(0.75))
+            .loadBalancer(LoadBalancerPolicy.roundRobin())
+            .service(
+                "inventory",
+                s ->
+                    s.endpoint(endpoint(1, null, null, "zone-a"))
+                        .endpoint(endpoint(2, null, null, "zone-a"))
+                        .endpoint(endpoint(3, null, null, "zone-b"))));
     failing.add("http://127.0.0.1:1");
     for (int i = 0; i < 20; i++) {
       call("http://inventory/");
     }
-    assertThat(hyperlane.snapshot().service("inventory").endpoint("http://127.0.0.1:1")
-        .orElseThrow().ejected()).isTrue();
+    assertThat(
+            hyperlane
+                .snapshot()
+                .service("inventory")
+                .endpoint("http://127.0.0.1:1")
+                .orElseThrow()
+                .ejected())
+        .isTrue();
     Map<String, Integer> served = new HashMap<>();
     for (int i = 0; i < 40; i++) {
       served.merge(call("http://inventory/"), 1, Integer::sum);
@@ -241,14 +307,20 @@ class RoutingRulesTest {
       ten.add(Endpoint.of("http://127.0.0.1:" + port));
     }
     MutableDiscovery discovery = new MutableDiscovery(ten);
-    start(builder().service("carts", s -> s.discovery(discovery)
-        .loadBalancer(LoadBalancerPolicy.consistentHash("X-User-Id"))));
+    start(
+        builder()
+            .service(
+                "carts",
+                s ->
+                    s.discovery(discovery)
+                        .loadBalancer(LoadBalancerPolicy.consistentHash("X-User-Id"))));
     Map<String, String> before = new HashMap<>();
     for (int user = 0; user < 2000; user++) {
       String key = "user-" + user;
       String first = call(new Request.Builder().url("http://carts/").header("X-User-Id", key));
       assertThat(call(new Request.Builder().url("http://carts/").header("X-User-Id", key)))
-          .as("the same key twice").isEqualTo(first);
+          .as("the same key twice")
+          .isEqualTo(first);
       before.put(key, first);
     }
     assertThat(Set.copyOf(before.values())).hasSize(10);
@@ -259,17 +331,18 @@ class RoutingRulesTest {
       String now = call(new Request.Builder().url("http://carts/").header("X-User-Id", e.getKey()));
       if (!now.equals(e.getValue())) {
         moved++;
-        assertThat(e.getValue()).as("only keys of the endpoint that left move")
+        assertThat(e.getValue())
+            .as("only keys of the endpoint that left move")
             .isEqualTo("http://127.0.0.1:10");
       }
     }
     assertThat(moved / 2000.0).isBetween(0.05, 0.15);
 
     // The tag works as the header does, and a key without either is simply balanced.
-    Request.Builder tagged = new Request.Builder().url("http://carts/")
-        .tag(StickyKey.class, new StickyKey("user-7"));
-    assertThat(call(tagged)).isEqualTo(call(new Request.Builder().url("http://carts/")
-        .header("X-User-Id", "user-7")));
+    Request.Builder tagged =
+        new Request.Builder().url("http://carts/").tag(StickyKey.class, new StickyKey("user-7"));
+    assertThat(call(tagged))
+        .isEqualTo(call(new Request.Builder().url("http://carts/").header("X-User-Id", "user-7")));
     assertThat(call("http://carts/")).startsWith("http://127.0.0.1:");
   }
 
@@ -277,16 +350,20 @@ class RoutingRulesTest {
   void endpointMetadataFromOutsideIsChecked() {
     assertThatThrownBy(() -> Endpoint.builder("http://127.0.0.1:1").zone("eu west").build())
         .hasMessageContaining("zone may hold only letters, digits");
-    assertThatThrownBy(() -> Endpoint.builder("http://127.0.0.1:1")
-        .metadata("version", "v2\u0000").build())
+    assertThatThrownBy(
+            () -> Endpoint.builder("http://127.0.0.1:1").metadata("version", "v2\u0000").build())
         .hasMessageContaining("metadata value of \"version\" must have no control character")
         .hasMessageContaining("\\u0000");
     assertThatThrownBy(() -> Endpoint.builder("http://127.0.0.1:1").metadata("", "x").build())
         .hasMessageContaining("metadata key must be 1 to 128 characters");
-    assertThatThrownBy(() -> Endpoint.builder("http://127.0.0.1:1")
-        .metadata("k", "v".repeat(513)).build())
+    assertThatThrownBy(
+            () -> Endpoint.builder("http://127.0.0.1:1").metadata("k", "v".repeat(513)).build())
         .hasMessageContaining("at most 512 characters but was 513");
-    assertThat(Endpoint.builder("http://127.0.0.1:1").metadata("k" + "x".repeat(127),
-        "\u00e9t\u00e9 " + "v".repeat(500)).build().metadata()).hasSize(1);
+    assertThat(
+            Endpoint.builder("http://127.0.0.1:1")
+                .metadata("k" + "x".repeat(127), "\u00e9t\u00e9 " + "v".repeat(500))
+                .build()
+                .metadata())
+        .hasSize(1);
   }
 }

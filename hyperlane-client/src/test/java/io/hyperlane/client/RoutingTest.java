@@ -11,7 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hyperlane.resilience.RetryPolicy;
+import java.net.ConnectException;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -31,22 +33,27 @@ class RoutingTest extends LoopbackTest {
     try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(1)).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       String direct = replicas.url(0) + "/orders/7?expand=lines&x=%20y";
-      Request request = new Request.Builder()
-          .url(direct)
-          .header("X-Trace", "abc")
-          .header("Authorization", "Bearer secret")
-          .post(RequestBody.create("{\"qty\":3}", JSON))
-          .build();
+      Request request =
+          new Request.Builder()
+              .url(direct)
+              .header("X-Trace", "abc")
+              .header("Authorization", "Bearer secret")
+              .post(RequestBody.create("{\"qty\":3}", JSON))
+              .build();
       try (Response response = client.newCall(request).execute()) {
         assertThat(response.code()).isEqualTo(200);
         assertThat(response.header("X-Replica")).isEqualTo("0");
         assertThat(response.request().url().toString()).isEqualTo(direct);
       }
-      replicas.server(0).verify(exactly(1), postRequestedFor(urlEqualTo("/orders/7?expand=lines&x=%20y"))
-          .withHeader("X-Trace", equalTo("abc"))
-          .withHeader("Authorization", equalTo("Bearer secret"))
-          .withHeader("Host", equalTo("127.0.0.1:" + replicas.server(0).port()))
-          .withRequestBody(equalTo("{\"qty\":3}")));
+      replicas
+          .server(0)
+          .verify(
+              exactly(1),
+              postRequestedFor(urlEqualTo("/orders/7?expand=lines&x=%20y"))
+                  .withHeader("X-Trace", equalTo("abc"))
+                  .withHeader("Authorization", equalTo("Bearer secret"))
+                  .withHeader("Host", equalTo("127.0.0.1:" + replicas.server(0).port()))
+                  .withRequestBody(equalTo("{\"qty\":3}")));
       assertThat(replicas.received(1)).isZero();
       assertThat(hyperlane.snapshot().service("inventory").requests()).isZero();
     }
@@ -57,36 +64,48 @@ class RoutingTest extends LoopbackTest {
     replicas = Replicas.start(1);
     try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0)).build()) {
       OkHttpClient client = hyperlane.wrap(base);
-      Request request = new Request.Builder()
-          .url("http://inventory/items/42?fields=a,b")
-          .header("X-Tenant", "t1")
-          .patch(RequestBody.create("{\"stock\":9}", JSON))
-          .build();
+      Request request =
+          new Request.Builder()
+              .url("http://inventory/items/42?fields=a,b")
+              .header("X-Tenant", "t1")
+              .patch(RequestBody.create("{\"stock\":9}", JSON))
+              .build();
       try (Response response = client.newCall(request).execute()) {
         assertThat(response.header("X-Replica")).isEqualTo("0");
         assertThat(response.request().url().toString())
             .isEqualTo(replicas.url(0) + "/items/42?fields=a,b");
       }
-      replicas.server(0).verify(exactly(1), patchRequestedFor(urlEqualTo("/items/42?fields=a,b"))
-          .withHeader("X-Tenant", equalTo("t1"))
-          .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8"))
-          .withRequestBody(equalTo("{\"stock\":9}")));
+      replicas
+          .server(0)
+          .verify(
+              exactly(1),
+              patchRequestedFor(urlEqualTo("/items/42?fields=a,b"))
+                  .withHeader("X-Tenant", equalTo("t1"))
+                  .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8"))
+                  .withRequestBody(equalTo("{\"stock\":9}")));
     }
   }
 
   @Test
   void aServiceCallCarriesItsEndpointsHostWhateverTheCallerSet() throws Exception {
     replicas = Replicas.start(1);
-    try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0))
-        .cache(io.hyperlane.cache.HttpCache.builder().build()).build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder()
+            .service("inventory", replicas.url(0))
+            .cache(io.hyperlane.cache.HttpCache.builder().build())
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (String host : new String[] {"tenant-a.example", "tenant-b.example"}) {
-        Replicas.get(client, new Request.Builder().url("http://inventory/catalog")
-            .header("Host", host).build());
+        Replicas.get(
+            client,
+            new Request.Builder().url("http://inventory/catalog").header("Host", host).build());
       }
       String endpoint = replicas.url(0).substring("http://".length());
-      replicas.server(0).verify(exactly(2), getRequestedFor(urlEqualTo("/catalog"))
-          .withHeader("Host", equalTo(endpoint)));
+      replicas
+          .server(0)
+          .verify(
+              exactly(2),
+              getRequestedFor(urlEqualTo("/catalog")).withHeader("Host", equalTo(endpoint)));
     }
   }
 
@@ -96,13 +115,15 @@ class RoutingTest extends LoopbackTest {
     try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0)).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       String logical = "http://inventory/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag#frag";
-      try (Response response = client.newCall(new Request.Builder().url(logical).build())
-          .execute()) {
+      try (Response response =
+          client.newCall(new Request.Builder().url(logical).build()).execute()) {
         assertThat(response.request().url().toString())
             .isEqualTo(replicas.url(0) + "/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag#frag");
       }
-      replicas.server(0).verify(exactly(1),
-          getRequestedFor(urlEqualTo("/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag")));
+      replicas
+          .server(0)
+          .verify(
+              exactly(1), getRequestedFor(urlEqualTo("/a%2Fb/c%20d/%C3%A9?q=x%26y&empty=&flag")));
       // User info is the caller's to send; scheme and port come from the endpoint.
       EndpointState routed = new EndpointState(Endpoint.of(replicas.url(0)), 0, 0, null);
       assertThat(routed.rewrite(HttpUrl.get("https://u:p%40ss@inventory:9999/x")).toString())
@@ -116,13 +137,11 @@ class RoutingTest extends LoopbackTest {
     replicas = Replicas.start(1);
     String dead = replicas.url(0);
     replicas.close(); // nothing listens there any more
-    try (Hyperlane hyperlane = Hyperlane.builder()
-        .retry(RetryPolicy.none())
-        .service("inventory", dead)
-        .build()) {
+    try (Hyperlane hyperlane =
+        Hyperlane.builder().retry(RetryPolicy.none()).service("inventory", dead).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
-          .isInstanceOf(java.net.ConnectException.class);
+          .isInstanceOf(ConnectException.class);
       EndpointSnapshot endpoint =
           hyperlane.snapshot().service("inventory").endpoint(dead).orElseThrow();
       assertThat(endpoint.failures()).isEqualTo(1);
@@ -133,13 +152,15 @@ class RoutingTest extends LoopbackTest {
   @Test
   void wrapSharesTheConnectionPoolAndThreadsAndKeepsTheClientsInterceptors() throws Exception {
     replicas = Replicas.start(1);
-    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    OkHttpClient own = base.newBuilder()
-        .addInterceptor(chain -> {
-          seen.add(chain.request().url().host());
-          return chain.proceed(chain.request());
-        })
-        .build();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    OkHttpClient own =
+        base.newBuilder()
+            .addInterceptor(
+                chain -> {
+                  seen.add(chain.request().url().host());
+                  return chain.proceed(chain.request());
+                })
+            .build();
     try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.url(0)).build()) {
       OkHttpClient client = hyperlane.wrap(own);
       assertThat(client.connectionPool()).isSameAs(own.connectionPool());
@@ -148,7 +169,9 @@ class RoutingTest extends LoopbackTest {
           .isSameAs(own.dispatcher().executorService());
       assertThat(client.dispatcher().getMaxRequests()).isEqualTo(own.dispatcher().getMaxRequests());
       Replicas.get(client, "http://inventory/");
-      assertThat(seen).as("the user's interceptor sees the logical URL").containsExactly("inventory");
+      assertThat(seen)
+          .as("the user's interceptor sees the logical URL")
+          .containsExactly("inventory");
       assertThatThrownBy(() -> hyperlane.wrap(client))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("already wrapped");

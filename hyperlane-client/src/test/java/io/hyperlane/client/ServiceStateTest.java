@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,8 +46,19 @@ class ServiceStateTest {
   private LoadBalancerPolicy policy = LoadBalancerPolicy.roundRobin();
 
   private ServiceState service(Endpoint... endpoints) {
-    ServiceState service = new ServiceState("inventory", policy, outliers, slowStart, circuits,
-        zones, events::add, time, time, time, CurrentThreadRandom.INSTANCE);
+    ServiceState service =
+        new ServiceState(
+            "inventory",
+            policy,
+            outliers,
+            slowStart,
+            circuits,
+            zones,
+            events::add,
+            time,
+            time,
+            time,
+            CurrentThreadRandom.INSTANCE);
     if (endpoints.length > 0) {
       service.update(List.of(endpoints));
     }
@@ -62,8 +74,14 @@ class ServiceStateTest {
   }
 
   /** The ports picked over {@code n} round-robin picks at {@code now}, in ascending order. */
-  private static Set<Integer> ports(ServiceState service, long now, int n, Request request,
-      Map<String, String> subset, AttemptContext attempt) throws NoEndpointException {
+  private static Set<Integer> ports(
+      ServiceState service,
+      long now,
+      int n,
+      Request request,
+      Map<String, String> subset,
+      AttemptContext attempt)
+      throws NoEndpointException {
     Set<Integer> ports = new TreeSet<>();
     for (int i = 0; i < n; i++) {
       ports.add(service.pick(now, attempt, request, subset).endpoint.url().port());
@@ -108,38 +126,40 @@ class ServiceStateTest {
   @Test
   void aClosedServiceOrOneWithNoEndpointYetRefusesToPickSayingWhy() {
     ServiceState empty = service(new Endpoint[0]);
-    assertThatThrownBy(() -> pick(empty, 0)).isInstanceOf(NoEndpointException.class)
+    assertThatThrownBy(() -> pick(empty, 0))
+        .isInstanceOf(NoEndpointException.class)
         .hasMessageContaining("no endpoint yet");
     ServiceState closed = service("http://127.0.0.1:8081");
     closed.close();
-    assertThatThrownBy(() -> pick(closed, 0)).isInstanceOf(NoEndpointException.class)
+    assertThatThrownBy(() -> pick(closed, 0))
+        .isInstanceOf(NoEndpointException.class)
         .hasMessageContaining("closed");
   }
 
   @Test
   void anHttpsCallGoesOnlyToHttpsEndpointsAndNeverInCleartextUnlessAllowed() throws Exception {
-    ServiceState mixed = service("http://127.0.0.1:8081", "https://127.0.0.1:8443",
-        "http://127.0.0.1:8082");
+    ServiceState mixed =
+        service("http://127.0.0.1:8081", "https://127.0.0.1:8443", "http://127.0.0.1:8082");
     assertThat(ports(mixed, 0, 12, HTTPS, Map.of(), null)).containsExactly(8443);
-    assertThat(ports(mixed, 0, 12, HTTP, Map.of(), null))
-        .containsExactly(8081, 8082, 8443);
+    assertThat(ports(mixed, 0, 12, HTTP, Map.of(), null)).containsExactly(8081, 8082, 8443);
 
     ServiceState plain = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     assertThatThrownBy(() -> plain.pick(0, null, HTTPS, Map.of()))
-        .isInstanceOf(NoEndpointException.class).hasMessageContaining("allowCleartext");
+        .isInstanceOf(NoEndpointException.class)
+        .hasMessageContaining("allowCleartext");
     plain.withTls(null, true);
-    assertThat(ports(plain, 0, 12, HTTPS, Map.of(), null))
-        .containsExactly(8081, 8082);
+    assertThat(ports(plain, 0, 12, HTTPS, Map.of(), null)).containsExactly(8081, 8082);
   }
 
   // ---- pick: subsets, ejection, circuits, zones, retries
 
   @Test
   void aSubsetNarrowsThePickAndOneThatMatchesNothingFallsBackToAll() throws Exception {
-    ServiceState service = service(
-        Endpoint.builder("http://127.0.0.1:8081").metadata("version", "v1").build(),
-        Endpoint.builder("http://127.0.0.1:8082").metadata("version", "v2").build(),
-        Endpoint.builder("http://127.0.0.1:8083").metadata("version", "v2").build());
+    ServiceState service =
+        service(
+            Endpoint.builder("http://127.0.0.1:8081").metadata("version", "v1").build(),
+            Endpoint.builder("http://127.0.0.1:8082").metadata("version", "v2").build(),
+            Endpoint.builder("http://127.0.0.1:8083").metadata("version", "v2").build());
     assertThat(ports(service, 0, 12, HTTP, Map.of("version", "v2"), null))
         .containsExactly(8082, 8083);
     assertThat(ports(service, 0, 12, HTTP, Map.of("version", "v1"), null)).containsExactly(8081);
@@ -149,11 +169,14 @@ class ServiceStateTest {
 
   @Test
   void anEjectedEndpointIsSkippedUntilTheExactEndOfItsEjectionAndThenRampsUp() throws Exception {
-    outliers = OutlierDetection.builder().consecutiveFailures(2)
-        .baseEjectionTime(Duration.ofSeconds(10)).build();
+    outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(2)
+            .baseEjectionTime(Duration.ofSeconds(10))
+            .build();
     slowStart = SlowStart.of(Duration.ofSeconds(20), 0.1);
-    ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082",
-        "http://127.0.0.1:8083");
+    ServiceState service =
+        service("http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
     EndpointState bad = state(service, 8082);
     fail(service, bad, 1);
     assertThat(bad.ejected).as("one failure of two").isFalse();
@@ -162,11 +185,14 @@ class ServiceStateTest {
     long ejectedAt = time.read();
     assertThat(bad.ejectedUntilNanos).isEqualTo(ejectedAt + 10 * S);
     assertThat(bad.consecutiveFailures.get()).as("reset by the ejection").isZero();
-    assertThat(events(ResilienceEvent.EndpointEjected.class)).singleElement().satisfies(e -> {
-      assertThat(e.endpoint()).isEqualTo("http://127.0.0.1:8082");
-      assertThat(e.duration()).isEqualTo(Duration.ofSeconds(10));
-      assertThat(e.failures()).isEqualTo(2);
-    });
+    assertThat(events(ResilienceEvent.EndpointEjected.class))
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.endpoint()).isEqualTo("http://127.0.0.1:8082");
+              assertThat(e.duration()).isEqualTo(Duration.ofSeconds(10));
+              assertThat(e.failures()).isEqualTo(2);
+            });
 
     assertThat(ports(service, ejectedAt + 10 * S - 1)).containsExactly(8081, 8083);
     assertThat(service.snapshot().endpoints().get(1).ejected()).isTrue();
@@ -175,12 +201,12 @@ class ServiceStateTest {
 
     long back = ejectedAt + 10 * S;
     // at a tenth of its weight, it gets one pick in 21
-    assertThat(ports(service, back, 21, HTTP, Map.of(), null))
-        .containsExactly(8081, 8082, 8083);
+    assertThat(ports(service, back, 21, HTTP, Map.of(), null)).containsExactly(8081, 8082, 8083);
     assertThat(bad.ejected).isFalse();
     assertThat(bad.ramping).as("a returning endpoint ramps up").isTrue();
     assertThat(bad.rampStartNanos).isEqualTo(back);
-    assertThat(events(ResilienceEvent.EndpointReturned.class)).singleElement()
+    assertThat(events(ResilienceEvent.EndpointReturned.class))
+        .singleElement()
         .satisfies(e -> assertThat(e.endpoint()).isEqualTo("http://127.0.0.1:8082"));
     assertThat(service.effectiveWeight(bad, back + 5 * S)).isEqualTo(0.25);
     assertThat(service.effectiveWeight(bad, back + 20 * S - 1)).isLessThan(1.0);
@@ -203,8 +229,8 @@ class ServiceStateTest {
   @Test
   void anOpenCircuitTakesItsEndpointOutAndItsProbeGoesFirstOnceTheWaitIsOver() throws Exception {
     circuits = openAfterTwoFailures();
-    ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082",
-        "http://127.0.0.1:8083");
+    ServiceState service =
+        service("http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
     EndpointState bad = state(service, 8083);
     fail(service, bad, 2);
     assertThat(bad.circuit.state()).isEqualTo(CircuitBreaker.State.OPEN);
@@ -239,11 +265,12 @@ class ServiceStateTest {
   void theLocalZoneIsPreferredWhileEnoughOfItIsHealthy() throws Exception {
     zones = ZonePreference.local("a").minHealthyShare(0.5);
     outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0).build();
-    ServiceState service = service(
-        Endpoint.builder("http://127.0.0.1:8081").zone("a").build(),
-        Endpoint.builder("http://127.0.0.1:8082").zone("a").build(),
-        Endpoint.builder("http://127.0.0.1:8083").zone("b").build(),
-        Endpoint.builder("http://127.0.0.1:8084").zone("b").build());
+    ServiceState service =
+        service(
+            Endpoint.builder("http://127.0.0.1:8081").zone("a").build(),
+            Endpoint.builder("http://127.0.0.1:8082").zone("a").build(),
+            Endpoint.builder("http://127.0.0.1:8083").zone("b").build(),
+            Endpoint.builder("http://127.0.0.1:8084").zone("b").build());
     assertThat(ports(service, time.read())).containsExactly(8081, 8082);
     fail(service, state(service, 8081), 1); // one of two local: exactly the share
     assertThat(ports(service, time.read())).containsExactly(8082);
@@ -255,23 +282,25 @@ class ServiceStateTest {
   void belowTheHealthyShareCallsSpillToEveryHealthyEndpoint() throws Exception {
     zones = ZonePreference.local("a").minHealthyShare(0.7);
     outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0).build();
-    ServiceState service = service(
-        Endpoint.builder("http://127.0.0.1:8081").zone("a").build(),
-        Endpoint.builder("http://127.0.0.1:8082").zone("a").build(),
-        Endpoint.builder("http://127.0.0.1:8083").zone("b").build());
+    ServiceState service =
+        service(
+            Endpoint.builder("http://127.0.0.1:8081").zone("a").build(),
+            Endpoint.builder("http://127.0.0.1:8082").zone("a").build(),
+            Endpoint.builder("http://127.0.0.1:8083").zone("b").build());
     fail(service, state(service, 8081), 1); // 1 of 2 healthy < 0.7
     assertThat(ports(service, time.read())).containsExactly(8082, 8083);
 
-    ServiceState elsewhere = service(
-        Endpoint.builder("http://127.0.0.1:8083").zone("b").build(),
-        Endpoint.builder("http://127.0.0.1:8084").zone("c").build());
+    ServiceState elsewhere =
+        service(
+            Endpoint.builder("http://127.0.0.1:8083").zone("b").build(),
+            Endpoint.builder("http://127.0.0.1:8084").zone("c").build());
     assertThat(ports(elsewhere, time.read())).containsExactly(8083, 8084);
   }
 
   @Test
   void aRetryGoesToAnEndpointItsCallHasNotTriedAndEveryPickIsRecorded() throws Exception {
-    ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082",
-        "http://127.0.0.1:8083");
+    ServiceState service =
+        service("http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
     AttemptContext first = Attempts.after(0);
     EndpointState e = service.pick(0, first, HTTP, Map.of());
     assertThat(first.tried()).containsExactly(e.endpoint.origin());
@@ -287,13 +316,14 @@ class ServiceStateTest {
       AttemptContext notRetry = Attempts.after(0, "http://127.0.0.1:8081", "http://127.0.0.1:8083");
       firstAttempts.add(service.pick(0, notRetry, HTTP, Map.of()).endpoint.url().port());
     }
-    assertThat(firstAttempts).as("a first attempt takes whatever the balancer says")
+    assertThat(firstAttempts)
+        .as("a first attempt takes whatever the balancer says")
         .containsExactly(8081, 8082, 8083);
 
-    AttemptContext allTried = Attempts.after(2, "http://127.0.0.1:8081", "http://127.0.0.1:8082",
-        "http://127.0.0.1:8083");
-    assertThat(ports(service, 0, 6, HTTP, Map.of(), allTried))
-        .containsExactly(8081, 8082, 8083);
+    AttemptContext allTried =
+        Attempts.after(
+            2, "http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
+    assertThat(ports(service, 0, 6, HTTP, Map.of(), allTried)).containsExactly(8081, 8082, 8083);
   }
 
   // ---- outcomes and ejection
@@ -339,7 +369,8 @@ class ServiceStateTest {
     service.onLostRace(e, now - MS, now);
     assertThat(e.ejected).isTrue();
     assertThat(e.inFlight()).isZero();
-    assertThat(events(ResilienceEvent.EndpointEjected.class)).singleElement()
+    assertThat(events(ResilienceEvent.EndpointEjected.class))
+        .singleElement()
         .satisfies(ev -> assertThat(ev.failures()).isEqualTo(3));
   }
 
@@ -355,8 +386,13 @@ class ServiceStateTest {
   @Test
   void theEjectedShareIsBoundedRoundingDownButOneIsAlwaysAllowed() throws Exception {
     outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(0.5).build();
-    ServiceState five = service("http://127.0.0.1:8081", "http://127.0.0.1:8082",
-        "http://127.0.0.1:8083", "http://127.0.0.1:8084", "http://127.0.0.1:8085");
+    ServiceState five =
+        service(
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083",
+            "http://127.0.0.1:8084",
+            "http://127.0.0.1:8085");
     for (int port = 8081; port <= 8085; port++) {
       fail(five, state(five, port), 1);
     }
@@ -371,8 +407,12 @@ class ServiceStateTest {
 
   @Test
   void anEjectionThatHasRunOutNoLongerCountsAgainstTheShare() throws Exception {
-    outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(0.5)
-        .baseEjectionTime(Duration.ofSeconds(10)).build();
+    outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(1)
+            .maxEjectedShare(0.5)
+            .baseEjectionTime(Duration.ofSeconds(10))
+            .build();
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState a = state(service, 8081);
     EndpointState b = state(service, 8082);
@@ -388,8 +428,8 @@ class ServiceStateTest {
     outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0).build();
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState leaving = state(service, 8081);
-    service.update(List.of(Endpoint.of("http://127.0.0.1:8082"),
-        Endpoint.of("http://127.0.0.1:8083")));
+    service.update(
+        List.of(Endpoint.of("http://127.0.0.1:8082"), Endpoint.of("http://127.0.0.1:8083")));
     fail(service, leaving, 1);
     assertThat(leaving.ejected).as("its answer came after it left").isFalse();
 
@@ -401,8 +441,13 @@ class ServiceStateTest {
 
   @Test
   void ejectionsInARowGrowToTheMaximumAndHealthyPeriodsForgiveThem() throws Exception {
-    outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0)
-        .baseEjectionTime(Duration.ofSeconds(10)).maxEjectionTime(Duration.ofSeconds(35)).build();
+    outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(1)
+            .maxEjectedShare(1.0)
+            .baseEjectionTime(Duration.ofSeconds(10))
+            .maxEjectionTime(Duration.ofSeconds(35))
+            .build();
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState e = state(service, 8081);
     long[] expected = {10, 20, 30, 35, 35, 35};
@@ -431,8 +476,13 @@ class ServiceStateTest {
 
   @Test
   void withTheLongestBaseAndMaximumTheMultiplierStopsAtTheirRatio() throws Exception {
-    outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0)
-        .baseEjectionTime(Duration.ofHours(1)).maxEjectionTime(Duration.ofDays(1)).build();
+    outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(1)
+            .maxEjectedShare(1.0)
+            .baseEjectionTime(Duration.ofHours(1))
+            .maxEjectionTime(Duration.ofDays(1))
+            .build();
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState e = state(service, 8081);
     for (int i = 1; i <= 30; i++) {
@@ -454,8 +504,8 @@ class ServiceStateTest {
     EndpointState first = pick(service, 0);
     assertThat(first.ramping).isFalse();
     assertThat(service.effectiveWeight(first, time.read())).isEqualTo(1.0);
-    service.update(List.of(Endpoint.of("http://127.0.0.1:8081"),
-        Endpoint.of("http://127.0.0.1:8082", 4)));
+    service.update(
+        List.of(Endpoint.of("http://127.0.0.1:8081"), Endpoint.of("http://127.0.0.1:8082", 4)));
     EndpointState later = state(service, 8082);
     assertThat(later.ramping).isTrue();
     assertThat(service.effectiveWeight(later, time.read())).isEqualTo(0.4); // 4 × the minimum
@@ -481,8 +531,14 @@ class ServiceStateTest {
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState e = state(service, 8081);
     fail(service, e, 2);
-    service.update(List.of(Endpoint.builder("http://127.0.0.1:8081").weight(3).zone("z")
-        .metadata("v", "2").build(), Endpoint.of("http://127.0.0.1:8082")));
+    service.update(
+        List.of(
+            Endpoint.builder("http://127.0.0.1:8081")
+                .weight(3)
+                .zone("z")
+                .metadata("v", "2")
+                .build(),
+            Endpoint.of("http://127.0.0.1:8082")));
     EndpointState after = state(service, 8081);
     assertThat(after).isSameAs(e);
     assertThat(after.endpoint.weight()).isEqualTo(3);
@@ -508,14 +564,15 @@ class ServiceStateTest {
     ServiceState service = service("http://127.0.0.1:8081");
     service.failed(new IOException("registry down"));
     service.failed(new IOException("still down"));
-    assertThat(events(ResilienceEvent.DiscoveryFailed.class)).extracting(
-        ResilienceEvent.DiscoveryFailed::cause).containsExactly(
-        "java.io.IOException: registry down", "java.io.IOException: still down");
+    assertThat(events(ResilienceEvent.DiscoveryFailed.class))
+        .extracting(ResilienceEvent.DiscoveryFailed::cause)
+        .containsExactly("java.io.IOException: registry down", "java.io.IOException: still down");
     assertThat(service.snapshot().discoveryFailures()).isEqualTo(2);
     assertThat(ports(service, 0)).containsExactly(8081);
     assertThat(events(ResilienceEvent.DiscoveryRecovered.class)).isEmpty();
     service.update(List.of(Endpoint.of("http://127.0.0.1:8081")));
-    assertThat(events(ResilienceEvent.DiscoveryRecovered.class)).singleElement()
+    assertThat(events(ResilienceEvent.DiscoveryRecovered.class))
+        .singleElement()
         .satisfies(e -> assertThat(e.endpoints()).isEqualTo(1));
     service.update(List.of(Endpoint.of("http://127.0.0.1:8082")));
     assertThat(events(ResilienceEvent.DiscoveryRecovered.class)).hasSize(1);
@@ -524,7 +581,8 @@ class ServiceStateTest {
     service.failed(new IOException("after close"));
     service.update(List.of(Endpoint.of("http://127.0.0.1:8083")));
     assertThat(events(ResilienceEvent.DiscoveryFailed.class)).hasSize(2);
-    assertThat(service.snapshot().endpoints()).extracting(EndpointSnapshot::origin)
+    assertThat(service.snapshot().endpoints())
+        .extracting(EndpointSnapshot::origin)
         .containsExactly("http://127.0.0.1:8082");
   }
 
@@ -536,7 +594,6 @@ class ServiceStateTest {
     assertThat(service.awaitEndpoints(Duration.ZERO)).isEqualTo("java.io.IOException: no route");
     service.update(List.of(Endpoint.of("http://127.0.0.1:8081")));
     assertThat(service.awaitEndpoints(Duration.ZERO)).isNull();
-
   }
 
   @Test
@@ -564,27 +621,32 @@ class ServiceStateTest {
   @Test
   void aDiscoveryThatFailsToStartOrStopIsReportedAndTheSubscriptionEndsWithTheService() {
     ServiceState failing = service(new Endpoint[0]);
-    failing.start(context -> {
-      throw new IllegalStateException("bad registry address");
-    });
-    assertThat(events(ResilienceEvent.DiscoveryFailed.class)).singleElement()
+    failing.start(
+        context -> {
+          throw new IllegalStateException("bad registry address");
+        });
+    assertThat(events(ResilienceEvent.DiscoveryFailed.class))
+        .singleElement()
         .satisfies(e -> assertThat(e.cause()).contains("bad registry address"));
 
     AtomicInteger cancelled = new AtomicInteger();
     ServiceState service = service(new Endpoint[0]);
-    service.start(context -> {
-      context.update(List.of(Endpoint.of("http://127.0.0.1:8081")));
-      return cancelled::incrementAndGet;
-    });
+    service.start(
+        context -> {
+          context.update(List.of(Endpoint.of("http://127.0.0.1:8081")));
+          return cancelled::incrementAndGet;
+        });
     assertThat(service.snapshot().endpoints()).hasSize(1);
     service.close();
     service.close();
     assertThat(cancelled).hasValue(1);
 
     ServiceState noisy = service(new Endpoint[0]);
-    noisy.start(context -> () -> {
-      throw new IllegalStateException("cannot stop");
-    });
+    noisy.start(
+        context ->
+            () -> {
+              throw new IllegalStateException("cannot stop");
+            });
     noisy.close(); // logged, not thrown
     assertThatThrownBy(() -> pick(noisy, 0)).isInstanceOf(NoEndpointException.class);
   }
@@ -593,18 +655,24 @@ class ServiceStateTest {
   void aServiceClosedWhileItsDiscoveryStartsCancelsTheSubscriptionAtOnce() {
     AtomicInteger cancelled = new AtomicInteger();
     ServiceState service = service(new Endpoint[0]);
-    service.start(context -> {
-      service.close();
-      return cancelled::incrementAndGet;
-    });
+    service.start(
+        context -> {
+          service.close();
+          return cancelled::incrementAndGet;
+        });
     assertThat(cancelled).hasValue(1);
   }
 
   @Test
   void aSnapshotReportsEachEndpointsLoadLatencyAndOutcomes() throws Exception {
     policy = LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10), Duration.ofSeconds(1));
-    ServiceState service = service(
-        Endpoint.builder("http://127.0.0.1:8081").zone("a").metadata("v", "1").weight(2).build());
+    ServiceState service =
+        service(
+            Endpoint.builder("http://127.0.0.1:8081")
+                .zone("a")
+                .metadata("v", "1")
+                .weight(2)
+                .build());
     EndpointState e = pick(service, 0);
     e.begin();
     e.begin();
@@ -622,7 +690,8 @@ class ServiceStateTest {
     assertThat(s.zone()).isEqualTo("a");
     assertThat(s.metadata()).isEqualTo(new TreeMap<>(Map.of("v", "1")));
     service.onResponse(e, time.read() - 2 * MS, time.read(), 500);
-    assertThat(service.snapshot().endpoints().get(0).latencyEwma()).as("a 5xx counts as the penalty")
+    assertThat(service.snapshot().endpoints().get(0).latencyEwma())
+        .as("a 5xx counts as the penalty")
         .isEqualTo(Duration.ofSeconds(1));
     assertThat(service.snapshot().name()).isEqualTo("inventory");
   }
@@ -631,16 +700,25 @@ class ServiceStateTest {
 
   /** Opens on two failures in two calls, for 5 s, then lets one probe through. */
   private static CircuitBreakerPolicy openAfterTwoFailures() {
-    return CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofSeconds(5)).permittedNumberOfCallsInHalfOpenState(1)
-        .build());
+    return CircuitBreakerPolicy.of(
+        CircuitBreakerConfig.custom()
+            .slidingWindowSize(2)
+            .minimumNumberOfCalls(2)
+            .failureRateThreshold(50)
+            .waitDurationInOpenState(Duration.ofSeconds(5))
+            .permittedNumberOfCallsInHalfOpenState(1)
+            .build());
   }
 
   private static CircuitBreakerPolicy slowCalls() {
-    return CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(100)
-        .slowCallDurationThreshold(Duration.ofMillis(100)).slowCallRateThreshold(50).build());
+    return CircuitBreakerPolicy.of(
+        CircuitBreakerConfig.custom()
+            .slidingWindowSize(2)
+            .minimumNumberOfCalls(2)
+            .failureRateThreshold(100)
+            .slowCallDurationThreshold(Duration.ofMillis(100))
+            .slowCallRateThreshold(50)
+            .build());
   }
 
   @Test
@@ -653,7 +731,8 @@ class ServiceStateTest {
     service.onResponse(e, now - MS, now, 200);
     e.begin();
     service.onResponse(e, now - MS, now, 500);
-    assertThat(e.circuit.state()).as("one failure in two, no slow call")
+    assertThat(e.circuit.state())
+        .as("one failure in two, no slow call")
         .isEqualTo(CircuitBreaker.State.CLOSED);
 
     ServiceState other = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
@@ -689,15 +768,23 @@ class ServiceStateTest {
       assertThat(probe).isSameAs(e);
       probe.begin();
       service.onResponse(probe, time.read() - MS, time.read(), 200);
-      assertThat(events(ResilienceEvent.CircuitStateChanged.class)).extracting(
-          ResilienceEvent.CircuitStateChanged::to).containsExactly(CircuitBreaker.State.OPEN,
-          CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.CLOSED);
-      assertThat(events(ResilienceEvent.CircuitStateChanged.class)).allSatisfy(c -> {
-        assertThat(c.endpoint()).isEqualTo("http://127.0.0.1:8082");
-        assertThat(c.service()).isEqualTo("inventory");
-      });
-      assertThat(logs.lines("WARN")).filteredOn(l -> l.contains("circuit of endpoint"))
-          .singleElement().asString().contains("http://127.0.0.1:8082", "inventory", "100.0%");
+      assertThat(events(ResilienceEvent.CircuitStateChanged.class))
+          .extracting(ResilienceEvent.CircuitStateChanged::to)
+          .containsExactly(
+              CircuitBreaker.State.OPEN,
+              CircuitBreaker.State.HALF_OPEN,
+              CircuitBreaker.State.CLOSED);
+      assertThat(events(ResilienceEvent.CircuitStateChanged.class))
+          .allSatisfy(
+              c -> {
+                assertThat(c.endpoint()).isEqualTo("http://127.0.0.1:8082");
+                assertThat(c.service()).isEqualTo("inventory");
+              });
+      assertThat(logs.lines("WARN"))
+          .filteredOn(l -> l.contains("circuit of endpoint"))
+          .singleElement()
+          .asString()
+          .contains("http://127.0.0.1:8082", "inventory", "100.0%");
     }
   }
 
@@ -719,8 +806,11 @@ class ServiceStateTest {
   @Test
   void theCallThatEndsAnEjectionCanGoToTheEndpointItReadmits() throws Exception {
     policy = LoadBalancerPolicy.leastInFlight();
-    outliers = OutlierDetection.builder().consecutiveFailures(1)
-        .baseEjectionTime(Duration.ofSeconds(10)).build();
+    outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(1)
+            .baseEjectionTime(Duration.ofSeconds(10))
+            .build();
     ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState a = state(service, 8081);
     EndpointState b = state(service, 8082);
@@ -741,25 +831,34 @@ class ServiceStateTest {
       withNulls.add(Endpoint.of("http://127.0.0.1:8081"));
       withNulls.add(null);
       service.update(withNulls);
-      assertThat(logs.lines("WARN")).singleElement().asString()
+      assertThat(logs.lines("WARN"))
+          .singleElement()
+          .asString()
           .contains("delivered 2 null endpoints");
-      service.update(java.util.Collections.singletonList(null));
+      service.update(Collections.singletonList(null));
       service.update(List.of());
       service.update(null);
-      assertThat(events(ResilienceEvent.DiscoveryFailed.class)).extracting(
-          ResilienceEvent.DiscoveryFailed::cause).containsExactly(
-          "java.lang.IllegalArgumentException: discovery delivered only null endpoints",
-          "java.lang.IllegalArgumentException: discovery delivered an empty endpoint set",
-          "java.lang.IllegalArgumentException: discovery delivered an empty endpoint set");
-      assertThat(logs.lines("WARN")).filteredOn(l -> l.contains("keeping the last"))
-          .as("an outage warns once").singleElement().asString()
+      assertThat(events(ResilienceEvent.DiscoveryFailed.class))
+          .extracting(ResilienceEvent.DiscoveryFailed::cause)
+          .containsExactly(
+              "java.lang.IllegalArgumentException: discovery delivered only null endpoints",
+              "java.lang.IllegalArgumentException: discovery delivered an empty endpoint set",
+              "java.lang.IllegalArgumentException: discovery delivered an empty endpoint set");
+      assertThat(logs.lines("WARN"))
+          .filteredOn(l -> l.contains("keeping the last"))
+          .as("an outage warns once")
+          .singleElement()
+          .asString()
           .contains("keeping the last 1 known endpoints");
       service.update(List.of(Endpoint.of("http://127.0.0.1:8081")));
-      assertThat(logs.lines("INFO")).filteredOn(l -> l.contains("recovered with 1 endpoints"))
+      assertThat(logs.lines("INFO"))
+          .filteredOn(l -> l.contains("recovered with 1 endpoints"))
           .hasSize(1);
       service.failed(new IOException("down again"));
-      assertThat(logs.lines("WARN")).filteredOn(l -> l.contains("keeping the last"))
-          .as("a new outage warns again").hasSize(2);
+      assertThat(logs.lines("WARN"))
+          .filteredOn(l -> l.contains("keeping the last"))
+          .as("a new outage warns again")
+          .hasSize(2);
     }
   }
 }

@@ -16,20 +16,26 @@ class SlowStartTest extends LoopbackTest {
   @Test
   void aNewEndpointGetsARisingShareNotAFullShareAtOnce() throws Exception {
     replicas = Replicas.start(3);
-    MutableDiscovery discovery = new MutableDiscovery(
-        List.of(Endpoint.of(replicas.url(0)), Endpoint.of(replicas.url(1))));
-    try (Hyperlane hyperlane = time.drive(Hyperlane.builder())
-        .service("inventory", s -> s
-            .discovery(discovery)
-            .loadBalancer(LoadBalancerPolicy.roundRobin())
-            .slowStart(SlowStart.of(Duration.ofSeconds(10), 0.1)))
-        .build()) {
+    MutableDiscovery discovery =
+        new MutableDiscovery(List.of(Endpoint.of(replicas.url(0)), Endpoint.of(replicas.url(1))));
+    try (Hyperlane hyperlane =
+        time.drive(Hyperlane.builder())
+            .service(
+                "inventory",
+                s ->
+                    s.discovery(discovery)
+                        .loadBalancer(LoadBalancerPolicy.roundRobin())
+                        .slowStart(SlowStart.of(Duration.ofSeconds(10), 0.1)))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       // The endpoints a service starts with are not ramped: they share evenly.
       assertThat(shareOfReplica(client, 0, 100)).isEqualTo(0.5);
 
-      discovery.push(List.of(Endpoint.of(replicas.url(0)), Endpoint.of(replicas.url(1)),
-          Endpoint.of(replicas.url(2))));
+      discovery.push(
+          List.of(
+              Endpoint.of(replicas.url(0)),
+              Endpoint.of(replicas.url(1)),
+              Endpoint.of(replicas.url(2))));
       double atStart = shareOfReplica(client, 2, 210);
       time.advance(Duration.ofSeconds(5));
       double halfway = shareOfReplica(client, 2, 250);
@@ -40,8 +46,14 @@ class SlowStartTest extends LoopbackTest {
       assertThat(atStart).isCloseTo(0.1 / 2.1, within(0.01));
       assertThat(halfway).isCloseTo(0.2, within(0.01));
       assertThat(done).isCloseTo(1 / 3.0, within(0.01));
-      assertThat(hyperlane.snapshot().service("inventory").endpoint(replicas.url(2))
-          .orElseThrow().effectiveWeight()).isEqualTo(1.0);
+      assertThat(
+              hyperlane
+                  .snapshot()
+                  .service("inventory")
+                  .endpoint(replicas.url(2))
+                  .orElseThrow()
+                  .effectiveWeight())
+          .isEqualTo(1.0);
     }
   }
 
@@ -49,16 +61,15 @@ class SlowStartTest extends LoopbackTest {
   void anEndpointKeepsItsStatisticsWhenDiscoveryRepeatsIt() throws Exception {
     replicas = Replicas.start(2);
     MutableDiscovery discovery = new MutableDiscovery(List.of(Endpoint.of(replicas.url(0))));
-    try (Hyperlane hyperlane = time.drive(Hyperlane.builder())
-        .service("inventory", s -> s.discovery(discovery))
-        .build()) {
+    try (Hyperlane hyperlane =
+        time.drive(Hyperlane.builder()).service("inventory", s -> s.discovery(discovery)).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 5; i++) {
         Replicas.get(client, "http://inventory/");
       }
       discovery.push(List.of(Endpoint.of(replicas.url(0), 4), Endpoint.of(replicas.url(1))));
-      EndpointSnapshot kept = hyperlane.snapshot().service("inventory")
-          .endpoint(replicas.url(0)).orElseThrow();
+      EndpointSnapshot kept =
+          hyperlane.snapshot().service("inventory").endpoint(replicas.url(0)).orElseThrow();
       assertThat(kept.requests()).isEqualTo(5);
       assertThat(kept.weight()).isEqualTo(4);
       assertThat(kept.effectiveWeight()).as("not ramped: it was already there").isEqualTo(4.0);

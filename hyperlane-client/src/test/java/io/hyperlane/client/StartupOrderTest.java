@@ -25,17 +25,20 @@ class StartupOrderTest extends LoopbackTest {
   void anSdkRegisteredAfterBuildIsAcceptedAndRecordedInto() throws Exception {
     GlobalOpenTelemetry.resetForTest();
     replicas = Replicas.start(1);
-    try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.urls())
-        .build()) {
+    try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", replicas.urls()).build()) {
       OkHttpCalls.get(hyperlane, base); // a call before any SDK: recorded nowhere, breaks nothing
       InMemorySpanExporter spans = InMemorySpanExporter.create();
-      OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
-          .setTracerProvider(SdkTracerProvider.builder()
-              .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-          .build();
+      OpenTelemetrySdk sdk =
+          OpenTelemetrySdk.builder()
+              .setTracerProvider(
+                  SdkTracerProvider.builder()
+                      .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                      .build())
+              .build();
       GlobalOpenTelemetry.set(sdk); // would throw had build() locked the global to a no-op
       OkHttpCalls.get(hyperlane, base);
-      assertThat(spans.getFinishedSpanItems()).extracting(s -> s.getName())
+      assertThat(spans.getFinishedSpanItems())
+          .extracting(s -> s.getName())
           .contains("GET inventory", "GET");
       sdk.close();
     }

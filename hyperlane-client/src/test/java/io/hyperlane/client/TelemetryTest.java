@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +34,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Spans, propagation and metrics, checked with the OpenTelemetry SDK's in-memory exporters. */
 class TelemetryTest extends LoopbackTest {
 
-  @RegisterExtension
-  static final OpenTelemetryExtension otel = OpenTelemetryExtension.create();
+  @RegisterExtension static final OpenTelemetryExtension otel = OpenTelemetryExtension.create();
 
   private Hyperlane.Builder builder() {
     return Hyperlane.builder()
@@ -47,7 +47,8 @@ class TelemetryTest extends LoopbackTest {
 
   private List<String> traceparentsAt(int replica) {
     return replicas.server(replica).findAll(anyRequestedFor(anyUrl())).stream()
-        .map(r -> r.getHeader("traceparent")).toList();
+        .map(r -> r.getHeader("traceparent"))
+        .toList();
   }
 
   @Test
@@ -59,21 +60,27 @@ class TelemetryTest extends LoopbackTest {
       assertThat(Replicas.get(client, "http://inventory/items/42")).isEqualTo(1);
     }
     List<SpanData> spans = otel.getSpans();
-    SpanData logical = spans.stream().filter(s -> s.getKind() == SpanKind.INTERNAL)
-        .findFirst().orElseThrow();
+    SpanData logical =
+        spans.stream().filter(s -> s.getKind() == SpanKind.INTERNAL).findFirst().orElseThrow();
     assertThat(logical.getName()).isEqualTo("GET inventory");
     assertThat(logical.getAttributes().get(Telemetry.HTTP_STATUS)).isEqualTo(200L);
 
-    List<SpanData> attempts = spans.stream().filter(s -> s.getKind() == SpanKind.CLIENT)
-        .sorted((a, b) -> Long.compare(a.getStartEpochNanos(), b.getStartEpochNanos())).toList();
-    assertThat(attempts).hasSize(2).allSatisfy(a -> {
-      assertThat(a.getParentSpanId()).isEqualTo(logical.getSpanId());
-      assertThat(a.getTraceId()).isEqualTo(logical.getTraceId());
-      assertThat(a.getName()).isEqualTo("GET");
-      assertThat(a.getAttributes().get(Telemetry.HTTP_METHOD)).isEqualTo("GET");
-      assertThat(a.getAttributes().get(Telemetry.SERVER_ADDRESS)).isEqualTo("127.0.0.1");
-      assertThat(a.getAttributes().get(Telemetry.SERVICE)).isEqualTo("inventory");
-    });
+    List<SpanData> attempts =
+        spans.stream()
+            .filter(s -> s.getKind() == SpanKind.CLIENT)
+            .sorted((a, b) -> Long.compare(a.getStartEpochNanos(), b.getStartEpochNanos()))
+            .toList();
+    assertThat(attempts)
+        .hasSize(2)
+        .allSatisfy(
+            a -> {
+              assertThat(a.getParentSpanId()).isEqualTo(logical.getSpanId());
+              assertThat(a.getTraceId()).isEqualTo(logical.getTraceId());
+              assertThat(a.getName()).isEqualTo("GET");
+              assertThat(a.getAttributes().get(Telemetry.HTTP_METHOD)).isEqualTo("GET");
+              assertThat(a.getAttributes().get(Telemetry.SERVER_ADDRESS)).isEqualTo("127.0.0.1");
+              assertThat(a.getAttributes().get(Telemetry.SERVICE)).isEqualTo("inventory");
+            });
     SpanData first = attempts.get(0);
     SpanData second = attempts.get(1);
     assertThat(first.getAttributes().get(Telemetry.RESEND_COUNT)).isNull();
@@ -89,9 +96,13 @@ class TelemetryTest extends LoopbackTest {
 
     // Each server saw a traceparent of the same trace, naming its own attempt span as parent.
     // (The flags that follow say sampled, and, with this SDK, a random trace id.)
-    assertThat(traceparentsAt(0)).singleElement().asString()
+    assertThat(traceparentsAt(0))
+        .singleElement()
+        .asString()
         .startsWith("00-" + logical.getTraceId() + "-" + first.getSpanId() + "-");
-    assertThat(traceparentsAt(1)).singleElement().asString()
+    assertThat(traceparentsAt(1))
+        .singleElement()
+        .asString()
         .startsWith("00-" + logical.getTraceId() + "-" + second.getSpanId() + "-");
   }
 
@@ -99,24 +110,33 @@ class TelemetryTest extends LoopbackTest {
   void aHedgeOnAnotherThreadIsAnAttemptSpanOfTheSameLogicalCall() throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, 200, 2_000);
-    try (Hyperlane hyperlane = builder()
-        .hedging(io.hyperlane.resilience.HedgingPolicy.fixed(java.time.Duration.ofMillis(30), 1))
-        .service("inventory", replicas.urls()).build()) {
+    try (Hyperlane hyperlane =
+        builder()
+            .hedging(io.hyperlane.resilience.HedgingPolicy.fixed(Duration.ofMillis(30), 1))
+            .service("inventory", replicas.urls())
+            .build()) {
       assertThat(Replicas.get(hyperlane.wrap(base), "http://inventory/")).isEqualTo(1);
     }
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); // the loser's span ends late
     while (otel.getSpans().size() < 3 && System.nanoTime() < until) {
       Thread.onSpinWait();
     }
-    SpanData logical = otel.getSpans().stream().filter(s -> s.getKind() == SpanKind.INTERNAL)
-        .findFirst().orElseThrow();
-    List<SpanData> attempts = otel.getSpans().stream()
-        .filter(s -> s.getKind() == SpanKind.CLIENT).toList();
-    assertThat(attempts).hasSize(2)
+    SpanData logical =
+        otel.getSpans().stream()
+            .filter(s -> s.getKind() == SpanKind.INTERNAL)
+            .findFirst()
+            .orElseThrow();
+    List<SpanData> attempts =
+        otel.getSpans().stream().filter(s -> s.getKind() == SpanKind.CLIENT).toList();
+    assertThat(attempts)
+        .hasSize(2)
         .allSatisfy(a -> assertThat(a.getParentSpanId()).isEqualTo(logical.getSpanId()));
-    assertThat(attempts).extracting(a -> a.getAttributes().get(Telemetry.ERROR_TYPE))
+    assertThat(attempts)
+        .extracting(a -> a.getAttributes().get(Telemetry.ERROR_TYPE))
         .containsExactlyInAnyOrder(null, "cancelled");
-    assertThat(traceparentsAt(1)).singleElement().asString()
+    assertThat(traceparentsAt(1))
+        .singleElement()
+        .asString()
         .startsWith("00-" + logical.getTraceId() + "-");
   }
 
@@ -130,20 +150,26 @@ class TelemetryTest extends LoopbackTest {
         Replicas.get(client, "http://inventory/");
       }
     }
-    MetricData metric = otel.getMetrics().stream()
-        .filter(m -> m.getName().equals("http.client.request.duration")).findFirst().orElseThrow();
+    MetricData metric =
+        otel.getMetrics().stream()
+            .filter(m -> m.getName().equals("http.client.request.duration"))
+            .findFirst()
+            .orElseThrow();
     assertThat(metric.getUnit()).isEqualTo("s");
     List<HistogramPointData> points = List.copyOf(metric.getHistogramData().getPoints());
     assertThat(points.stream().mapToLong(HistogramPointData::getCount).sum()).isEqualTo(3);
-    assertThat(points).allSatisfy(p -> {
-      assertThat(p.getAttributes().get(AttributeKey.stringKey("http.request.method")))
-          .isEqualTo("GET");
-      assertThat(p.getAttributes().get(AttributeKey.stringKey("server.address")))
-          .isEqualTo("inventory");
-      assertThat(p.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
-          .isEqualTo(200L);
-      assertThat(p.getAttributes().get(AttributeKey.stringKey("url.scheme"))).isEqualTo("http");
-    });
+    assertThat(points)
+        .allSatisfy(
+            p -> {
+              assertThat(p.getAttributes().get(AttributeKey.stringKey("http.request.method")))
+                  .isEqualTo("GET");
+              assertThat(p.getAttributes().get(AttributeKey.stringKey("server.address")))
+                  .isEqualTo("inventory");
+              assertThat(p.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+                  .isEqualTo(200L);
+              assertThat(p.getAttributes().get(AttributeKey.stringKey("url.scheme")))
+                  .isEqualTo("http");
+            });
   }
 
   @Test
@@ -166,8 +192,8 @@ class TelemetryTest extends LoopbackTest {
       OkHttpClient a = inA.wrap(base);
       Span root = otel.getOpenTelemetry().getTracer("test").spanBuilder("request in A").startSpan();
       try (Scope ignored = root.makeCurrent()) {
-        try (Response response = a.newCall(new Request.Builder().url("http://b/sync").build())
-            .execute()) {
+        try (Response response =
+            a.newCall(new Request.Builder().url("http://b/sync").build()).execute()) {
           assertThat(response.code()).isEqualTo(200);
         }
         CompletableFuture<Integer> async =
@@ -177,7 +203,8 @@ class TelemetryTest extends LoopbackTest {
         root.end();
       }
       String trace = root.getSpanContext().getTraceId();
-      assertThat(traceparentsAt(0)).hasSize(2)
+      assertThat(traceparentsAt(0))
+          .hasSize(2)
           .allSatisfy(tp -> assertThat(tp).startsWith("00-" + trace + "-"));
     }
   }
@@ -203,23 +230,28 @@ class TelemetryTest extends LoopbackTest {
     @SuppressWarnings("try")
     ServiceB(OkHttpClient toC) throws IOException {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-      server.createContext("/", exchange -> {
-        try (exchange) {
-          Context inbound = otel.getOpenTelemetry().getPropagators().getTextMapPropagator()
-              .extract(Context.root(), exchange.getRequestHeaders(), GETTER);
-          int status;
-          try (Scope ignored = inbound.makeCurrent();
-              Response fromC = toC.newCall(new Request.Builder().url("http://c/").build())
-                  .execute()) {
-            status = fromC.code();
-          }
-          byte[] body = ("c said " + status).getBytes();
-          exchange.sendResponseHeaders(200, body.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-          }
-        }
-      });
+      server.createContext(
+          "/",
+          exchange -> {
+            try (exchange) {
+              Context inbound =
+                  otel.getOpenTelemetry()
+                      .getPropagators()
+                      .getTextMapPropagator()
+                      .extract(Context.root(), exchange.getRequestHeaders(), GETTER);
+              int status;
+              try (Scope ignored = inbound.makeCurrent();
+                  Response fromC =
+                      toC.newCall(new Request.Builder().url("http://c/").build()).execute()) {
+                status = fromC.code();
+              }
+              byte[] body = ("c said " + status).getBytes();
+              exchange.sendResponseHeaders(200, body.length);
+              try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+              }
+            }
+          });
       server.start();
     }
 

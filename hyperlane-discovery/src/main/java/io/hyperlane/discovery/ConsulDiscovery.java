@@ -80,11 +80,12 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
 
     @Override
     void step() {
-      HttpUrl.Builder url = base.newBuilder()
-          .addPathSegments("v1/health/service")
-          .addPathSegment(context.serviceName())
-          .addQueryParameter("passing", "true")
-          .addQueryParameter("wait", wait.toSeconds() + "s");
+      HttpUrl.Builder url =
+          base.newBuilder()
+              .addPathSegments("v1/health/service")
+              .addPathSegment(context.serviceName())
+              .addQueryParameter("passing", "true")
+              .addQueryParameter("wait", wait.toSeconds() + "s");
       if (index > 0) {
         url.addQueryParameter("index", Long.toString(index));
       }
@@ -100,7 +101,8 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
 
     private void answered(Response response) throws IOException {
       String header = response.header("X-Consul-Index", "");
-      if (header.isEmpty() || header.length() > 18
+      if (header.isEmpty()
+          || header.length() > 18
           || !header.chars().allMatch(c -> c >= '0' && c <= '9')) {
         throw new IOException("Consul answered without a valid X-Consul-Index");
       }
@@ -138,8 +140,7 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
    *
    * @throws IllegalArgumentException naming the instance and what is wrong: the only failure
    */
-  static Endpoint instance(JsonNode entry, String scheme, String zoneKey,
-      List<String> problems) {
+  static Endpoint instance(JsonNode entry, String scheme, String zoneKey, List<String> problems) {
     JsonNode service = entry.path("Service");
     String id = service.path("ID").asText("?");
     String where = "Consul instance " + id;
@@ -148,12 +149,16 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
       address = entry.path("Node").path("Address").asText("");
     }
     JsonNode port = service.get("Port");
-    if (address.isEmpty() || port == null || !port.isIntegralNumber() || !port.canConvertToInt()
-        || port.asInt() < 1 || port.asInt() > 65535) {
+    if (address.isEmpty()
+        || port == null
+        || !port.isIntegralNumber()
+        || !port.canConvertToInt()
+        || port.asInt() < 1
+        || port.asInt() > 65535) {
       throw new IllegalArgumentException(where + ": needs an address and a port in 1..65535");
     }
-    String host = address.indexOf(':') >= 0 && !address.startsWith("[")
-        ? "[" + address + "]" : address;
+    String host =
+        address.indexOf(':') >= 0 && !address.startsWith("[") ? "[" + address + "]" : address;
     Endpoint.Builder endpoint = Endpoint.builder(scheme + "://" + host + ":" + port.asInt());
     JsonNode weight = service.path("Weights").get("Passing");
     if (weight != null && !weight.isNull()) {

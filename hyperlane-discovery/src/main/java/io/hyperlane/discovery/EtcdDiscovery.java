@@ -23,8 +23,8 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Endpoints from etcd v3, through its HTTP/JSON gateway ({@code /v3/kv/range}, {@code /v3/watch})
- * — no gRPC stack. Each instance of service {@code <name>} is one key
+ * Endpoints from etcd v3, through its HTTP/JSON gateway ({@code /v3/kv/range}, {@code /v3/watch}) —
+ * no gRPC stack. Each instance of service {@code <name>} is one key
  *
  * <pre>
  *   /hyperlane/services/&lt;name&gt;/&lt;instance-id&gt;  →  {"url": "http://10.0.0.5:8080",
@@ -61,7 +61,10 @@ public final class EtcdDiscovery implements ServiceDiscovery {
     this.http = Registries.client(b.client, "etcd");
   }
 
-  /** A builder for the etcd cluster member at {@code etcdUrl}, such as {@code http://127.0.0.1:2379}. */
+  /**
+   * A builder for the etcd cluster member at {@code etcdUrl}, such as {@code
+   * http://127.0.0.1:2379}.
+   */
   public static Builder builder(String etcdUrl) {
     return new Builder(etcdUrl);
   }
@@ -82,8 +85,8 @@ public final class EtcdDiscovery implements ServiceDiscovery {
    * @param instanceId 1 to 128 characters of {@code [A-Za-z0-9._-]}
    * @param ttl the lease's time to live, 2 s to 1 h
    */
-  public SelfRegistration registration(String service, String instanceId, Endpoint endpoint,
-      Duration ttl) {
+  public SelfRegistration registration(
+      String service, String instanceId, Endpoint endpoint, Duration ttl) {
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(endpoint, "endpoint");
     Objects.requireNonNull(ttl, "ttl");
@@ -92,14 +95,13 @@ public final class EtcdDiscovery implements ServiceDiscovery {
           "instanceId must be 1 to 128 characters of [A-Za-z0-9._-] but was " + instanceId);
     }
     if (!service.matches("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")) {
-      throw new IllegalArgumentException("service must be a lower-case host name but was "
-          + service);
+      throw new IllegalArgumentException(
+          "service must be a lower-case host name but was " + service);
     }
     if (ttl.compareTo(Duration.ofSeconds(2)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0) {
       throw new IllegalArgumentException("ttl must be between 2 s and 1 h but was " + ttl);
     }
-    return new EtcdRegistration(this, keyPrefix + service + "/" + instanceId, value(endpoint),
-        ttl);
+    return new EtcdRegistration(this, keyPrefix + service + "/" + instanceId, value(endpoint), ttl);
   }
 
   /** The JSON record of {@code endpoint}, as subscriptions read it. */
@@ -176,8 +178,11 @@ public final class EtcdDiscovery implements ServiceDiscovery {
 
     @Override
     void step() {
-      ObjectNode range = Registries.JSON.createObjectNode()
-          .put("key", b64(prefix)).put("range_end", rangeEnd(prefix));
+      ObjectNode range =
+          Registries.JSON
+              .createObjectNode()
+              .put("key", b64(prefix))
+              .put("range_end", rangeEnd(prefix));
       if (revision == 0) {
         send(post("/v3/kv/range", range), false, this::listed);
       } else {
@@ -216,8 +221,8 @@ public final class EtcdDiscovery implements ServiceDiscovery {
 
     private void watched(Response response) throws IOException {
       Registries.BoundedStream stream = new Registries.BoundedStream(response.body().byteStream());
-      try (MappingIterator<JsonNode> results = Registries.JSON.readerFor(JsonNode.class)
-          .readValues(stream)) {
+      try (MappingIterator<JsonNode> results =
+          Registries.JSON.readerFor(JsonNode.class).readValues(stream)) {
         while (results.hasNextValue()) {
           JsonNode message = results.nextValue();
           stream.nextMessage();
@@ -259,7 +264,6 @@ public final class EtcdDiscovery implements ServiceDiscovery {
         again(Duration.ZERO); // the server ended the stream: watch again from where we are
       }
     }
-
   }
 
   /**
@@ -271,8 +275,8 @@ public final class EtcdDiscovery implements ServiceDiscovery {
   static Endpoint instance(String key, JsonNode kv, List<String> problems) {
     String where = "etcd key " + key;
     try {
-      return Registries.instance(Registries.JSON.readTree(unb64(kv == null ? null
-          : kv.get("value"))), where, problems);
+      return Registries.instance(
+          Registries.JSON.readTree(unb64(kv == null ? null : kv.get("value"))), where, problems);
     } catch (IOException e) {
       throw new IllegalArgumentException(where + ": value is not JSON", e);
     }
@@ -293,7 +297,10 @@ public final class EtcdDiscovery implements ServiceDiscovery {
       this.base = parsed;
     }
 
-    /** Where instances live: {@code <prefix><service>/<instance-id>}; {@code /hyperlane/services/} by default. */
+    /**
+     * Where instances live: {@code <prefix><service>/<instance-id>}; {@code /hyperlane/services/}
+     * by default.
+     */
     public Builder keyPrefix(String prefix) {
       if (prefix == null || !prefix.startsWith("/") || !prefix.endsWith("/")) {
         throw new IllegalArgumentException("keyPrefix must start and end with / but was " + prefix);

@@ -62,15 +62,23 @@ final class EtcdRegistration implements SelfRegistration {
         return;
       }
       try {
-        JsonNode granted = call(etcd.post("/v3/lease/grant",
-            Registries.JSON.createObjectNode().put("TTL", ttl.toSeconds())));
+        JsonNode granted =
+            call(
+                etcd.post(
+                    "/v3/lease/grant",
+                    Registries.JSON.createObjectNode().put("TTL", ttl.toSeconds())));
         String id = granted.path("ID").asText(null);
         if (id == null) {
           throw new IOException("etcd granted no lease: " + granted);
         }
-        call(etcd.post("/v3/kv/put", Registries.JSON.createObjectNode()
-            .put("key", EtcdDiscovery.b64(key)).put("value", EtcdDiscovery.b64(value))
-            .put("lease", id)));
+        call(
+            etcd.post(
+                "/v3/kv/put",
+                Registries.JSON
+                    .createObjectNode()
+                    .put("key", EtcdDiscovery.b64(key))
+                    .put("value", EtcdDiscovery.b64(value))
+                    .put("lease", id)));
         lease = id;
         worked();
         log.debug("registered {} in etcd under lease {}", key, id);
@@ -86,8 +94,10 @@ final class EtcdRegistration implements SelfRegistration {
         return;
       }
       try {
-        JsonNode answer = call(etcd.post("/v3/lease/keepalive",
-            Registries.JSON.createObjectNode().put("ID", lease)));
+        JsonNode answer =
+            call(
+                etcd.post(
+                    "/v3/lease/keepalive", Registries.JSON.createObjectNode().put("ID", lease)));
         long left = answer.path("result").path("TTL").asLong(0);
         if (left <= 0) { // the lease expired (etcd was away too long): register again
           log.warn("the etcd lease of {} expired; registering it again", key);
@@ -111,8 +121,8 @@ final class EtcdRegistration implements SelfRegistration {
       call.timeout().timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
       try (Response response = call.execute()) {
         if (!response.isSuccessful()) {
-          throw new IOException("etcd answered HTTP " + response.code() + " to "
-              + request.url().encodedPath());
+          throw new IOException(
+              "etcd answered HTTP " + response.code() + " to " + request.url().encodedPath());
         }
         return Registries.readJson(response.body());
       }
@@ -120,8 +130,7 @@ final class EtcdRegistration implements SelfRegistration {
 
     private void schedule(Duration delay, Runnable task) {
       if (!closed) {
-        timer = context.scheduler().schedule(delay,
-            () -> context.blockingExecutor().execute(task));
+        timer = context.scheduler().schedule(delay, () -> context.blockingExecutor().execute(task));
       }
     }
 
@@ -155,11 +164,14 @@ final class EtcdRegistration implements SelfRegistration {
         }
         try {
           // bounded tighter than other calls: Hyperlane.close() should not hang on an absent etcd
-          call(etcd.post("/v3/lease/revoke", Registries.JSON.createObjectNode().put("ID", id)),
+          call(
+              etcd.post("/v3/lease/revoke", Registries.JSON.createObjectNode().put("ID", id)),
               Duration.ofSeconds(2));
           log.debug("revoked the etcd lease of {}", key);
         } catch (IOException | RuntimeException e) {
-          log.warn("could not revoke the etcd lease of {} (the key goes when it expires): {}", key,
+          log.warn(
+              "could not revoke the etcd lease of {} (the key goes when it expires): {}",
+              key,
               e.toString());
         }
       }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.HttpUrl;
@@ -30,10 +31,10 @@ import okhttp3.Response;
 /**
  * Endpoints from the EndpointSlices of a Kubernetes Service ({@code discovery.k8s.io/v1}, selected
  * by the label {@code kubernetes.io/service-name}): the slices are listed, then watched from the
- * list's resource version, so a pod that becomes ready or goes away reaches Hyperlane as soon as the
- * API server reports it. Only endpoints whose {@code conditions.ready} is true (or unset, which the
- * API says to read as ready) are used; the zone comes from the endpoint; the port is the slice port
- * with the configured name, or its first port.
+ * list's resource version, so a pod that becomes ready or goes away reaches Hyperlane as soon as
+ * the API server reports it. Only endpoints whose {@code conditions.ready} is true (or unset, which
+ * the API says to read as ready) are used; the zone comes from the endpoint; the port is the slice
+ * port with the configured name, or its first port.
  *
  * <pre>{@code
  * Hyperlane.builder().service("inventory", s -> s.discovery(KubernetesDiscovery.inCluster()))…
@@ -47,7 +48,8 @@ import okhttp3.Response;
  */
 public final class KubernetesDiscovery implements ServiceDiscovery {
 
-  private static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+  private static final Path SERVICE_ACCOUNT =
+      Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
 
   private final HttpUrl apiServer;
   private final String namespace;
@@ -79,27 +81,30 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
     String host = System.getenv("KUBERNETES_SERVICE_HOST");
     String port = System.getenv("KUBERNETES_SERVICE_PORT");
     if (host == null || port == null || !Files.isReadable(SERVICE_ACCOUNT.resolve("token"))) {
-      throw new IllegalStateException("not in a Kubernetes pod: KUBERNETES_SERVICE_HOST/_PORT or "
-          + SERVICE_ACCOUNT + "/token missing; use KubernetesDiscovery.builder(apiServerUrl)");
+      throw new IllegalStateException(
+          "not in a Kubernetes pod: KUBERNETES_SERVICE_HOST/_PORT or "
+              + SERVICE_ACCOUNT
+              + "/token missing; use KubernetesDiscovery.builder(apiServerUrl)");
     }
     try {
       String namespace = Files.readString(SERVICE_ACCOUNT.resolve("namespace")).trim();
       X509TrustManager trust = trustManager(SERVICE_ACCOUNT.resolve("ca.crt"));
       SSLContext tls = SSLContext.getInstance("TLS");
-      tls.init(null, new javax.net.ssl.TrustManager[] {trust}, null);
+      tls.init(null, new TrustManager[] {trust}, null);
       String url = "https://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
       Path tokenFile = SERVICE_ACCOUNT.resolve("token");
       return builder(url)
           .namespace(namespace)
-          .token(() -> {
-            try {
-              return Files.readString(tokenFile).trim();
-            } catch (IOException e) {
-              return null;
-            }
-          })
-          .client(new OkHttpClient.Builder().sslSocketFactory(tls.getSocketFactory(), trust)
-              .build())
+          .token(
+              () -> {
+                try {
+                  return Files.readString(tokenFile).trim();
+                } catch (IOException e) {
+                  return null;
+                }
+              })
+          .client(
+              new OkHttpClient.Builder().sslSocketFactory(tls.getSocketFactory(), trust).build())
           .build();
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot read the pod's service account: " + e, e);
@@ -144,11 +149,13 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
     }
 
     private HttpUrl.Builder url() {
-      return apiServer.newBuilder()
+      return apiServer
+          .newBuilder()
           .addPathSegments("apis/discovery.k8s.io/v1/namespaces")
           .addPathSegment(namespace)
           .addPathSegment("endpointslices")
-          .addQueryParameter("labelSelector", "kubernetes.io/service-name=" + context.serviceName());
+          .addQueryParameter(
+              "labelSelector", "kubernetes.io/service-name=" + context.serviceName());
     }
 
     private Request request(HttpUrl url) {
@@ -165,10 +172,16 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
       if (resourceVersion == null) {
         send(request(url().build()), false, this::listed);
       } else {
-        send(request(url().addQueryParameter("watch", "true")
-            .addQueryParameter("resourceVersion", resourceVersion)
-            .addQueryParameter("allowWatchBookmarks", "true")
-            .addQueryParameter("timeoutSeconds", "300").build()), true, this::watched);
+        send(
+            request(
+                url()
+                    .addQueryParameter("watch", "true")
+                    .addQueryParameter("resourceVersion", resourceVersion)
+                    .addQueryParameter("allowWatchBookmarks", "true")
+                    .addQueryParameter("timeoutSeconds", "300")
+                    .build()),
+            true,
+            this::watched);
       }
     }
 
@@ -198,8 +211,8 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
 
     private void watched(Response response) throws IOException {
       Registries.BoundedStream stream = new Registries.BoundedStream(response.body().byteStream());
-      try (MappingIterator<JsonNode> events = Registries.JSON.readerFor(JsonNode.class)
-          .readValues(stream)) {
+      try (MappingIterator<JsonNode> events =
+          Registries.JSON.readerFor(JsonNode.class).readValues(stream)) {
         while (events.hasNextValue()) {
           JsonNode event = events.nextValue();
           stream.nextMessage();
@@ -214,7 +227,9 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
             throw new IOException("Kubernetes watch error: " + object.path("message").asText());
           }
           String version = object.path("metadata").path("resourceVersion").asText(null);
-          if (!type.equals("ADDED") && !type.equals("MODIFIED") && !type.equals("DELETED")
+          if (!type.equals("ADDED")
+              && !type.equals("MODIFIED")
+              && !type.equals("DELETED")
               && !type.equals("BOOKMARK")) {
             throw new IOException("Kubernetes watch event of unknown type \"" + type + "\"");
           }
@@ -268,8 +283,8 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
    *
    * @throws IllegalArgumentException when the slice has no name: the only failure
    */
-  static List<Endpoint> endpoints(JsonNode slice, String scheme, String portName,
-      List<String> problems) {
+  static List<Endpoint> endpoints(
+      JsonNode slice, String scheme, String portName, List<String> problems) {
     String where = "EndpointSlice " + name(slice);
     int port = 0;
     for (JsonNode p : slice.path("ports")) {
@@ -295,8 +310,8 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
         continue;
       }
       String address = addresses.get(0).asText();
-      Endpoint.Builder endpoint = Endpoint.builder(scheme + "://"
-          + (v6 ? "[" + address + "]" : address) + ":" + port);
+      Endpoint.Builder endpoint =
+          Endpoint.builder(scheme + "://" + (v6 ? "[" + address + "]" : address) + ":" + port);
       if (e.path("zone").isTextual()) {
         endpoint.zone(e.path("zone").asText());
       }

@@ -22,10 +22,13 @@ import okio.BufferedSource;
 final class Registries {
 
   static final ObjectMapper JSON = new ObjectMapper();
+
   /** What {@link Endpoint} takes at most. */
   private static final int MAX_METADATA = 64;
+
   /** The largest answer a registry may give (a list of instances); larger is garbage. */
   static final long MAX_ANSWER_BYTES = 16L << 20;
+
   /** How long a call that is not a watch may take. */
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -37,12 +40,18 @@ final class Registries {
    * timeout long enough for a watch that is quiet for minutes.
    */
   static OkHttpClient client(OkHttpClient base, String name) {
-    ThreadPoolExecutor threads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), r -> {
-          Thread t = new Thread(r, "hyperlane-" + name);
-          t.setDaemon(true);
-          return t;
-        });
+    ThreadPoolExecutor threads =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            10,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "hyperlane-" + name);
+              t.setDaemon(true);
+              return t;
+            });
     Dispatcher dispatcher = new Dispatcher(threads);
     dispatcher.setMaxRequests(1024);
     dispatcher.setMaxRequestsPerHost(1024);
@@ -70,7 +79,10 @@ final class Registries {
     return JSON.readTree(source.readByteArray());
   }
 
-  /** A pause before the next try after {@code failures} failures in a row: 0.1 s doubling to 30 s, jittered. */
+  /**
+   * A pause before the next try after {@code failures} failures in a row: 0.1 s doubling to 30 s,
+   * jittered.
+   */
   static Duration backoff(int failures) {
     long max = Math.min(30_000, 100L << Math.min(20, Math.max(0, failures - 1)));
     return Duration.ofMillis(max / 2 + ThreadLocalRandom.current().nextLong(max / 2 + 1));
@@ -118,8 +130,8 @@ final class Registries {
    * (not a string, or outside {@link Endpoint#checkMetadata}'s rules), or metadata that is not an
    * object, is left out and what is wrong added to {@code problems}: the instance itself is used.
    */
-  static void metadata(JsonNode node, Endpoint.Builder endpoint, String where,
-      List<String> problems) {
+  static void metadata(
+      JsonNode node, Endpoint.Builder endpoint, String where, List<String> problems) {
     if (node == null || node.isNull()) {
       return;
     }

@@ -59,25 +59,31 @@ abstract class Watch implements ServiceDiscovery.Subscription {
       call.timeout().timeout(Registries.CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
     inFlight = call;
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        retryAfter(e);
-      }
-
-      @Override
-      public void onResponse(Call c, Response response) {
-        try (response) {
-          if (!response.isSuccessful()) {
-            throw new IOException("registry answered HTTP " + response.code() + " to "
-                + request.method() + " " + request.url().encodedPath());
+    call.enqueue(
+        new Callback() {
+          @Override
+          public void onFailure(Call c, IOException e) {
+            retryAfter(e);
           }
-          handler.handle(response);
-        } catch (Exception e) {
-          retryAfter(e);
-        }
-      }
-    });
+
+          @Override
+          public void onResponse(Call c, Response response) {
+            try (response) {
+              if (!response.isSuccessful()) {
+                throw new IOException(
+                    "registry answered HTTP "
+                        + response.code()
+                        + " to "
+                        + request.method()
+                        + " "
+                        + request.url().encodedPath());
+              }
+              handler.handle(response);
+            } catch (Exception e) {
+              retryAfter(e);
+            }
+          }
+        });
     if (cancelled) {
       call.cancel();
     }
@@ -90,8 +96,8 @@ abstract class Watch implements ServiceDiscovery.Subscription {
    */
   final void deliver(List<Endpoint> endpoints) {
     if (endpoints.isEmpty()) {
-      log.debug("registry lists no instance of {}; keeping the last endpoints",
-          context.serviceName());
+      log.debug(
+          "registry lists no instance of {}; keeping the last endpoints", context.serviceName());
       return;
     }
     context.update(endpoints);

@@ -34,26 +34,34 @@ class ConsulQueryLoopTest {
   void eachQueryAsksFromTheLastIndexAndAnIndexGoingBackwardsStartsOver() {
     consul.answers.add(answer("5", entry("10.0.0.1"), entry("10.0.0.2"), entry("")));
     consul.answers.add(answer("5", entry("10.0.0.1"), entry("10.0.0.2")));
-    consul.subscribe(ConsulDiscovery.builder("http://127.0.0.1:8500").datacenter("eu")
-        .token("s3cret").wait(Duration.ofSeconds(30)).client(consul.client).build());
+    consul.subscribe(
+        ConsulDiscovery.builder("http://127.0.0.1:8500")
+            .datacenter("eu")
+            .token("s3cret")
+            .wait(Duration.ofSeconds(30))
+            .client(consul.client)
+            .build());
     consul.awaitPauses(1);
-    assertThat(consul.updates).containsExactly(List.of("http://10.0.0.1:8080",
-        "http://10.0.0.2:8080"));
-    assertThat(consul.failures).singleElement().satisfies(f ->
-        assertThat(f).hasMessageContaining("1..65535"));
+    assertThat(consul.updates)
+        .containsExactly(List.of("http://10.0.0.1:8080", "http://10.0.0.2:8080"));
+    assertThat(consul.failures)
+        .singleElement()
+        .satisfies(f -> assertThat(f).hasMessageContaining("1..65535"));
 
     consul.answers.add(answer("3", entry("10.0.0.3")));
     consul.answers.add(answer("123456789012345678", entry("10.0.0.4")));
     consul.answers.add("@X-Consul-Index: 12a\n[]");
     consul.pauses.get(0).run();
     consul.awaitPauses(2);
-    assertThat(consul.updates).containsExactly(
-        List.of("http://10.0.0.1:8080", "http://10.0.0.2:8080"),
-        List.of("http://10.0.0.3:8080"),
-        List.of("http://10.0.0.4:8080"));
+    assertThat(consul.updates)
+        .containsExactly(
+            List.of("http://10.0.0.1:8080", "http://10.0.0.2:8080"),
+            List.of("http://10.0.0.3:8080"),
+            List.of("http://10.0.0.4:8080"));
     assertThat(consul.failures.get(1)).hasMessage("Consul answered without a valid X-Consul-Index");
 
-    assertThat(consul.urls).extracting(u -> u.queryParameter("index"))
+    assertThat(consul.urls)
+        .extracting(u -> u.queryParameter("index"))
         .containsExactly(null, "5", "5", null, "123456789012345678");
     assertThat(consul.urls.get(0).encodedPath()).isEqualTo("/v1/health/service/inventory");
     assertThat(consul.urls.get(0).queryParameter("passing")).isEqualTo("true");
@@ -70,10 +78,10 @@ class ConsulQueryLoopTest {
         ConsulDiscovery.builder("http://127.0.0.1:8500").client(consul.client).build());
     consul.awaitPauses(1); // after the failure
     assertThat(consul.updates).containsExactly(List.of("http://10.0.0.1:8080"));
-    assertThat(consul.urls).extracting(u -> u.queryParameter("index")).containsExactly(null,
-        null);
-    assertThat(consul.failures).singleElement().satisfies(f ->
-        assertThat(f).hasMessageContaining("X-Consul-Index"));
+    assertThat(consul.urls).extracting(u -> u.queryParameter("index")).containsExactly(null, null);
+    assertThat(consul.failures)
+        .singleElement()
+        .satisfies(f -> assertThat(f).hasMessageContaining("X-Consul-Index"));
   }
 
   @Test

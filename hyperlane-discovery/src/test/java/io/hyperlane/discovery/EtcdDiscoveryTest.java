@@ -20,7 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.MediaType;
@@ -49,8 +51,9 @@ class EtcdDiscoveryTest {
   void connect() {
     etcdUrl = System.getenv("HYPERLANE_ETCD_URL");
     if (etcdUrl == null || etcdUrl.isBlank()) {
-      fail("HYPERLANE_ETCD_URL is not set: run the tests with ./scripts/test, which installs and"
-          + " starts etcd");
+      fail(
+          "HYPERLANE_ETCD_URL is not set: run the tests with ./scripts/test, which installs and"
+              + " starts etcd");
     }
     etcd = EtcdDiscovery.builder(etcdUrl).keyPrefix(prefix).build();
   }
@@ -77,14 +80,18 @@ class EtcdDiscoveryTest {
 
   /** An instance of the application that registers {@code url} as {@code id} of "inventory". */
   private Hyperlane registered(String id, String url) {
-    return start(Hyperlane.builder().telemetry(false)
-        .selfRegistration(etcd.registration("inventory", id, Endpoint.of(url),
-            Duration.ofSeconds(5))));
+    return start(
+        Hyperlane.builder()
+            .telemetry(false)
+            .selfRegistration(
+                etcd.registration("inventory", id, Endpoint.of(url), Duration.ofSeconds(5))));
   }
 
   private Hyperlane caller() {
-    return start(Hyperlane.builder().telemetry(false)
-        .service("inventory", s -> s.discovery(etcd).awaitEndpoints(Duration.ofSeconds(10))));
+    return start(
+        Hyperlane.builder()
+            .telemetry(false)
+            .service("inventory", s -> s.discovery(etcd).awaitEndpoints(Duration.ofSeconds(10))));
   }
 
   private static List<String> origins(Hyperlane hyperlane) {
@@ -93,14 +100,25 @@ class EtcdDiscoveryTest {
   }
 
   private void etcdPut(String key, String value, String lease) throws IOException {
-    String body = "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\""
-        + (lease == null ? "" : ",\"lease\":\"" + lease + "\"") + "}";
+    String body =
+        "{\"key\":\""
+            + b64(key)
+            + "\",\"value\":\""
+            + b64(value)
+            + "\""
+            + (lease == null ? "" : ",\"lease\":\"" + lease + "\"")
+            + "}";
     etcdPost("/v3/kv/put", body);
   }
 
   private String etcdPost(String path, String json) throws IOException {
-    try (Response response = base.newCall(new Request.Builder().url(etcdUrl + path)
-        .post(RequestBody.create(json, MediaType.get("application/json"))).build()).execute()) {
+    try (Response response =
+        base.newCall(
+                new Request.Builder()
+                    .url(etcdUrl + path)
+                    .post(RequestBody.create(json, MediaType.get("application/json")))
+                    .build())
+            .execute()) {
       assertThat(response.code()).isEqualTo(200);
       return response.body().string();
     }
@@ -111,8 +129,7 @@ class EtcdDiscoveryTest {
   }
 
   @Test
-  void aRegisteredInstanceBecomesReachableAndItsRemovalTakesItOutWhileCallsFlow()
-      throws Exception {
+  void aRegisteredInstanceBecomesReachableAndItsRemovalTakesItOutWhileCallsFlow() throws Exception {
     String r1 = replica();
     String r2 = replica();
     registered("inventory-1", r1);
@@ -124,35 +141,42 @@ class EtcdDiscoveryTest {
     OkHttpClient client = caller.wrap(base);
     AtomicBoolean running = new AtomicBoolean(true);
     AtomicInteger ok = new AtomicInteger();
-    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Thread calls = new Thread(() -> {
-      while (running.get()) {
-        try (Response r = client.newCall(new Request.Builder().url("http://inventory/items")
-            .build()).execute()) {
-          if (r.code() == 200) {
-            ok.incrementAndGet();
-          } else {
-            failures.add(new IOException("HTTP " + r.code()));
-          }
-        } catch (IOException e) {
-          failures.add(e);
-        }
-      }
-    });
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    Thread calls =
+        new Thread(
+            () -> {
+              while (running.get()) {
+                try (Response r =
+                    client
+                        .newCall(new Request.Builder().url("http://inventory/items").build())
+                        .execute()) {
+                  if (r.code() == 200) {
+                    ok.incrementAndGet();
+                  } else {
+                    failures.add(new IOException("HTTP " + r.code()));
+                  }
+                } catch (IOException e) {
+                  failures.add(e);
+                }
+              }
+            });
     calls.start();
     Await.until(Duration.ofSeconds(5), () -> ok.get() > 50, "calls to flow");
 
     second.close(); // revokes its lease: etcd deletes the key, the watch reports it
-    Duration removal = Await.until(Duration.ofSeconds(1), () -> origins(caller).size() == 1,
-        "the removed instance to leave (stated bound: 1 s)");
+    Duration removal =
+        Await.until(
+            Duration.ofSeconds(1),
+            () -> origins(caller).size() == 1,
+            "the removed instance to leave (stated bound: 1 s)");
     int before = ok.get();
     Await.until(Duration.ofSeconds(5), () -> ok.get() > before + 50, "calls to go on");
     running.set(false);
     calls.join(5000);
     assertThat(origins(caller)).containsExactly(r1);
     assertThat(failures).isEmpty();
-    System.out.printf("etcd: a revoked instance left the caller's endpoints in %d ms%n",
-        removal.toMillis());
+    System.out.printf(
+        "etcd: a revoked instance left the caller's endpoints in %d ms%n", removal.toMillis());
   }
 
   @Test
@@ -167,7 +191,9 @@ class EtcdDiscoveryTest {
     Hyperlane caller = caller();
     Await.until(Duration.ofSeconds(2), () -> origins(caller).size() == 2, "both instances");
 
-    Await.until(Duration.ofSeconds(4), () -> origins(caller).equals(List.of(r1)),
+    Await.until(
+        Duration.ofSeconds(4),
+        () -> origins(caller).equals(List.of(r1)),
         "the expired instance to leave (2 s TTL)");
   }
 
@@ -180,14 +206,18 @@ class EtcdDiscoveryTest {
 
     etcdPut(prefix + "inventory/garbage", "{not json", null);
     etcdPut(prefix + "inventory/bad-url", "{\"url\":\"ftp://x\"}", null);
-    etcdPut(prefix + "inventory/bad-weight", "{\"url\":\"http://127.0.0.1:9\",\"weight\":-4}",
-        null);
-    Await.until(Duration.ofSeconds(2),
+    etcdPut(
+        prefix + "inventory/bad-weight", "{\"url\":\"http://127.0.0.1:9\",\"weight\":-4}", null);
+    Await.until(
+        Duration.ofSeconds(2),
         () -> caller.snapshot().service("inventory").discoveryFailures() >= 3,
         "the three bad records to be counted");
     assertThat(origins(caller)).containsExactly(r1);
-    try (Response r = caller.wrap(base).newCall(new Request.Builder()
-        .url("http://inventory/").build()).execute()) {
+    try (Response r =
+        caller
+            .wrap(base)
+            .newCall(new Request.Builder().url("http://inventory/").build())
+            .execute()) {
       assertThat(r.code()).isEqualTo(200);
     }
   }
@@ -195,40 +225,56 @@ class EtcdDiscoveryTest {
   @Test
   void anUnreachableEtcdFailsBuildWhenAskedAndOtherwiseStartsEmpty() {
     EtcdDiscovery nowhere = EtcdDiscovery.builder("http://127.0.0.1:1").build();
-    assertThatThrownBy(() -> Hyperlane.builder().telemetry(false)
-        .service("inventory", s -> s.discovery(nowhere).awaitEndpoints(Duration.ofMillis(500)))
-        .build())
+    assertThatThrownBy(
+            () ->
+                Hyperlane.builder()
+                    .telemetry(false)
+                    .service(
+                        "inventory",
+                        s -> s.discovery(nowhere).awaitEndpoints(Duration.ofMillis(500)))
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("service \"inventory\" had no endpoints after PT0.5S")
         .hasMessageContaining("ConnectException");
 
-    Hyperlane empty = start(Hyperlane.builder().telemetry(false)
-        .service("inventory", s -> s.discovery(nowhere)));
-    assertThatThrownBy(() -> empty.wrap(base).newCall(new Request.Builder()
-        .url("http://inventory/").build()).execute())
+    Hyperlane empty =
+        start(Hyperlane.builder().telemetry(false).service("inventory", s -> s.discovery(nowhere)));
+    assertThatThrownBy(
+            () ->
+                empty
+                    .wrap(base)
+                    .newCall(new Request.Builder().url("http://inventory/").build())
+                    .execute())
         .isInstanceOf(NoEndpointException.class);
   }
 
   @Test
   void aRegistrationWritesZoneWeightAndMetadataAndCallersReadThem() throws Exception {
     String r1 = replica();
-    start(Hyperlane.builder().telemetry(false)
-        .selfRegistration(etcd.registration("inventory", "inventory-1",
-            Endpoint.builder(r1).zone("zone-a").weight(3).metadata("version", "v2").build(),
-            Duration.ofSeconds(5))));
+    start(
+        Hyperlane.builder()
+            .telemetry(false)
+            .selfRegistration(
+                etcd.registration(
+                    "inventory",
+                    "inventory-1",
+                    Endpoint.builder(r1).zone("zone-a").weight(3).metadata("version", "v2").build(),
+                    Duration.ofSeconds(5))));
     Hyperlane caller = caller();
     Await.until(Duration.ofSeconds(2), () -> origins(caller).size() == 1, "the instance");
     assertThat(caller.snapshot().service("inventory").endpoints().get(0).weight()).isEqualTo(3);
 
-    String range = etcdPost("/v3/kv/range", "{\"key\":\"" + b64(prefix + "inventory/inventory-1")
-        + "\"}");
-    String value = new String(Base64.getDecoder().decode(Registries.JSON.readTree(range)
-        .path("kvs").get(0).path("value").asText()), StandardCharsets.UTF_8);
-    Endpoint read = Registries.instance(Registries.JSON.readTree(value), "test",
-        new java.util.ArrayList<>());
+    String range =
+        etcdPost("/v3/kv/range", "{\"key\":\"" + b64(prefix + "inventory/inventory-1") + "\"}");
+    String value =
+        new String(
+            Base64.getDecoder()
+                .decode(Registries.JSON.readTree(range).path("kvs").get(0).path("value").asText()),
+            StandardCharsets.UTF_8);
+    Endpoint read = Registries.instance(Registries.JSON.readTree(value), "test", new ArrayList<>());
     assertThat(read.origin()).isEqualTo(r1);
     assertThat(read.zone()).isEqualTo("zone-a");
     assertThat(read.weight()).isEqualTo(3);
-    assertThat(read.metadata()).containsExactly(java.util.Map.entry("version", "v2"));
+    assertThat(read.metadata()).containsExactly(Map.entry("version", "v2"));
   }
 }

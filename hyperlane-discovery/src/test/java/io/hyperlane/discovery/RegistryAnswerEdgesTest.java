@@ -16,8 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The edges of what the registries' answers may hold — ports, TTLs, metadata counts, message sizes —
- * and the retry pause, each on both sides of its bound. The property tests in {@link
+ * The edges of what the registries' answers may hold — ports, TTLs, metadata counts, message sizes
+ * — and the retry pause, each on both sides of its bound. The property tests in {@link
  * DiscoveryParserProperties} cover arbitrary answers.
  */
 class RegistryAnswerEdgesTest {
@@ -30,9 +30,16 @@ class RegistryAnswerEdgesTest {
 
   @Test
   void theRetryPauseDoublesFromATenthOfASecondToThirtySecondsWithJitterBelowIt() {
-    long[][] bounds = {{0, 50, 100}, {1, 50, 100}, {2, 100, 200}, {3, 200, 400},
-        {9, 12_800, 25_600},
-        {10, 15_000, 30_000}, {30, 15_000, 30_000}, {Integer.MAX_VALUE, 15_000, 30_000}};
+    long[][] bounds = {
+      {0, 50, 100},
+      {1, 50, 100},
+      {2, 100, 200},
+      {3, 200, 400},
+      {9, 12_800, 25_600},
+      {10, 15_000, 30_000},
+      {30, 15_000, 30_000},
+      {Integer.MAX_VALUE, 15_000, 30_000}
+    };
     for (long[] b : bounds) {
       long min = Long.MAX_VALUE;
       long max = 0;
@@ -52,7 +59,8 @@ class RegistryAnswerEdgesTest {
     int bound = (int) Registries.MAX_ANSWER_BYTES;
     try (Registries.BoundedStream in = new Registries.BoundedStream(zeros(bound + 1))) {
       assertThat(in.readNBytes(bound)).hasSize(bound);
-      assertThatThrownBy(in::read).isInstanceOf(IOException.class)
+      assertThatThrownBy(in::read)
+          .isInstanceOf(IOException.class)
           .hasMessageContaining("larger than");
     }
     try (Registries.BoundedStream in = new Registries.BoundedStream(zeros(2 * bound + 8))) {
@@ -76,42 +84,56 @@ class RegistryAnswerEdgesTest {
   @Test
   void consulPortsAreOneTo65535AndAnIpv6AddressIsBracketed() throws IOException {
     for (int port : new int[] {1, 65535}) {
-      Endpoint e = ConsulDiscovery.instance(json(
-          "{'Service':{'Address':'10.0.0.5','Port':" + port + "}}"), "http", "zone",
-          new ArrayList<>());
+      Endpoint e =
+          ConsulDiscovery.instance(
+              json("{'Service':{'Address':'10.0.0.5','Port':" + port + "}}"),
+              "http",
+              "zone",
+              new ArrayList<>());
       assertThat(e.url().port()).isEqualTo(port);
     }
     for (int port : new int[] {0, 65536, -1}) {
-      assertThatThrownBy(() -> ConsulDiscovery.instance(json(
-          "{'Service':{'Address':'10.0.0.5','Port':" + port + "}}"), "http", "zone",
-          new ArrayList<>())).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(
+              () ->
+                  ConsulDiscovery.instance(
+                      json("{'Service':{'Address':'10.0.0.5','Port':" + port + "}}"),
+                      "http",
+                      "zone",
+                      new ArrayList<>()))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("1..65535");
     }
-    Endpoint v6 = ConsulDiscovery.instance(json("{'Service':{'Address':'::1','Port':8080}}"),
-        "http", "zone", new ArrayList<>());
+    Endpoint v6 =
+        ConsulDiscovery.instance(
+            json("{'Service':{'Address':'::1','Port':8080}}"), "http", "zone", new ArrayList<>());
     assertThat(v6.origin()).isEqualTo("http://[::1]:8080");
-    Endpoint bracketed = ConsulDiscovery.instance(
-        json("{'Service':{'Address':'[::1]','Port':8080}}"), "http", "zone", new ArrayList<>());
+    Endpoint bracketed =
+        ConsulDiscovery.instance(
+            json("{'Service':{'Address':'[::1]','Port':8080}}"), "http", "zone", new ArrayList<>());
     assertThat(bracketed.origin()).isEqualTo("http://[::1]:8080");
   }
 
   @Test
   void kubernetesPortsAreOneTo65535() throws IOException {
     for (int port : new int[] {1, 65535}) {
-      List<Endpoint> endpoints = KubernetesDiscovery.endpoints(slice(port), "http", null,
-          new ArrayList<>());
+      List<Endpoint> endpoints =
+          KubernetesDiscovery.endpoints(slice(port), "http", null, new ArrayList<>());
       assertThat(endpoints).extracting(e -> e.url().port()).containsExactly(port);
     }
     for (int port : new int[] {0, 65536}) {
       assertThat(KubernetesDiscovery.endpoints(slice(port), "http", null, new ArrayList<>()))
-          .as("port %s", port).isEmpty();
+          .as("port %s", port)
+          .isEmpty();
     }
   }
 
   private static JsonNode slice(int port) throws IOException {
-    return json("{'metadata':{'name':'inventory-abc'},'addressType':'IPv4',"
-        + "'ports':[{'name':'http','port':" + port + "}],"
-        + "'endpoints':[{'addresses':['10.0.0.5']}]}");
+    return json(
+        "{'metadata':{'name':'inventory-abc'},'addressType':'IPv4',"
+            + "'ports':[{'name':'http','port':"
+            + port
+            + "}],"
+            + "'endpoints':[{'addresses':['10.0.0.5']}]}");
   }
 
   @Test
@@ -134,10 +156,11 @@ class RegistryAnswerEdgesTest {
     for (Duration ttl : new Duration[] {Duration.ofSeconds(2), Duration.ofHours(1)}) {
       assertThat(etcd.registration("inventory", "i-1", self, ttl)).isNotNull();
     }
-    for (Duration ttl : new Duration[] {Duration.ofSeconds(2).minusMillis(1),
-        Duration.ofHours(1).plusMillis(1)}) {
+    for (Duration ttl :
+        new Duration[] {Duration.ofSeconds(2).minusMillis(1), Duration.ofHours(1).plusMillis(1)}) {
       assertThatThrownBy(() -> etcd.registration("inventory", "i-1", self, ttl))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttl");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("ttl");
     }
   }
 }

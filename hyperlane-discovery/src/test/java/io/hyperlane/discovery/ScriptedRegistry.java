@@ -23,10 +23,10 @@ import okio.Buffer;
 
 /**
  * A registry scripted in process, and the service context its discovery delivers to: each request
- * takes the next scripted answer (a whole body, a watch's messages one after another), waiting up to
- * 10 s for one (an answer may start with header lines of the form {@code @Name: value}); requests,
- * updates, failures and the pauses asked for are recorded, and a pause runs only when the test runs
- * it.
+ * takes the next scripted answer (a whole body, a watch's messages one after another), waiting up
+ * to 10 s for one (an answer may start with header lines of the form {@code @Name: value});
+ * requests, updates, failures and the pauses asked for are recorded, and a pause runs only when the
+ * test runs it.
  */
 final class ScriptedRegistry implements AutoCloseable {
 
@@ -62,69 +62,81 @@ final class ScriptedRegistry implements AutoCloseable {
   final List<Throwable> failures = new CopyOnWriteArrayList<>();
   final List<List<String>> updates = new CopyOnWriteArrayList<>();
 
-  final OkHttpClient client = new OkHttpClient.Builder().addInterceptor(chain -> {
-    urls.add(chain.request().url());
-    headers.add(chain.request().headers());
-    if (chain.request().body() != null) {
-      Buffer body = new Buffer();
-      chain.request().body().writeTo(body);
-      bodies.add(Registries.JSON.readTree(body.readUtf8()));
-    }
-    String answer;
-    try {
-      answer = answers.poll(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      throw new IOException(e);
-    }
-    if (answer == null || answer.equals(END)) {
-      throw new IOException("the test is over");
-    }
-    Response.Builder response = new Response.Builder().request(chain.request())
-        .protocol(Protocol.HTTP_1_1).code(200).message("OK");
-    while (answer.startsWith("@")) {
-      int colon = answer.indexOf(':');
-      int end = answer.indexOf('\n');
-      response.addHeader(answer.substring(1, colon), answer.substring(colon + 1, end).trim());
-      answer = answer.substring(end + 1);
-    }
-    return response.body(ResponseBody.create(answer, MediaType.get("application/json"))).build();
-  }).build();
+  final OkHttpClient client =
+      new OkHttpClient.Builder()
+          .addInterceptor(
+              chain -> {
+                urls.add(chain.request().url());
+                headers.add(chain.request().headers());
+                if (chain.request().body() != null) {
+                  Buffer body = new Buffer();
+                  chain.request().body().writeTo(body);
+                  bodies.add(Registries.JSON.readTree(body.readUtf8()));
+                }
+                String answer;
+                try {
+                  answer = answers.poll(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  throw new IOException(e);
+                }
+                if (answer == null || answer.equals(END)) {
+                  throw new IOException("the test is over");
+                }
+                Response.Builder response =
+                    new Response.Builder()
+                        .request(chain.request())
+                        .protocol(Protocol.HTTP_1_1)
+                        .code(200)
+                        .message("OK");
+                while (answer.startsWith("@")) {
+                  int colon = answer.indexOf(':');
+                  int end = answer.indexOf('\n');
+                  response.addHeader(
+                      answer.substring(1, colon), answer.substring(colon + 1, end).trim());
+                  answer = answer.substring(end + 1);
+                }
+                return response
+                    .body(ResponseBody.create(answer, MediaType.get("application/json")))
+                    .build();
+              })
+          .build();
 
-  final ServiceDiscovery.Context context = new ServiceDiscovery.Context() {
-    @Override
-    public String serviceName() {
-      return "inventory";
-    }
+  final ServiceDiscovery.Context context =
+      new ServiceDiscovery.Context() {
+        @Override
+        public String serviceName() {
+          return "inventory";
+        }
 
-    @Override
-    public Ticker ticker() {
-      return System::nanoTime;
-    }
+        @Override
+        public Ticker ticker() {
+          return System::nanoTime;
+        }
 
-    @Override
-    public Scheduler scheduler() {
-      return (delay, task) -> {
-        Pause pause = new Pause(delay, task);
-        pauses.add(pause);
-        return pause;
+        @Override
+        public Scheduler scheduler() {
+          return (delay, task) -> {
+            Pause pause = new Pause(delay, task);
+            pauses.add(pause);
+            return pause;
+          };
+        }
+
+        @Override
+        public Executor blockingExecutor() {
+          return Runnable::run;
+        }
+
+        @Override
+        public void update(List<Endpoint> endpoints) {
+          updates.add(endpoints.stream().map(Endpoint::origin).toList());
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+          failures.add(cause);
+        }
       };
-    }
-
-    @Override
-    public Executor blockingExecutor() {
-      return Runnable::run;
-    }
-
-    @Override
-    public void update(List<Endpoint> endpoints) {
-      updates.add(endpoints.stream().map(Endpoint::origin).toList());
-    }
-
-    @Override
-    public void failed(Throwable cause) {
-      failures.add(cause);
-    }
-  };
 
   void awaitUpdates(int count) {
     Await.until(Duration.ofSeconds(10), () -> updates.size() >= count, count + " updates");

@@ -36,7 +36,7 @@ class WatchTest {
   /** A watch whose every step is one call of {@code step}. */
   private static final class TestWatch extends Watch {
     final AtomicInteger steps = new AtomicInteger();
-    Runnable onStep = () -> { };
+    Runnable onStep = () -> {};
 
     TestWatch(ServiceDiscovery.Context context, OkHttpClient http) {
       super(context, http);
@@ -52,18 +52,26 @@ class WatchTest {
   private final List<Boolean> cancelledWhenAnswered = new CopyOnWriteArrayList<>();
 
   private OkHttpClient answering(int code, CountDownLatch hold) {
-    return new OkHttpClient.Builder().addInterceptor(chain -> {
-      if (hold != null) {
-        try {
-          hold.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          throw new IOException(e);
-        }
-      }
-      cancelledWhenAnswered.add(chain.call().isCanceled());
-      return new Response.Builder().request(chain.request()).protocol(Protocol.HTTP_1_1)
-          .code(code).message("m").body(ResponseBody.create("{}", MediaType.get("a/b"))).build();
-    }).build();
+    return new OkHttpClient.Builder()
+        .addInterceptor(
+            chain -> {
+              if (hold != null) {
+                try {
+                  hold.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  throw new IOException(e);
+                }
+              }
+              cancelledWhenAnswered.add(chain.call().isCanceled());
+              return new Response.Builder()
+                  .request(chain.request())
+                  .protocol(Protocol.HTTP_1_1)
+                  .code(code)
+                  .message("m")
+                  .body(ResponseBody.create("{}", MediaType.get("a/b")))
+                  .build();
+            })
+        .build();
   }
 
   private static final Request LIST =
@@ -77,13 +85,16 @@ class WatchTest {
     watch.retryAfter(new IOException("three"));
     watch.succeeded();
     watch.retryAfter(new IOException("four"));
-    assertThat(timers).extracting(t -> t.delay.toMillis()).satisfiesExactly(
-        d -> assertThat(d).isBetween(50L, 100L),
-        d -> assertThat(d).isBetween(100L, 200L),
-        d -> assertThat(d).isBetween(200L, 400L),
-        d -> assertThat(d).isBetween(50L, 100L));
-    assertThat(failures).extracting(Throwable::getMessage).containsExactly("one", "two", "three",
-        "four");
+    assertThat(timers)
+        .extracting(t -> t.delay.toMillis())
+        .satisfiesExactly(
+            d -> assertThat(d).isBetween(50L, 100L),
+            d -> assertThat(d).isBetween(100L, 200L),
+            d -> assertThat(d).isBetween(200L, 400L),
+            d -> assertThat(d).isBetween(50L, 100L));
+    assertThat(failures)
+        .extracting(Throwable::getMessage)
+        .containsExactly("one", "two", "three", "four");
     timers.get(0).run();
     assertThat(watch.steps).hasValue(1);
   }
@@ -96,8 +107,9 @@ class WatchTest {
     assertThat(timers).isEmpty();
     watch.again(Duration.ofSeconds(1));
     assertThat(watch.steps).hasValue(1);
-    assertThat(timers).singleElement().satisfies(t ->
-        assertThat(t.delay).isEqualTo(Duration.ofSeconds(1)));
+    assertThat(timers)
+        .singleElement()
+        .satisfies(t -> assertThat(t.delay).isEqualTo(Duration.ofSeconds(1)));
   }
 
   @Test
@@ -115,22 +127,29 @@ class WatchTest {
   void aSuccessfulAnswerGoesToTheHandlerAndAHandlerThatThrowsIsAFailure() throws Exception {
     TestWatch watch = new TestWatch(context, answering(200, null));
     CountDownLatch handled = new CountDownLatch(1);
-    watch.send(LIST, false, response -> {
-      assertThat(response.body().string()).isEqualTo("{}");
-      watch.deliver(List.of(Endpoint.of("http://127.0.0.1:8081")));
-      watch.deliver(List.of()); // none listed: the last set stays, and it is no failure
-      watch.reportGarbage(List.of("/services/x: a bad url"));
-      handled.countDown();
-    });
+    watch.send(
+        LIST,
+        false,
+        response -> {
+          assertThat(response.body().string()).isEqualTo("{}");
+          watch.deliver(List.of(Endpoint.of("http://127.0.0.1:8081")));
+          watch.deliver(List.of()); // none listed: the last set stays, and it is no failure
+          watch.reportGarbage(List.of("/services/x: a bad url"));
+          handled.countDown();
+        });
     assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(updates).singleElement().satisfies(u -> assertThat(u).hasSize(1));
     awaitFailures(1);
-    assertThat(failures.get(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThat(failures.get(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("/services/x: a bad url");
 
-    watch.send(LIST, false, response -> {
-      throw new IllegalStateException("bad answer");
-    });
+    watch.send(
+        LIST,
+        false,
+        response -> {
+          throw new IllegalStateException("bad answer");
+        });
     awaitFailures(2);
     assertThat(failures.get(1)).hasMessage("bad answer");
   }
@@ -142,7 +161,7 @@ class WatchTest {
     TestWatch watch = new TestWatch(context, http);
     watch.retryAfter(new IOException("before"));
     assertThat(watch.cancelled()).isFalse();
-    watch.send(LIST, true, response -> { });
+    watch.send(LIST, true, response -> {});
     watch.cancel();
     assertThat(watch.cancelled()).isTrue();
     assertThat(timers.get(0).cancelled).as("the pause").isTrue();
@@ -152,7 +171,7 @@ class WatchTest {
     watch.retryAfter(new IOException("after"));
     watch.again(Duration.ZERO);
     watch.again(Duration.ofSeconds(1));
-    watch.send(LIST, false, response -> { });
+    watch.send(LIST, false, response -> {});
     awaitIdle(http);
     assertThat(cancelledWhenAnswered).as("nothing sent after cancel()").hasSize(1);
     assertThat(failures).extracting(Throwable::getMessage).containsExactly("before");
@@ -163,21 +182,29 @@ class WatchTest {
   @Test
   void aWatchCancelledBeforeItsFirstRequestSendsNothing() {
     AtomicInteger sent = new AtomicInteger();
-    OkHttpClient http = answering(200, null).newBuilder().addInterceptor(chain -> {
-      sent.incrementAndGet();
-      return chain.proceed(chain.request());
-    }).build();
+    OkHttpClient http =
+        answering(200, null)
+            .newBuilder()
+            .addInterceptor(
+                chain -> {
+                  sent.incrementAndGet();
+                  return chain.proceed(chain.request());
+                })
+            .build();
     TestWatch watch = new TestWatch(context, http);
     watch.cancel();
-    watch.send(LIST, false, response -> { });
+    watch.send(LIST, false, response -> {});
     awaitIdle(http);
     assertThat(sent).hasValue(0);
   }
 
   /** Waits until every call {@code http} started has ended; a call is counted from enqueue(). */
   private static void awaitIdle(OkHttpClient http) {
-    Await.until(Duration.ofSeconds(10), () -> http.dispatcher().runningCallsCount() == 0
-        && http.dispatcher().queuedCallsCount() == 0, "the calls to end");
+    Await.until(
+        Duration.ofSeconds(10),
+        () ->
+            http.dispatcher().runningCallsCount() == 0 && http.dispatcher().queuedCallsCount() == 0,
+        "the calls to end");
   }
 
   private void awaitFailures(int count) {

@@ -13,7 +13,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 final class AimdLimiter {
 
   /** What a wait for a slot came to. */
-  enum Acquired { YES, NO, CANCELLED }
+  enum Acquired {
+    YES,
+    NO,
+    CANCELLED
+  }
 
   private static final Object GRANTED = new Object();
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Interceptor;
 
@@ -22,8 +23,7 @@ import okhttp3.Interceptor;
 public final class AttemptContext {
 
   private final List<String> tried = new ArrayList<>(2);
-  private final java.util.concurrent.atomic.AtomicInteger resendCount =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger resendCount = new AtomicInteger();
   private volatile Object callerContext;
   private volatile Set<Call> lostRaces; // made by the first hedged attempt that loses
 
@@ -75,7 +75,8 @@ public final class AttemptContext {
    * Whether {@code call}, one of this logical call's hedged attempts, is being cancelled because an
    * attempt sent <em>after</em> it answered first. A routing stage can take that as a sign that the
    * endpoint is slow: it was outrun by at least the hedging delay. An attempt cancelled for any
-   * other reason (the caller gave up, a deadline passed, an earlier attempt won) did not lose a race.
+   * other reason (the caller gave up, a deadline passed, an earlier attempt won) did not lose a
+   * race.
    */
   public boolean lostRace(Call call) {
     Set<Call> lost = lostRaces;

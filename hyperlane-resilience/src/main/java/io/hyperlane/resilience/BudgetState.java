@@ -2,8 +2,8 @@ package io.hyperlane.resilience;
 
 /**
  * The live balance of one service's {@link RetryBudget}: deposits and withdrawals kept in ten time
- * slices of {@code ttl / 10}, so that each counts for about one TTL. Amounts are in thousandths of a
- * retry. Guarded by its own monitor; one short critical section per call.
+ * slices of {@code ttl / 10}, so that each counts for about one TTL. Amounts are in thousandths of
+ * a retry. Guarded by its own monitor; one short critical section per call.
  */
 final class BudgetState {
 
@@ -53,7 +53,8 @@ final class BudgetState {
   private int roll(long now) {
     long slice = Math.floorDiv(now, sliceNanos);
     if (slice != currentSlice) {
-      long expired = currentSlice == Long.MIN_VALUE ? SLICES : Math.min(SLICES, slice - currentSlice);
+      long expired =
+          currentSlice == Long.MIN_VALUE ? SLICES : Math.min(SLICES, slice - currentSlice);
       for (long s = slice - expired + 1; s <= slice; s++) {
         int i = Math.floorMod(s, SLICES);
         deposits[i] = 0;

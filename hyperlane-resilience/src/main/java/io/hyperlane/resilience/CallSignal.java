@@ -1,6 +1,7 @@
 package io.hyperlane.resilience;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -14,22 +15,23 @@ import okhttp3.EventListener;
 
 /**
  * What ends every wait inside one logical call at once: its cancellation, whether by its caller, by
- * its deadline (the deadline stage cancels the call) or by OkHttp's call timeout. OkHttp tells every
- * listener of a call when it is cancelled; a signal is such a listener, attached to the call on the
- * first wait that needs one (a call that never waits pays nothing). Each wait goes through the
- * {@link Sleeper}, on a queue the signal wakes.
+ * its deadline (the deadline stage cancels the call) or by OkHttp's call timeout. OkHttp tells
+ * every listener of a call when it is cancelled; a signal is such a listener, attached to the call
+ * on the first wait that needs one (a call that never waits pays nothing). Each wait goes through
+ * the {@link Sleeper}, on a queue the signal wakes.
  *
  * <p>Thread-safe.
  */
 final class CallSignal extends EventListener {
 
   /** Put in a waiting queue when the call is cancelled. */
-  static final Object CANCELLED = new Object() {
-    @Override
-    public String toString() {
-      return "CANCELLED";
-    }
-  };
+  static final Object CANCELLED =
+      new Object() {
+        @Override
+        public String toString() {
+          return "CANCELLED";
+        }
+      };
 
   private final Set<BlockingQueue<Object>> waiting = ConcurrentHashMap.newKeySet();
   private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
@@ -104,7 +106,7 @@ final class CallSignal extends EventListener {
       woken = poll(sleeper, new LinkedBlockingQueue<>(1), duration.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting " + what);
+      throw new InterruptedIOException("interrupted while waiting " + what);
     }
     if (woken == CANCELLED) {
       throw new IOException("Canceled");

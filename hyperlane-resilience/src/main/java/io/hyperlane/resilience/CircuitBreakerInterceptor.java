@@ -3,6 +3,7 @@ package io.hyperlane.resilience;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.io.IOException;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -31,10 +32,11 @@ import org.slf4j.LoggerFactory;
 public final class CircuitBreakerInterceptor implements Interceptor {
 
   private static final Logger log = LoggerFactory.getLogger(CircuitBreakerInterceptor.class);
+
   /**
-   * Hosts with a circuit of their own at most: past that, the circuits used longest ago are
-   * dropped (a host's circuit starts closed again), so a client that calls ever new hosts (a
-   * crawler) cannot grow this without bound.
+   * Hosts with a circuit of their own at most: past that, the circuits used longest ago are dropped
+   * (a host's circuit starts closed again), so a client that calls ever new hosts (a crawler)
+   * cannot grow this without bound.
    */
   static final int MAX_CIRCUITS = 10_000;
 
@@ -95,7 +97,7 @@ public final class CircuitBreakerInterceptor implements Interceptor {
     }
     circuits.entrySet().stream()
         .filter(e -> !policies.containsKey(e.getKey()))
-        .sorted(java.util.Comparator.comparingLong(e -> e.getValue().usedNanos))
+        .sorted(Comparator.comparingLong(e -> e.getValue().usedNanos))
         .limit(MAX_CIRCUITS / 10)
         .map(Map.Entry::getKey)
         .toList()
@@ -109,14 +111,17 @@ public final class CircuitBreakerInterceptor implements Interceptor {
 
   private WatchedCircuit newCircuit(String host, CircuitBreakerPolicy p) {
     CircuitBreaker circuit = p.newCircuitBreaker(host, ticker);
-    return new WatchedCircuit(circuit, (from, to) -> {
-      if (to == CircuitBreaker.State.OPEN) {
-        log.warn("circuit of service {} opened at a failure rate of {}%", host,
-            circuit.getMetrics().getFailureRate());
-      }
-      ResilienceListener.notify(listener,
-          new ResilienceEvent.CircuitStateChanged(host, null, from, to));
-    });
+    return new WatchedCircuit(
+        circuit,
+        (from, to) -> {
+          if (to == CircuitBreaker.State.OPEN) {
+            log.warn(
+                "circuit of service {} opened at a failure rate of {}%",
+                host, circuit.getMetrics().getFailureRate());
+          }
+          ResilienceListener.notify(
+              listener, new ResilienceEvent.CircuitStateChanged(host, null, from, to));
+        });
   }
 
   @Override

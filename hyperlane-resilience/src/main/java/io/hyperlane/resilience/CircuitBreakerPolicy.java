@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * When a circuit opens and how it closes again, as a Resilience4j {@link CircuitBreakerConfig}.
- * Hyperlane keeps one circuit per endpoint (an open one takes the endpoint out of the balancer) and one
- * per service (an open one fails calls at once, without touching the network). A failure is an I/O
- * error or a 5xx response; a call cancelled by its caller is neither.
+ * Hyperlane keeps one circuit per endpoint (an open one takes the endpoint out of the balancer) and
+ * one per service (an open one fails calls at once, without touching the network). A failure is an
+ * I/O error or a 5xx response; a call cancelled by its caller is neither.
  *
  * <pre>{@code
  * CircuitBreakerPolicy policy = CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
@@ -25,29 +25,31 @@ import java.util.concurrent.TimeUnit;
  *     .build());
  * }</pre>
  *
- * <p>Whatever clock the given configuration names, Hyperlane's {@link Ticker} drives the circuits, so
- * that tests can open and close them on fake time. Instances are immutable.
+ * <p>Whatever clock the given configuration names, Hyperlane's {@link Ticker} drives the circuits,
+ * so that tests can open and close them on fake time. Instances are immutable.
  */
 public final class CircuitBreakerPolicy {
 
-  private static final CircuitBreakerPolicy ENDPOINT_DEFAULTS = new CircuitBreakerPolicy(
-      CircuitBreakerConfig.custom()
-          .slidingWindowType(SlidingWindowType.COUNT_BASED)
-          .slidingWindowSize(20)
-          .minimumNumberOfCalls(10)
-          .failureRateThreshold(50)
-          .waitDurationInOpenState(Duration.ofSeconds(10))
-          .permittedNumberOfCallsInHalfOpenState(3)
-          .build());
-  private static final CircuitBreakerPolicy SERVICE_DEFAULTS = new CircuitBreakerPolicy(
-      CircuitBreakerConfig.custom()
-          .slidingWindowType(SlidingWindowType.COUNT_BASED)
-          .slidingWindowSize(50)
-          .minimumNumberOfCalls(20)
-          .failureRateThreshold(50)
-          .waitDurationInOpenState(Duration.ofSeconds(5))
-          .permittedNumberOfCallsInHalfOpenState(5)
-          .build());
+  private static final CircuitBreakerPolicy ENDPOINT_DEFAULTS =
+      new CircuitBreakerPolicy(
+          CircuitBreakerConfig.custom()
+              .slidingWindowType(SlidingWindowType.COUNT_BASED)
+              .slidingWindowSize(20)
+              .minimumNumberOfCalls(10)
+              .failureRateThreshold(50)
+              .waitDurationInOpenState(Duration.ofSeconds(10))
+              .permittedNumberOfCallsInHalfOpenState(3)
+              .build());
+  private static final CircuitBreakerPolicy SERVICE_DEFAULTS =
+      new CircuitBreakerPolicy(
+          CircuitBreakerConfig.custom()
+              .slidingWindowType(SlidingWindowType.COUNT_BASED)
+              .slidingWindowSize(50)
+              .minimumNumberOfCalls(20)
+              .failureRateThreshold(50)
+              .waitDurationInOpenState(Duration.ofSeconds(5))
+              .permittedNumberOfCallsInHalfOpenState(5)
+              .build());
   private static final CircuitBreakerPolicy DISABLED = new CircuitBreakerPolicy(null);
 
   private final CircuitBreakerConfig config;
@@ -96,10 +98,12 @@ public final class CircuitBreakerPolicy {
       return null;
     }
     Clock clock = new TickerClock(ticker);
-    return CircuitBreaker.of(name, CircuitBreakerConfig.from(config)
-        .clock(clock)
-        .currentTimestampFunction(c -> ticker.read(), TimeUnit.NANOSECONDS)
-        .build());
+    return CircuitBreaker.of(
+        name,
+        CircuitBreakerConfig.from(config)
+            .clock(clock)
+            .currentTimestampFunction(c -> ticker.read(), TimeUnit.NANOSECONDS)
+            .build());
   }
 
   /**
@@ -126,9 +130,14 @@ public final class CircuitBreakerPolicy {
 
   @Override
   public String toString() {
-    return config == null ? "CircuitBreakerPolicy{disabled}"
-        : "CircuitBreakerPolicy{failureRate=" + config.getFailureRateThreshold() + "%, window="
-            + config.getSlidingWindowSize() + ", minimumCalls=" + config.getMinimumNumberOfCalls()
+    return config == null
+        ? "CircuitBreakerPolicy{disabled}"
+        : "CircuitBreakerPolicy{failureRate="
+            + config.getFailureRateThreshold()
+            + "%, window="
+            + config.getSlidingWindowSize()
+            + ", minimumCalls="
+            + config.getMinimumNumberOfCalls()
             + "}";
   }
 

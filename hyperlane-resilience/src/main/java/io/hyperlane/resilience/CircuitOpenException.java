@@ -19,10 +19,13 @@ public final class CircuitOpenException extends UnsentRequestException {
    * @param failureRate the failure rate, in percent, that opened the circuit; negative if unknown
    */
   public CircuitOpenException(String service, String endpoint, float failureRate) {
-    super("circuit open for " + (endpoint == null ? "service " + service
-        : "endpoint " + endpoint + " of service " + service)
-        + (failureRate >= 0 ? " (failure rate " + failureRate + "%)" : "")
-        + ": the call was not sent");
+    super(
+        "circuit open for "
+            + (endpoint == null
+                ? "service " + service
+                : "endpoint " + endpoint + " of service " + service)
+            + (failureRate >= 0 ? " (failure rate " + failureRate + "%)" : "")
+            + ": the call was not sent");
     this.service = service;
     this.endpoint = endpoint;
     this.failureRate = failureRate;

@@ -5,11 +5,11 @@ import java.util.Objects;
 
 /**
  * An adaptive cap on a service's calls in flight: additive increase, multiplicative decrease (AIMD,
- * which Netflix's concurrency-limits recommends for clients). Each call that succeeds while the limit
- * is at least half used raises the limit by one; each call that ends in an I/O error, a 503 or a 429
- * multiplies it by {@link Builder#backoffRatio(double)}. A call over the limit waits up to {@link
- * Builder#maxWait(Duration)} for a slot, then fails with {@link LimitExceededException} without being
- * sent. Off unless turned on.
+ * which Netflix's concurrency-limits recommends for clients). Each call that succeeds while the
+ * limit is at least half used raises the limit by one; each call that ends in an I/O error, a 503
+ * or a 429 multiplies it by {@link Builder#backoffRatio(double)}. A call over the limit waits up to
+ * {@link Builder#maxWait(Duration)} for a slot, then fails with {@link LimitExceededException}
+ * without being sent. Off unless turned on.
  *
  * <pre>{@code
  * ConcurrencyLimit limit = ConcurrencyLimit.builder().initialLimit(50).maxLimit(400).build();
@@ -54,8 +54,17 @@ public final class ConcurrencyLimit {
 
   @Override
   public String toString() {
-    return enabled ? "ConcurrencyLimit{aimd, initial=" + initialLimit + ", min=" + minLimit
-        + ", max=" + maxLimit + ", backoff=" + backoffRatio + "}" : "ConcurrencyLimit{none}";
+    return enabled
+        ? "ConcurrencyLimit{aimd, initial="
+            + initialLimit
+            + ", min="
+            + minLimit
+            + ", max="
+            + maxLimit
+            + ", backoff="
+            + backoffRatio
+            + "}"
+        : "ConcurrencyLimit{none}";
   }
 
   /** Builds a {@link ConcurrencyLimit}. */
@@ -134,8 +143,14 @@ public final class ConcurrencyLimit {
      */
     public ConcurrencyLimit build() {
       if (minLimit > initialLimit || initialLimit > maxLimit) {
-        throw new IllegalArgumentException("limits must satisfy minLimit (" + minLimit
-            + ") <= initialLimit (" + initialLimit + ") <= maxLimit (" + maxLimit + ")");
+        throw new IllegalArgumentException(
+            "limits must satisfy minLimit ("
+                + minLimit
+                + ") <= initialLimit ("
+                + initialLimit
+                + ") <= maxLimit ("
+                + maxLimit
+                + ")");
       }
       return new ConcurrencyLimit(this, true);
     }

@@ -8,9 +8,9 @@ import okhttp3.Request;
 /**
  * A point in time by which a unit of work must be done, on a {@link Ticker}'s time line.
  *
- * <p>Give one deadline to everything a request handler does: every call made through Hyperlane inside
- * the scope honours it, across all of its attempts, and tells the next service how much time is left
- * (a header in relative milliseconds, never an absolute clock).
+ * <p>Give one deadline to everything a request handler does: every call made through Hyperlane
+ * inside the scope honours it, across all of its attempts, and tells the next service how much time
+ * is left (a header in relative milliseconds, never an absolute clock).
  *
  * <pre>{@code
  * // In a request handler: the caller's remaining time, or 2 s when it sent none.
@@ -24,8 +24,8 @@ import okhttp3.Request;
  *
  * <p>A scope belongs to the thread that entered it. Through Hyperlane, a call made inside it keeps
  * it even when sent with {@code enqueue()} (the scope is captured when the call is made); with the
- * interceptors alone, a call that runs on another thread needs the deadline as a request tag: {@code
- * builder.tag(Deadline.class, deadline)}. Instances are immutable.
+ * interceptors alone, a call that runs on another thread needs the deadline as a request tag:
+ * {@code builder.tag(Deadline.class, deadline)}. Instances are immutable.
  */
 public final class Deadline implements Comparable<Deadline> {
 
@@ -33,6 +33,7 @@ public final class Deadline implements Comparable<Deadline> {
   public static final String DEFAULT_HEADER = "X-Hyperlane-Timeout-Ms";
 
   private static final ThreadLocal<Deadline> CURRENT = new ThreadLocal<>();
+
   /** Larger header values (over 31 years) are read as this one. */
   private static final long MAX_HEADER_MILLIS = 999_999_999_999L;
 
@@ -69,8 +70,8 @@ public final class Deadline implements Comparable<Deadline> {
    * The deadline an inbound header asks for, measured from now on the system ticker.
    *
    * @param value the header's value: whole milliseconds left, as sent by Hyperlane; may be null
-   * @return empty when the value is missing or is not a non-negative number (ASCII digits); a
-   *     value over 31 years is read as 31 years
+   * @return empty when the value is missing or is not a non-negative number (ASCII digits); a value
+   *     over 31 years is read as 31 years
    */
   public static Optional<Deadline> fromHeader(String value) {
     return fromHeader(value, Ticker.system());

@@ -4,8 +4,8 @@ import java.io.InterruptedIOException;
 import java.time.Duration;
 
 /**
- * A call did not finish before its deadline: the deadline passed while an attempt was under way (the
- * call was cancelled), or before an attempt or a retry could start.
+ * A call did not finish before its deadline: the deadline passed while an attempt was under way
+ * (the call was cancelled), or before an attempt or a retry could start.
  */
 public final class DeadlineExceededException extends InterruptedIOException {
   private static final long serialVersionUID = 1L;
@@ -14,8 +14,13 @@ public final class DeadlineExceededException extends InterruptedIOException {
   private final Duration timeout;
 
   DeadlineExceededException(String service, Duration timeout, String what) {
-    super("deadline of " + (timeout == null ? "the enclosing scope" : timeout) + " exceeded for "
-        + service + ": " + what);
+    super(
+        "deadline of "
+            + (timeout == null ? "the enclosing scope" : timeout)
+            + " exceeded for "
+            + service
+            + ": "
+            + what);
     this.service = service;
     this.timeout = timeout;
   }

@@ -6,6 +6,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.Interceptor;
@@ -25,8 +29,9 @@ import okio.Okio;
  * between attempts, reading the body — and fails with {@link DeadlineExceededException}; one
  * scheduler task per call does it, so the deadline is overrun by at most one scheduling delay. A
  * call whose deadline has already passed is not started. The deadline travels down as a request tag
- * (the retry stage starts no retry it cannot finish in time) and, to the server, as a header with the
- * milliseconds left ({@link Deadline#DEFAULT_HEADER} unless configured), refreshed on every attempt.
+ * (the retry stage starts no retry it cannot finish in time) and, to the server, as a header with
+ * the milliseconds left ({@link Deadline#DEFAULT_HEADER} unless configured), refreshed on every
+ * attempt.
  *
  * <pre>{@code
  * OkHttpClient client = new OkHttpClient.Builder()
@@ -49,7 +54,7 @@ public final class DeadlineInterceptor implements Interceptor {
   private final HeaderName header;
   private final Ticker ticker;
   private final Scheduler scheduler;
-  private final java.util.concurrent.Executor work;
+  private final Executor work;
 
   private DeadlineInterceptor(Builder b) {
     this.timeout = b.timeout;
@@ -62,26 +67,27 @@ public final class DeadlineInterceptor implements Interceptor {
   }
 
   /**
-   * An event listener that notes when each call is made, so that a host's total timeout counts
-   * from {@code execute()} or {@code enqueue()} — time spent queued in the dispatcher included —
-   * rather than from when this stage runs. Add it to the client's listeners ({@code
-   * EventListener.plus}); Hyperlane does. Without it, the timeout counts from this stage.
+   * An event listener that notes when each call is made, so that a host's total timeout counts from
+   * {@code execute()} or {@code enqueue()} — time spent queued in the dispatcher included — rather
+   * than from when this stage runs. Add it to the client's listeners ({@code EventListener.plus});
+   * Hyperlane does. Without it, the timeout counts from this stage.
    */
   public EventListener startListener() {
     return startListener;
   }
 
-  private final EventListener startListener = new EventListener() {
-    @Override
-    public void callStart(Call call) {
-      String host = call.request().url().host();
-      if ((hosts == null || hosts.contains(host))
-          && (timeout != null || timeouts.containsKey(host))) {
-        long now = ticker.read();
-        call.tag(Started.class, () -> new Started(now));
-      }
-    }
-  };
+  private final EventListener startListener =
+      new EventListener() {
+        @Override
+        public void callStart(Call call) {
+          String host = call.request().url().host();
+          if ((hosts == null || hosts.contains(host))
+              && (timeout != null || timeouts.containsKey(host))) {
+            long now = ticker.read();
+            call.tag(Started.class, () -> new Started(now));
+          }
+        }
+      };
 
   /** Returns a builder: no timeout of its own (tags and scopes still apply), the default header. */
   public static Builder builder() {
@@ -99,8 +105,10 @@ public final class DeadlineInterceptor implements Interceptor {
     Deadline deadline = Deadline.of(request).orElse(null);
     if (total != null) {
       Started started = chain.call().tag(Started.class);
-      Deadline own = started == null ? Deadline.after(total, ticker)
-          : Deadline.after(total, ticker, started.nanos());
+      Deadline own =
+          started == null
+              ? Deadline.after(total, ticker)
+              : Deadline.after(total, ticker, started.nanos());
       deadline = deadline == null ? own : Deadline.earliest(deadline, own);
     }
     if (deadline == null) {
@@ -116,13 +124,16 @@ public final class DeadlineInterceptor implements Interceptor {
     Call call = chain.call();
     Expiry expiry = new Expiry(call);
     // The cancellation runs every listener of the call: on a work thread, never on the timer.
-    Scheduler.Cancellable timer = scheduler.schedule(deadline.remaining(), () -> {
-      try {
-        work.execute(expiry::fire);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        expiry.fire(); // the deadline holds all the same
-      }
-    });
+    Scheduler.Cancellable timer =
+        scheduler.schedule(
+            deadline.remaining(),
+            () -> {
+              try {
+                work.execute(expiry::fire);
+              } catch (RejectedExecutionException e) {
+                expiry.fire(); // the deadline holds all the same
+              }
+            });
     Deadline bounding = deadline;
     Response response;
     try {
@@ -146,8 +157,15 @@ public final class DeadlineInterceptor implements Interceptor {
     }
     // The deadline covers reading the body too: the timer stays armed until the body is closed,
     // and a read it cut (or that starts after it) fails with the deadline's exception.
-    return response.newBuilder().body(new TimedBody(response.body(), timer, expiry,
-        () -> exceeded(host, total, "the call was cancelled while its body was read", null)))
+    return response
+        .newBuilder()
+        .body(
+            new TimedBody(
+                response.body(),
+                timer,
+                expiry,
+                () ->
+                    exceeded(host, total, "the call was cancelled while its body was read", null)))
         .build();
   }
 
@@ -165,8 +183,7 @@ public final class DeadlineInterceptor implements Interceptor {
     private static final int READING = 2;
 
     private final Call call;
-    private final java.util.concurrent.atomic.AtomicInteger phase =
-        new java.util.concurrent.atomic.AtomicInteger(BELOW);
+    private final AtomicInteger phase = new AtomicInteger(BELOW);
     private volatile boolean fired;
     private volatile boolean cancelledByCaller;
 
@@ -206,8 +223,8 @@ public final class DeadlineInterceptor implements Interceptor {
     }
   }
 
-  private static DeadlineExceededException exceeded(String host, Duration total, String what,
-      IOException cause) {
+  private static DeadlineExceededException exceeded(
+      String host, Duration total, String what, IOException cause) {
     DeadlineExceededException exceeded = new DeadlineExceededException(host, total, what);
     if (cause != null) {
       exceeded.initCause(cause);
@@ -224,32 +241,37 @@ public final class DeadlineInterceptor implements Interceptor {
     private final Scheduler.Cancellable timer;
     private final BufferedSource source;
 
-    TimedBody(ResponseBody delegate, Scheduler.Cancellable timer, Expiry expiry,
-        java.util.function.Supplier<DeadlineExceededException> exceeded) {
+    TimedBody(
+        ResponseBody delegate,
+        Scheduler.Cancellable timer,
+        Expiry expiry,
+        Supplier<DeadlineExceededException> exceeded) {
       this.delegate = delegate;
       this.timer = timer;
-      this.source = Okio.buffer(new ForwardingSource(delegate.source()) {
-        @Override
-        public long read(okio.Buffer sink, long byteCount) throws IOException {
-          try {
-            expiry.reading();
-            return super.read(sink, byteCount);
-          } catch (IOException e) {
-            if (expiry.fired()) {
-              DeadlineExceededException deadline = exceeded.get();
-              deadline.initCause(e);
-              throw deadline;
-            }
-            throw e;
-          }
-        }
+      this.source =
+          Okio.buffer(
+              new ForwardingSource(delegate.source()) {
+                @Override
+                public long read(okio.Buffer sink, long byteCount) throws IOException {
+                  try {
+                    expiry.reading();
+                    return super.read(sink, byteCount);
+                  } catch (IOException e) {
+                    if (expiry.fired()) {
+                      DeadlineExceededException deadline = exceeded.get();
+                      deadline.initCause(e);
+                      throw deadline;
+                    }
+                    throw e;
+                  }
+                }
 
-        @Override
-        public void close() throws IOException {
-          timer.cancel();
-          super.close();
-        }
-      });
+                @Override
+                public void close() throws IOException {
+                  timer.cancel();
+                  super.close();
+                }
+              });
     }
 
     @Override
@@ -282,7 +304,7 @@ public final class DeadlineInterceptor implements Interceptor {
     private String header = Deadline.DEFAULT_HEADER;
     private Ticker ticker = Ticker.system();
     private Scheduler scheduler;
-    private java.util.concurrent.Executor executor;
+    private Executor executor;
 
     private Builder() {}
 
@@ -290,7 +312,7 @@ public final class DeadlineInterceptor implements Interceptor {
      * Runs a deadline's cancellation of its call (which runs the call's listeners); by default a
      * pool of daemon threads made as needed, so that no listener delays the timer.
      */
-    public Builder executor(java.util.concurrent.Executor executor) {
+    public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
@@ -323,10 +345,12 @@ public final class DeadlineInterceptor implements Interceptor {
      * @throws IllegalArgumentException if the name is empty or not a valid header name
      */
     public Builder header(String name) {
-      if (name != null && (name.isEmpty() || !name.chars().allMatch(c -> c > 32 && c < 127
-          && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0))) {
-        throw new IllegalArgumentException("header must be a valid header name but was \""
-            + name + "\"");
+      if (name != null
+          && (name.isEmpty()
+              || !name.chars()
+                  .allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0))) {
+        throw new IllegalArgumentException(
+            "header must be a valid header name but was \"" + name + "\"");
       }
       this.header = name;
       return this;

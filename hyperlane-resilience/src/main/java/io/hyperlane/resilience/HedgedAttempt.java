@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -18,10 +20,9 @@ import okhttp3.Response;
  * executed on the caller's thread: a call that never hedges never changes threads. If no good
  * response has come after the hedging delay, and the budget allows, a timer has the same request
  * sent again (to an endpoint not tried yet) as a call on a thread of the shared work pool, up to
- * the policy's limit. The
- * first good response wins; every other call is cancelled at once — the first one too, which ends
- * the caller's wait — and a response that arrives after the winner is closed. When no call gives a
- * good response, the last outcome is the attempt's outcome.
+ * the policy's limit. The first good response wins; every other call is cancelled at once — the
+ * first one too, which ends the caller's wait — and a response that arrives after the winner is
+ * closed. When no call gives a good response, the last outcome is the attempt's outcome.
  *
  * <p>Every call of the group is cancelled with the logical call: by its caller, its deadline or its
  * call timeout, and so is the winner while its body is read. The caller waits for hedges through
@@ -34,8 +35,9 @@ final class HedgedAttempt {
   private record Outcome(Call call, Response response, IOException failure) {}
 
   private static final Object WAKE = new Object();
+
   /** One wait of the caller for the hedges: it loops, and cancellation ends it at once. */
-  private static final long MAX_WAIT_NANOS = java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+  private static final long MAX_WAIT_NANOS = TimeUnit.HOURS.toNanos(1);
 
   private final Call.Factory client;
   private final RetryPolicy policy;
@@ -43,7 +45,7 @@ final class HedgedAttempt {
   private final Ticker ticker;
   private final Sleeper sleeper;
   private final Scheduler scheduler;
-  private final java.util.concurrent.Executor work;
+  private final Executor work;
   private final BlockingQueue<Object> wakeUps = new LinkedBlockingQueue<>();
 
   // Guarded by this.
@@ -68,8 +70,14 @@ final class HedgedAttempt {
   private ResilienceListener listener;
   private long started;
 
-  HedgedAttempt(Call.Factory client, RetryPolicy policy, LatencyWindow latencies, Ticker ticker,
-      Sleeper sleeper, Scheduler scheduler, java.util.concurrent.Executor work) {
+  HedgedAttempt(
+      Call.Factory client,
+      RetryPolicy policy,
+      LatencyWindow latencies,
+      Ticker ticker,
+      Sleeper sleeper,
+      Scheduler scheduler,
+      Executor work) {
     this.client = client;
     this.policy = policy;
     this.latencies = latencies;
@@ -79,9 +87,17 @@ final class HedgedAttempt {
     this.work = work;
   }
 
-  Response run(Interceptor.Chain chain, Request request, AttemptContext context, String service,
-      HedgingPolicy hedging, long delayNanos, BudgetState budget, BudgetState hedgeRate,
-      ResilienceListener listener) throws IOException {
+  Response run(
+      Interceptor.Chain chain,
+      Request request,
+      AttemptContext context,
+      String service,
+      HedgingPolicy hedging,
+      long delayNanos,
+      BudgetState budget,
+      BudgetState hedgeRate,
+      ResilienceListener listener)
+      throws IOException {
     this.context = context;
     this.request = request;
     this.service = service;
@@ -173,8 +189,8 @@ final class HedgedAttempt {
     try {
       work.execute(this::hedgeIfDue);
     } catch (RuntimeException e) { // an executor that refused it: no hedge, the call goes on
-      org.slf4j.LoggerFactory.getLogger(HedgedAttempt.class).debug("hedge not sent: {}",
-          e.toString());
+      org.slf4j.LoggerFactory.getLogger(HedgedAttempt.class)
+          .debug("hedge not sent: {}", e.toString());
     }
   }
 
@@ -186,8 +202,10 @@ final class HedgedAttempt {
       if (done || winner != null || pending == 0 || hedges >= hedging.maxHedges) {
         return;
       }
-      refusal = hedgeRate != null && !hedgeRate.tryWithdraw(now) ? RefusalReason.HEDGE_RATE
-          : !budget.tryWithdraw(now) ? RefusalReason.BUDGET_EXHAUSTED : null;
+      refusal =
+          hedgeRate != null && !hedgeRate.tryWithdraw(now)
+              ? RefusalReason.HEDGE_RATE
+              : !budget.tryWithdraw(now) ? RefusalReason.BUDGET_EXHAUSTED : null;
       if (refusal != null) {
         hedges = hedging.maxHedges; // no more tries for this attempt
       } else {
@@ -199,13 +217,13 @@ final class HedgedAttempt {
       }
     }
     if (refusal != null) {
-      ResilienceListener.notify(listener,
-          new ResilienceEvent.RetryRefused(service, hedges + 1, refusal, "hedge"));
+      ResilienceListener.notify(
+          listener, new ResilienceEvent.RetryRefused(service, hedges + 1, refusal, "hedge"));
       return;
     }
     context.nextAttempt();
-    ResilienceListener.notify(listener,
-        new ResilienceEvent.Hedge(service, hedges, Duration.ofNanos(now - started)));
+    ResilienceListener.notify(
+        listener, new ResilienceEvent.Hedge(service, hedges, Duration.ofNanos(now - started)));
     launch();
   }
 

@@ -8,14 +8,15 @@ import java.util.Objects;
  * good response wins.
  *
  * <ul>
- *   <li>{@link #adaptive()}: hedge once after the service's recent 95th-percentile latency, so about 5%
- *       of calls get a hedge; no hedging until 50 calls have been measured;
+ *   <li>{@link #adaptive()}: hedge once after the service's recent 95th-percentile latency, so
+ *       about 5% of calls get a hedge; no hedging until 50 calls have been measured;
  *   <li>{@link #fixed(Duration, int)}: after a fixed delay, up to {@code maxHedges} times.
  * </ul>
  *
- * <p>Only idempotent requests are hedged, and every hedge draws on the service's {@link RetryBudget},
- * so a brownout cannot turn every call into two (grafana/loki#4826). The losing attempts are cancelled
- * with {@code Call.cancel()}. Hedging is off unless turned on. Instances are immutable.
+ * <p>Only idempotent requests are hedged, and every hedge draws on the service's {@link
+ * RetryBudget}, so a brownout cannot turn every call into two (grafana/loki#4826). The losing
+ * attempts are cancelled with {@code Call.cancel()}. Hedging is off unless turned on. Instances are
+ * immutable.
  */
 public final class HedgingPolicy {
 
@@ -72,8 +73,8 @@ public final class HedgingPolicy {
   public static HedgingPolicy fixed(Duration delay, int maxHedges) {
     Objects.requireNonNull(delay, "delay");
     if (delay.compareTo(Duration.ofMillis(1)) < 0 || delay.compareTo(Duration.ofMinutes(1)) > 0) {
-      throw new IllegalArgumentException("hedging delay must be between 1ms and 1m but was "
-          + delay);
+      throw new IllegalArgumentException(
+          "hedging delay must be between 1ms and 1m but was " + delay);
     }
     return new HedgingPolicy(delay.toNanos(), 0, checkedHedges(maxHedges), 0);
   }
@@ -113,7 +114,11 @@ public final class HedgingPolicy {
       return "HedgingPolicy{none}";
     }
     return fixedDelayNanos > 0
-        ? "HedgingPolicy{delay=" + Duration.ofNanos(fixedDelayNanos) + ", maxHedges=" + maxHedges + "}"
+        ? "HedgingPolicy{delay="
+            + Duration.ofNanos(fixedDelayNanos)
+            + ", maxHedges="
+            + maxHedges
+            + "}"
         : "HedgingPolicy{percentile=" + percentile + ", maxHedges=" + maxHedges + "}";
   }
 }

@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A service's recent latencies: a log-scale histogram (buckets 10% apart, from 1 µs to about three
- * minutes) over the current and the previous window of 10 s. Recording is lock-free; a percentile is
- * recomputed at most every 100 ms.
+ * minutes) over the current and the previous window of 10 s. Recording is lock-free; a percentile
+ * is recomputed at most every 100 ms.
  */
 final class LatencyWindow {
 
@@ -23,8 +23,8 @@ final class LatencyWindow {
   private volatile long cachedValue = -1;
 
   /**
-   * Records how long a call took to answer with {@code status}: a 5xx is a failure, not a
-   * latency — a replica that fails fast must not make the service look fast.
+   * Records how long a call took to answer with {@code status}: a 5xx is a failure, not a latency —
+   * a replica that fails fast must not make the service look fast.
    */
   void recordAnswer(int status, long latencyNanos, long now) {
     if (status < 500) {
@@ -37,9 +37,12 @@ final class LatencyWindow {
     current.incrementAndGet(bucket(latencyNanos));
   }
 
-  /** The latency below which {@code percentile} of recent calls fell, or -1 with too few samples. */
+  /**
+   * The latency below which {@code percentile} of recent calls fell, or -1 with too few samples.
+   */
   long percentileNanos(double percentile, int minSamples, long now) {
-    if (cachedPercentile == percentile && now - cachedAt < REFRESH_NANOS
+    if (cachedPercentile == percentile
+        && now - cachedAt < REFRESH_NANOS
         && cachedAt != Long.MIN_VALUE) {
       return cachedValue;
     }

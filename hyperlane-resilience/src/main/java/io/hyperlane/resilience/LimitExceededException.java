@@ -1,8 +1,8 @@
 package io.hyperlane.resilience;
 
 /**
- * A call was refused, without being sent, because a service-level limit was reached: its concurrency
- * limit (the number of calls in flight) or its rate limit.
+ * A call was refused, without being sent, because a service-level limit was reached: its
+ * concurrency limit (the number of calls in flight) or its rate limit.
  */
 public final class LimitExceededException extends UnsentRequestException {
   private static final long serialVersionUID = 1L;
@@ -20,9 +20,13 @@ public final class LimitExceededException extends UnsentRequestException {
   private final int limit;
 
   LimitExceededException(String service, Kind kind, int limit) {
-    super((kind == Kind.CONCURRENCY ? "concurrency limit of " + limit + " calls in flight"
-        : "rate limit of " + limit + " calls per period") + " reached for service " + service
-        + ": the call was not sent");
+    super(
+        (kind == Kind.CONCURRENCY
+                ? "concurrency limit of " + limit + " calls in flight"
+                : "rate limit of " + limit + " calls per period")
+            + " reached for service "
+            + service
+            + ": the call was not sent");
     this.service = service;
     this.kind = kind;
     this.limit = limit;

@@ -3,6 +3,7 @@ package io.hyperlane.resilience;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -15,7 +16,8 @@ import okhttp3.Response;
 /**
  * Service-level limits around each logical call: a {@link RateLimit} and an adaptive {@link
  * ConcurrencyLimit}, per host. A call over either fails with {@link LimitExceededException} without
- * being sent (after the configured wait), and a {@link ResilienceEvent.LimitReached} event says which.
+ * being sent (after the configured wait), and a {@link ResilienceEvent.LimitReached} event says
+ * which.
  *
  * <pre>{@code
  * OkHttpClient client = new OkHttpClient.Builder()
@@ -76,8 +78,8 @@ public final class LimitInterceptor implements Interceptor {
     }
     if (l.rate() != null && !acquireRate(l.rate(), host, chain.call())) {
       int rate = l.rate().getRateLimiterConfig().getLimitForPeriod();
-      ResilienceListener.notify(listener,
-          new ResilienceEvent.LimitReached(host, LimitExceededException.Kind.RATE, rate));
+      ResilienceListener.notify(
+          listener, new ResilienceEvent.LimitReached(host, LimitExceededException.Kind.RATE, rate));
       throw new LimitExceededException(host, LimitExceededException.Kind.RATE, rate);
     }
     AimdLimiter concurrency = l.concurrency();
@@ -86,8 +88,10 @@ public final class LimitInterceptor implements Interceptor {
     }
     AimdLimiter.Acquired acquired;
     try {
-      acquired = concurrency.tryAcquire() ? AimdLimiter.Acquired.YES
-          : concurrency.acquire(sleeper, CallSignal.of(chain.call()));
+      acquired =
+          concurrency.tryAcquire()
+              ? AimdLimiter.Acquired.YES
+              : concurrency.acquire(sleeper, CallSignal.of(chain.call()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a slot for " + host);
@@ -97,22 +101,27 @@ public final class LimitInterceptor implements Interceptor {
     }
     if (acquired == AimdLimiter.Acquired.NO) {
       int limit = concurrency.limit();
-      ResilienceListener.notify(listener, new ResilienceEvent.LimitReached(host,
-          LimitExceededException.Kind.CONCURRENCY, limit));
+      ResilienceListener.notify(
+          listener,
+          new ResilienceEvent.LimitReached(host, LimitExceededException.Kind.CONCURRENCY, limit));
       throw new LimitExceededException(host, LimitExceededException.Kind.CONCURRENCY, limit);
     }
     AimdLimiter.Outcome outcome = AimdLimiter.Outcome.DROPPED;
     try {
       Response response = chain.proceed(request);
-      outcome = response.code() == 503 || response.code() == 429
-          ? AimdLimiter.Outcome.DROPPED : AimdLimiter.Outcome.SUCCEEDED;
+      outcome =
+          response.code() == 503 || response.code() == 429
+              ? AimdLimiter.Outcome.DROPPED
+              : AimdLimiter.Outcome.SUCCEEDED;
       return response;
     } finally {
       if (outcome == AimdLimiter.Outcome.DROPPED && chain.call().isCanceled()) {
         // Cancelled: by its deadline, which says the service is too slow, or by its caller.
         Deadline deadline = Deadline.of(request).orElse(null);
-        outcome = deadline != null && deadline.isExpired() ? AimdLimiter.Outcome.DROPPED
-            : AimdLimiter.Outcome.IGNORED;
+        outcome =
+            deadline != null && deadline.isExpired()
+                ? AimdLimiter.Outcome.DROPPED
+                : AimdLimiter.Outcome.IGNORED;
       }
       concurrency.release(outcome);
     }
@@ -122,15 +131,14 @@ public final class LimitInterceptor implements Interceptor {
    * Reserves a rate permit, waiting for it (up to the configured timeout) through the sleeper, so
    * that the wait ends at once when the call is cancelled.
    */
-  private boolean acquireRate(RateLimiter rate, String host, okhttp3.Call call)
-      throws IOException {
+  private boolean acquireRate(RateLimiter rate, String host, okhttp3.Call call) throws IOException {
     long waitNanos = rate.reservePermission();
     if (waitNanos < 0) {
       return false;
     }
     if (waitNanos > 0) {
-      CallSignal.of(call).pause(sleeper, java.time.Duration.ofNanos(waitNanos),
-          "for a rate permit for " + host);
+      CallSignal.of(call)
+          .pause(sleeper, Duration.ofNanos(waitNanos), "for a rate permit for " + host);
     }
     return true;
   }

@@ -38,14 +38,15 @@ public final class RateLimit {
    */
   public static RateLimit perSecond(int calls) {
     if (calls < 1 || calls > 1_000_000) {
-      throw new IllegalArgumentException("calls per second must be between 1 and 1000000 but was "
-          + calls);
+      throw new IllegalArgumentException(
+          "calls per second must be between 1 and 1000000 but was " + calls);
     }
-    return of(RateLimiterConfig.custom()
-        .limitForPeriod(calls)
-        .limitRefreshPeriod(Duration.ofSeconds(1))
-        .timeoutDuration(Duration.ZERO)
-        .build());
+    return of(
+        RateLimiterConfig.custom()
+            .limitForPeriod(calls)
+            .limitRefreshPeriod(Duration.ofSeconds(1))
+            .timeoutDuration(Duration.ZERO)
+            .build());
   }
 
   /** A rate limit configured by Resilience4j's own configuration. */
@@ -64,7 +65,12 @@ public final class RateLimit {
 
   @Override
   public String toString() {
-    return config == null ? "RateLimit{none}" : "RateLimit{" + config.getLimitForPeriod() + " per "
-        + config.getLimitRefreshPeriod() + "}";
+    return config == null
+        ? "RateLimit{none}"
+        : "RateLimit{"
+            + config.getLimitForPeriod()
+            + " per "
+            + config.getLimitRefreshPeriod()
+            + "}";
   }
 }

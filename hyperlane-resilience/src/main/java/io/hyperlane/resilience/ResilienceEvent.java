@@ -52,8 +52,9 @@ public sealed interface ResilienceEvent {
    * @param from the state it left
    * @param to the state it entered
    */
-  record CircuitStateChanged(String service, String endpoint, CircuitBreaker.State from,
-      CircuitBreaker.State to) implements ResilienceEvent {}
+  record CircuitStateChanged(
+      String service, String endpoint, CircuitBreaker.State from, CircuitBreaker.State to)
+      implements ResilienceEvent {}
 
   /**
    * A call was refused without being sent because a service-level limit was reached.
@@ -78,7 +79,8 @@ public sealed interface ResilienceEvent {
    * @param service the service
    * @param endpoint the endpoint's origin
    * @param duration how long it stays out
-   * @param failures the failures in a row that ejected it, attempts outrun by a later hedge included
+   * @param failures the failures in a row that ejected it, attempts outrun by a later hedge
+   *     included
    */
   record EndpointEjected(String service, String endpoint, Duration duration, int failures)
       implements ResilienceEvent {}

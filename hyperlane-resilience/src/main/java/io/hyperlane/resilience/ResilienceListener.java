@@ -3,9 +3,9 @@ package io.hyperlane.resilience;
 import java.util.Objects;
 
 /**
- * Observes every decision of the resilience stages. Called synchronously on the thread that made the
- * decision, so it <b>must be fast and never throw</b>; an exception it throws anyway is caught and
- * ignored.
+ * Observes every decision of the resilience stages. Called synchronously on the thread that made
+ * the decision, so it <b>must be fast and never throw</b>; an exception it throws anyway is caught
+ * and ignored.
  *
  * <pre>{@code
  * ResilienceListener log = event -> {

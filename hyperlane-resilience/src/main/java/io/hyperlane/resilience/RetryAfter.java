@@ -11,6 +11,7 @@ final class RetryAfter {
 
   /** No usable header. */
   static final long ABSENT = -1;
+
   /** Longer pauses are read as this one: far beyond any cap, and no overflow in nanoseconds. */
   private static final long MAX_SECONDS = 1_000_000_000L;
 
@@ -19,8 +20,8 @@ final class RetryAfter {
   /**
    * The pause the server asks for in nanoseconds, or {@link #ABSENT} when the header is missing or
    * malformed. Delay-seconds of any length saturate. An HTTP-date, in any of the three forms RFC
-   * 9110 §5.6.7 gives, is measured from the response's own {@code Date} when it has one, so the
-   * two clocks' skew does not matter, else from {@code clock}. Never throws.
+   * 9110 §5.6.7 gives, is measured from the response's own {@code Date} when it has one, so the two
+   * clocks' skew does not matter, else from {@code clock}. Never throws.
    */
   static long nanos(Response response, Clock clock) {
     Headers headers = response.headers();

@@ -10,8 +10,8 @@ import java.util.Objects;
  * count for {@link Builder#ttl(Duration)}; and {@link Builder#minRetriesPerSecond(int)} are always
  * allowed so that a service with little traffic can still retry.
  *
- * <p>With the defaults (20%, 10 per second, 10 s), a service that fails completely sees at most
- * 1.2 × its calls plus 100 attempts per 10 s. When the budget is spent the caller gets the failure of
+ * <p>With the defaults (20%, 10 per second, 10 s), a service that fails completely sees at most 1.2
+ * × its calls plus 100 attempts per 10 s. When the budget is spent the caller gets the failure of
  * its last attempt, and a {@link ResilienceEvent.RetryRefused} event says why.
  *
  * <p>Instances are immutable; every setter checks its value at once.
@@ -57,8 +57,13 @@ public final class RetryBudget {
 
   @Override
   public String toString() {
-    return "RetryBudget{percentCanRetry=" + percentCanRetry + ", minRetriesPerSecond="
-        + minRetriesPerSecond + ", ttl=" + ttl() + "}";
+    return "RetryBudget{percentCanRetry="
+        + percentCanRetry
+        + ", minRetriesPerSecond="
+        + minRetriesPerSecond
+        + ", ttl="
+        + ttl()
+        + "}";
   }
 
   /** Builds a {@link RetryBudget}. */

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
@@ -25,9 +26,9 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * Retries failed calls as a {@link RetryPolicy} allows, within a {@link RetryBudget} per host. Usable
- * on any {@code OkHttpClient} as an application interceptor; Hyperlane installs one per instance, with
- * a policy and a budget per service.
+ * Retries failed calls as a {@link RetryPolicy} allows, within a {@link RetryBudget} per host.
+ * Usable on any {@code OkHttpClient} as an application interceptor; Hyperlane installs one per
+ * instance, with a policy and a budget per service.
  *
  * <pre>{@code
  * OkHttpClient client = new OkHttpClient.Builder()
@@ -36,13 +37,14 @@ import okhttp3.ResponseBody;
  * }</pre>
  *
  * <p>Each call carries an {@link AttemptContext} (read it with {@link AttemptContext#of}), through
- * which a routing stage below sends a retry to an endpoint not yet tried. The response of a failed attempt is closed before the next one
- * starts; when no retry is made, the caller gets the last response or exception as it was. A call
- * cancelled by its caller is never retried. Attempts run one after another on the calling thread, and
- * the pause between them goes through the {@link Sleeper}.
+ * which a routing stage below sends a retry to an endpoint not yet tried. The response of a failed
+ * attempt is closed before the next one starts; when no retry is made, the caller gets the last
+ * response or exception as it was. A call cancelled by its caller is never retried. Attempts run
+ * one after another on the calling thread, and the pause between them goes through the {@link
+ * Sleeper}.
  *
- * <p>Hosts named with {@link Builder#policy(String, RetryPolicy)} have a budget each; every other host
- * shares one budget.
+ * <p>Hosts named with {@link Builder#policy(String, RetryPolicy)} have a budget each; every other
+ * host shares one budget.
  */
 public final class RetryInterceptor implements Interceptor {
 
@@ -70,15 +72,21 @@ public final class RetryInterceptor implements Interceptor {
   private final Clock clock;
   private final Sleeper sleeper;
   private final Scheduler scheduler;
-  private final java.util.concurrent.Executor work;
+  private final Executor work;
   private final ResilienceListener listener;
   private final RandomGenerator random;
   private final Call.Factory attemptClient;
 
   private RetryInterceptor(Builder b) {
     Map<String, Host> map = new HashMap<>();
-    b.policies.forEach((host, policy) -> map.put(host, new Host(policy,
-        b.budgets.getOrDefault(host, b.budget), b.hedgings.getOrDefault(host, b.hedging))));
+    b.policies.forEach(
+        (host, policy) ->
+            map.put(
+                host,
+                new Host(
+                    policy,
+                    b.budgets.getOrDefault(host, b.budget),
+                    b.hedgings.getOrDefault(host, b.hedging))));
     this.hosts = Map.copyOf(map);
     this.others = new Host(b.policy, b.budget, b.hedging);
     this.ticker = b.ticker;
@@ -128,8 +136,10 @@ public final class RetryInterceptor implements Interceptor {
     if (policy.maxAttempts == 1 && !host.hedging.enabled()) { // neither retried nor hedged
       boolean idempotent = policy.isIdempotent(request);
       RequestBody body = request.body();
-      Request once = idempotent || body == null ? request
-          : request.newBuilder().method(request.method(), new TrackedBody(body, true)).build();
+      Request once =
+          idempotent || body == null
+              ? request
+              : request.newBuilder().method(request.method(), new TrackedBody(body, true)).build();
       return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
     }
     long now = ticker.read();
@@ -137,11 +147,14 @@ public final class RetryInterceptor implements Interceptor {
     if (host.hedgeRate != null) {
       host.hedgeRate.deposit(now);
     }
-    if (policy.addIdempotencyKey && request.header(RetryPolicy.IDEMPOTENCY_KEY) == null
+    if (policy.addIdempotencyKey
+        && request.header(RetryPolicy.IDEMPOTENCY_KEY) == null
         && ("POST".equals(request.method()) || "PATCH".equals(request.method()))) {
-      request = request.newBuilder()
-          .header(RetryPolicy.IDEMPOTENCY_KEY, UUID.randomUUID().toString())
-          .build();
+      request =
+          request
+              .newBuilder()
+              .header(RetryPolicy.IDEMPOTENCY_KEY, UUID.randomUUID().toString())
+              .build();
     }
     boolean idempotent = policy.isIdempotent(request);
     RequestBody body = request.body();
@@ -155,9 +168,13 @@ public final class RetryInterceptor implements Interceptor {
       boolean another = idempotent && attempt < policy.maxAttempts;
       long started = ticker.read();
       // A one-shot body cannot be written twice, so its request is never hedged.
-      long hedgeDelay = idempotent && attemptClient != null && host.hedging.enabled()
-          && (body == null || !body.isOneShot())
-          ? host.hedging.delayNanos(host.latencies, started) : -1;
+      long hedgeDelay =
+          idempotent
+                  && attemptClient != null
+                  && host.hedging.enabled()
+                  && (body == null || !body.isOneShot())
+              ? host.hedging.delayNanos(host.latencies, started)
+              : -1;
       boolean attemptTimeout = hedgeDelay > 0 && policy.attemptTimeoutMillis > 0;
       Request attemptRequest = request; // the common case, a first GET: nothing to rebuild
       if (tracked != null || newDeadlineHeader || attemptTimeout) {
@@ -174,13 +191,23 @@ public final class RetryInterceptor implements Interceptor {
       IOException failure = null;
       try {
         if (hedgeDelay > 0) {
-          HedgedAttempt hedged = new HedgedAttempt(attemptClient, policy, host.latencies, ticker,
-              sleeper, scheduler, work);
-          response = hedged.run(chain, attemptRequest, context, name, host.hedging, hedgeDelay,
-              host.budget, host.hedgeRate, listener);
+          HedgedAttempt hedged =
+              new HedgedAttempt(
+                  attemptClient, policy, host.latencies, ticker, sleeper, scheduler, work);
+          response =
+              hedged.run(
+                  chain,
+                  attemptRequest,
+                  context,
+                  name,
+                  host.hedging,
+                  hedgeDelay,
+                  host.budget,
+                  host.hedgeRate,
+                  listener);
         } else {
-          response = attemptChain(chain, policy, !idempotent && body == null)
-              .proceed(attemptRequest);
+          response =
+              attemptChain(chain, policy, !idempotent && body == null).proceed(attemptRequest);
           if (host.hedging.enabled()) {
             long answered = ticker.read();
             host.latencies.recordAnswer(response.code(), answered - started, answered);
@@ -238,15 +265,15 @@ public final class RetryInterceptor implements Interceptor {
       }
 
       if (refusal != null) {
-        ResilienceListener.notify(listener,
-            new ResilienceEvent.RetryRefused(name, attempt, refusal, cause));
+        ResilienceListener.notify(
+            listener, new ResilienceEvent.RetryRefused(name, attempt, refusal, cause));
         if (response != null) {
           return response;
         }
         throw failure;
       }
-      ResilienceListener.notify(listener,
-          new ResilienceEvent.Retry(name, attempt, Duration.ofNanos(delay), cause));
+      ResilienceListener.notify(
+          listener, new ResilienceEvent.Retry(name, attempt, Duration.ofNanos(delay), cause));
       if (response != null) {
         response.close();
       }
@@ -264,14 +291,15 @@ public final class RetryInterceptor implements Interceptor {
   }
 
   /**
-   * Reads up to the policy's bound of a successful response's body into its own buffer (no copy), so
-   * that a body that breaks mid-way fails this attempt, which can then be retried, instead of failing
-   * the caller later. Skipped for bodies known to be larger and for streams, which may trickle or
-   * never end: event streams and newline-delimited JSON (turn it off for a service that streams
-   * anything else: {@code bufferBodyUpTo(0)}).
+   * Reads up to the policy's bound of a successful response's body into its own buffer (no copy),
+   * so that a body that breaks mid-way fails this attempt, which can then be retried, instead of
+   * failing the caller later. Skipped for bodies known to be larger and for streams, which may
+   * trickle or never end: event streams and newline-delimited JSON (turn it off for a service that
+   * streams anything else: {@code bufferBodyUpTo(0)}).
    */
   static void preloadBody(Response response, RetryPolicy policy) throws IOException {
-    if (policy.bufferBodyBytes == 0 || policy.retriesStatus(response.code())
+    if (policy.bufferBodyBytes == 0
+        || policy.retriesStatus(response.code())
         || response.code() == 429) {
       return;
     }
@@ -288,10 +316,12 @@ public final class RetryInterceptor implements Interceptor {
       return false;
     }
     String subtype = type.subtype();
-    return subtype.equals("event-stream") || subtype.endsWith("ndjson")
-        || subtype.equals("x-jsonlines") || subtype.equals("jsonl")
-        || subtype.equals("stream+json") || type.type().equals("multipart")
-            && subtype.equals("x-mixed-replace");
+    return subtype.equals("event-stream")
+        || subtype.endsWith("ndjson")
+        || subtype.equals("x-jsonlines")
+        || subtype.equals("jsonl")
+        || subtype.equals("stream+json")
+        || type.type().equals("multipart") && subtype.equals("x-mixed-replace");
   }
 
   /**
@@ -309,7 +339,8 @@ public final class RetryInterceptor implements Interceptor {
     if (millis == 0) {
       return chain;
     }
-    return chain.withConnectTimeout(millis, TimeUnit.MILLISECONDS)
+    return chain
+        .withConnectTimeout(millis, TimeUnit.MILLISECONDS)
         .withWriteTimeout(millis, TimeUnit.MILLISECONDS)
         .withReadTimeout(millis, TimeUnit.MILLISECONDS);
   }
@@ -335,11 +366,14 @@ public final class RetryInterceptor implements Interceptor {
       return false;
     }
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || t instanceof NoRouteToHostException
-          || t instanceof UnknownHostException || t instanceof UnsentRequestException) {
+      if (t instanceof ConnectException
+          || t instanceof NoRouteToHostException
+          || t instanceof UnknownHostException
+          || t instanceof UnsentRequestException) {
         return true;
       }
-      if (t instanceof SocketTimeoutException && t.getMessage() != null
+      if (t instanceof SocketTimeoutException
+          && t.getMessage() != null
           && t.getMessage().toLowerCase(Locale.ROOT).contains("connect")) {
         return true;
       }
@@ -359,13 +393,15 @@ public final class RetryInterceptor implements Interceptor {
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
     private Scheduler scheduler;
-    private java.util.concurrent.Executor executor;
+    private Executor executor;
     private ResilienceListener listener = ResilienceListener.noop();
     private RandomGenerator random;
 
     private Builder() {}
 
-    /** The policy of every host not named otherwise; {@link RetryPolicy#ofDefaults()} by default. */
+    /**
+     * The policy of every host not named otherwise; {@link RetryPolicy#ofDefaults()} by default.
+     */
     public Builder policy(RetryPolicy policy) {
       this.policy = Objects.requireNonNull(policy, "policy");
       return this;
@@ -397,7 +433,8 @@ public final class RetryInterceptor implements Interceptor {
 
     /** The hedging of one host named with {@link #policy(String, RetryPolicy)}. */
     public Builder hedging(String host, HedgingPolicy hedging) {
-      hedgings.put(Objects.requireNonNull(host, "host"), Objects.requireNonNull(hedging, "hedging"));
+      hedgings.put(
+          Objects.requireNonNull(host, "host"), Objects.requireNonNull(hedging, "hedging"));
       return this;
     }
 
@@ -430,7 +467,7 @@ public final class RetryInterceptor implements Interceptor {
      * of daemon threads made as needed (never the caller's executor: one full of calls waiting for
      * their hedges would never run them).
      */
-    public Builder executor(java.util.concurrent.Executor executor) {
+    public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }

@@ -11,8 +11,8 @@ import okhttp3.Request;
  * When a failed attempt is tried again, and how long to wait first.
  *
  * <p>An attempt is retried when it failed with an I/O error or with one of the retryable statuses
- * (502, 503, 504 by default), or with 429 when the response carries a {@code Retry-After} — and only
- * when sending the request again is safe:
+ * (502, 503, 504 by default), or with 429 when the response carries a {@code Retry-After} — and
+ * only when sending the request again is safe:
  *
  * <ul>
  *   <li>GET, HEAD, OPTIONS, PUT, DELETE and TRACE are idempotent (RFC 9110) and always safe;
@@ -24,8 +24,8 @@ import okhttp3.Request;
  *
  * <p>The pause before retry {@code n} is drawn uniformly from {@code [0, min(cap, base × 2^(n-1))]}
  * ("full jitter"). A {@code Retry-After} header replaces it; when it asks for longer than {@link
- * Builder#retryAfterCap(Duration)}, the call is not retried (retrying sooner than asked would only be
- * refused again). Retries also draw on the service's {@link RetryBudget}.
+ * Builder#retryAfterCap(Duration)}, the call is not retried (retrying sooner than asked would only
+ * be refused again). Retries also draw on the service's {@link RetryBudget}.
  *
  * <pre>{@code
  * RetryPolicy policy = RetryPolicy.builder()
@@ -109,10 +109,19 @@ public final class RetryPolicy {
 
   @Override
   public String toString() {
-    return maxAttempts == 1 ? "RetryPolicy{none}"
-        : "RetryPolicy{maxAttempts=" + maxAttempts + ", backoff=" + Duration.ofNanos(baseNanos)
-            + ".." + Duration.ofNanos(capNanos) + ", statuses=" + retryableStatuses
-            + ", retryAfterCap=" + Duration.ofNanos(retryAfterCapNanos) + "}";
+    return maxAttempts == 1
+        ? "RetryPolicy{none}"
+        : "RetryPolicy{maxAttempts="
+            + maxAttempts
+            + ", backoff="
+            + Duration.ofNanos(baseNanos)
+            + ".."
+            + Duration.ofNanos(capNanos)
+            + ", statuses="
+            + retryableStatuses
+            + ", retryAfterCap="
+            + Duration.ofNanos(retryAfterCapNanos)
+            + "}";
   }
 
   /** Builds a {@link RetryPolicy}. */
@@ -151,7 +160,8 @@ public final class RetryPolicy {
      * The exponential backoff: retry {@code n} waits a random time up to {@code min(cap, base ×
      * 2^(n-1))}.
      *
-     * @throws IllegalArgumentException if base is negative, cap is below base, or cap is over 1 minute
+     * @throws IllegalArgumentException if base is negative, cap is below base, or cap is over 1
+     *     minute
      */
     public Builder backoff(Duration base, Duration cap) {
       Objects.requireNonNull(base, "base");
@@ -197,8 +207,8 @@ public final class RetryPolicy {
     public Builder retryAfterCap(Duration cap) {
       Objects.requireNonNull(cap, "retryAfterCap");
       if (cap.isNegative() || cap.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("retryAfterCap must be between 0 and 10m but was "
-            + cap);
+        throw new IllegalArgumentException(
+            "retryAfterCap must be between 0 and 10m but was " + cap);
       }
       this.retryAfterCap = cap;
       return this;
@@ -214,8 +224,8 @@ public final class RetryPolicy {
     }
 
     /**
-     * Adds a random {@code Idempotency-Key} header to every POST and PATCH that has none, so that they
-     * can be retried; the server must deduplicate on it. Off by default.
+     * Adds a random {@code Idempotency-Key} header to every POST and PATCH that has none, so that
+     * they can be retried; the server must deduplicate on it. Off by default.
      */
     public Builder addIdempotencyKey(boolean add) {
       this.addIdempotencyKey = add;
@@ -225,8 +235,8 @@ public final class RetryPolicy {
     /**
      * How much of a successful response's body the retry stage reads before handing the response
      * over, when another attempt would still be allowed: a body that breaks within that many bytes
-     * fails the attempt, which is then retried, instead of failing the caller while it reads. 64 KiB
-     * by default; 0 hands every response over at once (first byte sooner, body failures not
+     * fails the attempt, which is then retried, instead of failing the caller while it reads. 64
+     * KiB by default; 0 hands every response over at once (first byte sooner, body failures not
      * retried). Bodies known to be larger, and event streams, are never held back.
      *
      * @throws IllegalArgumentException if negative or over 64 MiB

@@ -3,12 +3,13 @@ package io.hyperlane.resilience;
 import java.time.Duration;
 
 /**
- * Runs a task once after a delay: discovery refreshes, and later hedges and background revalidation.
+ * Runs a task once after a delay: discovery refreshes, and later hedges and background
+ * revalidation.
  *
  * <p>Hyperlane owns a default scheduler with one daemon thread, started on first use and stopped by
- * {@code close()}. Tests pass a fake that runs due tasks when they advance a fake {@link Ticker}, so
- * that nothing waits on the wall clock. Tasks must be short: anything that may block (a DNS lookup, a
- * registry call) is handed to an executor by the task itself.
+ * {@code close()}. Tests pass a fake that runs due tasks when they advance a fake {@link Ticker},
+ * so that nothing waits on the wall clock. Tasks must be short: anything that may block (a DNS
+ * lookup, a registry call) is handed to an executor by the task itself.
  */
 @FunctionalInterface
 public interface Scheduler {

@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
  * — an outcome of a hedged call, a permit handed over, the call's cancellation (by its caller, its
  * deadline or its call timeout) — so each is a {@link #poll} of a queue that other threads add to.
  *
- * <p>Production code uses {@link #system()}, which waits on the queue itself. Tests pass a fake that
- * records the wait and advances a fake {@link Ticker} instead of waiting, returning what is already
- * in the queue (or null); a simulation on virtual time waits on its own clock.
+ * <p>Production code uses {@link #system()}, which waits on the queue itself. Tests pass a fake
+ * that records the wait and advances a fake {@link Ticker} instead of waiting, returning what is
+ * already in the queue (or null); a simulation on virtual time waits on its own clock.
  *
  * <pre>{@code
  * Sleeper recording = (queue, timeoutNanos) -> {

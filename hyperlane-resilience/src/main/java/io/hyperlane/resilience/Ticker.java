@@ -7,7 +7,8 @@ package io.hyperlane.resilience;
  * that ejection backoffs, slow-start ramps, latency decay and timeouts can be checked without
  * sleeping. Only differences between two readings are meaningful; the value itself may be negative.
  *
- * <p>Implementations must be thread-safe and cheap: the routing stage reads the ticker twice per call.
+ * <p>Implementations must be thread-safe and cheap: the routing stage reads the ticker twice per
+ * call.
  */
 @FunctionalInterface
 public interface Ticker {

@@ -5,7 +5,10 @@ public final class Attempts {
 
   private Attempts() {}
 
-  /** The context of a call's attempt number {@code resends} (0: the first), having tried {@code tried}. */
+  /**
+   * The context of a call's attempt number {@code resends} (0: the first), having tried {@code
+   * tried}.
+   */
   public static AttemptContext after(int resends, String... tried) {
     AttemptContext attempt = new AttemptContext();
     for (int i = 0; i < resends; i++) {

@@ -42,7 +42,8 @@ class BudgetStateTest {
     budget.deposit(7 * SECOND);
     assertThat(budget.tryWithdraw(9 * SECOND)).isTrue(); // 4 in, 1 out
     assertThat(drain(budget, 12 * SECOND)).as("the first deposit is gone").isEqualTo(2);
-    assertThat(drain(budget, 19 * SECOND + 1)).as("the deposits are gone, the withdrawals of 12 s still count")
+    assertThat(drain(budget, 19 * SECOND + 1))
+        .as("the deposits are gone, the withdrawals of 12 s still count")
         .isZero();
     assertThat(drain(budget, 30 * SECOND)).isZero();
     budget.deposit(30 * SECOND);
@@ -54,7 +55,8 @@ class BudgetStateTest {
     BudgetState budget = new BudgetState(10 * SECOND, 1, 0); // a floor of 10 retries, no share
     assertThat(drain(budget, 0)).isEqualTo(10);
     assertThat(drain(budget, 9 * SECOND)).isZero();
-    assertThat(drain(budget, 10 * SECOND)).as("the window moved past the withdrawals")
+    assertThat(drain(budget, 10 * SECOND))
+        .as("the window moved past the withdrawals")
         .isEqualTo(10);
   }
 

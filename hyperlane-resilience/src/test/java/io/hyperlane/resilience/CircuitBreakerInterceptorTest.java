@@ -25,14 +25,22 @@ class CircuitBreakerInterceptorTest {
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   /** Opens at 50% failures over 4 calls, stays open 1 s, then lets 1 probe through. */
-  private static final CircuitBreakerPolicy SMALL = CircuitBreakerPolicy.of(
-      CircuitBreakerConfig.custom().slidingWindowType(SlidingWindowType.COUNT_BASED)
-          .slidingWindowSize(4).minimumNumberOfCalls(4).failureRateThreshold(50)
-          .waitDurationInOpenState(Duration.ofSeconds(1))
-          .permittedNumberOfCallsInHalfOpenState(1).build());
+  private static final CircuitBreakerPolicy SMALL =
+      CircuitBreakerPolicy.of(
+          CircuitBreakerConfig.custom()
+              .slidingWindowType(SlidingWindowType.COUNT_BASED)
+              .slidingWindowSize(4)
+              .minimumNumberOfCalls(4)
+              .failureRateThreshold(50)
+              .waitDurationInOpenState(Duration.ofSeconds(1))
+              .permittedNumberOfCallsInHalfOpenState(1)
+              .build());
 
   private CircuitBreakerInterceptor stage(CircuitBreakerPolicy policy) {
-    return CircuitBreakerInterceptor.builder().policy(policy).ticker(time).listener(events::add)
+    return CircuitBreakerInterceptor.builder()
+        .policy(policy)
+        .ticker(time)
+        .listener(events::add)
         .build();
   }
 
@@ -59,15 +67,19 @@ class CircuitBreakerInterceptorTest {
     assertThat(stage.circuit("catalog").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(status(client, "catalog")).isEqualTo(200); // 2 of 4 failed: at the threshold
     assertThat(stage.circuit("catalog").getState()).isEqualTo(CircuitBreaker.State.OPEN);
-    assertThat(events).singleElement().isInstanceOfSatisfying(
-        ResilienceEvent.CircuitStateChanged.class, e -> {
-          assertThat(e.service()).isEqualTo("catalog");
-          assertThat(e.from()).isEqualTo(CircuitBreaker.State.CLOSED);
-          assertThat(e.to()).isEqualTo(CircuitBreaker.State.OPEN);
-        });
+    assertThat(events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ResilienceEvent.CircuitStateChanged.class,
+            e -> {
+              assertThat(e.service()).isEqualTo("catalog");
+              assertThat(e.from()).isEqualTo(CircuitBreaker.State.CLOSED);
+              assertThat(e.to()).isEqualTo(CircuitBreaker.State.OPEN);
+            });
 
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute())
-        .isInstanceOfSatisfying(CircuitOpenException.class,
+        .isInstanceOfSatisfying(
+            CircuitOpenException.class,
             e -> assertThat(e.getMessage()).contains("catalog").contains("50.0"))
         .isInstanceOf(UnsentRequestException.class);
     assertThat(origin.count()).as("refused unsent").isEqualTo(4);
@@ -84,19 +96,21 @@ class CircuitBreakerInterceptorTest {
     CircuitBreakerInterceptor stage = stage(SMALL);
     OkHttpClient client = origin.client(stage);
     for (int i = 0; i < 3; i++) {
-      origin.then(chain -> {
-        chain.call().cancel();
-        throw new IOException("Canceled");
-      });
+      origin.then(
+          chain -> {
+            chain.call().cancel();
+            throw new IOException("Canceled");
+          });
       assertThatThrownBy(() -> client.newCall(get("catalog")).execute())
           .isInstanceOf(IOException.class);
     }
     CircuitBreaker circuit = stage.circuit("catalog");
     assertThat(circuit.getMetrics().getNumberOfBufferedCalls()).isZero();
     origin.thenFail(new IOException("reset"));
-    origin.then(chain -> {
-      throw new IllegalStateException("bug");
-    });
+    origin.then(
+        chain -> {
+          throw new IllegalStateException("bug");
+        });
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute()).hasMessage("reset");
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute()).hasMessage("bug");
     assertThat(circuit.getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
@@ -114,62 +128,79 @@ class CircuitBreakerInterceptorTest {
       status(client, "catalog");
     }
     time.advance(Duration.ofMillis(1001)); // strictly after the wait
-    origin.then(chain -> {
-      chain.call().cancel();
-      throw new IOException("Canceled");
-    });
+    origin.then(
+        chain -> {
+          chain.call().cancel();
+          throw new IOException("Canceled");
+        });
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute()).hasMessage("Canceled");
-    assertThat(status(client, "catalog")).as("the one probe permitted is free again")
+    assertThat(status(client, "catalog"))
+        .as("the one probe permitted is free again")
         .isEqualTo(200);
   }
 
   @Test
   void theCallsDurationIsMeasuredOnTheTicker() throws Exception {
-    CircuitBreakerPolicy slowIsFailure = CircuitBreakerPolicy.of(CircuitBreakerConfig.custom()
-        .slidingWindowType(SlidingWindowType.COUNT_BASED).slidingWindowSize(2)
-        .minimumNumberOfCalls(2).slowCallDurationThreshold(Duration.ofMillis(100))
-        .slowCallRateThreshold(100).build());
+    CircuitBreakerPolicy slowIsFailure =
+        CircuitBreakerPolicy.of(
+            CircuitBreakerConfig.custom()
+                .slidingWindowType(SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(2)
+                .minimumNumberOfCalls(2)
+                .slowCallDurationThreshold(Duration.ofMillis(100))
+                .slowCallRateThreshold(100)
+                .build());
     CircuitBreakerInterceptor stage = stage(slowIsFailure);
     OkHttpClient client = origin.client(stage);
     for (int i = 0; i < 2; i++) {
-      origin.then(chain -> {
-        time.advance(Duration.ofMillis(150));
-        return ScriptedOrigin.respond(chain.request(), 200, "", null, new ScriptedOrigin.Reply());
-      });
+      origin.then(
+          chain -> {
+            time.advance(Duration.ofMillis(150));
+            return ScriptedOrigin.respond(
+                chain.request(), 200, "", null, new ScriptedOrigin.Reply());
+          });
       status(client, "catalog");
     }
     assertThat(stage.circuit("catalog").getMetrics().getNumberOfSlowCalls()).isEqualTo(2);
     assertThat(stage.circuit("catalog").getState()).isEqualTo(CircuitBreaker.State.OPEN);
 
     for (int i = 0; i < 2; i++) {
-      origin.then(chain -> {
-        time.advance(Duration.ofMillis(150));
-        throw new IOException("slow and failed");
-      });
+      origin.then(
+          chain -> {
+            time.advance(Duration.ofMillis(150));
+            throw new IOException("slow and failed");
+          });
       assertThatThrownBy(() -> client.newCall(get("inventory")).execute())
           .isInstanceOf(IOException.class);
     }
     assertThat(stage.circuit("inventory").getMetrics().getNumberOfSlowFailedCalls()).isEqualTo(2);
 
-    origin.then(chain -> {
-      time.advance(Duration.ofMillis(50));
-      return ScriptedOrigin.respond(chain.request(), 200, "", null, new ScriptedOrigin.Reply());
-    });
-    origin.then(chain -> {
-      time.advance(Duration.ofMillis(50));
-      throw new IOException("fast and failed");
-    });
+    origin.then(
+        chain -> {
+          time.advance(Duration.ofMillis(50));
+          return ScriptedOrigin.respond(chain.request(), 200, "", null, new ScriptedOrigin.Reply());
+        });
+    origin.then(
+        chain -> {
+          time.advance(Duration.ofMillis(50));
+          throw new IOException("fast and failed");
+        });
     status(client, "orders");
     assertThatThrownBy(() -> client.newCall(get("orders")).execute())
         .isInstanceOf(IOException.class);
     assertThat(stage.circuit("orders").getMetrics().getNumberOfSlowCalls())
-        .as("50 ms each, on the ticker: neither was slow").isZero();
+        .as("50 ms each, on the ticker: neither was slow")
+        .isZero();
   }
 
   @Test
   void aHostWithItsOwnPolicyFollowsItAndADisabledOneHasNoCircuit() throws Exception {
-    CircuitBreakerInterceptor stage = CircuitBreakerInterceptor.builder()
-        .policy(CircuitBreakerPolicy.disabled()).policy("catalog", SMALL).ticker(time).build();
+    CircuitBreakerInterceptor stage =
+        CircuitBreakerInterceptor.builder()
+            .policy(CircuitBreakerPolicy.disabled())
+            .policy("catalog", SMALL)
+            .ticker(time)
+            .build();
     OkHttpClient client = origin.client(stage);
     assertThat(stage.circuit("inventory")).isNull();
     for (int i = 0; i < 4; i++) {
@@ -187,8 +218,12 @@ class CircuitBreakerInterceptorTest {
 
   @Test
   void circuitsBeyondTheBoundAreDroppedLeastRecentlyUsedFirstAndNamedHostsKept() {
-    CircuitBreakerInterceptor stage = CircuitBreakerInterceptor.builder().policy(SMALL)
-        .policy("named", SMALL).ticker(time).build();
+    CircuitBreakerInterceptor stage =
+        CircuitBreakerInterceptor.builder()
+            .policy(SMALL)
+            .policy("named", SMALL)
+            .ticker(time)
+            .build();
     CircuitBreaker named = stage.circuit("named");
     CircuitBreaker oldest = null;
     for (int i = 0; i < CircuitBreakerInterceptor.MAX_CIRCUITS - 1; i++) {
@@ -203,12 +238,17 @@ class CircuitBreakerInterceptorTest {
     assertThat(stage.size()).isEqualTo(CircuitBreakerInterceptor.MAX_CIRCUITS);
     time.advance(Duration.ofNanos(1));
     stage.circuit("one-more");
-    assertThat(stage.size()).isEqualTo(CircuitBreakerInterceptor.MAX_CIRCUITS
-        - CircuitBreakerInterceptor.MAX_CIRCUITS / 10 + 1);
-    assertThat(stage.circuit("named")).as("a named host's circuit is never dropped")
+    assertThat(stage.size())
+        .isEqualTo(
+            CircuitBreakerInterceptor.MAX_CIRCUITS
+                - CircuitBreakerInterceptor.MAX_CIRCUITS / 10
+                + 1);
+    assertThat(stage.circuit("named"))
+        .as("a named host's circuit is never dropped")
         .isSameAs(named);
     assertThat(stage.circuit("host-0")).isSameAs(recent);
-    assertThat(stage.circuit("host-1")).as("the least recently used went first")
+    assertThat(stage.circuit("host-1"))
+        .as("the least recently used went first")
         .isNotSameAs(oldest);
     int before = stage.size();
     stage.circuit("host-" + (CircuitBreakerInterceptor.MAX_CIRCUITS - 2));

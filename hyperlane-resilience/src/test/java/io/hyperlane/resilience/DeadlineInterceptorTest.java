@@ -7,6 +7,7 @@ import io.hyperlane.resilience.ScriptedOrigin.Reply;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
@@ -28,8 +29,11 @@ class DeadlineInterceptorTest {
   private final ScriptedOrigin origin = new ScriptedOrigin();
 
   private DeadlineInterceptor.Builder deadline() {
-    return DeadlineInterceptor.builder().timeout(Duration.ofSeconds(1)).ticker(time)
-        .scheduler(time).executor(time);
+    return DeadlineInterceptor.builder()
+        .timeout(Duration.ofSeconds(1))
+        .ticker(time)
+        .scheduler(time)
+        .executor(time);
   }
 
   private static Request get(String host) {
@@ -46,8 +50,7 @@ class DeadlineInterceptorTest {
 
   @Test
   void theRequestCarriesItsDeadlineAsATagAndAsTheHeaderOfTimeLeft() throws Exception {
-    OkHttpClient client = origin.client(deadline().timeout("slow", Duration.ofSeconds(3))
-        .build());
+    OkHttpClient client = origin.client(deadline().timeout("slow", Duration.ofSeconds(3)).build());
     client.newCall(get("catalog")).execute().close();
     client.newCall(get("slow")).execute().close();
     assertThat(origin.request(0).header(Deadline.DEFAULT_HEADER)).isEqualTo("1000");
@@ -60,8 +63,14 @@ class DeadlineInterceptorTest {
   void aHostOutsideTheListOrWithoutATimeoutGoesThroughUntouched() throws Exception {
     OkHttpClient listed = origin.client(deadline().onlyHosts(Set.of("catalog")).build());
     listed.newCall(get("elsewhere")).execute().close();
-    OkHttpClient perHost = origin.client(DeadlineInterceptor.builder().ticker(time)
-        .scheduler(time).executor(time).timeout("catalog", Duration.ofSeconds(1)).build());
+    OkHttpClient perHost =
+        origin.client(
+            DeadlineInterceptor.builder()
+                .ticker(time)
+                .scheduler(time)
+                .executor(time)
+                .timeout("catalog", Duration.ofSeconds(1))
+                .build());
     perHost.newCall(get("elsewhere")).execute().close();
     perHost.newCall(get("catalog")).execute().close();
     assertThat(origin.request(0).header(Deadline.DEFAULT_HEADER)).isNull();
@@ -87,8 +96,13 @@ class DeadlineInterceptorTest {
 
   @Test
   void timeoutsOutsideOneMillisecondToOneHourAreRefused() {
-    for (Duration bad : new Duration[] {Duration.ZERO, Duration.ofNanos(999_999),
-        Duration.ofHours(1).plusNanos(1), Duration.ofSeconds(-1)}) {
+    for (Duration bad :
+        new Duration[] {
+          Duration.ZERO,
+          Duration.ofNanos(999_999),
+          Duration.ofHours(1).plusNanos(1),
+          Duration.ofSeconds(-1)
+        }) {
       assertThatThrownBy(() -> DeadlineInterceptor.builder().timeout(bad))
           .isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> DeadlineInterceptor.builder().timeout("h", bad))
@@ -108,8 +122,9 @@ class DeadlineInterceptorTest {
     }
     assertThat(origin.request(0).header(Deadline.DEFAULT_HEADER)).isEqualTo("400");
     assertThat(origin.request(1).header(Deadline.DEFAULT_HEADER)).isEqualTo("1000");
-    OkHttpClient noTimeout = origin.client(DeadlineInterceptor.builder().ticker(time)
-        .scheduler(time).executor(time).build());
+    OkHttpClient noTimeout =
+        origin.client(
+            DeadlineInterceptor.builder().ticker(time).scheduler(time).executor(time).build());
     try (Deadline.Scope scope = Deadline.after(Duration.ofMillis(250), time).enter()) {
       noTimeout.newCall(get("catalog")).execute().close();
     }
@@ -128,23 +143,31 @@ class DeadlineInterceptorTest {
     }
     assertThat(origin.count()).isZero();
 
-    OkHttpClient scopeOnly = origin.client(DeadlineInterceptor.builder().ticker(time)
-        .scheduler(time).executor(time).build());
+    OkHttpClient scopeOnly =
+        origin.client(
+            DeadlineInterceptor.builder().ticker(time).scheduler(time).executor(time).build());
     try (Deadline.Scope scope = passed.enter()) {
       assertThatThrownBy(() -> scopeOnly.newCall(get("catalog")).execute())
-          .isInstanceOfSatisfying(DeadlineExceededException.class, e -> {
-            assertThat(e.service()).isEqualTo("catalog");
-            assertThat(e.timeout()).isNull();
-            assertThat(e).hasMessage("deadline of the enclosing scope exceeded for catalog: "
-                + "it passed before the call started");
-          });
+          .isInstanceOfSatisfying(
+              DeadlineExceededException.class,
+              e -> {
+                assertThat(e.service()).isEqualTo("catalog");
+                assertThat(e.timeout()).isNull();
+                assertThat(e)
+                    .hasMessage(
+                        "deadline of the enclosing scope exceeded for catalog: "
+                            + "it passed before the call started");
+              });
     }
-    assertThatThrownBy(() -> {
-      try (Deadline.Scope scope = passed.enter()) {
-        client.newCall(get("catalog")).execute();
-      }
-    }).isInstanceOfSatisfying(DeadlineExceededException.class,
-        e -> assertThat(e.timeout()).isEqualTo(Duration.ofSeconds(1)));
+    assertThatThrownBy(
+            () -> {
+              try (Deadline.Scope scope = passed.enter()) {
+                client.newCall(get("catalog")).execute();
+              }
+            })
+        .isInstanceOfSatisfying(
+            DeadlineExceededException.class,
+            e -> assertThat(e.timeout()).isEqualTo(Duration.ofSeconds(1)));
   }
 
   @Test
@@ -152,64 +175,80 @@ class DeadlineInterceptorTest {
     Reply late = new Reply();
     origin.then(after(Duration.ofMillis(1500), late));
     okhttp3.Call call = origin.client(deadline().build()).newCall(get("catalog"));
-    assertThatThrownBy(call::execute).isInstanceOf(DeadlineExceededException.class)
-        .hasMessageContaining("catalog").hasMessageContaining("the call was cancelled");
+    assertThatThrownBy(call::execute)
+        .isInstanceOf(DeadlineExceededException.class)
+        .hasMessageContaining("catalog")
+        .hasMessageContaining("the call was cancelled");
     assertThat(call.isCanceled()).isTrue();
     assertThat(late.closed()).as("the response that came too late").isTrue();
   }
 
   @Test
   void aFailureAfterTheDeadlineIsTheDeadlinesEvenIfItsTimerHasNotRun() throws Exception {
-    Scheduler never = (delay, task) -> () -> { };
+    Scheduler never = (delay, task) -> () -> {};
     OkHttpClient client = origin.client(deadline().scheduler(never).build());
-    origin.then(chain -> {
-      time.advance(Duration.ofMillis(1000));
-      throw new IOException("read timed out");
-    });
+    origin.then(
+        chain -> {
+          time.advance(Duration.ofMillis(1000));
+          throw new IOException("read timed out");
+        });
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute())
         .isInstanceOf(DeadlineExceededException.class)
-        .cause().hasMessage("read timed out");
-    origin.then(chain -> {
-      time.advance(Duration.ofMillis(999));
-      throw new IOException("reset");
-    });
+        .cause()
+        .hasMessage("read timed out");
+    origin.then(
+        chain -> {
+          time.advance(Duration.ofMillis(999));
+          throw new IOException("reset");
+        });
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute())
-        .isNotInstanceOf(DeadlineExceededException.class).hasMessage("reset");
+        .isNotInstanceOf(DeadlineExceededException.class)
+        .hasMessage("reset");
   }
 
   @Test
   void aCallItsCallerCancelledIsNotBlamedOnTheDeadline() throws Exception {
-    origin.then(chain -> {
-      chain.call().cancel();
-      time.advance(Duration.ofMillis(1500)); // the timer runs, and finds the call cancelled
-      throw new IOException("Canceled");
-    });
+    origin.then(
+        chain -> {
+          chain.call().cancel();
+          time.advance(Duration.ofMillis(1500)); // the timer runs, and finds the call cancelled
+          throw new IOException("Canceled");
+        });
     assertThatThrownBy(() -> origin.client(deadline().build()).newCall(get("catalog")).execute())
-        .isNotInstanceOf(DeadlineExceededException.class).hasMessage("Canceled");
-    Scheduler never = (delay, task) -> () -> { };
-    origin.then(chain -> {
-      chain.call().cancel();
-      time.advance(Duration.ofMillis(1500));
-      throw new IOException("Canceled");
-    });
-    assertThatThrownBy(() -> origin.client(deadline().scheduler(never).build())
-        .newCall(get("catalog")).execute())
-        .isNotInstanceOf(DeadlineExceededException.class).hasMessage("Canceled");
+        .isNotInstanceOf(DeadlineExceededException.class)
+        .hasMessage("Canceled");
+    Scheduler never = (delay, task) -> () -> {};
+    origin.then(
+        chain -> {
+          chain.call().cancel();
+          time.advance(Duration.ofMillis(1500));
+          throw new IOException("Canceled");
+        });
+    assertThatThrownBy(
+            () ->
+                origin
+                    .client(deadline().scheduler(never).build())
+                    .newCall(get("catalog"))
+                    .execute())
+        .isNotInstanceOf(DeadlineExceededException.class)
+        .hasMessage("Canceled");
   }
 
   @Test
   void anEarlierDeadlineBelowIsPassedOnAndEveryFailureEndsTheTimer() throws Exception {
     OkHttpClient client = origin.client(deadline().build());
-    DeadlineExceededException below = new DeadlineExceededException("catalog",
-        Duration.ofMillis(5), "below");
-    origin.then(chain -> {
-      throw below;
-    });
+    DeadlineExceededException below =
+        new DeadlineExceededException("catalog", Duration.ofMillis(5), "below");
+    origin.then(
+        chain -> {
+          throw below;
+        });
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute()).isSameAs(below);
     assertThat(time.pendingTasks()).isZero();
-    origin.then(chain -> {
-      throw new IllegalStateException("bug");
-    });
+    origin.then(
+        chain -> {
+          throw new IllegalStateException("bug");
+        });
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute())
         .isInstanceOf(IllegalStateException.class);
     assertThat(time.pendingTasks()).isZero();
@@ -250,61 +289,80 @@ class DeadlineInterceptorTest {
 
   @Test
   void aDeadlineThatPassesWhileTheBodyIsReadCutsTheRead() throws Exception {
-    origin.then(chain -> ScriptedOrigin.respond(chain.request(), 200, "", new Source() {
-      @Override
-      public long read(Buffer sink, long byteCount) throws IOException {
-        time.advance(Duration.ofMillis(1000)); // the timer cancels the call mid-read
-        throw new IOException("Canceled");
-      }
+    origin.then(
+        chain ->
+            ScriptedOrigin.respond(
+                chain.request(),
+                200,
+                "",
+                new Source() {
+                  @Override
+                  public long read(Buffer sink, long byteCount) throws IOException {
+                    time.advance(Duration.ofMillis(1000)); // the timer cancels the call mid-read
+                    throw new IOException("Canceled");
+                  }
 
-      @Override
-      public Timeout timeout() {
-        return Timeout.NONE;
-      }
+                  @Override
+                  public Timeout timeout() {
+                    return Timeout.NONE;
+                  }
 
-      @Override
-      public void close() {}
-    }, new Reply(), "Content-Type", "text/plain"));
+                  @Override
+                  public void close() {}
+                },
+                new Reply(),
+                "Content-Type",
+                "text/plain"));
     okhttp3.Call call = origin.client(deadline().build()).newCall(get("catalog"));
     try (Response response = call.execute()) {
       assertThat(response.body().contentType().toString()).startsWith("text/plain");
       assertThatThrownBy(() -> response.body().string())
-          .isInstanceOf(DeadlineExceededException.class).cause().hasMessage("Canceled");
+          .isInstanceOf(DeadlineExceededException.class)
+          .cause()
+          .hasMessage("Canceled");
     }
     assertThat(call.isCanceled()).isTrue();
   }
 
   @Test
   void aReadThatFailsForItsOwnReasonsKeepsItsFailure() throws Exception {
-    origin.then(chain -> ScriptedOrigin.respond(chain.request(), 200, "", new Source() {
-      @Override
-      public long read(Buffer sink, long byteCount) throws IOException {
-        throw new IOException("reset");
-      }
+    origin.then(
+        chain ->
+            ScriptedOrigin.respond(
+                chain.request(),
+                200,
+                "",
+                new Source() {
+                  @Override
+                  public long read(Buffer sink, long byteCount) throws IOException {
+                    throw new IOException("reset");
+                  }
 
-      @Override
-      public Timeout timeout() {
-        return Timeout.NONE;
-      }
+                  @Override
+                  public Timeout timeout() {
+                    return Timeout.NONE;
+                  }
 
-      @Override
-      public void close() {}
-    }, new Reply()));
-    try (Response response = origin.client(deadline().build()).newCall(get("catalog"))
-        .execute()) {
-      assertThatThrownBy(() -> response.body().string()).hasMessage("reset")
+                  @Override
+                  public void close() {}
+                },
+                new Reply()));
+    try (Response response = origin.client(deadline().build()).newCall(get("catalog")).execute()) {
+      assertThatThrownBy(() -> response.body().string())
+          .hasMessage("reset")
           .isNotInstanceOf(DeadlineExceededException.class);
     }
   }
 
   @Test
   void aTimerWhosePoolRefusesWorkStillCancelsTheCall() throws Exception {
-    java.util.concurrent.Executor refusing = task -> {
-      throw new RejectedExecutionException("shut down");
-    };
+    Executor refusing =
+        task -> {
+          throw new RejectedExecutionException("shut down");
+        };
     origin.then(after(Duration.ofMillis(1500), new Reply()));
-    okhttp3.Call call = origin.client(deadline().executor(refusing).build())
-        .newCall(get("catalog"));
+    okhttp3.Call call =
+        origin.client(deadline().executor(refusing).build()).newCall(get("catalog"));
     assertThatThrownBy(call::execute).isInstanceOf(DeadlineExceededException.class);
     assertThat(call.isCanceled()).isTrue();
   }
@@ -312,12 +370,18 @@ class DeadlineInterceptorTest {
   @Test
   void withTheStartListenerTheDeadlineCountsFromWhenTheCallStarted() throws Exception {
     DeadlineInterceptor stage = deadline().build();
-    Interceptor queued = chain -> {
-      time.advance(Duration.ofMillis(300)); // time spent before the stage: a queue, a limit
-      return chain.proceed(chain.request());
-    };
-    OkHttpClient counted = new OkHttpClient.Builder().eventListener(stage.startListener())
-        .addInterceptor(queued).addInterceptor(stage).addInterceptor(origin).build();
+    Interceptor queued =
+        chain -> {
+          time.advance(Duration.ofMillis(300)); // time spent before the stage: a queue, a limit
+          return chain.proceed(chain.request());
+        };
+    OkHttpClient counted =
+        new OkHttpClient.Builder()
+            .eventListener(stage.startListener())
+            .addInterceptor(queued)
+            .addInterceptor(stage)
+            .addInterceptor(origin)
+            .build();
     counted.newCall(get("catalog")).execute().close();
     counted.newCall(get("other")).execute().close();
     origin.client(queued, stage).newCall(get("catalog")).execute().close();
@@ -325,11 +389,20 @@ class DeadlineInterceptorTest {
     assertThat(origin.request(1).header(Deadline.DEFAULT_HEADER)).isEqualTo("700");
     assertThat(origin.request(2).header(Deadline.DEFAULT_HEADER)).isEqualTo("1000");
 
-    DeadlineInterceptor perHost = DeadlineInterceptor.builder().ticker(time).scheduler(time)
-        .executor(time).timeout("catalog", Duration.ofSeconds(1)).build();
-    OkHttpClient perHostClient = new OkHttpClient.Builder()
-        .eventListener(perHost.startListener()).addInterceptor(queued).addInterceptor(perHost)
-        .addInterceptor(origin).build();
+    DeadlineInterceptor perHost =
+        DeadlineInterceptor.builder()
+            .ticker(time)
+            .scheduler(time)
+            .executor(time)
+            .timeout("catalog", Duration.ofSeconds(1))
+            .build();
+    OkHttpClient perHostClient =
+        new OkHttpClient.Builder()
+            .eventListener(perHost.startListener())
+            .addInterceptor(queued)
+            .addInterceptor(perHost)
+            .addInterceptor(origin)
+            .build();
     perHostClient.newCall(get("catalog")).execute().close();
     assertThat(origin.request(3).header(Deadline.DEFAULT_HEADER)).isEqualTo("700");
   }

@@ -41,26 +41,31 @@ class DeadlineTest {
     Deadline overflowing = Deadline.after(Duration.ofSeconds(5), late);
     assertThat(overflowing.isExpired()).as("an overflowing sum saturates").isFalse();
     Deadline started = Deadline.after(Duration.ofMillis(100), time, time.read() - 40_000_000);
-    assertThat(started.remaining()).as("counted from the start given")
+    assertThat(started.remaining())
+        .as("counted from the start given")
         .isEqualTo(Duration.ofMillis(60));
   }
 
   @Test
   void theHeaderIsReadAsMillisecondsAndAnythingElseIsNoDeadline() {
-    assertThat(Deadline.fromHeader("250", time)).hasValueSatisfying(
-        d -> assertThat(d.remaining()).isEqualTo(Duration.ofMillis(250)));
-    assertThat(Deadline.fromHeader(" 7 ", time)).hasValueSatisfying(
-        d -> assertThat(d.remaining()).isEqualTo(Duration.ofMillis(7)));
-    assertThat(Deadline.fromHeader("0", time)).hasValueSatisfying(
-        d -> assertThat(d.isExpired()).isTrue());
+    assertThat(Deadline.fromHeader("250", time))
+        .hasValueSatisfying(d -> assertThat(d.remaining()).isEqualTo(Duration.ofMillis(250)));
+    assertThat(Deadline.fromHeader(" 7 ", time))
+        .hasValueSatisfying(d -> assertThat(d.remaining()).isEqualTo(Duration.ofMillis(7)));
+    assertThat(Deadline.fromHeader("0", time))
+        .hasValueSatisfying(d -> assertThat(d.isExpired()).isTrue());
     for (String bad : new String[] {null, "", " ", "-5", "1.5", "12a", "a12", "٣", "+3"}) {
       assertThat(Deadline.fromHeader(bad, time)).as(String.valueOf(bad)).isEmpty();
     }
-    assertThat(Deadline.fromHeader("99999999999999999999999999", time)).hasValueSatisfying(
-        d -> assertThat(d.remaining()).isEqualTo(Duration.ofMillis(999_999_999_999L)));
+    assertThat(Deadline.fromHeader("99999999999999999999999999", time))
+        .hasValueSatisfying(
+            d -> assertThat(d.remaining()).isEqualTo(Duration.ofMillis(999_999_999_999L)));
     assertThat(Deadline.fromHeader("1000", Ticker.system())).isPresent();
-    assertThat(Deadline.fromHeader("1000")).hasValueSatisfying(d -> assertThat(d.remaining())
-        .isBetween(Duration.ofMillis(900), Duration.ofMillis(1000)));
+    assertThat(Deadline.fromHeader("1000"))
+        .hasValueSatisfying(
+            d ->
+                assertThat(d.remaining())
+                    .isBetween(Duration.ofMillis(900), Duration.ofMillis(1000)));
   }
 
   @Test

@@ -1,6 +1,10 @@
 package io.hyperlane.resilience;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -59,10 +63,11 @@ public class FakeTime implements Ticker, Scheduler, Executor {
     while (true) {
       Task next;
       synchronized (this) {
-        next = tasks.stream()
-            .filter(t -> !t.cancelled && t.due <= target)
-            .min(Comparator.<Task>comparingLong(t -> t.due).thenComparingLong(t -> t.order))
-            .orElse(null);
+        next =
+            tasks.stream()
+                .filter(t -> !t.cancelled && t.due <= target)
+                .min(Comparator.<Task>comparingLong(t -> t.due).thenComparingLong(t -> t.order))
+                .orElse(null);
         if (next == null) {
           now = target;
           return;
@@ -78,27 +83,27 @@ public class FakeTime implements Ticker, Scheduler, Executor {
    * A wall clock that moves with this fake time: the real time when the FakeTime was made, plus how
    * far it has been advanced. For components that need epoch time, such as a cache.
    */
-  public java.time.Clock wallClock() {
+  public Clock wallClock() {
     long epochAtStart = System.currentTimeMillis();
     long tickerAtStart = read();
-    return new java.time.Clock() {
+    return new Clock() {
       @Override
       public long millis() {
         return epochAtStart + (read() - tickerAtStart) / 1_000_000;
       }
 
       @Override
-      public java.time.Instant instant() {
-        return java.time.Instant.ofEpochMilli(millis());
+      public Instant instant() {
+        return Instant.ofEpochMilli(millis());
       }
 
       @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
       }
 
       @Override
-      public java.time.Clock withZone(java.time.ZoneId zone) {
+      public Clock withZone(ZoneId zone) {
         throw new UnsupportedOperationException();
       }
     };

@@ -9,6 +9,7 @@ class LatencyWindowTest {
 
   private static final long MS = 1_000_000;
   private static final long SECOND = 1_000 * MS;
+
   /** Where the ticker stands when a test starts: any value, so never zero. */
   private static final long T = 5_000 * SECOND;
 
@@ -20,7 +21,8 @@ class LatencyWindowTest {
     assertThat(LatencyWindow.bucket(Long.MAX_VALUE)).isEqualTo(199);
     for (long nanos = 2_000; nanos < 100 * SECOND; nanos = nanos * 13 / 10) {
       int bucket = LatencyWindow.bucket(nanos);
-      assertThat(LatencyWindow.upperBound(bucket)).as("%d ns", nanos)
+      assertThat(LatencyWindow.upperBound(bucket))
+          .as("%d ns", nanos)
           .isGreaterThanOrEqualTo(nanos - 1);
       assertThat(LatencyWindow.upperBound(bucket - 1)).as("%d ns", nanos).isLessThan(nanos);
     }
@@ -35,7 +37,8 @@ class LatencyWindowTest {
     }
     assertThat(window.percentileNanos(0.95, 50, T)).isEqualTo(-1);
     window.record(10 * MS, T);
-    assertThat(window.percentileNanos(0.95, 50, T)).as("too few is not remembered")
+    assertThat(window.percentileNanos(0.95, 50, T))
+        .as("too few is not remembered")
         .isEqualTo(LatencyWindow.upperBound(LatencyWindow.bucket(10 * MS)));
   }
 
@@ -48,11 +51,13 @@ class LatencyWindowTest {
     for (int i = 0; i < 5; i++) {
       exact.record(10 * MS, T);
     }
-    assertThat(exact.percentileNanos(0.95, 1, T)).as("the 95th of 100 is a 1 ms sample")
+    assertThat(exact.percentileNanos(0.95, 1, T))
+        .as("the 95th of 100 is a 1 ms sample")
         .isEqualTo(LatencyWindow.upperBound(LatencyWindow.bucket(MS)));
     assertThat(exact.percentileNanos(0.96, 1, T))
         .isEqualTo(LatencyWindow.upperBound(LatencyWindow.bucket(10 * MS)));
-    assertThat(exact.percentileNanos(0.0, 1, T)).as("the lowest bucket holding a sample")
+    assertThat(exact.percentileNanos(0.0, 1, T))
+        .as("the lowest bucket holding a sample")
         .isEqualTo(LatencyWindow.upperBound(0));
   }
 
@@ -72,7 +77,8 @@ class LatencyWindowTest {
     window.record(MS, T + 300 * MS);
     window.record(MS, T + 300 * MS);
     window.record(MS, T + 300 * MS);
-    assertThat(window.percentileNanos(0.5, 1, T + 300 * MS)).as("exactly 100 ms later")
+    assertThat(window.percentileNanos(0.5, 1, T + 300 * MS))
+        .as("exactly 100 ms later")
         .isEqualTo(oneMs);
   }
 
@@ -80,20 +86,23 @@ class LatencyWindowTest {
   void samplesCountForTheirWindowAndTheNextThenAreForgotten() {
     LatencyWindow window = new LatencyWindow();
     window.record(MS, T);
-    assertThat(window.percentileNanos(0.5, 1, T + 10 * SECOND)).as("in the previous window")
+    assertThat(window.percentileNanos(0.5, 1, T + 10 * SECOND))
+        .as("in the previous window")
         .isPositive();
     assertThat(window.percentileNanos(0.5, 1, T + 20 * SECOND - 1)).isPositive();
     assertThat(window.percentileNanos(0.6, 1, T + 20 * SECOND)).as("two windows on").isEqualTo(-1);
 
     LatencyWindow idle = new LatencyWindow();
     idle.record(MS, T);
-    assertThat(idle.percentileNanos(0.5, 1, T + 20 * SECOND)).as("idle for two windows at once")
+    assertThat(idle.percentileNanos(0.5, 1, T + 20 * SECOND))
+        .as("idle for two windows at once")
         .isEqualTo(-1);
     LatencyWindow recent = new LatencyWindow();
     recent.record(MS, T);
     recent.record(MS, T + 10 * SECOND - 1);
     recent.record(MS, T + 10 * SECOND);
-    assertThat(recent.percentileNanos(0.0, 3, T + 10 * SECOND)).as("all three in the two windows")
+    assertThat(recent.percentileNanos(0.0, 3, T + 10 * SECOND))
+        .as("all three in the two windows")
         .isPositive();
   }
 }

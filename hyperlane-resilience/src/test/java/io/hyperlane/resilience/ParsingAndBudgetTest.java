@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Test;
 class ParsingAndBudgetTest {
 
   private static Response withHeaders(String... namesAndValues) {
-    Response.Builder b = new Response.Builder()
-        .request(new Request.Builder().url("http://inventory/").build())
-        .protocol(Protocol.HTTP_1_1)
-        .code(503)
-        .message("Service Unavailable");
+    Response.Builder b =
+        new Response.Builder()
+            .request(new Request.Builder().url("http://inventory/").build())
+            .protocol(Protocol.HTTP_1_1)
+            .code(503)
+            .message("Service Unavailable");
     for (int i = 0; i < namesAndValues.length; i += 2) {
       b.addHeader(namesAndValues[i], namesAndValues[i + 1]);
     }
@@ -39,16 +40,24 @@ class ParsingAndBudgetTest {
         .isEqualTo(Duration.ofSeconds(3).toNanos());
     assertThat(RetryAfter.nanos(withHeaders("Retry-After", " 0 "), CLOCK)).isZero();
     // An HTTP-date is measured against the response's own Date, not this machine's clock.
-    assertThat(RetryAfter.nanos(withHeaders(
-        "Date", "Wed, 21 Oct 2026 07:20:00 GMT",
-        "Retry-After", "Wed, 21 Oct 2026 07:20:07 GMT"), CLOCK))
+    assertThat(
+            RetryAfter.nanos(
+                withHeaders(
+                    "Date", "Wed, 21 Oct 2026 07:20:00 GMT",
+                    "Retry-After", "Wed, 21 Oct 2026 07:20:07 GMT"),
+                CLOCK))
         .isEqualTo(Duration.ofSeconds(7).toNanos());
     // A date in the past means "now".
-    assertThat(RetryAfter.nanos(withHeaders(
-        "Date", "Wed, 21 Oct 2026 07:28:00 GMT",
-        "Retry-After", "Wed, 21 Oct 2026 07:27:00 GMT"), CLOCK)).isZero();
+    assertThat(
+            RetryAfter.nanos(
+                withHeaders(
+                    "Date", "Wed, 21 Oct 2026 07:28:00 GMT",
+                    "Retry-After", "Wed, 21 Oct 2026 07:27:00 GMT"),
+                CLOCK))
+        .isZero();
     for (String bad : new String[] {"-1", "1.5", "soon", "", "Wed, 32 Oct 2026"}) {
-      assertThat(RetryAfter.nanos(withHeaders("Retry-After", bad), CLOCK)).as("\"%s\"", bad)
+      assertThat(RetryAfter.nanos(withHeaders("Retry-After", bad), CLOCK))
+          .as("\"%s\"", bad)
           .isEqualTo(RetryAfter.ABSENT);
     }
   }
@@ -56,14 +65,17 @@ class ParsingAndBudgetTest {
   @Test
   void retryAfterReadsBothObsoleteDateFormsAgainstTheInjectedClock() {
     // No Date header: measured from the injected clock (07:28:00), not this machine's.
-    assertThat(RetryAfter.nanos(withHeaders(
-        "Retry-After", "Wednesday, 21-Oct-26 07:28:30 GMT"), CLOCK))
-        .as("RFC 850").isEqualTo(Duration.ofSeconds(30).toNanos());
+    assertThat(
+            RetryAfter.nanos(
+                withHeaders("Retry-After", "Wednesday, 21-Oct-26 07:28:30 GMT"), CLOCK))
+        .as("RFC 850")
+        .isEqualTo(Duration.ofSeconds(30).toNanos());
     assertThat(RetryAfter.nanos(withHeaders("Retry-After", "Wed Oct 21 07:29:00 2026"), CLOCK))
-        .as("asctime").isEqualTo(Duration.ofSeconds(60).toNanos());
-    assertThat(RetryAfter.nanos(withHeaders(
-        "Retry-After", "Wed, 21 Oct 2026 07:28:05 GMT"), CLOCK))
-        .as("IMF-fixdate").isEqualTo(Duration.ofSeconds(5).toNanos());
+        .as("asctime")
+        .isEqualTo(Duration.ofSeconds(60).toNanos());
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", "Wed, 21 Oct 2026 07:28:05 GMT"), CLOCK))
+        .as("IMF-fixdate")
+        .isEqualTo(Duration.ofSeconds(5).toNanos());
   }
 
   @Test
@@ -71,14 +83,19 @@ class ParsingAndBudgetTest {
     long huge = RetryAfter.nanos(withHeaders("Retry-After", "99999999999999999999999"), CLOCK);
     assertThat(huge).isEqualTo(Duration.ofSeconds(1_000_000_000).toNanos());
     assertThat(RetryAfter.nanos(withHeaders("Retry-After", "9999999999"), CLOCK)).isEqualTo(huge);
-    assertThat(RetryAfter.nanos(withHeaders(
-        "Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"), CLOCK)).isEqualTo(huge);
+    assertThat(RetryAfter.nanos(withHeaders("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"), CLOCK))
+        .isEqualTo(huge);
   }
 
   @Test
   void theBudgetAllowsTheFloorPlusAShareOfCallsAndForgetsThemAfterTheTtl() {
-    BudgetState budget = new BudgetState(RetryBudget.builder()
-        .ttl(Duration.ofSeconds(10)).minRetriesPerSecond(1).percentCanRetry(0.5).build());
+    BudgetState budget =
+        new BudgetState(
+            RetryBudget.builder()
+                .ttl(Duration.ofSeconds(10))
+                .minRetriesPerSecond(1)
+                .percentCanRetry(0.5)
+                .build());
     long now = 0;
     for (int i = 0; i < 20; i++) {
       budget.deposit(now); // 20 calls × 0.5 = 10 retries, plus a floor of 1/s × 10 s = 10
@@ -99,19 +116,21 @@ class ParsingAndBudgetTest {
 
   @Test
   void backoffStaysWithinTheCapWhateverTheAttempt() {
-    RetryPolicy policy = RetryPolicy.builder()
-        .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+    RetryPolicy policy =
+        RetryPolicy.builder().backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
     for (int attempt = 1; attempt < 70; attempt++) {
-      long ceiling = Math.min(Duration.ofSeconds(1).toNanos(),
-          attempt > 20 ? Long.MAX_VALUE : Duration.ofMillis(100).toNanos() << (attempt - 1));
+      long ceiling =
+          Math.min(
+              Duration.ofSeconds(1).toNanos(),
+              attempt > 20 ? Long.MAX_VALUE : Duration.ofMillis(100).toNanos() << (attempt - 1));
       assertThat(RetryInterceptor.backoff(policy, attempt, null)).isBetween(0L, ceiling);
     }
   }
 
   @Test
   void aSeededGeneratorRepeatsTheJitter() {
-    RetryPolicy policy = RetryPolicy.builder()
-        .backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+    RetryPolicy policy =
+        RetryPolicy.builder().backoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
     Random first = new Random(7);
     Random second = new Random(7);
     long[] a = new long[8];
@@ -132,8 +151,8 @@ class ParsingAndBudgetTest {
     assertThat(HedgingPolicy.fixed(Duration.ofMillis(20), 1).maxHedgedShare()).isZero();
 
     HedgingPolicy policy = HedgingPolicy.adaptive();
-    BudgetState rate = new BudgetState(Duration.ofSeconds(10).toNanos(), 1,
-        policy.maxHedgedShare());
+    BudgetState rate =
+        new BudgetState(Duration.ofSeconds(10).toNanos(), 1, policy.maxHedgedShare());
     long now = 0;
     for (int call = 0; call < 100; call++) {
       rate.deposit(now);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import io.hyperlane.resilience.ScriptedOrigin.Reply;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -29,8 +30,8 @@ import okio.Timeout;
 import org.junit.jupiter.api.Test;
 
 /**
- * The retry stage on its own, over a scripted origin and fake time: what is retried, what is not and
- * why, how long it waits, what it closes, what each attempt carries.
+ * The retry stage on its own, over a scripted origin and fake time: what is retried, what is not
+ * and why, how long it waits, what it closes, what each attempt carries.
  */
 class RetryInterceptorTest {
 
@@ -40,21 +41,28 @@ class RetryInterceptorTest {
   private final ScriptedOrigin origin = new ScriptedOrigin();
 
   /** Draws the largest pause full jitter allows, so that a pause shows its ceiling. */
-  private static final RandomGenerator HIGHEST = new RandomGenerator() {
-    @Override
-    public long nextLong() {
-      throw new UnsupportedOperationException();
-    }
+  private static final RandomGenerator HIGHEST =
+      new RandomGenerator() {
+        @Override
+        public long nextLong() {
+          throw new UnsupportedOperationException();
+        }
 
-    @Override
-    public long nextLong(long bound) {
-      return bound - 1;
-    }
-  };
+        @Override
+        public long nextLong(long bound) {
+          return bound - 1;
+        }
+      };
 
   private RetryInterceptor.Builder retry(RetryPolicy policy) {
-    return RetryInterceptor.builder().policy(policy).ticker(time).sleeper(sleeper)
-        .scheduler(time).executor(time).listener(events::add).random(HIGHEST);
+    return RetryInterceptor.builder()
+        .policy(policy)
+        .ticker(time)
+        .sleeper(sleeper)
+        .scheduler(time)
+        .executor(time)
+        .listener(events::add)
+        .random(HIGHEST);
   }
 
   private OkHttpClient client(RetryPolicy policy) {
@@ -119,11 +127,16 @@ class RetryInterceptorTest {
     }
     assertThat(origin.count()).isEqualTo(2);
     assertThat(failed.closed()).isTrue();
-    assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.Retry.class, r -> {
-      assertThat(r.attempt()).isEqualTo(1);
-      assertThat(r.cause()).isEqualTo("503");
-      assertThat(r.delay()).isEqualTo(Duration.ofMillis(25)); // base × 2^0, the highest draw
-    });
+    assertThat(events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ResilienceEvent.Retry.class,
+            r -> {
+              assertThat(r.attempt()).isEqualTo(1);
+              assertThat(r.cause()).isEqualTo("503");
+              assertThat(r.delay())
+                  .isEqualTo(Duration.ofMillis(25)); // base × 2^0, the highest draw
+            });
     assertThat(sleeper.pauses).containsExactly(Duration.ofMillis(25));
   }
 
@@ -141,11 +154,14 @@ class RetryInterceptorTest {
     assertThat(origin.count()).isEqualTo(3);
     assertThat(sleeper.pauses).containsExactly(Duration.ofMillis(25), Duration.ofMillis(50));
     assertThat(events).hasSize(3);
-    assertThat(events.get(2)).isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class, r -> {
-      assertThat(r.attempts()).isEqualTo(3);
-      assertThat(r.reason()).isEqualTo(RefusalReason.ATTEMPTS_EXHAUSTED);
-      assertThat(r.cause()).isEqualTo("503");
-    });
+    assertThat(events.get(2))
+        .isInstanceOfSatisfying(
+            ResilienceEvent.RetryRefused.class,
+            r -> {
+              assertThat(r.attempts()).isEqualTo(3);
+              assertThat(r.reason()).isEqualTo(RefusalReason.ATTEMPTS_EXHAUSTED);
+              assertThat(r.cause()).isEqualTo("503");
+            });
   }
 
   @Test
@@ -160,45 +176,60 @@ class RetryInterceptorTest {
 
   @Test
   void anIoFailureIsRetriedAndTheLastOneThrown() throws Exception {
-    origin.thenFail(new IOException("reset 1")).thenFail(new IOException("reset 2"))
+    origin
+        .thenFail(new IOException("reset 1"))
+        .thenFail(new IOException("reset 2"))
         .thenFail(new IOException("reset 3"));
     assertThatThrownBy(() -> client(RetryPolicy.ofDefaults()).newCall(get()).execute())
-        .isInstanceOf(IOException.class).hasMessage("reset 3");
+        .isInstanceOf(IOException.class)
+        .hasMessage("reset 3");
     assertThat(origin.count()).isEqualTo(3);
-    assertThat(events.get(0)).isInstanceOfSatisfying(ResilienceEvent.Retry.class,
-        r -> assertThat(r.cause()).isEqualTo("java.io.IOException"));
+    assertThat(events.get(0))
+        .isInstanceOfSatisfying(
+            ResilienceEvent.Retry.class,
+            r -> assertThat(r.cause()).isEqualTo("java.io.IOException"));
   }
 
   @Test
   void backoffDoublesUpToItsCapAndFullJitterDrawsFromZeroToTheCeiling() {
-    RetryPolicy policy = RetryPolicy.builder().maxAttempts(10)
-        .backoff(Duration.ofMillis(10), Duration.ofMillis(45)).build();
+    RetryPolicy policy =
+        RetryPolicy.builder()
+            .maxAttempts(10)
+            .backoff(Duration.ofMillis(10), Duration.ofMillis(45))
+            .build();
     assertThat(RetryInterceptor.backoff(policy, 1, HIGHEST)).isEqualTo(10_000_000);
     assertThat(RetryInterceptor.backoff(policy, 2, HIGHEST)).isEqualTo(20_000_000);
     assertThat(RetryInterceptor.backoff(policy, 3, HIGHEST)).isEqualTo(40_000_000);
     assertThat(RetryInterceptor.backoff(policy, 4, HIGHEST)).isEqualTo(45_000_000);
-    assertThat(RetryInterceptor.backoff(policy, 64, HIGHEST)).as("no overflow").isEqualTo(45_000_000);
-    RandomGenerator lowest = new RandomGenerator() {
-      @Override
-      public long nextLong() {
-        return 0;
-      }
+    assertThat(RetryInterceptor.backoff(policy, 64, HIGHEST))
+        .as("no overflow")
+        .isEqualTo(45_000_000);
+    RandomGenerator lowest =
+        new RandomGenerator() {
+          @Override
+          public long nextLong() {
+            return 0;
+          }
 
-      @Override
-      public long nextLong(long bound) {
-        assertThat(bound).isEqualTo(10_000_001); // the ceiling itself can be drawn
-        return 0;
-      }
-    };
+          @Override
+          public long nextLong(long bound) {
+            assertThat(bound).isEqualTo(10_000_001); // the ceiling itself can be drawn
+            return 0;
+          }
+        };
     assertThat(RetryInterceptor.backoff(policy, 1, lowest)).isZero();
     RetryPolicy none = RetryPolicy.builder().backoff(Duration.ZERO, Duration.ZERO).build();
     assertThat(RetryInterceptor.backoff(none, 1, HIGHEST)).isZero();
-    RetryPolicy noBase = RetryPolicy.builder().backoff(Duration.ZERO, Duration.ofMillis(100))
-        .build();
+    RetryPolicy noBase =
+        RetryPolicy.builder().backoff(Duration.ZERO, Duration.ofMillis(100)).build();
     assertThat(RetryInterceptor.backoff(noBase, 3, HIGHEST)).as("no base: no pause").isZero();
-    RetryPolicy huge = RetryPolicy.builder().maxAttempts(10)
-        .backoff(Duration.ofSeconds(40), Duration.ofMinutes(1)).build();
-    assertThat(RetryInterceptor.backoff(huge, 40, HIGHEST)).as("a shifted-out ceiling is capped")
+    RetryPolicy huge =
+        RetryPolicy.builder()
+            .maxAttempts(10)
+            .backoff(Duration.ofSeconds(40), Duration.ofMinutes(1))
+            .build();
+    assertThat(RetryInterceptor.backoff(huge, 40, HIGHEST))
+        .as("a shifted-out ceiling is capped")
         .isEqualTo(Duration.ofMinutes(1).toNanos());
     for (int i = 0; i < 1_000; i++) {
       assertThat(RetryInterceptor.backoff(policy, 3, null)).isBetween(0L, 40_000_000L);
@@ -249,8 +280,11 @@ class RetryInterceptorTest {
       assertThat(response.code()).isEqualTo(503);
     }
     assertThat(origin.count()).isEqualTo(1);
-    assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
-        r -> assertThat(r.reason()).isEqualTo(RefusalReason.RETRY_AFTER_BEYOND_CAP));
+    assertThat(events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ResilienceEvent.RetryRefused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefusalReason.RETRY_AFTER_BEYOND_CAP));
 
     origin.thenStatus(503, "Retry-After", "5");
     try (Response response = client(policy).newCall(get()).execute()) {
@@ -261,13 +295,15 @@ class RetryInterceptorTest {
   @Test
   void aPostThatMayHaveBeenSentIsNeverRetried() throws Exception {
     Reply failed = origin.thenStatus(503);
-    try (Response response = client(RetryPolicy.ofDefaults()).newCall(post(json("{}")))
-        .execute()) {
+    try (Response response = client(RetryPolicy.ofDefaults()).newCall(post(json("{}"))).execute()) {
       assertThat(response.code()).isEqualTo(503);
       assertThat(failed.closed()).as("the caller's to read").isFalse();
     }
-    assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
-        r -> assertThat(r.reason()).isEqualTo(RefusalReason.NOT_IDEMPOTENT));
+    assertThat(events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ResilienceEvent.RetryRefused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefusalReason.NOT_IDEMPOTENT));
 
     origin.then(writesThenFails());
     assertThatThrownBy(() -> client(RetryPolicy.ofDefaults()).newCall(post(json("{}"))).execute())
@@ -279,19 +315,22 @@ class RetryInterceptorTest {
   void aPostThatProvablyNeverLeftIsRetried() throws Exception {
     origin.thenFail(new ConnectException("refused"));
     origin.thenFail(unsent("no endpoint"));
-    try (Response response = client(RetryPolicy.ofDefaults()).newCall(post(json("{}")))
-        .execute()) {
+    try (Response response = client(RetryPolicy.ofDefaults()).newCall(post(json("{}"))).execute()) {
       assertThat(response.code()).isEqualTo(200);
     }
     assertThat(origin.count()).isEqualTo(3);
-    assertThat(origin.arrivals).allSatisfy(a -> assertThat(a.bodyOneShot())
-        .as("a body that must not be sent twice is one-shot on every attempt").isTrue());
+    assertThat(origin.arrivals)
+        .allSatisfy(
+            a ->
+                assertThat(a.bodyOneShot())
+                    .as("a body that must not be sent twice is one-shot on every attempt")
+                    .isTrue());
   }
 
   @Test
   void aPostWithoutABodyIsNotResentByOkHttpEitherAndAnIdempotentOneIs() throws Exception {
-    Request bodyless = new Request.Builder().url("http://catalog/ping").method("LOCK", null)
-        .build();
+    Request bodyless =
+        new Request.Builder().url("http://catalog/ping").method("LOCK", null).build();
     client(RetryPolicy.ofDefaults()).newCall(bodyless).execute().close();
     client(RetryPolicy.ofDefaults()).newCall(get()).execute().close();
     assertThat(origin.arrivals.get(0).retryOnConnectionFailure()).isFalse();
@@ -304,8 +343,7 @@ class RetryInterceptorTest {
     assertThat(RetryInterceptor.neverSent(new NoRouteToHostException(), null)).isTrue();
     assertThat(RetryInterceptor.neverSent(new UnknownHostException("x"), null)).isTrue();
     assertThat(RetryInterceptor.neverSent(unsent("x"), null)).isTrue();
-    assertThat(RetryInterceptor.neverSent(
-        new IOException("wrapped", unsent("x")), null)).isTrue();
+    assertThat(RetryInterceptor.neverSent(new IOException("wrapped", unsent("x")), null)).isTrue();
     assertThat(RetryInterceptor.neverSent(new SocketTimeoutException("Connect timed out"), null))
         .isTrue();
     assertThat(RetryInterceptor.neverSent(new IOException("x", new ConnectException()), null))
@@ -319,7 +357,8 @@ class RetryInterceptorTest {
     TrackedBody unwritten = new TrackedBody(json("{}"), true);
     written.writeTo(new Buffer());
     assertThat(RetryInterceptor.neverSent(new ConnectException("refused"), written))
-        .as("once its body started, a refused connection proves nothing").isFalse();
+        .as("once its body started, a refused connection proves nothing")
+        .isFalse();
     assertThat(RetryInterceptor.neverSent(unsent("x"), written)).isTrue();
     assertThat(RetryInterceptor.neverSent(new ConnectException("refused"), unwritten)).isTrue();
   }
@@ -331,12 +370,17 @@ class RetryInterceptorTest {
     assertThatThrownBy(() -> client(RetryPolicy.ofDefaults()).newCall(put).execute())
         .isInstanceOf(IOException.class);
     assertThat(origin.count()).isEqualTo(1);
-    assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
-        r -> assertThat(r.reason()).isEqualTo(RefusalReason.BODY_ALREADY_SENT));
+    assertThat(events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ResilienceEvent.RetryRefused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefusalReason.BODY_ALREADY_SENT));
 
     origin.thenFail(new ConnectException("refused")); // written by nobody: retried
-    client(RetryPolicy.ofDefaults()).newCall(new Request.Builder().url("http://catalog/items/1")
-        .put(oneShot("v")).build()).execute().close();
+    client(RetryPolicy.ofDefaults())
+        .newCall(new Request.Builder().url("http://catalog/items/1").put(oneShot("v")).build())
+        .execute()
+        .close();
     assertThat(origin.count()).isEqualTo(3);
   }
 
@@ -360,11 +404,16 @@ class RetryInterceptorTest {
     }
     String key = origin.request(0).header(RetryPolicy.IDEMPOTENCY_KEY);
     assertThat(key).hasSize(36);
-    assertThat(origin.request(1).header(RetryPolicy.IDEMPOTENCY_KEY)).as("the same on the retry")
+    assertThat(origin.request(1).header(RetryPolicy.IDEMPOTENCY_KEY))
+        .as("the same on the retry")
         .isEqualTo(key);
 
-    Request own = new Request.Builder().url("http://catalog/orders").post(json("{}"))
-        .header(RetryPolicy.IDEMPOTENCY_KEY, "mine").build();
+    Request own =
+        new Request.Builder()
+            .url("http://catalog/orders")
+            .post(json("{}"))
+            .header(RetryPolicy.IDEMPOTENCY_KEY, "mine")
+            .build();
     client(keyed).newCall(own).execute().close();
     assertThat(origin.request(2).header(RetryPolicy.IDEMPOTENCY_KEY)).isEqualTo("mine");
 
@@ -389,12 +438,18 @@ class RetryInterceptorTest {
     try (Response response = client(RetryPolicy.ofDefaults()).newCall(request).execute()) {
       assertThat(response.code()).isEqualTo(503);
     }
-    assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
-        r -> assertThat(r.reason()).isEqualTo(RefusalReason.DEADLINE));
+    assertThat(events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ResilienceEvent.RetryRefused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefusalReason.DEADLINE));
 
     origin.thenStatus(503, "Retry-After", "1");
-    Request roomy = get().newBuilder().tag(Deadline.class, Deadline.after(Duration.ofMillis(1001),
-        time)).build();
+    Request roomy =
+        get()
+            .newBuilder()
+            .tag(Deadline.class, Deadline.after(Duration.ofMillis(1001), time))
+            .build();
     try (Response response = client(RetryPolicy.ofDefaults()).newCall(roomy).execute()) {
       assertThat(response.code()).isEqualTo(200);
     }
@@ -402,12 +457,18 @@ class RetryInterceptorTest {
 
   @Test
   void eachRetryCarriesTheTimeThenLeftInTheDeadlineHeader() throws Exception {
-    DeadlineInterceptor deadline = DeadlineInterceptor.builder().timeout(Duration.ofSeconds(1))
-        .ticker(time).scheduler(time).executor(time).build();
-    origin.then(chain -> {
-      time.advance(Duration.ofMillis(300));
-      return ScriptedOrigin.respond(chain.request(), 503, "", null, new Reply());
-    });
+    DeadlineInterceptor deadline =
+        DeadlineInterceptor.builder()
+            .timeout(Duration.ofSeconds(1))
+            .ticker(time)
+            .scheduler(time)
+            .executor(time)
+            .build();
+    origin.then(
+        chain -> {
+          time.advance(Duration.ofMillis(300));
+          return ScriptedOrigin.respond(chain.request(), 503, "", null, new Reply());
+        });
     OkHttpClient client = origin.client(deadline, retry(RetryPolicy.ofDefaults()).build());
     try (Response response = client.newCall(get()).execute()) {
       assertThat(response.code()).isEqualTo(200);
@@ -424,12 +485,19 @@ class RetryInterceptorTest {
     try (Response response = client.newCall(get()).execute()) {
       assertThat(response.code()).isEqualTo(503);
     }
-    assertThat(events).singleElement().isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class,
-        r -> assertThat(r.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED));
+    assertThat(events)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            ResilienceEvent.RetryRefused.class,
+            r -> assertThat(r.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED));
 
     // One retry's worth: 1 retry per second over 1 s; refusals for other reasons cost nothing.
-    RetryBudget one = RetryBudget.builder().minRetriesPerSecond(1).percentCanRetry(0)
-        .ttl(Duration.ofSeconds(1)).build();
+    RetryBudget one =
+        RetryBudget.builder()
+            .minRetriesPerSecond(1)
+            .percentCanRetry(0)
+            .ttl(Duration.ofSeconds(1))
+            .build();
     RetryPolicy policy = RetryPolicy.builder().retryAfterCap(Duration.ofSeconds(1)).build();
     OkHttpClient budgeted = origin.client(retry(policy).budget(one).build());
     origin.thenStatus(503, "Retry-After", "9"); // beyond the cap: refused before the budget
@@ -439,44 +507,52 @@ class RetryInterceptorTest {
     try (Response response = budgeted.newCall(get()).execute()) {
       assertThat(response.code()).as("one retry, then the budget is empty").isEqualTo(503);
     }
-    assertThat(events.subList(1, events.size())).extracting(Object::getClass).containsExactly(
-        ResilienceEvent.RetryRefused.class, ResilienceEvent.Retry.class,
-        ResilienceEvent.RetryRefused.class);
+    assertThat(events.subList(1, events.size()))
+        .extracting(Object::getClass)
+        .containsExactly(
+            ResilienceEvent.RetryRefused.class,
+            ResilienceEvent.Retry.class,
+            ResilienceEvent.RetryRefused.class);
     assertThat(((ResilienceEvent.RetryRefused) events.get(3)).reason())
         .isEqualTo(RefusalReason.BUDGET_EXHAUSTED);
   }
 
   @Test
   void eachCallDepositsIntoTheBudgetOfItsOwnHost() throws Exception {
-    RetryBudget earned = RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(1.0)
-        .build();
-    OkHttpClient client = origin.client(retry(RetryPolicy.ofDefaults()).budget(earned)
-        .policy("other", RetryPolicy.ofDefaults()).build());
+    RetryBudget earned = RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(1.0).build();
+    OkHttpClient client =
+        origin.client(
+            retry(RetryPolicy.ofDefaults())
+                .budget(earned)
+                .policy("other", RetryPolicy.ofDefaults())
+                .build());
     for (int i = 0; i < 3; i++) { // three retries' worth, in other's budget
       client.newCall(get().newBuilder().url("http://other/x").build()).execute().close();
     }
     origin.thenStatus(503);
     origin.thenStatus(503);
     try (Response response = client.newCall(get()).execute()) {
-      assertThat(response.code()).as("catalog's one call paid for one retry, not two")
+      assertThat(response.code())
+          .as("catalog's one call paid for one retry, not two")
           .isEqualTo(503);
     }
     assertThat(origin.count()).isEqualTo(5);
     origin.thenStatus(503);
     origin.thenStatus(503);
-    try (Response response = client.newCall(get().newBuilder().url("http://other/x").build())
-        .execute()) {
+    try (Response response =
+        client.newCall(get().newBuilder().url("http://other/x").build()).execute()) {
       assertThat(response.code()).as("other's four calls pay for both retries").isEqualTo(200);
     }
   }
 
   @Test
   void aHostWithItsOwnPolicyFollowsIt() throws Exception {
-    OkHttpClient client = origin.client(retry(RetryPolicy.ofDefaults())
-        .policy("payments", RetryPolicy.none()).build());
+    OkHttpClient client =
+        origin.client(
+            retry(RetryPolicy.ofDefaults()).policy("payments", RetryPolicy.none()).build());
     origin.thenStatus(503);
-    try (Response response = client.newCall(
-        new Request.Builder().url("http://payments/x").build()).execute()) {
+    try (Response response =
+        client.newCall(new Request.Builder().url("http://payments/x").build()).execute()) {
       assertThat(response.code()).isEqualTo(503);
     }
     assertThat(origin.count()).isEqualTo(1);
@@ -486,10 +562,11 @@ class RetryInterceptorTest {
   void aCallCancelledWhileItFailsIsNotRetried() throws Exception {
     OkHttpClient client = client(RetryPolicy.ofDefaults());
     okhttp3.Call call = client.newCall(get());
-    origin.then(chain -> {
-      chain.call().cancel();
-      throw new IOException("Canceled");
-    });
+    origin.then(
+        chain -> {
+          chain.call().cancel();
+          throw new IOException("Canceled");
+        });
     assertThatThrownBy(call::execute).hasMessage("Canceled");
     assertThat(origin.count()).isEqualTo(1);
     assertThat(events).isEmpty();
@@ -498,25 +575,32 @@ class RetryInterceptorTest {
   @Test
   void aCallCancelledDuringThePauseEndsWithTheFailureAttached() throws Exception {
     Sleeper cancelling = (queue, nanos) -> CallSignal.CANCELLED; // what a cancel wakes it with
-    OkHttpClient client = origin.client(retry(RetryPolicy.ofDefaults()).sleeper(cancelling)
-        .build());
+    OkHttpClient client =
+        origin.client(retry(RetryPolicy.ofDefaults()).sleeper(cancelling).build());
     origin.thenFail(new IOException("reset"));
     assertThatThrownBy(() -> client.newCall(get()).execute())
         .hasMessage("Canceled")
-        .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
-            .satisfies(s -> assertThat(s).hasMessage("reset")));
+        .satisfies(
+            e ->
+                assertThat(e.getSuppressed())
+                    .singleElement()
+                    .satisfies(s -> assertThat(s).hasMessage("reset")));
   }
 
   @Test
   void anInterruptDuringThePauseEndsTheCallAndKeepsTheFlag() throws Exception {
-    OkHttpClient client = origin.client(retry(RetryPolicy.ofDefaults())
-        .sleeper((queue, nanos) -> {
-          throw new InterruptedException();
-        }).build());
+    OkHttpClient client =
+        origin.client(
+            retry(RetryPolicy.ofDefaults())
+                .sleeper(
+                    (queue, nanos) -> {
+                      throw new InterruptedException();
+                    })
+                .build());
     origin.thenStatus(503);
     try {
       assertThatThrownBy(() -> client.newCall(get()).execute())
-          .isInstanceOf(java.io.InterruptedIOException.class);
+          .isInstanceOf(InterruptedIOException.class);
       assertThat(Thread.currentThread().isInterrupted()).isTrue();
     } finally {
       Thread.interrupted();
@@ -526,8 +610,10 @@ class RetryInterceptorTest {
   @Test
   void aGoodBodyThatBreaksMidWayIsAFailedAttemptAndRetried() throws Exception {
     Reply broken = new Reply();
-    origin.then(chain -> ScriptedOrigin.respond(chain.request(), 200, "", breaking(), broken,
-        "Content-Type", "application/json"));
+    origin.then(
+        chain ->
+            ScriptedOrigin.respond(
+                chain.request(), 200, "", breaking(), broken, "Content-Type", "application/json"));
     try (Response response = client(RetryPolicy.ofDefaults()).newCall(get()).execute()) {
       assertThat(body(response)).isEqualTo("ok");
     }
@@ -538,9 +624,10 @@ class RetryInterceptorTest {
   @Test
   void aBodyIsNotReadAheadWhenNoOtherAttemptCouldFollow() throws Exception {
     origin.then(chain -> ScriptedOrigin.respond(chain.request(), 200, "", breaking(), new Reply()));
-    try (Response response = client(RetryPolicy.builder().maxAttempts(2).build())
-        .newCall(post(json("{}"))).execute()) {
-      assertThat(response.code()).as("a POST gets no other attempt: handed up unread")
+    try (Response response =
+        client(RetryPolicy.builder().maxAttempts(2).build()).newCall(post(json("{}"))).execute()) {
+      assertThat(response.code())
+          .as("a POST gets no other attempt: handed up unread")
           .isEqualTo(200);
       assertThatThrownBy(() -> response.body().string()).hasMessage("broken");
     }
@@ -549,10 +636,18 @@ class RetryInterceptorTest {
   @Test
   void theLastAttemptsBodyIsNotReadAhead() throws Exception {
     origin.thenStatus(503);
-    origin.then(chain -> ScriptedOrigin.respond(chain.request(), 200, "", breaking(), new Reply(),
-        "Content-Type", "application/json"));
-    try (Response response = client(RetryPolicy.builder().maxAttempts(2).build())
-        .newCall(get()).execute()) {
+    origin.then(
+        chain ->
+            ScriptedOrigin.respond(
+                chain.request(),
+                200,
+                "",
+                breaking(),
+                new Reply(),
+                "Content-Type",
+                "application/json"));
+    try (Response response =
+        client(RetryPolicy.builder().maxAttempts(2).build()).newCall(get()).execute()) {
       assertThat(response.code()).as("no attempt could follow: handed up unread").isEqualTo(200);
       assertThatThrownBy(() -> response.body().string()).hasMessage("broken");
     }
@@ -561,30 +656,44 @@ class RetryInterceptorTest {
   @Test
   void aHostWithItsOwnBudgetDrawsOnItAlone() throws Exception {
     RetryBudget empty = RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(0).build();
-    OkHttpClient client = origin.client(retry(RetryPolicy.ofDefaults())
-        .policy("payments", RetryPolicy.ofDefaults()).budget("payments", empty).build());
+    OkHttpClient client =
+        origin.client(
+            retry(RetryPolicy.ofDefaults())
+                .policy("payments", RetryPolicy.ofDefaults())
+                .budget("payments", empty)
+                .build());
     origin.thenStatus(503);
-    try (Response response = client.newCall(
-        new Request.Builder().url("http://payments/x").build()).execute()) {
+    try (Response response =
+        client.newCall(new Request.Builder().url("http://payments/x").build()).execute()) {
       assertThat(response.code()).isEqualTo(503);
     }
     origin.thenStatus(503);
     try (Response response = client.newCall(get()).execute()) {
       assertThat(response.code()).as("catalog keeps the default budget").isEqualTo(200);
     }
-    assertThat(events.get(0)).isInstanceOfSatisfying(ResilienceEvent.RetryRefused.class, r -> {
-      assertThat(r.service()).isEqualTo("payments");
-      assertThat(r.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED);
-    });
+    assertThat(events.get(0))
+        .isInstanceOfSatisfying(
+            ResilienceEvent.RetryRefused.class,
+            r -> {
+              assertThat(r.service()).isEqualTo("payments");
+              assertThat(r.reason()).isEqualTo(RefusalReason.BUDGET_EXHAUSTED);
+            });
   }
 
   @Test
   void streamsAndBodiesLargerThanTheBoundAreNotReadAhead() throws Exception {
-    for (String type : List.of("text/event-stream", "application/x-ndjson",
-        "application/x-jsonlines", "application/jsonl", "application/stream+json",
-        "multipart/x-mixed-replace; boundary=x")) {
-      origin.then(chain -> ScriptedOrigin.respond(chain.request(), 200, "", breaking(),
-          new Reply(), "Content-Type", type));
+    for (String type :
+        List.of(
+            "text/event-stream",
+            "application/x-ndjson",
+            "application/x-jsonlines",
+            "application/jsonl",
+            "application/stream+json",
+            "multipart/x-mixed-replace; boundary=x")) {
+      origin.then(
+          chain ->
+              ScriptedOrigin.respond(
+                  chain.request(), 200, "", breaking(), new Reply(), "Content-Type", type));
       try (Response response = client(RetryPolicy.ofDefaults()).newCall(get()).execute()) {
         assertThat(response.code()).as(type).isEqualTo(200);
         assertThatThrownBy(() -> response.body().string()).as(type).hasMessage("broken");
@@ -606,8 +715,16 @@ class RetryInterceptorTest {
     try (Response response = client(off).newCall(get()).execute()) {
       assertThat(response.body().source().getBuffer().size()).isZero();
     }
-    origin.then(chain -> ScriptedOrigin.respond(chain.request(), 200, "", breaking(), new Reply(),
-        "Content-Type", "application/json"));
+    origin.then(
+        chain ->
+            ScriptedOrigin.respond(
+                chain.request(),
+                200,
+                "",
+                breaking(),
+                new Reply(),
+                "Content-Type",
+                "application/json"));
     try (Response response = client(off).newCall(get()).execute()) {
       assertThatThrownBy(() -> response.body().string()).hasMessage("broken");
     }
@@ -622,10 +739,11 @@ class RetryInterceptorTest {
     Response limited = ScriptedOrigin.respond(get(), 429, "abc", null, new Reply());
     RetryInterceptor.preloadBody(limited, policy);
     assertThat(limited.body().source().getBuffer().size()).isZero();
-    Response unknown = ScriptedOrigin.respond(get(), 200, "", new Buffer().writeUtf8("xyz"),
-        new Reply());
+    Response unknown =
+        ScriptedOrigin.respond(get(), 200, "", new Buffer().writeUtf8("xyz"), new Reply());
     RetryInterceptor.preloadBody(unknown, policy);
-    assertThat(unknown.body().source().getBuffer().size()).as("unknown length: up to the bound")
+    assertThat(unknown.body().source().getBuffer().size())
+        .as("unknown length: up to the bound")
         .isEqualTo(3);
   }
 
@@ -634,10 +752,11 @@ class RetryInterceptorTest {
     RetryPolicy bounded = RetryPolicy.builder().attemptTimeout(Duration.ofMillis(700)).build();
     client(bounded).newCall(get()).execute().close();
     client(RetryPolicy.ofDefaults()).newCall(get()).execute().close();
-    RetryPolicy boundedOnce = RetryPolicy.builder().maxAttempts(1)
-        .attemptTimeout(Duration.ofMillis(300)).build();
+    RetryPolicy boundedOnce =
+        RetryPolicy.builder().maxAttempts(1).attemptTimeout(Duration.ofMillis(300)).build();
     client(boundedOnce).newCall(get()).execute().close();
-    assertThat(origin.arrivals).extracting(ScriptedOrigin.Arrival::readTimeoutMillis)
+    assertThat(origin.arrivals)
+        .extracting(ScriptedOrigin.Arrival::readTimeoutMillis)
         .containsExactly(700, 10_000, 300);
   }
 
@@ -645,14 +764,18 @@ class RetryInterceptorTest {
   void withOneAttemptABodyThatMustNotBeRepeatedGoesDownOneShot() throws Exception {
     OkHttpClient once = client(RetryPolicy.none());
     once.newCall(post(json("{}"))).execute().close();
-    once.newCall(new Request.Builder().url("http://catalog/x").put(json("{}")).build()).execute()
+    once.newCall(new Request.Builder().url("http://catalog/x").put(json("{}")).build())
+        .execute()
         .close();
     once.newCall(new Request.Builder().url("http://catalog/x").method("LOCK", null).build())
-        .execute().close();
+        .execute()
+        .close();
     once.newCall(get()).execute().close();
-    assertThat(origin.arrivals).extracting(ScriptedOrigin.Arrival::bodyOneShot)
+    assertThat(origin.arrivals)
+        .extracting(ScriptedOrigin.Arrival::bodyOneShot)
         .containsExactly(true, false, false, false);
-    assertThat(origin.arrivals).extracting(ScriptedOrigin.Arrival::retryOnConnectionFailure)
+    assertThat(origin.arrivals)
+        .extracting(ScriptedOrigin.Arrival::retryOnConnectionFailure)
         .containsExactly(true, true, false, true);
   }
 

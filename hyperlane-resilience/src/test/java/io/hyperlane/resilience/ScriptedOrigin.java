@@ -1,6 +1,7 @@
 package io.hyperlane.resilience;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,7 +34,10 @@ public final class ScriptedOrigin implements Interceptor {
   }
 
   /** What reached the origin: a request and the chain it came down. */
-  public record Arrival(Request request, int readTimeoutMillis, boolean retryOnConnectionFailure,
+  public record Arrival(
+      Request request,
+      int readTimeoutMillis,
+      boolean retryOnConnectionFailure,
       boolean bodyOneShot) {}
 
   /** A scripted response whose closing is observed. */
@@ -70,9 +74,10 @@ public final class ScriptedOrigin implements Interceptor {
   }
 
   public ScriptedOrigin thenFail(IOException failure) {
-    return then(chain -> {
-      throw failure;
-    });
+    return then(
+        chain -> {
+          throw failure;
+        });
   }
 
   public int count() {
@@ -86,8 +91,12 @@ public final class ScriptedOrigin implements Interceptor {
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    arrivals.add(new Arrival(request, chain.readTimeoutMillis(),
-        chain.getRetryOnConnectionFailure(), request.body() != null && request.body().isOneShot()));
+    arrivals.add(
+        new Arrival(
+            request,
+            chain.readTimeoutMillis(),
+            chain.getRetryOnConnectionFailure(),
+            request.body() != null && request.body().isOneShot()));
     Answer answer = script.poll();
     if (answer == null) {
       return respond(request, 200, "ok", null, new Reply());
@@ -96,24 +105,30 @@ public final class ScriptedOrigin implements Interceptor {
       return answer.answer(chain);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted at the origin");
+      throw new InterruptedIOException("interrupted at the origin");
     }
   }
 
   /** A response to {@code request}, its body {@code text} unless {@code source} is given. */
-  public static Response respond(Request request, int code, String text, Source source,
-      Reply reply, String... headers) {
+  public static Response respond(
+      Request request, int code, String text, Source source, Reply reply, String... headers) {
     Buffer buffer = new Buffer().writeUtf8(text);
-    BufferedSource body = Okio.buffer(new ForwardingSource(source != null ? source : buffer) {
-      @Override
-      public void close() throws IOException {
-        reply.closed.set(true);
-        super.close();
-      }
-    });
+    BufferedSource body =
+        Okio.buffer(
+            new ForwardingSource(source != null ? source : buffer) {
+              @Override
+              public void close() throws IOException {
+                reply.closed.set(true);
+                super.close();
+              }
+            });
     long length = source != null ? -1 : buffer.size();
-    Response.Builder builder = new Response.Builder().request(request).protocol(Protocol.HTTP_1_1)
-        .code(code).message("scripted");
+    Response.Builder builder =
+        new Response.Builder()
+            .request(request)
+            .protocol(Protocol.HTTP_1_1)
+            .code(code)
+            .message("scripted");
     for (int i = 0; i + 1 < headers.length; i += 2) {
       builder.addHeader(headers[i], headers[i + 1]);
     }

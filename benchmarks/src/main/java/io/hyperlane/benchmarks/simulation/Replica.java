@@ -11,9 +11,9 @@ import okhttp3.ResponseBody;
 
 /**
  * A modelled server: answers an attempt after a service time drawn from its current {@link
- * Behaviour}, on virtual time. It honours what a socket would: the attempt's read timeout ends a wait
- * with {@link SocketTimeoutException}, a cancelled call ends it with an {@link IOException}, and a
- * replica that is down refuses at once with {@link ConnectException}.
+ * Behaviour}, on virtual time. It honours what a socket would: the attempt's read timeout ends a
+ * wait with {@link SocketTimeoutException}, a cancelled call ends it with an {@link IOException},
+ * and a replica that is down refuses at once with {@link ConnectException}.
  */
 final class Replica {
 
@@ -32,7 +32,12 @@ final class Replica {
   private int inProgress;
   long served;
 
-  Replica(int index, Scenario.Timeline timeline, VirtualTime time, Random random, int buckets,
+  Replica(
+      int index,
+      Scenario.Timeline timeline,
+      VirtualTime time,
+      Random random,
+      int buckets,
       long bucketNanos) {
     this.index = index;
     this.origin = "http://127.0.0.1:" + (9001 + index);
@@ -65,12 +70,16 @@ final class Replica {
       long answerAt = Long.MAX_VALUE;
       if (b.mode() == Behaviour.Mode.SERVING) {
         double median = error ? b.errorMillis() : b.medianMillis();
-        double millis = median * Math.exp(SPREAD * random.nextGaussian())
-            * Math.max(1.0, inProgress / (double) CAPACITY);
+        double millis =
+            median
+                * Math.exp(SPREAD * random.nextGaussian())
+                * Math.max(1.0, inProgress / (double) CAPACITY);
         answerAt = start + (long) (millis * 1_000_000);
       }
-      long timeoutAt = chain.readTimeoutMillis() > 0
-          ? start + chain.readTimeoutMillis() * 1_000_000L : Long.MAX_VALUE;
+      long timeoutAt =
+          chain.readTimeoutMillis() > 0
+              ? start + chain.readTimeoutMillis() * 1_000_000L
+              : Long.MAX_VALUE;
       time.await(Math.min(answerAt, timeoutAt), () -> chain.call().isCanceled());
       if (chain.call().isCanceled()) {
         throw new IOException("Canceled");

@@ -17,7 +17,12 @@ import java.util.List;
  *     incident lasts from the first change to the last when that one restores health, else to the
  *     end of the run
  */
-record Scenario(String name, String title, String story, int replicas, double ratePerSecond,
+record Scenario(
+    String name,
+    String title,
+    String story,
+    int replicas,
+    double ratePerSecond,
     List<Change> changes) {
 
   /** Where the first change starts (0 when the scenario is one state for the whole run). */
@@ -29,7 +34,8 @@ record Scenario(String name, String title, String story, int replicas, double ra
   double incidentTo() {
     Change last = changes.get(changes.size() - 1);
     return changes.size() > 1 && last.behaviour().equals(Behaviour.healthy(BASE_MILLIS))
-        ? last.from() : 1.0;
+        ? last.from()
+        : 1.0;
   }
 
   /** The healthy replica's median service time. */
@@ -81,38 +87,70 @@ record Scenario(String name, String title, String story, int replicas, double ra
   static List<Scenario> all() {
     Behaviour healthy = Behaviour.healthy(BASE_MILLIS);
     return List.of(
-        new Scenario("slow-replica", "One slow replica",
-            "Replica 0 of five answers in 50 ms instead of 10 ms for the whole run.", 5, 200,
+        new Scenario(
+            "slow-replica",
+            "One slow replica",
+            "Replica 0 of five answers in 50 ms instead of 10 ms for the whole run.",
+            5,
+            200,
             List.of(new Change(0, 0, Behaviour.healthy(50)))),
-        new Scenario("black-hole", "A black-hole replica",
+        new Scenario(
+            "black-hole",
+            "A black-hole replica",
             "From 1/6 of the run, replica 0 accepts requests and never answers: only the client's"
-                + " 1 s read timeout ends an attempt there.", 5, 200,
+                + " 1 s read timeout ends an attempt there.",
+            5,
+            200,
             List.of(new Change(1 / 6.0, 0, Behaviour.blackHole()))),
-        new Scenario("all-fail", "Every replica failing",
-            "From 1/6 to 2/3 of the run every replica answers 500 in 1 ms; then all recover.", 5,
-            200, List.of(new Change(1 / 6.0, -1, Behaviour.failing(1.0, BASE_MILLIS, 1)),
+        new Scenario(
+            "all-fail",
+            "Every replica failing",
+            "From 1/6 to 2/3 of the run every replica answers 500 in 1 ms; then all recover.",
+            5,
+            200,
+            List.of(
+                new Change(1 / 6.0, -1, Behaviour.failing(1.0, BASE_MILLIS, 1)),
                 new Change(2 / 3.0, -1, healthy))),
-        new Scenario("slowdown", "A drastic slowdown",
+        new Scenario(
+            "slowdown",
+            "A drastic slowdown",
             "From 1/3 to 2/3 of the run replica 0 takes 1 s instead of 10 ms (the client's read"
-                + " timeout is 1 s).", 5, 200,
-            List.of(new Change(1 / 3.0, 0, Behaviour.healthy(1_000)),
-                new Change(2 / 3.0, 0, healthy))),
-        new Scenario("restart", "A replica restarting",
-            "From 1/3 to 1/2 of the run replica 0 refuses connections, then serves again.", 5, 200,
+                + " timeout is 1 s).",
+            5,
+            200,
+            List.of(
+                new Change(1 / 3.0, 0, Behaviour.healthy(1_000)), new Change(2 / 3.0, 0, healthy))),
+        new Scenario(
+            "restart",
+            "A replica restarting",
+            "From 1/3 to 1/2 of the run replica 0 refuses connections, then serves again.",
+            5,
+            200,
             List.of(new Change(1 / 3.0, 0, Behaviour.down()), new Change(1 / 2.0, 0, healthy))),
-        new Scenario("fast-failures", "Fast failures attract traffic",
+        new Scenario(
+            "fast-failures",
+            "Fast failures attract traffic",
             "Replica 0 answers half its requests with a 500 in 1 ms for the whole run: to a"
-                + " balancer that only looks at latency or load it looks like the best replica.", 5,
-            200, List.of(new Change(0, 0, Behaviour.failing(0.5, BASE_MILLIS, 1)))),
-        new Scenario("brownout", "A brownout of the whole service",
+                + " balancer that only looks at latency or load it looks like the best replica.",
+            5,
+            200,
+            List.of(new Change(0, 0, Behaviour.failing(0.5, BASE_MILLIS, 1)))),
+        new Scenario(
+            "brownout",
+            "A brownout of the whole service",
             "From 1/3 to 2/3 of the run every replica is five times slower (50 ms) and answers"
-                + " 10% of requests with a 500.", 5, 200,
-            List.of(new Change(1 / 3.0, -1, Behaviour.failing(0.1, 5 * BASE_MILLIS,
-                5 * BASE_MILLIS)), new Change(2 / 3.0, -1, healthy))));
+                + " 10% of requests with a 500.",
+            5,
+            200,
+            List.of(
+                new Change(1 / 3.0, -1, Behaviour.failing(0.1, 5 * BASE_MILLIS, 5 * BASE_MILLIS)),
+                new Change(2 / 3.0, -1, healthy))));
   }
 
   static Scenario named(String name) {
-    return all().stream().filter(s -> s.name.equals(name)).findFirst()
+    return all().stream()
+        .filter(s -> s.name.equals(name))
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no scenario named " + name));
   }
 }

@@ -34,7 +34,9 @@ final class Simulation {
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(2);
   static final Duration READ_TIMEOUT = Duration.ofSeconds(1);
 
-  /** Hyperlane's default retry policy, with 500 retried too: the scenarios' replicas fail with 500. */
+  /**
+   * Hyperlane's default retry policy, with 500 retried too: the scenarios' replicas fail with 500.
+   */
   static final RetryPolicy RETRY = RetryPolicy.builder().retryOnStatus(500, 502, 503, 504).build();
 
   private Simulation() {}
@@ -54,9 +56,19 @@ final class Simulation {
   }
 
   /** What one run measured. */
-  record Run(Scenario scenario, Setup setup, long[] latencyNanos, boolean[] succeeded,
-      long[] arrivalNanos, long backendAttempts, long[] attemptsPerBucket, long[] servedByReplica,
-      long[][] servedPerBucket, long retries, long hedges, long lengthNanos) {
+  record Run(
+      Scenario scenario,
+      Setup setup,
+      long[] latencyNanos,
+      boolean[] succeeded,
+      long[] arrivalNanos,
+      long backendAttempts,
+      long[] attemptsPerBucket,
+      long[] servedByReplica,
+      long[][] servedPerBucket,
+      long retries,
+      long hedges,
+      long lengthNanos) {
 
     int requests() {
       return latencyNanos.length;
@@ -101,9 +113,18 @@ final class Simulation {
           attempts += attemptsPerBucket[b];
         }
       }
-      return new Run(scenario, setup, Arrays.copyOfRange(latencyNanos, first, end),
-          Arrays.copyOfRange(succeeded, first, end), Arrays.copyOfRange(arrivalNanos, first, end),
-          attempts, attemptsPerBucket, servedByReplica, servedPerBucket, retries, hedges,
+      return new Run(
+          scenario,
+          setup,
+          Arrays.copyOfRange(latencyNanos, first, end),
+          Arrays.copyOfRange(succeeded, first, end),
+          Arrays.copyOfRange(arrivalNanos, first, end),
+          attempts,
+          attemptsPerBucket,
+          servedByReplica,
+          servedPerBucket,
+          retries,
+          hedges,
           lengthNanos);
     }
 
@@ -165,59 +186,69 @@ final class Simulation {
       Map<String, Replica> byOrigin = new HashMap<>();
       String[] origins = new String[replicas.length];
       for (int i = 0; i < replicas.length; i++) {
-        replicas[i] = new Replica(i, scenario.timeline(i, lengthNanos), time, serverRandom,
-            BUCKETS, bucketNanos);
+        replicas[i] =
+            new Replica(
+                i, scenario.timeline(i, lengthNanos), time, serverRandom, BUCKETS, bucketNanos);
         origins[i] = replicas[i].origin;
         byOrigin.put(replicas[i].origin.substring("http://".length()), replicas[i]);
       }
       long[] attempts = new long[1];
-      Hyperlane hyperlane = Hyperlane.builder()
-          .ticker(time)
-          .sleeper(time)
-          .scheduler(time)
-          .blockingExecutor(time.executor())
-          .random(new Random(seed * 31 + 2))
-          .telemetry(false)
-          .loadBalancer(strategy.loadBalancer())
-          .hedging(strategy.hedging())
-          .retry(RETRY)
-          .serviceCircuitBreaker(setup.serviceCircuit() ? CircuitBreakerPolicy.serviceDefaults()
-              : CircuitBreakerPolicy.disabled())
-          .timeout(CALL_TIMEOUT)
-          .listener(event -> {
-            if (event instanceof ResilienceEvent.Retry) {
-              counts[0]++;
-            } else if (event instanceof ResilienceEvent.Hedge) {
-              counts[1]++;
-            }
-          })
-          .attemptInterceptor(chain -> {
-            attempts[0]++;
-            attemptsPerBucket[(int) Math.min(BUCKETS - 1, time.read() / bucketNanos)]++;
-            var url = chain.request().url();
-            return byOrigin.get(url.host() + ":" + url.port()).serve(chain);
-          })
-          .service("backend", origins)
-          .build();
+      Hyperlane hyperlane =
+          Hyperlane.builder()
+              .ticker(time)
+              .sleeper(time)
+              .scheduler(time)
+              .blockingExecutor(time.executor())
+              .random(new Random(seed * 31 + 2))
+              .telemetry(false)
+              .loadBalancer(strategy.loadBalancer())
+              .hedging(strategy.hedging())
+              .retry(RETRY)
+              .serviceCircuitBreaker(
+                  setup.serviceCircuit()
+                      ? CircuitBreakerPolicy.serviceDefaults()
+                      : CircuitBreakerPolicy.disabled())
+              .timeout(CALL_TIMEOUT)
+              .listener(
+                  event -> {
+                    if (event instanceof ResilienceEvent.Retry) {
+                      counts[0]++;
+                    } else if (event instanceof ResilienceEvent.Hedge) {
+                      counts[1]++;
+                    }
+                  })
+              .attemptInterceptor(
+                  chain -> {
+                    attempts[0]++;
+                    attemptsPerBucket[(int) Math.min(BUCKETS - 1, time.read() / bucketNanos)]++;
+                    var url = chain.request().url();
+                    return byOrigin.get(url.host() + ":" + url.port()).serve(chain);
+                  })
+              .service("backend", origins)
+              .build();
       try (hyperlane) {
-        OkHttpClient client = hyperlane.wrap(new OkHttpClient.Builder()
-            .dispatcher(new Dispatcher(time.executor()))
-            .readTimeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-            .build());
+        OkHttpClient client =
+            hyperlane.wrap(
+                new OkHttpClient.Builder()
+                    .dispatcher(new Dispatcher(time.executor()))
+                    .readTimeout(READ_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .build());
         Request request = new Request.Builder().url("http://backend/items").build();
         for (int i = 0; i < n; i++) {
           int index = i;
-          time.spawnAt(arrivals[i], () -> {
-            long start = time.read();
-            boolean success;
-            try (Response response = client.newCall(request).execute()) {
-              success = response.code() == 200;
-            } catch (IOException e) {
-              success = false;
-            }
-            latency[index] = time.read() - start;
-            ok[index] = success;
-          });
+          time.spawnAt(
+              arrivals[i],
+              () -> {
+                long start = time.read();
+                boolean success;
+                try (Response response = client.newCall(request).execute()) {
+                  success = response.code() == 200;
+                } catch (IOException e) {
+                  success = false;
+                }
+                latency[index] = time.read() - start;
+                ok[index] = success;
+              });
         }
         // Every call ends by its deadline, so this much more time lets the last ones finish.
         time.runUntil(lengthNanos + CALL_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(1));
@@ -233,8 +264,19 @@ final class Simulation {
           throw new IllegalStateException("call " + i + " of " + scenario.name() + " never ended");
         }
       }
-      return new Run(scenario, setup, latency, ok, arrivals, attempts[0], attemptsPerBucket,
-          served, perBucket, counts[0], counts[1], lengthNanos);
+      return new Run(
+          scenario,
+          setup,
+          latency,
+          ok,
+          arrivals,
+          attempts[0],
+          attemptsPerBucket,
+          served,
+          perBucket,
+          counts[0],
+          counts[1],
+          lengthNanos);
     }
   }
 

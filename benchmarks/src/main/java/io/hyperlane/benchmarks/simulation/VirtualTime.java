@@ -19,17 +19,17 @@ import java.util.function.BooleanSupplier;
  * Virtual time on which real blocking code runs deterministically.
  *
  * <p>Every task (a caller, an OkHttp async call, a timer) runs on a thread of its own, so the code
- * under test keeps its ordinary blocking shape, but <em>one task runs at a time</em>: the others are
- * parked at a wait point ({@link #sleep}, {@link #poll}, {@link #await}). When the running task waits
- * or ends, the next one runs: first a waiting task whose wake condition has become true, then tasks
- * made ready, in the order they became ready; when none is ready the clock jumps to the earliest
- * timer. Nothing depends on the wall clock or on how the operating system schedules threads, so the
- * same inputs give the same run, event for event.
+ * under test keeps its ordinary blocking shape, but <em>one task runs at a time</em>: the others
+ * are parked at a wait point ({@link #sleep}, {@link #poll}, {@link #await}). When the running task
+ * waits or ends, the next one runs: first a waiting task whose wake condition has become true, then
+ * tasks made ready, in the order they became ready; when none is ready the clock jumps to the
+ * earliest timer. Nothing depends on the wall clock or on how the operating system schedules
+ * threads, so the same inputs give the same run, event for event.
  *
- * <p>This object is the {@link Ticker}, {@link Sleeper} and {@link Scheduler} of the Hyperlane under
- * simulation and the executor of its OkHttp dispatcher. Its state is only touched by whoever holds
- * the baton (the scheduler loop in {@link #runUntil} or the one running task); the semaphores that
- * pass the baton order every access.
+ * <p>This object is the {@link Ticker}, {@link Sleeper} and {@link Scheduler} of the Hyperlane
+ * under simulation and the executor of its OkHttp dispatcher. Its state is only touched by whoever
+ * holds the baton (the scheduler loop in {@link #runUntil} or the one running task); the semaphores
+ * that pass the baton order every access.
  */
 final class VirtualTime implements Ticker, Sleeper, Scheduler, AutoCloseable {
 
@@ -42,7 +42,7 @@ final class VirtualTime implements Ticker, Sleeper, Scheduler, AutoCloseable {
     }
   }
 
-  private static final Runnable EXIT = () -> { };
+  private static final Runnable EXIT = () -> {};
 
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
   private final ArrayDeque<Worker> ready = new ArrayDeque<>();
@@ -124,7 +124,8 @@ final class VirtualTime implements Ticker, Sleeper, Scheduler, AutoCloseable {
     if (head != null || timeoutNanos <= 0) {
       return head;
     }
-    await(timeoutNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutNanos,
+    await(
+        timeoutNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutNanos,
         () -> !queue.isEmpty());
     return queue.poll();
   }

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Short runs of the simulator: it repeats itself exactly, and the orderings the design promises hold.
- * Each run is 20 s of virtual time (4,000 calls) and takes a fraction of a second.
+ * Short runs of the simulator: it repeats itself exactly, and the orderings the design promises
+ * hold. Each run is 20 s of virtual time (4,000 calls) and takes a fraction of a second.
  */
 // A stage that waited on the wall clock would stall virtual time, with the test thread in an
 // uninterruptible wait: run each test on a thread of its own so that it fails instead of hanging.
@@ -57,9 +57,11 @@ class SimulationTest {
       Simulation.Run plain = run(scenario, Strategy.ROUND_ROBIN);
       Simulation.Run hedged = run(scenario, Strategy.ROUND_ROBIN_HEDGED);
       assertThat(hedged.hedges()).as(scenario).isPositive();
-      assertThat(hedged.percentileMillis(0.99)).as(scenario)
+      assertThat(hedged.percentileMillis(0.99))
+          .as(scenario)
           .isLessThan(plain.percentileMillis(0.99));
-      assertThat(hedged.percentileMillis(0.999)).as(scenario)
+      assertThat(hedged.percentileMillis(0.999))
+          .as(scenario)
           .isLessThan(plain.percentileMillis(0.999));
     }
   }
@@ -73,8 +75,7 @@ class SimulationTest {
       assertThat(run.successRate()).as(strategy.label).isEqualTo(1.0);
       assertThat(run.shareOfReplica0()).as(strategy.label).isLessThan(0.06);
     }
-    assertThat(run("black-hole", Strategy.ROUND_ROBIN_HEDGED).backendPerRequest())
-        .isLessThan(1.08);
+    assertThat(run("black-hole", Strategy.ROUND_ROBIN_HEDGED).backendPerRequest()).isLessThan(1.08);
   }
 
   @Test

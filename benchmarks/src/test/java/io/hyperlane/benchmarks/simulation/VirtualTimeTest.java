@@ -22,10 +22,11 @@ class VirtualTimeTest {
     try (VirtualTime time = new VirtualTime()) {
       for (int i = 3; i >= 1; i--) {
         int n = i;
-        time.spawn(() -> {
-          time.sleep(Duration.ofMillis(n * 10));
-          log.add(n + "@" + time.read() / MS);
-        });
+        time.spawn(
+            () -> {
+              time.sleep(Duration.ofMillis(n * 10));
+              log.add(n + "@" + time.read() / MS);
+            });
       }
       time.spawnAt(25 * MS, () -> log.add("late@" + time.read() / MS));
       time.runUntil(Long.MAX_VALUE);
@@ -39,10 +40,11 @@ class VirtualTimeTest {
     LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     List<String> log = new ArrayList<>();
     try (VirtualTime time = new VirtualTime()) {
-      time.spawn(() -> {
-        log.add(time.poll(queue, 50 * MS) + "@" + time.read() / MS);
-        log.add(time.poll(queue, 50 * MS) + "@" + time.read() / MS);
-      });
+      time.spawn(
+          () -> {
+            log.add(time.poll(queue, 50 * MS) + "@" + time.read() / MS);
+            log.add(time.poll(queue, 50 * MS) + "@" + time.read() / MS);
+          });
       time.spawnAt(7 * MS, () -> queue.add("x"));
       time.runUntil(Long.MAX_VALUE);
     }
@@ -66,9 +68,10 @@ class VirtualTimeTest {
   @Test
   void aTaskThatThrowsFailsTheRun() {
     try (VirtualTime time = new VirtualTime()) {
-      time.spawn(() -> {
-        throw new IllegalArgumentException("boom");
-      });
+      time.spawn(
+          () -> {
+            throw new IllegalArgumentException("boom");
+          });
       assertThatThrownBy(() -> time.runUntil(Long.MAX_VALUE))
           .isInstanceOf(IllegalStateException.class)
           .hasRootCauseInstanceOf(IllegalArgumentException.class);
@@ -80,14 +83,15 @@ class VirtualTimeTest {
     AtomicBoolean unwound = new AtomicBoolean();
     Thread[] worker = new Thread[1];
     VirtualTime time = new VirtualTime();
-    time.spawn(() -> {
-      worker[0] = Thread.currentThread();
-      try {
-        time.await(Long.MAX_VALUE, () -> false);
-      } finally {
-        unwound.set(true);
-      }
-    });
+    time.spawn(
+        () -> {
+          worker[0] = Thread.currentThread();
+          try {
+            time.await(Long.MAX_VALUE, () -> false);
+          } finally {
+            unwound.set(true);
+          }
+        });
     time.runUntil(Long.MAX_VALUE);
     time.close();
     assertThat(unwound).isTrue();

@@ -13,14 +13,16 @@ import okhttp3.Interceptor;
 public record AttemptTimeout(int millis) {
 
   /** Applies a request's {@link AttemptTimeout} tag to its call's chain. */
-  public static final Interceptor INTERCEPTOR = chain -> {
-    AttemptTimeout timeout = chain.request().tag(AttemptTimeout.class);
-    if (timeout == null) {
-      return chain.proceed(chain.request());
-    }
-    return chain.withConnectTimeout(timeout.millis(), TimeUnit.MILLISECONDS)
-        .withWriteTimeout(timeout.millis(), TimeUnit.MILLISECONDS)
-        .withReadTimeout(timeout.millis(), TimeUnit.MILLISECONDS)
-        .proceed(chain.request());
-  };
+  public static final Interceptor INTERCEPTOR =
+      chain -> {
+        AttemptTimeout timeout = chain.request().tag(AttemptTimeout.class);
+        if (timeout == null) {
+          return chain.proceed(chain.request());
+        }
+        return chain
+            .withConnectTimeout(timeout.millis(), TimeUnit.MILLISECONDS)
+            .withWriteTimeout(timeout.millis(), TimeUnit.MILLISECONDS)
+            .withReadTimeout(timeout.millis(), TimeUnit.MILLISECONDS)
+            .proceed(chain.request());
+      };
 }

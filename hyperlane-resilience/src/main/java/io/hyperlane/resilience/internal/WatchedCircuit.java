@@ -15,8 +15,8 @@ import java.util.function.BiConsumer;
  * reports a change once, from whichever thread sees it first.
  *
  * <p>Resilience4j moves a circuit only inside the calls made on it (Hyperlane never turns on its
- * automatic open-to-half-open timer; with a configuration that does, that change is reported at
- * the next call). A state held for less time than the call that entered it takes to return may go
+ * automatic open-to-half-open timer; with a configuration that does, that change is reported at the
+ * next call). A state held for less time than the call that entered it takes to return may go
  * unreported. Not part of Hyperlane's API.
  */
 public final class WatchedCircuit {
@@ -29,8 +29,8 @@ public final class WatchedCircuit {
    * Watches {@code circuit}; {@code onTransition} gets (from, to) for each change seen, on the
    * thread that saw it.
    */
-  public WatchedCircuit(CircuitBreaker circuit,
-      BiConsumer<CircuitBreaker.State, CircuitBreaker.State> onTransition) {
+  public WatchedCircuit(
+      CircuitBreaker circuit, BiConsumer<CircuitBreaker.State, CircuitBreaker.State> onTransition) {
     this.circuit = Objects.requireNonNull(circuit, "circuit");
     this.onTransition = Objects.requireNonNull(onTransition, "onTransition");
     this.seen = new AtomicReference<>(circuit.getState());

@@ -60,15 +60,17 @@ class WatchedCircuitTest {
     try {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
-        done.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < 200; i++) {
-            if (circuit.tryAcquirePermission()) {
-              circuit.onError(1_000, new IOException("refused"));
-            }
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < 200; i++) {
+                    if (circuit.tryAcquirePermission()) {
+                      circuit.onError(1_000, new IOException("refused"));
+                    }
+                  }
+                  return null;
+                }));
       }
       start.countDown();
       for (Future<?> f : done) {
