@@ -1,5 +1,7 @@
 package io.hyperlane.cache;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A decision of an {@link HttpCache}, delivered to a {@link CacheListener}. Services are the hosts
  * of the requests' URLs ({@code inventory} in {@code http://inventory/items}).
@@ -19,13 +21,13 @@ public sealed interface CacheEvent {
    * Stored responses were removed: {@code url} names the resource, or is null when everything of
    * the service was removed. {@code remote} is true when another instance asked for it.
    */
-  record Invalidated(String service, String url, boolean remote) implements CacheEvent {}
+  record Invalidated(String service, @Nullable String url, boolean remote) implements CacheEvent {}
 
   /**
    * The shared tier failed or timed out during {@code operation} ({@code get}, {@code put}, {@code
    * delete}, {@code publish}); the call carried on without it.
    */
-  record SharedTierFailed(String service, String operation, Throwable cause)
+  record SharedTierFailed(String service, String operation, @Nullable Throwable cause)
       implements CacheEvent {}
 
   /**

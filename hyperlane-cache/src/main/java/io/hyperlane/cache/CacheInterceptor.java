@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -23,6 +24,7 @@ import okio.BufferedSource;
 import okio.ForwardingSource;
 import okio.Okio;
 import okio.Source;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The per-call logic of an {@link HttpCache}: look up L1 then L2, answer when RFC 9111 allows, else
@@ -81,7 +83,7 @@ final class CacheInterceptor implements Interceptor {
         if (remote != null) {
           CacheRules.Use remoteUse = cache.rules.use(remote, requestDirectives, now);
           if (entry == null
-              || remoteUse.ordinal() < use.ordinal()
+              || remoteUse.compareTo(use) < 0
               || remote.responseMillis > entry.responseMillis) {
             entry = remote;
             use = remoteUse;
@@ -91,13 +93,13 @@ final class CacheInterceptor implements Interceptor {
         }
       }
       if (!background && use == CacheRules.Use.FRESH) {
-        return answer(request, entry, tier, CacheResult.HIT, now, null);
+        return answer(request, fresh(entry), tier, CacheResult.HIT, now, null);
       }
       if (!background && use == CacheRules.Use.STALE_WHILE_REVALIDATE) {
         revalidateInBackground(chain.call(), key);
         return answer(
             request,
-            entry,
+            fresh(entry),
             tier,
             CacheResult.STALE_WHILE_REVALIDATE,
             now,
@@ -170,9 +172,9 @@ final class CacheInterceptor implements Interceptor {
       Request request,
       String service,
       String key,
-      StoredResponse entry,
+      @Nullable StoredResponse entry,
       CacheTier tier,
-      Flight flight,
+      @Nullable Flight flight,
       Fills.Fill fill)
       throws IOException {
     boolean settled = false; // fill ended and flight completed, now or by a streamed body
@@ -183,7 +185,7 @@ final class CacheInterceptor implements Interceptor {
       SentCredentials credentials = new SentCredentials();
       chain.call().addEventListener(credentials);
       Request outgoing =
-          (validating ? entry.conditional(request) : request)
+          (validating && entry != null ? entry.conditional(request) : request)
               .newBuilder()
               .tag(SentCredentials.class, credentials)
               .build();
@@ -206,7 +208,7 @@ final class CacheInterceptor implements Interceptor {
       }
       long received = cache.clock.millis();
       int code = response.code();
-      if (code == 304 && validating) {
+      if (code == 304 && validating && entry != null) {
         StoredResponse refreshed = entry.refreshed(response, sent, received);
         boolean mayStore =
             CacheRules.unstorableRefresh(
@@ -435,13 +437,18 @@ final class CacheInterceptor implements Interceptor {
     return response;
   }
 
+  /** An entry the rules judged usable: one was found. */
+  private static StoredResponse fresh(@Nullable StoredResponse entry) {
+    return Objects.requireNonNull(entry, "a usable entry exists");
+  }
+
   private Response answer(
       Request request,
       StoredResponse entry,
       CacheTier tier,
       CacheResult result,
       long nowMillis,
-      String detail) {
+      @Nullable String detail) {
     report(request.url().host(), tier, result);
     long ttl = (cache.rules.freshnessMillis(entry) - entry.ageMillis(nowMillis)) / 1000;
     String status =
@@ -502,7 +509,7 @@ final class CacheInterceptor implements Interceptor {
    * Waits for another call's outcome, giving up at once when this call is cancelled — by its
    * caller, its deadline or its call timeout.
    */
-  private StoredResponse await(Flight leader, Call call) throws IOException {
+  private @Nullable StoredResponse await(Flight leader, Call call) throws IOException {
     CompletableFuture<Void> cancelled = new CompletableFuture<>();
     call.addEventListener(
         new EventListener() {

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Set;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RFC 9111 for a shared cache, with the settings of one {@link HttpCache}: what may be stored, for
@@ -70,7 +71,7 @@ final class CacheRules {
    * The lower-case field names of {@code Vary}, empty when there is none, or null when the response
    * must not be stored ({@code Vary: *} or a member that is not a field name).
    */
-  static List<String> varyNames(Response response) {
+  static @Nullable List<String> varyNames(Response response) {
     List<String> lines = response.headers("Vary");
     if (lines.isEmpty()) {
       return List.of();
@@ -103,7 +104,7 @@ final class CacheRules {
    * earlier response in the chain — since credentials may be added below the cache: by an
    * interceptor, or by OkHttp's {@code Authenticator} after a 401.
    */
-  String unstorableReason(Request request, Response response, List<String> varyNames) {
+  @Nullable String unstorableReason(Request request, Response response, List<String> varyNames) {
     return unstorableReason(request, response, varyNames, false);
   }
 
@@ -111,8 +112,11 @@ final class CacheRules {
    * As {@link #unstorableReason(Request, Response, List)}, when {@code credentialsSent} says
    * whether the network saw credentials on any request sent for this one.
    */
-  String unstorableReason(
-      Request request, Response response, List<String> varyNames, boolean credentialsSent) {
+  @Nullable String unstorableReason(
+      Request request,
+      Response response,
+      @Nullable List<String> varyNames,
+      boolean credentialsSent) {
     if (!cacheableCodes.contains(response.code())) {
       return "status " + response.code();
     }
@@ -155,7 +159,7 @@ final class CacheRules {
    * Why an entry refreshed by a 304 may not be stored (the 304's fields now in it: {@code
    * no-store}, {@code private}, a cookie, credentials sent), or null when it may.
    */
-  static String unstorableRefresh(StoredResponse refreshed, boolean credentialsSent) {
+  static @Nullable String unstorableRefresh(StoredResponse refreshed, boolean credentialsSent) {
     Directives d = refreshed.directives;
     if (d.has("no-store")) {
       return "no-store";
@@ -177,7 +181,7 @@ final class CacheRules {
    * get the same: not worth waiting on each other), rather than this call's (its credentials) or
    * the origin's state (an error status).
    */
-  static boolean intrinsic(String reason) {
+  static boolean intrinsic(@Nullable String reason) {
     return reason != null
         && !reason.equals("authorized request")
         && !reason.startsWith("status 5")

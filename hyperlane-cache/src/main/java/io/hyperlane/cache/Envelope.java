@@ -16,6 +16,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import okhttp3.Headers;
 import okhttp3.Protocol;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The binary form of {@link Variants} in the shared tier: a versioned layout of plain fields (never
@@ -86,7 +87,7 @@ final class Envelope {
   }
 
   /** The variants in {@code value} when it is intact and was written for {@code key}; else null. */
-  Variants decode(String key, byte[] value) {
+  @Nullable Variants decode(String key, byte[] value) {
     if (value == null || value.length < MAGIC.length + 4 + MAC_LENGTH) {
       return null;
     }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fills in flight, per key, and the fence every invalidation puts up against them: the cache's
@@ -33,10 +34,10 @@ final class Fills {
     final long startedMillis;
 
     /** The shared tier's fences when this fill read it; null: not read, so never written there. */
-    volatile String sharedFences;
+    volatile @Nullable String sharedFences;
 
     /** What the shared tier held when this fill read it: a write there adds to these. */
-    volatile Variants sharedVariants;
+    volatile @Nullable Variants sharedVariants;
 
     volatile boolean fenced;
 

@@ -29,6 +29,7 @@ import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,8 +99,8 @@ public final class HttpCache implements AutoCloseable {
   final CacheRules rules;
   final Clock clock;
   final Cache<String, Variants> heap;
-  private final SharedTier shared;
-  private final Envelope envelope;
+  private final @Nullable SharedTier shared;
+  private final @Nullable Envelope envelope; // with a shared tier only
   private final long sharedTimeoutMillis;
   private final CacheListener listener;
   private final Map<String, Counters> counters = new ConcurrentHashMap<>();
@@ -154,7 +155,8 @@ public final class HttpCache implements AutoCloseable {
             .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
             .build();
     this.shared = b.shared;
-    this.envelope = b.shared == null ? null : new Envelope(b.secret);
+    this.envelope =
+        b.shared == null ? null : new Envelope(Objects.requireNonNull(b.secret, "secret"));
     this.sharedTimeoutMillis = b.sharedTimeout.toMillis();
     this.listener = b.listener;
     this.interceptor = new CacheInterceptor(this, listener);
@@ -244,7 +246,7 @@ public final class HttpCache implements AutoCloseable {
 
   /** The outcome of an L0 flight: what the leader stored, or that it has nothing to share. */
   static final class Flight {
-    static final StoredResponse NOTHING = null;
+    static final @Nullable StoredResponse NOTHING = null;
     final CompletableFuture<StoredResponse> outcome = new CompletableFuture<>();
 
     /** Nothing to share: the waiters go to the origin themselves. No-op once completed. */
@@ -278,7 +280,17 @@ public final class HttpCache implements AutoCloseable {
   }
 
   /** The service of a key, or null when it is not one. */
-  static String serviceOf(String key) {
+  /** The shared tier: only paths that have one call this. */
+  private SharedTier sharedTier() {
+    return Objects.requireNonNull(shared, "only a cache with a shared tier reaches it");
+  }
+
+  /** The envelope of the shared tier's entries and messages: only paths that have one call this. */
+  private Envelope sharedEnvelope() {
+    return Objects.requireNonNull(envelope, "only a cache with a shared tier has an envelope");
+  }
+
+  static @Nullable String serviceOf(String key) {
     int bar = key.lastIndexOf('|');
     return bar <= 0 ? null : key.substring(0, bar);
   }
@@ -360,7 +372,8 @@ public final class HttpCache implements AutoCloseable {
                   return done;
                 });
     return deleted.thenCompose(
-        done -> watch(service, "publish", guarded(() -> shared.publish(message(kind, subject)))));
+        done ->
+            watch(service, "publish", guarded(() -> sharedTier().publish(message(kind, subject)))));
   }
 
   /** A shared-tier operation that may throw instead of completing exceptionally. */
@@ -420,7 +433,7 @@ public final class HttpCache implements AutoCloseable {
     }
     byte[] value;
     try {
-      value = envelope.encode(key, toShare);
+      value = sharedEnvelope().encode(key, toShare);
     } catch (IOException e) {
       return true; // an in-memory stream does not fail
     }
@@ -429,12 +442,12 @@ public final class HttpCache implements AutoCloseable {
         watch(
             fill.service,
             "put",
-            guarded(() -> shared.put(fill.service, key, value, expiry, fences))));
+            guarded(() -> sharedTier().put(fill.service, key, value, expiry, fences))));
     return true;
   }
 
   /** Puts variants read from the shared tier into the heap, unless the fill was fenced since. */
-  void promote(Fills.Fill fill, Variants variants, StoredResponse chosen) {
+  void promote(Fills.Fill fill, @Nullable Variants variants, StoredResponse chosen) {
     fills.ifUnfenced(
         fill, () -> heap.asMap().merge(fill.key, variants, (old, fresh) -> old.with(chosen)));
   }
@@ -447,12 +460,12 @@ public final class HttpCache implements AutoCloseable {
    * Reads the shared tier's variants for the fill's key, recording the tier's fences on the fill;
    * null on a miss, a failure or a bad entry.
    */
-  Variants sharedGet(Fills.Fill fill) {
+  @Nullable Variants sharedGet(Fills.Fill fill) {
     String service = fill.service;
     SharedTier.Entry entry;
     try {
       entry =
-          shared
+          sharedTier()
               .get(service, fill.key)
               .toCompletableFuture()
               .get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
@@ -477,7 +490,7 @@ public final class HttpCache implements AutoCloseable {
     if (entry.value() == null) {
       return null;
     }
-    Variants variants = envelope.decode(fill.key, entry.value());
+    Variants variants = sharedEnvelope().decode(fill.key, entry.value());
     fill.sharedVariants = variants;
     if (variants == null) {
       counters(service).sharedTierErrors.increment();
@@ -501,7 +514,7 @@ public final class HttpCache implements AutoCloseable {
         });
   }
 
-  private void sharedFailed(String service, String operation, Throwable cause) {
+  private void sharedFailed(String service, String operation, @Nullable Throwable cause) {
     counters(service).sharedTierErrors.increment();
     sharedRetryAtMillis = clock.millis() + SHARED_RETRY_MILLIS;
     if (sharedDown.compareAndSet(false, true)) {
@@ -538,7 +551,7 @@ public final class HttpCache implements AutoCloseable {
             + clock.millis()
             + " "
             + UUID.randomUUID();
-    return body + " " + envelope.sign(body);
+    return body + " " + sharedEnvelope().sign(body);
   }
 
   /**
@@ -558,7 +571,7 @@ public final class HttpCache implements AutoCloseable {
       if (parts == null
           || parts.length != 7
           || !parts[0].equals(MESSAGE_VERSION)
-          || !envelope.verify(message.substring(0, message.lastIndexOf(' ')), parts[6])) {
+          || !sharedEnvelope().verify(message.substring(0, message.lastIndexOf(' ')), parts[6])) {
         log.debug("ignored a cache invalidation message that is malformed or not signed");
         return;
       }
@@ -626,8 +639,8 @@ public final class HttpCache implements AutoCloseable {
     private Duration heuristicMax = Duration.ZERO;
     private Duration staleWhileRevalidate = Duration.ZERO;
     private Duration staleIfError = Duration.ZERO;
-    private SharedTier shared;
-    private byte[] secret;
+    private @Nullable SharedTier shared;
+    private byte @Nullable [] secret;
     private Duration sharedTimeout = Duration.ofMillis(50);
     private Clock clock = Clock.systemUTC();
     private CacheListener listener = CacheListener.noop();

@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link SharedTier} on Redis, through Lettuce: entries are plain keys with a TTL under a prefix,
@@ -74,7 +75,7 @@ public final class RedisSharedTier implements SharedTier {
   private final String prefix;
   private final String channel;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+  private volatile @Nullable StatefulRedisPubSubConnection<String, String> pubsub;
 
   private RedisSharedTier(Builder b) {
     this.prefix = b.keyPrefix;
@@ -292,6 +293,7 @@ public final class RedisSharedTier implements SharedTier {
     shutdown();
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // best effort: nothing waits for the threads to end
   private void shutdown() {
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     resources.shutdown(0, 2, TimeUnit.SECONDS);

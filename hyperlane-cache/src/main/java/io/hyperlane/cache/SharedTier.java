@@ -2,6 +2,7 @@ package io.hyperlane.cache;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The L2 tier of an {@link HttpCache}: a key-value store shared by every instance of an
@@ -33,7 +34,8 @@ public interface SharedTier extends AutoCloseable {
    * What {@link #get} read: the value (null on a miss) and the fences of its key and service as
    * they were, to hand back to {@link #put}.
    */
-  record Entry(byte[] value, String fences) {}
+  @SuppressWarnings("ArrayRecordComponent") // a value read once, never compared or hashed
+  record Entry(byte @Nullable [] value, String fences) {}
 
   /** The value stored under {@code key} of {@code service}, with the current fences. */
   CompletionStage<Entry> get(String service, String key);

@@ -11,6 +11,7 @@ import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One stored variant of a response: what the origin said, the request header values it varies on,
@@ -104,7 +105,7 @@ final class StoredResponse {
   static StoredResponse of(
       Request request,
       Response response,
-      List<String> varyNames,
+      @Nullable List<String> varyNames,
       byte[] body,
       long requestMillis,
       long responseMillis) {

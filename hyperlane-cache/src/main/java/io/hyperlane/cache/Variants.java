@@ -3,6 +3,7 @@ package io.hyperlane.cache;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every stored variant of one cache key (method and URL): a URL whose responses carry {@code Vary}
@@ -24,7 +25,7 @@ final class Variants {
   }
 
   /** The variant {@code request} selects, or null. */
-  StoredResponse match(Request request) {
+  @Nullable StoredResponse match(Request request) {
     for (int i = entries.size() - 1; i >= 0; i--) {
       StoredResponse entry = entries.get(i);
       if (entry.matches(request)) {

@@ -5,5 +5,13 @@
  *
  * <p>Start at {@link io.hyperlane.cache.HttpCache}. The cache works inside a Hyperlane client
  * ({@code Hyperlane.Builder.cache}) or alone, as an interceptor on any {@code OkHttpClient}.
+ *
+ * <p>Nullness: every type here is non-null unless marked {@code @Nullable} (JSpecify's {@code
+ * NullMarked}, checked by NullAway in the build). An absent value is returned as {@code Optional}
+ * where the caller must decide what absence means, and as a {@code @Nullable} type where it is a
+ * field of a value record or a hot-path lookup; a parameter never takes {@code Optional}.
  */
+@NullMarked
 package io.hyperlane.cache;
+
+import org.jspecify.annotations.NullMarked;

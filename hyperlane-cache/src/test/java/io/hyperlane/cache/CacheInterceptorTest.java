@@ -78,13 +78,19 @@ class CacheInterceptorTest {
 
   @AfterEach
   void stop() {
-    pool.shutdownNow();
-    caches.forEach(HttpCache::close);
     for (HttpCache cache : caches) {
-      // Every call of every test has ended: no fill outlives its call (a leaked fill would keep
-      // its key's bookkeeping, and fence it, for ever).
+      // Every call of every test has ended, and a background revalidation a test started ends by
+      // itself: then no fill may remain (a leaked fill would keep its key's bookkeeping, and
+      // fence it, for ever).
+      awaitIdle(cache);
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (cache.fills.size() != 0 && System.nanoTime() < end) {
+        Thread.onSpinWait();
+      }
       assertThat(cache.fills.size()).as("keys with fills in flight").isZero();
     }
+    pool.shutdownNow();
+    caches.forEach(HttpCache::close);
   }
 
   private HttpCache.Builder builder() {

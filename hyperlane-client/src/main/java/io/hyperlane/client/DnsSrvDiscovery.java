@@ -57,7 +57,12 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
     return PeriodicLookup.start(context, this::lookup, interval);
   }
 
-  /** One lookup: the SRV records, then their targets' addresses. */
+  /**
+   * One lookup: the SRV records, then their targets' addresses. JNDI's DNS provider only (its
+   * environment names the factory and a {@code dns:} URL): DNS answers are parsed as text, never
+   * deserialized, so Error Prone's ban on JNDI (which is about LDAP and RMI) does not apply.
+   */
+  @SuppressWarnings({"BanJNDI", "JdkObsolete"}) // JdkObsolete: InitialDirContext takes a Hashtable
   List<Endpoint> lookup() throws IOException {
     Hashtable<String, String> env = new Hashtable<>();
     env.put(javax.naming.Context.INITIAL_CONTEXT_FACTORY, "com.sun.jndi.dns.DnsContextFactory");
@@ -71,19 +76,19 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
       if (srv == null) {
         throw new IOException("no SRV record for " + name);
       }
-      List<Record> records = new ArrayList<>();
+      List<SrvRecord> records = new ArrayList<>();
       NamingEnumeration<?> values = srv.getAll();
       while (values.hasMore()) {
-        records.add(Record.parse(String.valueOf(values.next()), name));
+        records.add(SrvRecord.parse(String.valueOf(values.next()), name));
       }
       int lowest = Integer.MAX_VALUE;
-      for (Record r : records) {
+      for (SrvRecord r : records) {
         if (!r.target.isEmpty()) {
           lowest = Math.min(lowest, r.priority);
         }
       }
       List<Endpoint> endpoints = new ArrayList<>();
-      for (Record r : records) {
+      for (SrvRecord r : records) {
         if (r.priority == lowest && !r.target.isEmpty()) {
           String host = address(dns, r.target);
           endpoints.add(
@@ -109,6 +114,7 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
   }
 
   /** The target's first A (or AAAA) address from the same server, or the target itself. */
+  @SuppressWarnings("BanJNDI") // the DNS provider, as in lookup()
   private static String address(DirContext dns, String target) {
     try {
       Attributes found = dns.getAttributes(target, new String[] {"A", "AAAA"});
@@ -132,8 +138,8 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
   }
 
   /** One SRV record: {@code priority weight port target}. */
-  record Record(int priority, int weight, int port, String target) {
-    static Record parse(String text, String name) {
+  record SrvRecord(int priority, int weight, int port, String target) {
+    static SrvRecord parse(String text, String name) {
       String[] parts = text.trim().split("\\s+");
       if (parts.length != 4) {
         throw new IllegalArgumentException(
@@ -153,7 +159,7 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
           throw new IllegalArgumentException(
               "SRV record \"" + text + "\" of " + name + " has a value out of range");
         }
-        return new Record(priority, weight, port, target); // target "" (".") means: no service
+        return new SrvRecord(priority, weight, port, target); // target "" (".") means: no service
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
             "SRV record \"" + text + "\" of " + name + " has a field that is not a number", e);
@@ -167,7 +173,7 @@ public final class DnsSrvDiscovery implements ServiceDiscovery {
     private String server = "dns:";
     private String scheme = "http";
     private Duration interval = Duration.ofSeconds(30);
-    private Duration timeout = Duration.ofMillis(1000);
+    private Duration timeout = Duration.ofSeconds(1);
 
     private Builder(String name) {
       Objects.requireNonNull(name, "name");

@@ -257,7 +257,7 @@ public final class Endpoint {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Endpoint && ((Endpoint) o).url.equals(url);
+    return o instanceof Endpoint other && other.url.equals(url);
   }
 
   @Override

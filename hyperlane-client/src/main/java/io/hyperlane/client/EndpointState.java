@@ -1,6 +1,6 @@
 package io.hyperlane.client;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.hyperlane.resilience.CircuitState;
 import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -87,10 +87,7 @@ final class EndpointState {
     if (circuit == null) {
       return true;
     }
-    CircuitBreaker.State state = circuit.state();
-    return state == CircuitBreaker.State.CLOSED
-        || state == CircuitBreaker.State.DISABLED
-        || state == CircuitBreaker.State.METRICS_ONLY;
+    return circuit.state() == CircuitState.CLOSED;
   }
 
   void begin() {

@@ -1,8 +1,8 @@
 package io.hyperlane.client;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.hyperlane.resilience.AttemptContext;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.CircuitState;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.Scheduler;
@@ -23,6 +23,7 @@ import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.HostnameVerifier;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -366,7 +367,7 @@ final class ServiceState implements ServiceDiscovery.Context {
       e.ejected = false;
       log.debug("endpoint {} of service {} is back in rotation", e.endpoint.origin(), name);
       ResilienceListener.notify(
-          listener, new ResilienceEvent.EndpointReturned(name, e.endpoint.origin()));
+          listener, new RoutingEvent.EndpointReturned(name, e.endpoint.origin()));
     }
   }
 
@@ -426,7 +427,7 @@ final class ServiceState implements ServiceDiscovery.Context {
         inARow);
     ResilienceListener.notify(
         listener,
-        new ResilienceEvent.EndpointEjected(
+        new RoutingEvent.EndpointEjected(
             name, e.endpoint.origin(), Duration.ofNanos(duration), inARow));
   }
 
@@ -505,7 +506,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
     if (recovered) {
       log.info("discovery of service {} recovered with {} endpoints", name, size);
-      ResilienceListener.notify(listener, new ResilienceEvent.DiscoveryRecovered(name, size));
+      ResilienceListener.notify(listener, new RoutingEvent.DiscoveryRecovered(name, size));
     } else {
       log.debug("service {} now has {} endpoints: {}", name, size, usable);
     }
@@ -585,7 +586,7 @@ final class ServiceState implements ServiceDiscovery.Context {
       known = endpoints.length;
     }
     ResilienceListener.notify(
-        listener, new ResilienceEvent.DiscoveryFailed(name, String.valueOf(cause)));
+        listener, new RoutingEvent.DiscoveryFailed(name, String.valueOf(cause)));
     if (first) {
       log.warn(
           "discovery of service {} failed, keeping the last {} known endpoints: {}",
@@ -597,18 +598,16 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
   }
 
-  private WatchedCircuit newCircuit(Endpoint endpoint) {
-    CircuitBreaker circuit = circuits.newCircuitBreaker(name + " " + endpoint.origin(), ticker);
-    if (circuit == null) {
-      return null;
-    }
-    return new WatchedCircuit(
-        circuit,
-        (from, to) -> {
-          if (to == CircuitBreaker.State.OPEN) {
+  private @Nullable WatchedCircuit newCircuit(Endpoint endpoint) {
+    return WatchedCircuit.create(
+        circuits,
+        name + " " + endpoint.origin(),
+        ticker,
+        (from, to, failureRate) -> {
+          if (to == CircuitState.OPEN) {
             log.warn(
                 "circuit of endpoint {} of service {} opened at a failure rate of {}%",
-                endpoint.origin(), name, circuit.getMetrics().getFailureRate());
+                endpoint.origin(), name, failureRate);
           }
           ResilienceListener.notify(
               listener, new ResilienceEvent.CircuitStateChanged(name, endpoint.origin(), from, to));

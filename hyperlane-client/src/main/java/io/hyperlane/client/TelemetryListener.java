@@ -149,12 +149,12 @@ final class TelemetryListener implements ResilienceListener {
       Attributes attributes = a.build();
       transitions.add(1, attributes);
       span.addEvent("hyperlane.circuit_state", attributes);
-    } else if (event instanceof ResilienceEvent.EndpointEjected e) {
+    } else if (event instanceof RoutingEvent.EndpointEjected e) {
       Attributes attributes =
           Attributes.of(Telemetry.SERVICE, e.service(), Telemetry.ENDPOINT, e.endpoint());
       ejections.add(1, attributes);
       span.addEvent("hyperlane.endpoint_ejected", attributes);
-    } else if (event instanceof ResilienceEvent.DiscoveryFailed e) {
+    } else if (event instanceof RoutingEvent.DiscoveryFailed e) {
       discoveryFailures.add(1, service(e.service()));
     }
   }

@@ -1,8 +1,8 @@
 /**
  * Hyperlane's front door: {@link io.hyperlane.client.Hyperlane} wraps an {@code OkHttpClient} so
  * that calls to {@code http://<service>/…} are discovered, balanced and made resilient (the stages
- * of {@code io.hyperlane.resilience}, configured per service); caching and tracing are the next
- * stages.
+ * of {@code io.hyperlane.resilience}, configured per service), cached ({@code io.hyperlane.cache})
+ * and traced and measured through OpenTelemetry.
  *
  * <p>Public here: the facade and its builders, endpoint and policy values ({@link
  * io.hyperlane.client.Endpoint}, {@link io.hyperlane.client.LoadBalancerPolicy}, {@link

@@ -3,9 +3,9 @@ package io.hyperlane.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.CircuitOpenException;
+import io.hyperlane.resilience.CircuitState;
 import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.RetryPolicy;
@@ -32,7 +32,7 @@ class CircuitBreakerTest extends LoopbackTest {
         .loadBalancer(LoadBalancerPolicy.roundRobin());
   }
 
-  private List<State> transitions(String endpoint) {
+  private List<CircuitState> transitions(String endpoint) {
     return events.stream()
         .filter(
             e ->
@@ -57,7 +57,7 @@ class CircuitBreakerTest extends LoopbackTest {
       for (int i = 0; i < 20; i++) { // the default service circuit judges after 20 calls
         assertThat(Replicas.get(client, "http://inventory/")).isBetween(0, 1);
       }
-      assertThat(transitions(null)).containsExactly(State.OPEN);
+      assertThat(transitions(null)).containsExactly(CircuitState.OPEN);
 
       int sent = replicas.received(0) + replicas.received(1);
       for (int i = 0; i < 50; i++) {
@@ -81,7 +81,8 @@ class CircuitBreakerTest extends LoopbackTest {
       for (int i = 0; i < 5; i++) { // five probes close it
         assertThat(Replicas.get(client, "http://inventory/")).isBetween(0, 1);
       }
-      assertThat(transitions(null)).containsExactly(State.OPEN, State.HALF_OPEN, State.CLOSED);
+      assertThat(transitions(null))
+          .containsExactly(CircuitState.OPEN, CircuitState.HALF_OPEN, CircuitState.CLOSED);
       assertThat(Replicas.get(client, "http://inventory/")).isBetween(0, 1);
     }
   }
@@ -100,7 +101,7 @@ class CircuitBreakerTest extends LoopbackTest {
       for (int i = 0; i < 20; i++) { // round robin: 10 calls each; 10 failures open its circuit
         Replicas.get(client, "http://inventory/");
       }
-      assertThat(transitions(failing)).containsExactly(State.OPEN);
+      assertThat(transitions(failing)).containsExactly(CircuitState.OPEN);
       EndpointSnapshot open =
           hyperlane.snapshot().service("inventory").endpoint(failing).orElseThrow();
       assertThat(open.circuit()).isEqualTo("OPEN");
@@ -116,7 +117,8 @@ class CircuitBreakerTest extends LoopbackTest {
       for (int i = 0; i < 3; i++) { // the three probes go to it first
         assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
       }
-      assertThat(transitions(failing)).containsExactly(State.OPEN, State.HALF_OPEN, State.CLOSED);
+      assertThat(transitions(failing))
+          .containsExactly(CircuitState.OPEN, CircuitState.HALF_OPEN, CircuitState.CLOSED);
       int[] served = new int[2];
       for (int i = 0; i < 20; i++) {
         served[Replicas.get(client, "http://inventory/")]++;
@@ -143,7 +145,7 @@ class CircuitBreakerTest extends LoopbackTest {
         assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1); // still failing
       }
       assertThat(transitions(replicas.url(1)))
-          .containsExactly(State.OPEN, State.HALF_OPEN, State.OPEN);
+          .containsExactly(CircuitState.OPEN, CircuitState.HALF_OPEN, CircuitState.OPEN);
       assertThat(Replicas.get(client, "http://inventory/")).isZero();
     }
   }

@@ -18,7 +18,8 @@ class DnsAnswerProperties {
     Throwable t =
         catchThrowable(
             () -> {
-              DnsSrvDiscovery.Record r = DnsSrvDiscovery.Record.parse(text, "_http._tcp.inventory");
+              DnsSrvDiscovery.SrvRecord r =
+                  DnsSrvDiscovery.SrvRecord.parse(text, "_http._tcp.inventory");
               assertThat(r.priority()).isBetween(0, 65535);
               assertThat(r.weight()).isBetween(0, 65535);
               assertThat(r.target().isEmpty() || r.port() >= 1 && r.port() <= 65535).isTrue();

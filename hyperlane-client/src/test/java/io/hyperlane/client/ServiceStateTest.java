@@ -3,11 +3,11 @@ package io.hyperlane.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.hyperlane.resilience.AttemptContext;
 import io.hyperlane.resilience.Attempts;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.CircuitState;
 import io.hyperlane.resilience.ResilienceEvent;
 import java.io.IOException;
 import java.time.Duration;
@@ -185,7 +185,7 @@ class ServiceStateTest {
     long ejectedAt = time.read();
     assertThat(bad.ejectedUntilNanos).isEqualTo(ejectedAt + 10 * S);
     assertThat(bad.consecutiveFailures.get()).as("reset by the ejection").isZero();
-    assertThat(events(ResilienceEvent.EndpointEjected.class))
+    assertThat(events(RoutingEvent.EndpointEjected.class))
         .singleElement()
         .satisfies(
             e -> {
@@ -197,7 +197,7 @@ class ServiceStateTest {
     assertThat(ports(service, ejectedAt + 10 * S - 1)).containsExactly(8081, 8083);
     assertThat(service.snapshot().endpoints().get(1).ejected()).isTrue();
     assertThat(service.snapshot().endpoints().get(1).effectiveWeight()).isZero();
-    assertThat(events(ResilienceEvent.EndpointReturned.class)).isEmpty();
+    assertThat(events(RoutingEvent.EndpointReturned.class)).isEmpty();
 
     long back = ejectedAt + 10 * S;
     // at a tenth of its weight, it gets one pick in 21
@@ -205,7 +205,7 @@ class ServiceStateTest {
     assertThat(bad.ejected).isFalse();
     assertThat(bad.ramping).as("a returning endpoint ramps up").isTrue();
     assertThat(bad.rampStartNanos).isEqualTo(back);
-    assertThat(events(ResilienceEvent.EndpointReturned.class))
+    assertThat(events(RoutingEvent.EndpointReturned.class))
         .singleElement()
         .satisfies(e -> assertThat(e.endpoint()).isEqualTo("http://127.0.0.1:8082"));
     assertThat(service.effectiveWeight(bad, back + 5 * S)).isEqualTo(0.25);
@@ -233,18 +233,18 @@ class ServiceStateTest {
         service("http://127.0.0.1:8081", "http://127.0.0.1:8082", "http://127.0.0.1:8083");
     EndpointState bad = state(service, 8083);
     fail(service, bad, 2);
-    assertThat(bad.circuit.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(bad.circuit.state()).isEqualTo(CircuitState.OPEN);
     assertThat(ports(service, time.read())).containsExactly(8081, 8082);
     assertThat(service.snapshot().endpoints().get(2).circuit()).isEqualTo("OPEN");
     assertThat(service.snapshot().endpoints().get(2).effectiveWeight()).isZero();
 
     time.advance(Duration.ofSeconds(5).plusMillis(1)); // Resilience4j waits strictly longer
     assertThat(pick(service, time.read()).endpoint.url().port()).as("the probe").isEqualTo(8083);
-    assertThat(bad.circuit.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    assertThat(bad.circuit.state()).isEqualTo(CircuitState.HALF_OPEN);
     assertThat(ports(service, time.read())).as("one probe at a time").containsExactly(8081, 8082);
     bad.begin();
     service.onResponse(bad, time.read() - MS, time.read(), 200);
-    assertThat(bad.circuit.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(bad.circuit.state()).isEqualTo(CircuitState.CLOSED);
     assertThat(ports(service, time.read())).containsExactly(8081, 8082, 8083);
   }
 
@@ -254,11 +254,11 @@ class ServiceStateTest {
     ServiceState service = service("http://127.0.0.1:8081");
     EndpointState only = pick(service, 0);
     fail(service, only, 2);
-    assertThat(only.circuit.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(only.circuit.state()).isEqualTo(CircuitState.OPEN);
     assertThat(pick(service, time.read())).isSameAs(only);
     time.advance(Duration.ofSeconds(5).plusMillis(1));
     assertThat(pick(service, time.read())).isSameAs(only);
-    assertThat(only.circuit.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    assertThat(only.circuit.state()).isEqualTo(CircuitState.HALF_OPEN);
   }
 
   @Test
@@ -369,7 +369,7 @@ class ServiceStateTest {
     service.onLostRace(e, now - MS, now);
     assertThat(e.ejected).isTrue();
     assertThat(e.inFlight()).isZero();
-    assertThat(events(ResilienceEvent.EndpointEjected.class))
+    assertThat(events(RoutingEvent.EndpointEjected.class))
         .singleElement()
         .satisfies(ev -> assertThat(ev.failures()).isEqualTo(3));
   }
@@ -564,23 +564,23 @@ class ServiceStateTest {
     ServiceState service = service("http://127.0.0.1:8081");
     service.failed(new IOException("registry down"));
     service.failed(new IOException("still down"));
-    assertThat(events(ResilienceEvent.DiscoveryFailed.class))
-        .extracting(ResilienceEvent.DiscoveryFailed::cause)
+    assertThat(events(RoutingEvent.DiscoveryFailed.class))
+        .extracting(RoutingEvent.DiscoveryFailed::cause)
         .containsExactly("java.io.IOException: registry down", "java.io.IOException: still down");
     assertThat(service.snapshot().discoveryFailures()).isEqualTo(2);
     assertThat(ports(service, 0)).containsExactly(8081);
-    assertThat(events(ResilienceEvent.DiscoveryRecovered.class)).isEmpty();
+    assertThat(events(RoutingEvent.DiscoveryRecovered.class)).isEmpty();
     service.update(List.of(Endpoint.of("http://127.0.0.1:8081")));
-    assertThat(events(ResilienceEvent.DiscoveryRecovered.class))
+    assertThat(events(RoutingEvent.DiscoveryRecovered.class))
         .singleElement()
         .satisfies(e -> assertThat(e.endpoints()).isEqualTo(1));
     service.update(List.of(Endpoint.of("http://127.0.0.1:8082")));
-    assertThat(events(ResilienceEvent.DiscoveryRecovered.class)).hasSize(1);
+    assertThat(events(RoutingEvent.DiscoveryRecovered.class)).hasSize(1);
 
     service.close();
     service.failed(new IOException("after close"));
     service.update(List.of(Endpoint.of("http://127.0.0.1:8083")));
-    assertThat(events(ResilienceEvent.DiscoveryFailed.class)).hasSize(2);
+    assertThat(events(RoutingEvent.DiscoveryFailed.class)).hasSize(2);
     assertThat(service.snapshot().endpoints())
         .extracting(EndpointSnapshot::origin)
         .containsExactly("http://127.0.0.1:8082");
@@ -625,7 +625,7 @@ class ServiceStateTest {
         context -> {
           throw new IllegalStateException("bad registry address");
         });
-    assertThat(events(ResilienceEvent.DiscoveryFailed.class))
+    assertThat(events(RoutingEvent.DiscoveryFailed.class))
         .singleElement()
         .satisfies(e -> assertThat(e.cause()).contains("bad registry address"));
 
@@ -733,7 +733,7 @@ class ServiceStateTest {
     service.onResponse(e, now - MS, now, 500);
     assertThat(e.circuit.state())
         .as("one failure in two, no slow call")
-        .isEqualTo(CircuitBreaker.State.CLOSED);
+        .isEqualTo(CircuitState.CLOSED);
 
     ServiceState other = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
     EndpointState f = state(other, 8081);
@@ -741,14 +741,14 @@ class ServiceStateTest {
     other.onIoFailure(f, now - MS, now, new IOException("reset"));
     f.begin();
     other.onResponse(f, now - MS, now, 200);
-    assertThat(f.circuit.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    assertThat(f.circuit.state()).isEqualTo(CircuitState.CLOSED);
     assertThat(f.circuit.circuit().getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
 
     f.begin();
     other.onResponse(f, now - 200 * MS, now, 200);
     f.begin();
     other.onResponse(f, now - 200 * MS, now, 200);
-    assertThat(f.circuit.state()).as("two slow calls").isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(f.circuit.state()).as("two slow calls").isEqualTo(CircuitState.OPEN);
   }
 
   @Test
@@ -762,7 +762,7 @@ class ServiceStateTest {
         e.begin();
         service.onIoFailure(e, time.read() - MS, time.read(), new IOException("reset"));
       }
-      assertThat(e.circuit.state()).isEqualTo(CircuitBreaker.State.OPEN);
+      assertThat(e.circuit.state()).isEqualTo(CircuitState.OPEN);
       time.advance(Duration.ofSeconds(5).plusMillis(1));
       EndpointState probe = pick(service, time.read());
       assertThat(probe).isSameAs(e);
@@ -770,10 +770,7 @@ class ServiceStateTest {
       service.onResponse(probe, time.read() - MS, time.read(), 200);
       assertThat(events(ResilienceEvent.CircuitStateChanged.class))
           .extracting(ResilienceEvent.CircuitStateChanged::to)
-          .containsExactly(
-              CircuitBreaker.State.OPEN,
-              CircuitBreaker.State.HALF_OPEN,
-              CircuitBreaker.State.CLOSED);
+          .containsExactly(CircuitState.OPEN, CircuitState.HALF_OPEN, CircuitState.CLOSED);
       assertThat(events(ResilienceEvent.CircuitStateChanged.class))
           .allSatisfy(
               c -> {
@@ -838,8 +835,8 @@ class ServiceStateTest {
       service.update(Collections.singletonList(null));
       service.update(List.of());
       service.update(null);
-      assertThat(events(ResilienceEvent.DiscoveryFailed.class))
-          .extracting(ResilienceEvent.DiscoveryFailed::cause)
+      assertThat(events(RoutingEvent.DiscoveryFailed.class))
+          .extracting(RoutingEvent.DiscoveryFailed::cause)
           .containsExactly(
               "java.lang.IllegalArgumentException: discovery delivered only null endpoints",
               "java.lang.IllegalArgumentException: discovery delivered an empty endpoint set",

@@ -11,6 +11,7 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Endpoints from Consul's health endpoint, {@code /v1/health/service/<name>?passing}, with blocking
@@ -35,8 +36,8 @@ import okhttp3.Response;
 public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscovery {
 
   private final HttpUrl base;
-  private final String token;
-  private final String datacenter;
+  private final @Nullable String token;
+  private final @Nullable String datacenter;
   private final String scheme;
   private final String zoneKey;
   private final Duration wait;
@@ -191,8 +192,8 @@ public final class ConsulDiscovery implements io.hyperlane.client.ServiceDiscove
   /** Configures a {@link ConsulDiscovery}. */
   public static final class Builder {
     private final HttpUrl base;
-    private String token;
-    private String datacenter;
+    private @Nullable String token;
+    private @Nullable String datacenter;
     private String scheme = "http";
     private String zoneKey = "zone";
     private Duration wait = Duration.ofSeconds(60);

@@ -21,6 +21,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Endpoints from etcd v3, through its HTTP/JSON gateway ({@code /v3/kv/range}, {@code /v3/watch}) —
@@ -129,7 +130,7 @@ public final class EtcdDiscovery implements ServiceDiscovery {
   }
 
   /** The text a base64 field holds, or "" when it is missing or not base64. */
-  static String unb64(JsonNode node) {
+  static String unb64(@Nullable JsonNode node) {
     if (node == null || !node.isTextual()) {
       return "";
     }
@@ -272,7 +273,7 @@ public final class EtcdDiscovery implements ServiceDiscovery {
    *
    * @throws IllegalArgumentException naming the key and what is wrong: the only failure
    */
-  static Endpoint instance(String key, JsonNode kv, List<String> problems) {
+  static Endpoint instance(String key, @Nullable JsonNode kv, List<String> problems) {
     String where = "etcd key " + key;
     try {
       return Registries.instance(

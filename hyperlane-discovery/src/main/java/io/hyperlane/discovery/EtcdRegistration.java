@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,8 @@ final class EtcdRegistration implements SelfRegistration {
   private final class Running implements Handle {
     private final Context context;
     private volatile boolean closed;
-    private volatile String lease; // etcd's lease ID, as the gateway writes it
-    private volatile Scheduler.Cancellable timer;
+    private volatile @Nullable String lease; // etcd's lease ID, as the gateway writes it
+    private volatile Scheduler.@Nullable Cancellable timer;
     private int failures;
     private boolean down;
 

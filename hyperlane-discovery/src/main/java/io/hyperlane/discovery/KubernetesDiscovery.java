@@ -27,6 +27,7 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Endpoints from the EndpointSlices of a Kubernetes Service ({@code discovery.k8s.io/v1}, selected
@@ -54,7 +55,7 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
   private final HttpUrl apiServer;
   private final String namespace;
   private final Supplier<String> token;
-  private final String portName;
+  private final @Nullable String portName;
   private final String scheme;
   private final OkHttpClient http;
 
@@ -142,7 +143,7 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
   /** One service's list-then-watch loop over its EndpointSlices. */
   private final class SliceWatch extends Watch {
     private final Map<String, List<Endpoint>> slices = new LinkedHashMap<>();
-    private String resourceVersion; // null: list first
+    private @Nullable String resourceVersion; // null: list first
 
     SliceWatch(Context context) {
       super(context, http);
@@ -284,7 +285,7 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
    * @throws IllegalArgumentException when the slice has no name: the only failure
    */
   static List<Endpoint> endpoints(
-      JsonNode slice, String scheme, String portName, List<String> problems) {
+      JsonNode slice, String scheme, @Nullable String portName, List<String> problems) {
     String where = "EndpointSlice " + name(slice);
     int port = 0;
     for (JsonNode p : slice.path("ports")) {
@@ -332,7 +333,7 @@ public final class KubernetesDiscovery implements ServiceDiscovery {
     private final HttpUrl apiServer;
     private String namespace = "default";
     private Supplier<String> token = () -> null;
-    private String portName;
+    private @Nullable String portName;
     private String scheme = "http";
     private OkHttpClient client = new OkHttpClient();
 

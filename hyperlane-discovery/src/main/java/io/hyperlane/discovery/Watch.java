@@ -12,6 +12,7 @@ import okhttp3.Callback;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +34,8 @@ abstract class Watch implements ServiceDiscovery.Subscription {
   final ServiceDiscovery.Context context;
   private final OkHttpClient http;
   private volatile boolean cancelled;
-  private volatile Call inFlight;
-  private volatile Scheduler.Cancellable timer;
+  private volatile @Nullable Call inFlight;
+  private volatile Scheduler.@Nullable Cancellable timer;
   private int failures; // the loop runs one step at a time
 
   Watch(ServiceDiscovery.Context context, OkHttpClient http) {

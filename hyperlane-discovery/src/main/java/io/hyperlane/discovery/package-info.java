@@ -13,5 +13,13 @@
  * cannot use (a bad URL, weight, zone or metadata) is left out, counted and logged the same way,
  * and the other instances are used. An answer with no instance at all keeps the last good set too
  * (Hyperlane never empties a service).
+ *
+ * <p>Nullness: every type here is non-null unless marked {@code @Nullable} (JSpecify's {@code
+ * NullMarked}, checked by NullAway in the build). An absent value is returned as {@code Optional}
+ * where the caller must decide what absence means, and as a {@code @Nullable} type where it is a
+ * field of a value record or a hot-path lookup; a parameter never takes {@code Optional}.
  */
+@NullMarked
 package io.hyperlane.discovery;
+
+import org.jspecify.annotations.NullMarked;

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Interceptor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the attempts of one logical call share, from the retry stage down to the routing stage: how
@@ -24,8 +25,8 @@ public final class AttemptContext {
 
   private final List<String> tried = new ArrayList<>(2);
   private final AtomicInteger resendCount = new AtomicInteger();
-  private volatile Object callerContext;
-  private volatile Set<Call> lostRaces; // made by the first hedged attempt that loses
+  private volatile @Nullable Object callerContext;
+  private volatile @Nullable Set<Call> lostRaces; // made by the first hedged attempt that loses
 
   AttemptContext() {}
 

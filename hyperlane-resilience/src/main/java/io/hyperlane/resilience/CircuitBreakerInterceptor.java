@@ -7,10 +7,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,13 +70,24 @@ public final class CircuitBreakerInterceptor implements Interceptor {
     return new Builder();
   }
 
-  /** The circuit of {@code host}, or null when it has none. */
-  public CircuitBreaker circuit(String host) {
+  /**
+   * The state of {@code host}'s circuit, creating the circuit if it has none yet.
+   *
+   * @param host the host (or service name) whose circuit to read
+   * @return its state, or empty when circuits are disabled for that host
+   */
+  public Optional<CircuitState> state(String host) {
+    WatchedCircuit watched = watched(host);
+    return watched == null ? Optional.empty() : Optional.of(watched.state());
+  }
+
+  /** The Resilience4j circuit of {@code host}, for this package's tests; null when it has none. */
+  @Nullable CircuitBreaker circuit(String host) {
     WatchedCircuit watched = watched(host);
     return watched == null ? null : watched.circuit();
   }
 
-  private WatchedCircuit watched(String host) {
+  private @Nullable WatchedCircuit watched(String host) {
     CircuitBreakerPolicy p = policies.getOrDefault(host, policy);
     if (!p.enabled()) {
       return null;
@@ -109,19 +122,21 @@ public final class CircuitBreakerInterceptor implements Interceptor {
     return circuits.size();
   }
 
-  private WatchedCircuit newCircuit(String host, CircuitBreakerPolicy p) {
-    CircuitBreaker circuit = p.newCircuitBreaker(host, ticker);
-    return new WatchedCircuit(
-        circuit,
-        (from, to) -> {
-          if (to == CircuitBreaker.State.OPEN) {
-            log.warn(
-                "circuit of service {} opened at a failure rate of {}%",
-                host, circuit.getMetrics().getFailureRate());
-          }
-          ResilienceListener.notify(
-              listener, new ResilienceEvent.CircuitStateChanged(host, null, from, to));
-        });
+  private WatchedCircuit newCircuit(String host, CircuitBreakerPolicy enabled) {
+    WatchedCircuit circuit =
+        WatchedCircuit.create(
+            enabled,
+            host,
+            ticker,
+            (from, to, failureRate) -> {
+              if (to == CircuitState.OPEN) {
+                log.warn(
+                    "circuit of service {} opened at a failure rate of {}%", host, failureRate);
+              }
+              ResilienceListener.notify(
+                  listener, new ResilienceEvent.CircuitStateChanged(host, null, from, to));
+            });
+    return Objects.requireNonNull(circuit, "an enabled policy makes a circuit");
   }
 
   @Override
@@ -134,7 +149,7 @@ public final class CircuitBreakerInterceptor implements Interceptor {
     }
     if (!circuit.tryAcquirePermission()) {
       ResilienceListener.notify(listener, new ResilienceEvent.CallRejected(host));
-      throw new CircuitOpenException(host, null, circuit.circuit().getMetrics().getFailureRate());
+      throw new CircuitOpenException(host, null, circuit.failureRate());
     }
     long start = ticker.read();
     Response response;

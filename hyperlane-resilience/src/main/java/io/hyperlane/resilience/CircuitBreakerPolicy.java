@@ -1,15 +1,11 @@
 package io.hyperlane.resilience;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
-import java.time.Clock;
+import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a circuit opens and how it closes again, as a Resilience4j {@link CircuitBreakerConfig}.
@@ -52,9 +48,14 @@ public final class CircuitBreakerPolicy {
               .build());
   private static final CircuitBreakerPolicy DISABLED = new CircuitBreakerPolicy(null);
 
-  private final CircuitBreakerConfig config;
+  static {
+    // Hyperlane's stages and its client module build circuits from a policy's configuration.
+    WatchedCircuit.configsFrom(policy -> policy.config);
+  }
 
-  private CircuitBreakerPolicy(CircuitBreakerConfig config) {
+  private final @Nullable CircuitBreakerConfig config;
+
+  private CircuitBreakerPolicy(@Nullable CircuitBreakerConfig config) {
     this.config = config;
   }
 
@@ -89,45 +90,6 @@ public final class CircuitBreakerPolicy {
     return config != null;
   }
 
-  /**
-   * Creates one circuit under this policy, on {@code ticker}'s time; null when disabled. Used by
-   * Hyperlane for each endpoint and service; usable to build circuits of one's own.
-   */
-  public CircuitBreaker newCircuitBreaker(String name, Ticker ticker) {
-    if (config == null) {
-      return null;
-    }
-    Clock clock = new TickerClock(ticker);
-    return CircuitBreaker.of(
-        name,
-        CircuitBreakerConfig.from(config)
-            .clock(clock)
-            .currentTimestampFunction(c -> ticker.read(), TimeUnit.NANOSECONDS)
-            .build());
-  }
-
-  /**
-   * Records in {@code circuit} a call that ended with a response: a 5xx status counts as a failure,
-   * anything else as a success.
-   */
-  public static void recordResponse(CircuitBreaker circuit, long durationNanos, int status) {
-    if (status >= 500) {
-      circuit.onError(durationNanos, TimeUnit.NANOSECONDS, ServerError.INSTANCE);
-    } else {
-      circuit.onSuccess(durationNanos, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  /** What a 5xx response is recorded as: stackless and shared, since it carries nothing. */
-  private static final class ServerError extends Exception {
-    private static final long serialVersionUID = 1L;
-    static final ServerError INSTANCE = new ServerError();
-
-    private ServerError() {
-      super("5xx response", null, false, false);
-    }
-  }
-
   @Override
   public String toString() {
     return config == null
@@ -139,32 +101,5 @@ public final class CircuitBreakerPolicy {
             + ", minimumCalls="
             + config.getMinimumNumberOfCalls()
             + "}";
-  }
-
-  /** A {@link Clock} whose instants move with a {@link Ticker}, for Resilience4j's open timer. */
-  private static final class TickerClock extends Clock {
-    private final Ticker ticker;
-    private final long originNanos;
-    private final Instant origin = Instant.EPOCH.plusSeconds(1_000_000_000L);
-
-    TickerClock(Ticker ticker) {
-      this.ticker = ticker;
-      this.originNanos = ticker.read();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return origin.plusNanos(ticker.read() - originNanos);
-    }
   }
 }

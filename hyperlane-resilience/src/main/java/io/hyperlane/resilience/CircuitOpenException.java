@@ -1,5 +1,7 @@
 package io.hyperlane.resilience;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A call was refused because a circuit is open: the service's (every endpoint is failing) or, when
  * a routing stage raises it, one endpoint's. The request never left the process.
@@ -8,7 +10,7 @@ public final class CircuitOpenException extends UnsentRequestException {
   private static final long serialVersionUID = 1L;
 
   private final String service;
-  private final String endpoint;
+  private final @Nullable String endpoint;
   private final float failureRate;
 
   /**
@@ -18,7 +20,7 @@ public final class CircuitOpenException extends UnsentRequestException {
    * @param endpoint the endpoint whose circuit is open, or null for the service's circuit
    * @param failureRate the failure rate, in percent, that opened the circuit; negative if unknown
    */
-  public CircuitOpenException(String service, String endpoint, float failureRate) {
+  public CircuitOpenException(String service, @Nullable String endpoint, float failureRate) {
     super(
         "circuit open for "
             + (endpoint == null
@@ -37,7 +39,7 @@ public final class CircuitOpenException extends UnsentRequestException {
   }
 
   /** The endpoint whose circuit is open, or null when it is the service's circuit. */
-  public String endpoint() {
+  public @Nullable String endpoint() {
     return endpoint;
   }
 

@@ -2,6 +2,7 @@ package io.hyperlane.resilience;
 
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A call did not finish before its deadline: the deadline passed while an attempt was under way
@@ -11,9 +12,9 @@ public final class DeadlineExceededException extends InterruptedIOException {
   private static final long serialVersionUID = 1L;
 
   private final String service;
-  private final Duration timeout;
+  private final @Nullable Duration timeout;
 
-  DeadlineExceededException(String service, Duration timeout, String what) {
+  DeadlineExceededException(String service, @Nullable Duration timeout, String what) {
     super(
         "deadline of "
             + (timeout == null ? "the enclosing scope" : timeout)
@@ -31,7 +32,7 @@ public final class DeadlineExceededException extends InterruptedIOException {
   }
 
   /** The configured total timeout, or null when the deadline came from a scope or a tag. */
-  public Duration timeout() {
+  public @Nullable Duration timeout() {
     return timeout;
   }
 }

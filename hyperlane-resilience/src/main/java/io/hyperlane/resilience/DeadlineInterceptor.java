@@ -20,6 +20,7 @@ import okhttp3.ResponseBody;
 import okio.BufferedSource;
 import okio.ForwardingSource;
 import okio.Okio;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Holds each call to a deadline across all its attempts: the earliest of the request's {@link
@@ -48,10 +49,10 @@ public final class DeadlineInterceptor implements Interceptor {
   /** When the caller made the call ({@code execute()} or {@code enqueue()}), on the ticker. */
   private record Started(long nanos) {}
 
-  private final Duration timeout;
+  private final @Nullable Duration timeout;
   private final Map<String, Duration> timeouts;
-  private final Set<String> hosts;
-  private final HeaderName header;
+  private final @Nullable Set<String> hosts;
+  private final @Nullable HeaderName header;
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final Executor work;
@@ -224,7 +225,7 @@ public final class DeadlineInterceptor implements Interceptor {
   }
 
   private static DeadlineExceededException exceeded(
-      String host, Duration total, String what, IOException cause) {
+      String host, @Nullable Duration total, String what, @Nullable IOException cause) {
     DeadlineExceededException exceeded = new DeadlineExceededException(host, total, what);
     if (cause != null) {
       exceeded.initCause(cause);
@@ -298,13 +299,13 @@ public final class DeadlineInterceptor implements Interceptor {
 
   /** Builds a {@link DeadlineInterceptor}. */
   public static final class Builder {
-    private Duration timeout;
+    private @Nullable Duration timeout;
     private final Map<String, Duration> timeouts = new HashMap<>();
-    private Set<String> hosts;
-    private String header = Deadline.DEFAULT_HEADER;
+    private @Nullable Set<String> hosts;
+    private @Nullable String header = Deadline.DEFAULT_HEADER;
     private Ticker ticker = Ticker.system();
-    private Scheduler scheduler;
-    private Executor executor;
+    private @Nullable Scheduler scheduler;
+    private @Nullable Executor executor;
 
     private Builder() {}
 
@@ -344,7 +345,7 @@ public final class DeadlineInterceptor implements Interceptor {
      *
      * @throws IllegalArgumentException if the name is empty or not a valid header name
      */
-    public Builder header(String name) {
+    public Builder header(@Nullable String name) {
       if (name != null
           && (name.isEmpty()
               || !name.chars()

@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -14,6 +15,7 @@ import okhttp3.Call;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One attempt of a logical call that may be hedged. The request goes out as a call of its own,
@@ -32,7 +34,7 @@ import okhttp3.Response;
 final class HedgedAttempt {
 
   /** How one call of the group ended. */
-  private record Outcome(Call call, Response response, IOException failure) {}
+  private record Outcome(Call call, @Nullable Response response, @Nullable IOException failure) {}
 
   private static final Object WAKE = new Object();
 
@@ -53,23 +55,24 @@ final class HedgedAttempt {
   private final List<Call> answered = new ArrayList<>(2); // their outcome is in: never cancelled
   private int pending; // calls sent whose outcome has not been delivered
   private int hedges;
-  private Outcome winner;
+  private @Nullable Outcome winner;
   private boolean winnerReturned;
-  private Outcome last; // the latest failed outcome, its response still open
+  private @Nullable Outcome last; // the latest failed outcome, its response still open
   private boolean done;
-  private Scheduler.Cancellable timer;
+  private Scheduler.@Nullable Cancellable timer;
 
-  // Set once by run().
+  // Set once by run(), before anything reads them.
   private AttemptContext context;
   private Request request;
   private String service;
   private HedgingPolicy hedging;
   private long delayNanos;
   private BudgetState budget;
-  private BudgetState hedgeRate;
+  private @Nullable BudgetState hedgeRate;
   private ResilienceListener listener;
   private long started;
 
+  @SuppressWarnings("NullAway.Init") // the fields run() sets are read only after it sets them
   HedgedAttempt(
       Call.Factory client,
       RetryPolicy policy,
@@ -95,7 +98,7 @@ final class HedgedAttempt {
       HedgingPolicy hedging,
       long delayNanos,
       BudgetState budget,
-      BudgetState hedgeRate,
+      @Nullable BudgetState hedgeRate,
       ResilienceListener listener)
       throws IOException {
     this.context = context;
@@ -150,7 +153,7 @@ final class HedgedAttempt {
       synchronized (this) {
         if (winner != null) {
           winnerReturned = true;
-          return winner.response();
+          return Objects.requireNonNull(winner.response(), "a winner has a response");
         }
         if (pending == 0) {
           // Every call sent has answered badly: no hedge is sent after that, the retry stage
@@ -159,12 +162,13 @@ final class HedgedAttempt {
             timer.cancel();
           }
           done = true;
-          Outcome outcome = last;
+          Outcome outcome = Objects.requireNonNull(last, "every call sent has answered");
           last = null;
-          if (outcome.response() != null) {
-            return outcome.response();
+          Response response = outcome.response();
+          if (response != null) {
+            return response;
           }
-          throw outcome.failure();
+          throw Objects.requireNonNull(outcome.failure(), "an outcome with no response failed");
         }
       }
       Object woken;

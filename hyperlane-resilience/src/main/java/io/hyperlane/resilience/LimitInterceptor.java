@@ -12,6 +12,7 @@ import java.util.Set;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Service-level limits around each logical call: a {@link RateLimit} and an adaptive {@link
@@ -32,7 +33,7 @@ import okhttp3.Response;
  */
 public final class LimitInterceptor implements Interceptor {
 
-  private record Limits(AimdLimiter concurrency, RateLimiter rate) {}
+  private record Limits(@Nullable AimdLimiter concurrency, @Nullable RateLimiter rate) {}
 
   private final Map<String, Limits> limits;
   private final ResilienceListener listener;

@@ -4,6 +4,7 @@ import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cap on how many calls a service gets per period, on Resilience4j's {@link RateLimiter}. A call
@@ -20,9 +21,9 @@ public final class RateLimit {
 
   private static final RateLimit NONE = new RateLimit(null);
 
-  private final RateLimiterConfig config;
+  private final @Nullable RateLimiterConfig config;
 
-  private RateLimit(RateLimiterConfig config) {
+  private RateLimit(@Nullable RateLimiterConfig config) {
     this.config = config;
   }
 
@@ -59,7 +60,7 @@ public final class RateLimit {
     return config != null;
   }
 
-  RateLimiter newRateLimiter(String name) {
+  @Nullable RateLimiter newRateLimiter(String name) {
     return config == null ? null : RateLimiter.of(name, config);
   }
 

@@ -1,13 +1,15 @@
 package io.hyperlane.resilience;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A decision taken by a resilience stage. Listeners ({@link ResilienceListener}) turn events into
- * logs, metrics and span events; tests assert on them.
+ * A decision taken by a Hyperlane stage. The resilience stages' decisions are the records nested
+ * here; the client module adds its routing and discovery decisions ({@code
+ * io.hyperlane.client.RoutingEvent}), delivered to the same listener. Listeners ({@link
+ * ResilienceListener}) turn events into logs, metrics and span events; tests assert on them.
  */
-public sealed interface ResilienceEvent {
+public interface ResilienceEvent {
 
   /** The service (or host) of the logical call the decision is about. */
   String service();
@@ -53,7 +55,7 @@ public sealed interface ResilienceEvent {
    * @param to the state it entered
    */
   record CircuitStateChanged(
-      String service, String endpoint, CircuitBreaker.State from, CircuitBreaker.State to)
+      String service, @Nullable String endpoint, CircuitState from, CircuitState to)
       implements ResilienceEvent {}
 
   /**
@@ -72,42 +74,6 @@ public sealed interface ResilienceEvent {
    * @param service the service or host
    */
   record CallRejected(String service) implements ResilienceEvent {}
-
-  /**
-   * Outlier detection took an endpoint out of rotation.
-   *
-   * @param service the service
-   * @param endpoint the endpoint's origin
-   * @param duration how long it stays out
-   * @param failures the failures in a row that ejected it, attempts outrun by a later hedge
-   *     included
-   */
-  record EndpointEjected(String service, String endpoint, Duration duration, int failures)
-      implements ResilienceEvent {}
-
-  /**
-   * An ejected endpoint is back in rotation.
-   *
-   * @param service the service
-   * @param endpoint the endpoint's origin
-   */
-  record EndpointReturned(String service, String endpoint) implements ResilienceEvent {}
-
-  /**
-   * A discovery refresh failed or delivered nothing usable; the last good endpoints stay.
-   *
-   * @param service the service
-   * @param cause what went wrong (never a credential)
-   */
-  record DiscoveryFailed(String service, String cause) implements ResilienceEvent {}
-
-  /**
-   * Discovery delivered a usable set again after failing.
-   *
-   * @param service the service
-   * @param endpoints how many endpoints the service has now
-   */
-  record DiscoveryRecovered(String service, int endpoints) implements ResilienceEvent {}
 
   /** Why a retryable failure was not retried. */
   enum RefusalReason {

@@ -5,6 +5,7 @@ import java.util.Date;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Headers;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /** Reads a response's {@code Retry-After} (RFC 9110 §10.2.3), which is hostile input. */
 final class RetryAfter {
@@ -47,7 +48,7 @@ final class RetryAfter {
     return TimeUnit.MILLISECONDS.toNanos(millis);
   }
 
-  private static Date date(Headers headers, String name) {
+  private static @Nullable Date date(Headers headers, String name) {
     try {
       return headers.getDate(name);
     } catch (RuntimeException e) {

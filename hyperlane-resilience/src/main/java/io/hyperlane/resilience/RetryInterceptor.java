@@ -24,6 +24,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Retries failed calls as a {@link RetryPolicy} allows, within a {@link RetryBudget} per host.
@@ -55,7 +56,7 @@ public final class RetryInterceptor implements Interceptor {
     final BudgetState budget;
     final HedgingPolicy hedging;
     final LatencyWindow latencies = new LatencyWindow();
-    final BudgetState hedgeRate; // null: no cap on the share of calls hedged
+    final @Nullable BudgetState hedgeRate; // null: no cap on the share of calls hedged
 
     Host(RetryPolicy policy, RetryBudget budget, HedgingPolicy hedging) {
       this.policy = policy;
@@ -74,8 +75,8 @@ public final class RetryInterceptor implements Interceptor {
   private final Scheduler scheduler;
   private final Executor work;
   private final ResilienceListener listener;
-  private final RandomGenerator random;
-  private final Call.Factory attemptClient;
+  private final @Nullable RandomGenerator random; // null: the calling thread's
+  private final Call.@Nullable Factory attemptClient;
 
   private RetryInterceptor(Builder b) {
     Map<String, Host> map = new HashMap<>();
@@ -168,9 +169,10 @@ public final class RetryInterceptor implements Interceptor {
       boolean another = idempotent && attempt < policy.maxAttempts;
       long started = ticker.read();
       // A one-shot body cannot be written twice, so its request is never hedged.
+      Call.Factory hedgeClient = attemptClient;
       long hedgeDelay =
           idempotent
-                  && attemptClient != null
+                  && hedgeClient != null
                   && host.hedging.enabled()
                   && (body == null || !body.isOneShot())
               ? host.hedging.delayNanos(host.latencies, started)
@@ -179,7 +181,7 @@ public final class RetryInterceptor implements Interceptor {
       Request attemptRequest = request; // the common case, a first GET: nothing to rebuild
       if (tracked != null || newDeadlineHeader || attemptTimeout) {
         Request.Builder attemptBuilder = request.newBuilder().method(request.method(), tracked);
-        if (newDeadlineHeader) {
+        if (newDeadlineHeader && header != null && deadline != null) {
           attemptBuilder.header(header.value(), deadline.toHeaderValue()); // less time is left now
         }
         if (attemptTimeout) { // the calls of a hedged attempt take their timeouts from a tag
@@ -190,10 +192,10 @@ public final class RetryInterceptor implements Interceptor {
       Response response = null;
       IOException failure = null;
       try {
-        if (hedgeDelay > 0) {
+        if (hedgeDelay > 0 && hedgeClient != null) {
           HedgedAttempt hedged =
               new HedgedAttempt(
-                  attemptClient, policy, host.latencies, ticker, sleeper, scheduler, work);
+                  hedgeClient, policy, host.latencies, ticker, sleeper, scheduler, work);
           response =
               hedged.run(
                   chain,
@@ -243,7 +245,7 @@ public final class RetryInterceptor implements Interceptor {
         }
         cause = String.valueOf(code);
       } else {
-        cause = failure.getClass().getName();
+        cause = Objects.requireNonNull(failure, "failure").getClass().getName();
       }
 
       long delay = retryAfter != RetryAfter.ABSENT ? retryAfter : backoff(policy, attempt, random);
@@ -346,7 +348,7 @@ public final class RetryInterceptor implements Interceptor {
   }
 
   /** Full jitter: uniform in {@code [0, min(cap, base × 2^(attempt-1))]}. */
-  static long backoff(RetryPolicy policy, int attempt, RandomGenerator random) {
+  static long backoff(RetryPolicy policy, int attempt, @Nullable RandomGenerator random) {
     long ceiling = policy.baseNanos << Math.min(attempt - 1, 30);
     if (ceiling > policy.capNanos || ceiling < 0) {
       ceiling = policy.capNanos;
@@ -358,7 +360,7 @@ public final class RetryInterceptor implements Interceptor {
   }
 
   /** Whether {@code failure} proves the request never reached a server. */
-  static boolean neverSent(IOException failure, TrackedBody body) {
+  static boolean neverSent(IOException failure, @Nullable TrackedBody body) {
     if (failure instanceof UnsentRequestException) {
       return true;
     }
@@ -392,10 +394,10 @@ public final class RetryInterceptor implements Interceptor {
     private Ticker ticker = Ticker.system();
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
-    private Scheduler scheduler;
-    private Executor executor;
+    private @Nullable Scheduler scheduler;
+    private @Nullable Executor executor;
     private ResilienceListener listener = ResilienceListener.noop();
-    private RandomGenerator random;
+    private @Nullable RandomGenerator random;
 
     private Builder() {}
 

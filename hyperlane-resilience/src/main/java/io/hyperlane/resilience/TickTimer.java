@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +43,9 @@ final class TickTimer implements Scheduler {
     final long dueNanos;
     final Runnable runnable;
     final AtomicInteger state = new AtomicInteger(NEW);
-    Task prev;
-    Task next;
-    Bucket bucket;
+    @Nullable Task prev;
+    @Nullable Task next;
+    @Nullable Bucket bucket;
 
     Task(long dueNanos, Runnable runnable) {
       this.dueNanos = dueNanos;
@@ -68,8 +69,8 @@ final class TickTimer implements Scheduler {
 
   /** A doubly linked list of the tasks whose time falls in one slot of the wheel. */
   private static final class Bucket {
-    Task head;
-    Task tail;
+    @Nullable Task head;
+    @Nullable Task tail;
 
     void add(Task t) {
       t.bucket = this;
@@ -108,7 +109,7 @@ final class TickTimer implements Scheduler {
   private final Queue<Task> cancelled = new ConcurrentLinkedQueue<>();
   private final Bucket[] wheel = new Bucket[WHEEL];
   private final Object lifecycle = new Object();
-  private volatile Thread worker; // null: none running
+  private volatile @Nullable Thread worker; // null: none running
   private volatile boolean parkedIdle; // parked with no task: a new one must wake it
 
   TickTimer(String name) {

@@ -21,5 +21,13 @@
  * Time is read from an injected {@link io.hyperlane.resilience.Ticker}, pauses go through a {@link
  * io.hyperlane.resilience.Sleeper} and timers through a {@link io.hyperlane.resilience.Scheduler},
  * so tests run on fake time.
+ *
+ * <p>Nullness: every type here is non-null unless marked {@code @Nullable} (JSpecify's {@code
+ * NullMarked}, checked by NullAway in the build). An absent value is returned as {@code Optional}
+ * where the caller must decide what absence means, and as a {@code @Nullable} type where it is a
+ * field of a value record or a hot-path lookup; a parameter never takes {@code Optional}.
  */
+@NullMarked
 package io.hyperlane.resilience;
+
+import org.jspecify.annotations.NullMarked;

@@ -67,14 +67,15 @@ class CircuitBreakerInterceptorTest {
     assertThat(stage.circuit("catalog").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     assertThat(status(client, "catalog")).isEqualTo(200); // 2 of 4 failed: at the threshold
     assertThat(stage.circuit("catalog").getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(stage.state("catalog")).contains(CircuitState.OPEN);
     assertThat(events)
         .singleElement()
         .isInstanceOfSatisfying(
             ResilienceEvent.CircuitStateChanged.class,
             e -> {
               assertThat(e.service()).isEqualTo("catalog");
-              assertThat(e.from()).isEqualTo(CircuitBreaker.State.CLOSED);
-              assertThat(e.to()).isEqualTo(CircuitBreaker.State.OPEN);
+              assertThat(e.from()).isEqualTo(CircuitState.CLOSED);
+              assertThat(e.to()).isEqualTo(CircuitState.OPEN);
             });
 
     assertThatThrownBy(() -> client.newCall(get("catalog")).execute())
@@ -203,6 +204,7 @@ class CircuitBreakerInterceptorTest {
             .build();
     OkHttpClient client = origin.client(stage);
     assertThat(stage.circuit("inventory")).isNull();
+    assertThat(stage.state("inventory")).isEmpty();
     for (int i = 0; i < 4; i++) {
       origin.thenStatus(503);
       status(client, "inventory");

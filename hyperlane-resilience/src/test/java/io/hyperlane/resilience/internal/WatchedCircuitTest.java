@@ -2,8 +2,9 @@ package io.hyperlane.resilience.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.CircuitState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +24,11 @@ class WatchedCircuitTest {
   private final List<String> transitions = new CopyOnWriteArrayList<>();
 
   private WatchedCircuit circuit() {
-    return new WatchedCircuit(
-        CircuitBreakerPolicy.serviceDefaults().newCircuitBreaker("inventory", now::get),
-        (from, to) -> transitions.add(from + "->" + to));
+    return WatchedCircuit.create(
+        CircuitBreakerPolicy.serviceDefaults(),
+        "inventory",
+        now::get,
+        (from, to, failureRate) -> transitions.add(from + "->" + to + " at " + failureRate));
   }
 
   @Test
@@ -35,18 +38,20 @@ class WatchedCircuitTest {
       assertThat(circuit.tryAcquirePermission()).isTrue();
       circuit.recordResponse(1_000, 503);
     }
-    assertThat(circuit.state()).isEqualTo(State.OPEN);
+    assertThat(circuit.state()).isEqualTo(CircuitState.OPEN);
     assertThat(circuit.tryAcquirePermission()).as("open: refused").isFalse();
-    assertThat(transitions).containsExactly("CLOSED->OPEN");
+    assertThat(transitions).containsExactly("CLOSED->OPEN at 100.0");
 
     now.addAndGet(Duration.ofMinutes(1).toNanos()); // past the wait in the open state
     assertThat(circuit.tryAcquirePermission()).isTrue();
-    assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN");
+    assertThat(transitions).containsExactly("CLOSED->OPEN at 100.0", "OPEN->HALF_OPEN at -1.0");
     circuit.recordResponse(1_000, 200);
-    while (circuit.state() == State.HALF_OPEN && circuit.tryAcquirePermission()) {
+    while (circuit.state() == CircuitState.HALF_OPEN && circuit.tryAcquirePermission()) {
       circuit.recordResponse(1_000, 200);
     }
-    assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+    assertThat(transitions)
+        .containsExactly(
+            "CLOSED->OPEN at 100.0", "OPEN->HALF_OPEN at -1.0", "HALF_OPEN->CLOSED at -1.0");
 
     circuit.releasePermission(); // a cancelled call moves nothing
     assertThat(transitions).hasSize(3);
@@ -79,7 +84,27 @@ class WatchedCircuitTest {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(circuit.state()).isEqualTo(State.OPEN);
-    assertThat(transitions).containsExactly("CLOSED->OPEN");
+    assertThat(circuit.state()).isEqualTo(CircuitState.OPEN);
+    assertThat(transitions).containsExactly("CLOSED->OPEN at 100.0");
+  }
+
+  @Test
+  void aDisabledPolicyMakesNoCircuit() {
+    assertThat(
+            WatchedCircuit.create(
+                CircuitBreakerPolicy.disabled(), "x", now::get, (from, to, rate) -> {}))
+        .isNull();
+  }
+
+  @Test
+  void statesOnlyAManualTransitionReachesReadAsWhatTheyDoToCalls() {
+    assertThat(WatchedCircuit.stateOf(CircuitBreaker.State.FORCED_OPEN))
+        .isEqualTo(CircuitState.OPEN);
+    assertThat(WatchedCircuit.stateOf(CircuitBreaker.State.DISABLED))
+        .isEqualTo(CircuitState.CLOSED);
+    assertThat(WatchedCircuit.stateOf(CircuitBreaker.State.METRICS_ONLY))
+        .isEqualTo(CircuitState.CLOSED);
+    assertThat(WatchedCircuit.stateOf(CircuitBreaker.State.HALF_OPEN))
+        .isEqualTo(CircuitState.HALF_OPEN);
   }
 }

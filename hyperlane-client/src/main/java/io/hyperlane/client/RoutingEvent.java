@@ -1,0 +1,49 @@
+package io.hyperlane.client;
+
+import io.hyperlane.resilience.ResilienceEvent;
+import io.hyperlane.resilience.ResilienceListener;
+import java.time.Duration;
+
+/**
+ * A decision of the routing stage or of discovery: an endpoint taken out of rotation or back, a
+ * discovery refresh that failed or recovered. Delivered, with the resilience stages' events, to the
+ * {@link ResilienceListener} given to {@link Hyperlane.Builder#listener(ResilienceListener)}.
+ */
+public sealed interface RoutingEvent extends ResilienceEvent {
+
+  /**
+   * Outlier detection took an endpoint out of rotation.
+   *
+   * @param service the service
+   * @param endpoint the endpoint's origin
+   * @param duration how long it stays out
+   * @param failures the failures in a row that ejected it, attempts outrun by a later hedge
+   *     included
+   */
+  record EndpointEjected(String service, String endpoint, Duration duration, int failures)
+      implements RoutingEvent {}
+
+  /**
+   * An ejected endpoint is back in rotation.
+   *
+   * @param service the service
+   * @param endpoint the endpoint's origin
+   */
+  record EndpointReturned(String service, String endpoint) implements RoutingEvent {}
+
+  /**
+   * A discovery refresh failed or delivered nothing usable; the last good endpoints stay.
+   *
+   * @param service the service
+   * @param cause what went wrong (never a credential)
+   */
+  record DiscoveryFailed(String service, String cause) implements RoutingEvent {}
+
+  /**
+   * Discovery delivered a usable set again after failing.
+   *
+   * @param service the service
+   * @param endpoints how many endpoints the service has now
+   */
+  record DiscoveryRecovered(String service, int endpoints) implements RoutingEvent {}
+}
