@@ -1,23 +1,13 @@
 package io.hyperlane.client;
 
 import io.hyperlane.cache.HttpCache;
-import io.hyperlane.cache.SentCredentials;
-import io.hyperlane.resilience.CircuitBreakerInterceptor;
-import io.hyperlane.resilience.CircuitBreakerPolicy;
-import io.hyperlane.resilience.ConcurrencyLimit;
 import io.hyperlane.resilience.Deadline;
 import io.hyperlane.resilience.DeadlineInterceptor;
-import io.hyperlane.resilience.HedgingPolicy;
-import io.hyperlane.resilience.LimitInterceptor;
 import io.hyperlane.resilience.RateLimit;
 import io.hyperlane.resilience.ResilienceListener;
-import io.hyperlane.resilience.RetryBudget;
-import io.hyperlane.resilience.RetryInterceptor;
-import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Sleeper;
 import io.hyperlane.resilience.Ticker;
-import io.hyperlane.resilience.internal.AttemptTimeout;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.security.GeneralSecurityException;
@@ -25,14 +15,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,9 +32,10 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.Dispatcher;
-import okhttp3.EventListener;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 
 /**
  * The service mesh as a library: wraps an {@link OkHttpClient} so that a call to {@code
@@ -87,15 +74,13 @@ import okhttp3.OkHttpClient;
 public final class Hyperlane implements AutoCloseable {
 
   private final Map<String, ServiceState> services;
-  private final HyperlaneThreads threads;
+  private final Stages stages;
+  private final Map<String, HttpCache> caches;
+  private final AtomicReference<RoutingRules> rules;
+  private final @Nullable HyperlaneThreads threads;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final DeadlineInterceptor deadlines;
-  private final LimitInterceptor limits;
-  private final CircuitBreakerInterceptor circuits;
-  private final RetryInterceptor retries;
-  private final RoutingInterceptor routing;
-  private final Telemetry telemetry;
-  private final CallerState callers = new CallerState();
+  private final List<SelfRegistration.Handle> registrations = new ArrayList<>();
+  private final AtomicReference<AutoCloseable> gauges = new AtomicReference<>(() -> {});
 
   /**
    * The dispatcher of the clients wrapped from each of the application's: every client wrapped from
@@ -104,65 +89,13 @@ public final class Hyperlane implements AutoCloseable {
   private final Map<Dispatcher, Dispatcher> dispatchers =
       Collections.synchronizedMap(new WeakHashMap<>());
 
-  private final CallerStateInterceptor callerStage;
-  private final TelemetryInterceptor telemetryStage;
-  private final CacheStage cacheStage;
-  private final Map<String, HttpCache> caches;
-  private final AtomicReference<RoutingRules> rules;
-  private final List<SelfRegistration.Handle> registrations = new ArrayList<>();
-  private final AtomicReference<AutoCloseable> gauges = new AtomicReference<>(() -> {});
-  private final boolean hedging;
-  private final List<Interceptor> attemptInterceptors;
-
-  private Hyperlane(
-      Map<String, ServiceState> services,
-      Ticker ticker,
-      HyperlaneThreads threads,
-      DeadlineInterceptor deadlines,
-      LimitInterceptor limits,
-      CircuitBreakerInterceptor circuits,
-      RetryInterceptor retries,
-      boolean hedging,
-      Telemetry telemetry,
-      Map<String, AlertState> alerts,
-      Map<String, HttpCache> caches,
-      RoutingRules rules,
-      Tls tls,
-      RandomGenerator random,
-      List<Interceptor> attemptInterceptors) {
-    this.services = services;
-    this.telemetry = telemetry;
-    // With the API's no-op providers (no SDK installed) the stage would record nothing: leave it
-    // out.
-    // With the API's no-op providers and no global one to come, the stage would record nothing.
-    this.telemetryStage =
-        telemetry.mayRecord() || !alerts.isEmpty()
-            ? new TelemetryInterceptor(services.keySet(), telemetry, alerts, ticker)
-            : null;
-    this.threads = threads;
-    this.deadlines = deadlines;
-    this.limits = limits.limitsAnything() ? limits : null;
-    this.circuits = circuits;
-    this.retries = retries;
-    this.rules = new AtomicReference<>(rules);
-    this.routing =
-        new RoutingInterceptor(services, this.rules, ticker, telemetry, callers, random, tls);
-    this.attemptInterceptors = attemptInterceptors;
-    this.callerStage = new CallerStateInterceptor(services.keySet(), callers);
-    this.hedging = hedging;
-    this.caches = caches;
-    if (caches.isEmpty()) {
-      this.cacheStage = null;
-    } else {
-      CacheEvents events = new CacheEvents(telemetry);
-      Map<HttpCache, Interceptor> interceptors = new HashMap<>();
-      Map<String, Interceptor> byService = new HashMap<>();
-      caches.forEach(
-          (service, cache) ->
-              byService.put(
-                  service, interceptors.computeIfAbsent(cache, c -> c.interceptor(events))));
-      this.cacheStage = new CacheStage(byService);
-    }
+  Hyperlane(Assembly.Parts parts) {
+    this.services = parts.services();
+    this.stages = parts.stages();
+    this.caches = parts.caches();
+    this.rules = parts.rules();
+    this.threads = parts.threads();
+    Telemetry telemetry = parts.telemetry();
     if (telemetry.enabled) {
       telemetry.whenResolved(
           instruments -> {
@@ -194,6 +127,8 @@ public final class Hyperlane implements AutoCloseable {
    * {@code cancelAll()} and {@code runningCalls()} cover the wrapped clients' calls. A call waiting
    * in its queue (beyond {@code maxRequests}) is held to its deadline when it leaves the queue.
    *
+   * @param client the application's client
+   * @return the client with Hyperlane's stages
    * @throws IllegalArgumentException if {@code client} already carries Hyperlane's stages
    * @throws IllegalStateException if this instance is closed
    */
@@ -202,11 +137,9 @@ public final class Hyperlane implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("this Hyperlane is closed");
     }
-    for (Interceptor interceptor : client.interceptors()) {
-      if (interceptor instanceof RoutingInterceptor) {
-        throw new IllegalArgumentException(
-            "client is already wrapped by a Hyperlane: wrap the original client instead");
-      }
+    if (Stages.carriedBy(client)) {
+      throw new IllegalArgumentException(
+          "client is already wrapped by a Hyperlane: wrap the original client instead");
     }
     // A dispatcher of its own, on the client's threads: OkHttp counts its per-host limit by the
     // host of the request, which for a service is the logical name (5 calls at once whatever the
@@ -220,57 +153,14 @@ public final class Hyperlane implements AutoCloseable {
               d.setMaxRequestsPerHost(own.getMaxRequests());
               return d;
             });
-    RetryInterceptor attempts = retries;
-    if (hedging) {
-      // The attempts of a hedged call are calls of their own, through the routing stage only: the
-      // first runs on the caller's thread (execute), hedges on this dispatcher. It is theirs
-      // alone: sharing the caller's limits could leave calls waiting on hedges that cannot start.
-      Dispatcher hedges = new Dispatcher(client.dispatcher().executorService());
-      hedges.setMaxRequests(1024);
-      hedges.setMaxRequestsPerHost(256);
-      OkHttpClient.Builder inner = client.newBuilder().dispatcher(hedges);
-      inner.interceptors().clear();
-      // Nothing to capture here: the routing stage keeps the logical call's context for these
-      // calls (AttemptContext.callerContext). The cache above learns what they send.
-      EventListener.Factory users = client.eventListenerFactory();
-      inner.eventListenerFactory(
-          call -> {
-            SentCredentials sent = call.request().tag(SentCredentials.class);
-            EventListener listener = users.create(call);
-            return sent == null ? listener : listener.plus(sent);
-          });
-      inner.addInterceptor(AttemptTimeout.INTERCEPTOR);
-      inner.addInterceptor(routing);
-      attemptInterceptors.forEach(inner::addInterceptor);
-      attempts = retries.withAttemptClient(inner.build());
-    }
-    // What a call made on one thread and run on another (enqueue) must keep: context, deadline,
-    // and when it was made, from which its service's timeout counts.
-    EventListener.Factory own = client.eventListenerFactory();
-    EventListener started = deadlines.startListener();
-    OkHttpClient.Builder builder =
-        client
-            .newBuilder()
-            .dispatcher(dispatcher)
-            .eventListenerFactory(callers.capturing(call -> own.create(call).plus(started)));
-    List<Interceptor> resilience =
-        limits == null ? List.of(circuits, attempts) : List.of(limits, circuits, attempts);
-    Stages.inOrder(
-            callerStage,
-            telemetryStage,
-            deadlines,
-            cacheStage,
-            resilience,
-            routing,
-            attemptInterceptors)
-        .forEach(builder::addInterceptor);
-    return builder.build();
+    return stages.wrap(client, dispatcher);
   }
 
   /**
    * Replaces the routing rules at once: calls that start after this returns use {@code rules};
    * calls in progress keep the rules they started with for their current attempt.
    *
+   * @param rules the rules from now on
    * @throws IllegalArgumentException when a rule names a service that is not registered; the
    *     message names every such rule, and the rules in force are kept
    */
@@ -284,12 +174,20 @@ public final class Hyperlane implements AutoCloseable {
     this.rules.set(rules);
   }
 
-  /** The routing rules in force. */
+  /**
+   * The routing rules in force.
+   *
+   * @return the rules
+   */
   public RoutingRules routing() {
-    return rules.get();
+    return Objects.requireNonNull(rules.get(), "rules are never null");
   }
 
-  /** Returns the current state of every service and endpoint, as immutable values. */
+  /**
+   * Returns the current state of every service and endpoint, as immutable values.
+   *
+   * @return the snapshot
+   */
   public Snapshot snapshot() {
     List<ServiceSnapshot> list = new ArrayList<>(services.size());
     for (ServiceState service : services.values()) {
@@ -315,7 +213,7 @@ public final class Hyperlane implements AutoCloseable {
         try {
           registration.close(); // first: the instance leaves the registry before it stops
         } catch (RuntimeException e) {
-          org.slf4j.LoggerFactory.getLogger(Hyperlane.class)
+          LoggerFactory.getLogger(Hyperlane.class)
               .warn("removing a self-registration failed: {}", e.toString());
         }
       }
@@ -328,6 +226,13 @@ public final class Hyperlane implements AutoCloseable {
     }
   }
 
+  /** Keeps a self-registration to remove first thing on {@link #close()}. */
+  void registered(SelfRegistration.Handle registration) {
+    synchronized (registrations) {
+      registrations.add(registration);
+    }
+  }
+
   private static void closeQuietly(AutoCloseable gauges) {
     try {
       gauges.close();
@@ -336,54 +241,42 @@ public final class Hyperlane implements AutoCloseable {
     }
   }
 
-  /** Checks a timeout as the deadline stage will (1 ms to 1 h), naming the bad value. */
-  private static Duration checkedTimeout(Duration timeout) {
-    DeadlineInterceptor.builder().timeout(timeout);
-    return timeout;
-  }
-
   @Override
   public String toString() {
     return "Hyperlane" + services.keySet() + (closed.get() ? " (closed)" : "");
   }
 
   /**
-   * Configures a {@link Hyperlane}. Services are checked together in {@link #build()}, which
-   * reports every problem at once; policy values ({@link OutlierDetection}, {@link SlowStart},
-   * {@link LoadBalancerPolicy}) check themselves when they are made. Not thread-safe.
+   * Configures a {@link Hyperlane}: its services, and the policies (from {@link PolicyBuilder})
+   * every service takes unless it sets its own. Services are checked together in {@link #build()},
+   * which reports every problem at once; policy values ({@link OutlierDetection}, {@link
+   * SlowStart}, {@link LoadBalancerPolicy}) check themselves when they are made. Not thread-safe.
    */
-  public static final class Builder {
-    private final List<ServiceBuilder> services = new ArrayList<>();
-    private LoadBalancerPolicy loadBalancer = LoadBalancerPolicy.peakEwma();
-    private OutlierDetection outlierDetection = OutlierDetection.defaults();
-    private SlowStart slowStart = SlowStart.defaults();
-    private RetryPolicy retry = RetryPolicy.ofDefaults();
-    private RetryBudget retryBudget = RetryBudget.ofDefaults();
-    private ResilienceListener listener = ResilienceListener.noop();
-    private Duration timeout;
-    private String deadlineHeader = Deadline.DEFAULT_HEADER;
-    private CircuitBreakerPolicy serviceCircuit = CircuitBreakerPolicy.serviceDefaults();
-    private CircuitBreakerPolicy endpointCircuit = CircuitBreakerPolicy.endpointDefaults();
-    private HedgingPolicy hedging = HedgingPolicy.none();
-    private ConcurrencyLimit concurrencyLimit = ConcurrencyLimit.none();
-    private OpenTelemetry openTelemetry;
-    private boolean telemetryEnabled = true;
-    private AlertPolicy alerts;
-    private AlertListener alertListener;
-    private HttpCache cache;
-    private RoutingRules routing = RoutingRules.none();
-    private Tls tls;
-    private final List<SelfRegistration> selfRegistrations = new ArrayList<>();
-    private ZonePreference zonePreference = ZonePreference.none();
-    private Ticker ticker = Ticker.system();
-    private Clock clock = Clock.systemUTC();
-    private Sleeper sleeper = Sleeper.system();
-    private Scheduler scheduler;
-    private Executor blockingExecutor;
-    private RandomGenerator random = CurrentThreadRandom.INSTANCE;
-    private final List<Interceptor> attemptInterceptors = new ArrayList<>();
+  public static final class Builder extends PolicyBuilder<Builder> {
+    final List<ServiceBuilder> services = new ArrayList<>();
+    ResilienceListener listener = ResilienceListener.noop();
+    @Nullable String deadlineHeader = Deadline.DEFAULT_HEADER;
+    @Nullable OpenTelemetry openTelemetry;
+    boolean telemetryEnabled = true;
+    @Nullable AlertPolicy alerts;
+    @Nullable AlertListener alertListener;
+    RoutingRules routing = RoutingRules.none();
+    @Nullable Tls tls;
+    final List<SelfRegistration> selfRegistrations = new ArrayList<>();
+    Ticker ticker = Ticker.system();
+    Clock clock = Clock.systemUTC();
+    Sleeper sleeper = Sleeper.system();
+    @Nullable Scheduler scheduler;
+    @Nullable Executor blockingExecutor;
+    RandomGenerator random = CurrentThreadRandom.INSTANCE;
+    final List<Interceptor> attemptInterceptors = new ArrayList<>();
 
     private Builder() {}
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     /**
      * Registers a service with a fixed list of endpoints of weight 1.
@@ -422,63 +315,6 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
-    /** The balancing policy of every service that does not set its own; peak-EWMA by default. */
-    public Builder loadBalancer(LoadBalancerPolicy policy) {
-      this.loadBalancer = Objects.requireNonNull(policy, "loadBalancer");
-      return this;
-    }
-
-    /** Outlier ejection for every service that does not set its own; on by default. */
-    public Builder outlierDetection(OutlierDetection outlierDetection) {
-      this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
-      return this;
-    }
-
-    /** Slow start for every service that does not set its own; a 30 s ramp by default. */
-    public Builder slowStart(SlowStart slowStart) {
-      this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
-      return this;
-    }
-
-    /**
-     * The retry policy of every service that does not set its own; {@link RetryPolicy#ofDefaults()}
-     * (3 attempts, idempotent requests or requests proven unsent) by default. {@link
-     * RetryPolicy#none()} turns retries off.
-     */
-    public Builder retry(RetryPolicy policy) {
-      this.retry = Objects.requireNonNull(policy, "retry");
-      return this;
-    }
-
-    /**
-     * The adaptive concurrency limit of every service that does not set its own; none by default. A
-     * call over it fails with {@link io.hyperlane.resilience.LimitExceededException} without being
-     * sent. Each service has its own limit.
-     */
-    public Builder concurrencyLimit(ConcurrencyLimit limit) {
-      this.concurrencyLimit = Objects.requireNonNull(limit, "concurrencyLimit");
-      return this;
-    }
-
-    /**
-     * Hedging for every service that does not set its own; off by default. {@link
-     * HedgingPolicy#adaptive()} sends a second attempt to another endpoint when a call runs longer
-     * than the service's recent p95, within the retry budget. Hedging runs on real time.
-     */
-    public Builder hedging(HedgingPolicy policy) {
-      this.hedging = Objects.requireNonNull(policy, "hedging");
-      return this;
-    }
-
-    /**
-     * The retry budget settings of every service that does not set its own; each service has its
-     * own budget, shared by its retries and hedges.
-     */
-    public Builder retryBudget(RetryBudget budget) {
-      this.retryBudget = Objects.requireNonNull(budget, "retryBudget");
-      return this;
-    }
-
     /**
      * Receives every decision of the resilience stages (retries, refusals). It must be fast and
      * never throw.
@@ -489,44 +325,13 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * The total time a call to any service may take, all attempts and the body included; none by
-     * default (deadlines from {@link Deadline} scopes and tags still apply).
-     *
-     * @throws IllegalArgumentException if not between 1 ms and 1 hour
-     */
-    public Builder timeout(Duration timeout) {
-      this.timeout = checkedTimeout(timeout);
-      return this;
-    }
-
-    /**
      * The header that tells a service how many milliseconds its caller has left; {@link
      * Deadline#DEFAULT_HEADER} by default, null to send none. Read it on the other side with {@link
      * Deadline#fromHeader(String)}.
      */
-    public Builder deadlineHeader(String name) {
+    public Builder deadlineHeader(@Nullable String name) {
       DeadlineInterceptor.builder().header(name); // validates
       this.deadlineHeader = name;
-      return this;
-    }
-
-    /**
-     * The circuit of every service that does not set its own, around each logical call (retries
-     * included); {@link CircuitBreakerPolicy#serviceDefaults()} by default. When it is open, calls
-     * fail at once with {@link io.hyperlane.resilience.CircuitOpenException}.
-     */
-    public Builder serviceCircuitBreaker(CircuitBreakerPolicy policy) {
-      this.serviceCircuit = Objects.requireNonNull(policy, "serviceCircuitBreaker");
-      return this;
-    }
-
-    /**
-     * The circuit of each endpoint of every service that does not set its own; {@link
-     * CircuitBreakerPolicy#endpointDefaults()} by default. An endpoint whose circuit is open gets
-     * no calls but the probes that may close it again.
-     */
-    public Builder endpointCircuitBreaker(CircuitBreakerPolicy policy) {
-      this.endpointCircuit = Objects.requireNonNull(policy, "endpointCircuitBreaker");
       return this;
     }
 
@@ -569,17 +374,6 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
-     * The response cache of every service that does not set its own; none by default. The cache
-     * answers before the resilience and routing stages, so a hit sends no request and opens no
-     * attempt span; its {@code stale-if-error} window also covers calls that fail because a circuit
-     * is open or the retry budget is spent. Hyperlane does not close the cache: its owner does.
-     */
-    public Builder cache(HttpCache cache) {
-      this.cache = Objects.requireNonNull(cache, "cache");
-      return this;
-    }
-
-    /**
      * The routing rules in force from the start (none by default); {@link #build()} refuses a rule
      * that names a service not registered. Replace them later with {@link
      * Hyperlane#replaceRouting(RoutingRules)}.
@@ -610,7 +404,7 @@ public final class Hyperlane implements AutoCloseable {
      * @param keyManager the client certificate for mutual TLS, or null to present none
      * @throws IllegalStateException when the JVM has no TLS implementation
      */
-    public Builder tls(X509TrustManager trustManager, X509KeyManager keyManager) {
+    public Builder tls(X509TrustManager trustManager, @Nullable X509KeyManager keyManager) {
       Objects.requireNonNull(trustManager, "trustManager");
       try {
         SSLContext context = SSLContext.getInstance("TLS");
@@ -631,15 +425,6 @@ public final class Hyperlane implements AutoCloseable {
      */
     public Builder selfRegistration(SelfRegistration registration) {
       selfRegistrations.add(Objects.requireNonNull(registration, "registration"));
-      return this;
-    }
-
-    /**
-     * The zone preference of every service that does not set its own; {@link ZonePreference#none()}
-     * by default.
-     */
-    public Builder zonePreference(ZonePreference preference) {
-      this.zonePreference = Objects.requireNonNull(preference, "zonePreference");
       return this;
     }
 
@@ -712,217 +497,39 @@ public final class Hyperlane implements AutoCloseable {
      *     name, a name registered twice
      */
     public Hyperlane build() {
-      List<String> problems = new ArrayList<>();
-      Set<String> names = new HashSet<>();
-      for (ServiceBuilder s : services) {
-        s.check(problems);
-        if (s.name != null && !names.add(s.name)) {
-          problems.add("service \"" + s.name + "\" is registered twice");
-        }
-        if (s.alerts != null && alertListener == null) {
-          problems.add(
-              "service \""
-                  + s.name
-                  + "\" has alerts but nobody hears them: give a listener"
-                  + " with Builder.alerts(policy, listener)");
-        }
-      }
-      problems.addAll(routing.problems(names));
-      if (!problems.isEmpty()) {
-        throw new IllegalArgumentException(
-            "invalid Hyperlane configuration: " + String.join("; ", problems));
-      }
-
-      // Never GlobalOpenTelemetry.get() here: before an SDK registers it would lock the global to a
-      // no-op. The global one is read when it is set, whenever that is.
-      Telemetry telemetry = new Telemetry(openTelemetry, telemetryEnabled);
-      ResilienceListener listener = this.listener.andThen(new LoggingListener());
-      if (telemetry.enabled) {
-        listener = listener.andThen(new TelemetryListener(telemetry));
-      }
-      Map<String, AlertState> alertStates = new HashMap<>();
-      Map<String, HttpCache> caches = new HashMap<>();
-      HyperlaneThreads threads =
-          scheduler == null || blockingExecutor == null ? new HyperlaneThreads() : null;
-      Scheduler s = scheduler != null ? scheduler : threads;
-      Executor e = blockingExecutor != null ? blockingExecutor : threads;
-      Map<String, ServiceState> states = new LinkedHashMap<>();
-      // Only service calls are retried: any other host passes through as it would without
-      // Hyperlane.
-      RetryInterceptor.Builder retries =
-          RetryInterceptor.builder()
-              .policy(RetryPolicy.none())
-              .ticker(ticker)
-              .clock(clock)
-              .sleeper(sleeper)
-              .random(random)
-              .listener(listener);
-      DeadlineInterceptor.Builder deadlines =
-          DeadlineInterceptor.builder().onlyHosts(names).header(deadlineHeader).ticker(ticker);
-      if (scheduler != null) {
-        // A scheduler given here runs deadlines and hedges; the default, shared timer outlives
-        // close(), so that calls in flight then still end by their deadlines.
-        deadlines.scheduler(scheduler);
-        retries.scheduler(scheduler);
-        if (blockingExecutor != null) { // fake or virtual time: all of it on the given threads
-          deadlines.executor(blockingExecutor);
-          retries.executor(blockingExecutor);
-        }
-      }
-      if (timeout != null) {
-        deadlines.timeout(timeout);
-      }
-      CircuitBreakerInterceptor.Builder circuits =
-          CircuitBreakerInterceptor.builder()
-              .policy(CircuitBreakerPolicy.disabled())
-              .ticker(ticker)
-              .listener(listener);
-      LimitInterceptor.Builder limits =
-          LimitInterceptor.builder().listener(listener).sleeper(sleeper);
-      boolean anyHedging = false;
-      for (ServiceBuilder sb : services) {
-        limits.concurrency(
-            sb.name, sb.concurrencyLimit != null ? sb.concurrencyLimit : concurrencyLimit);
-        if (sb.rateLimit != null) {
-          limits.rate(sb.name, sb.rateLimit);
-        }
-        HttpCache serviceCache = sb.cacheSet ? sb.cache : cache;
-        if (serviceCache != null) {
-          caches.put(sb.name, serviceCache);
-        }
-        AlertPolicy alert = sb.alerts != null ? sb.alerts : alerts;
-        if (alert != null && alertListener != null) {
-          alertStates.put(sb.name, new AlertState(sb.name, alert, alertListener));
-        }
-        HedgingPolicy hedge = sb.hedging != null ? sb.hedging : hedging;
-        anyHedging |= hedge.enabled();
-        retries.hedging(sb.name, hedge);
-        circuits.policy(sb.name, sb.serviceCircuit != null ? sb.serviceCircuit : serviceCircuit);
-        retries
-            .policy(sb.name, sb.retry != null ? sb.retry : retry)
-            .budget(sb.name, sb.retryBudget != null ? sb.retryBudget : retryBudget);
-        if (sb.timeout != null) {
-          deadlines.timeout(sb.name, sb.timeout);
-        }
-        states.put(
-            sb.name,
-            new ServiceState(
-                    sb.name,
-                    sb.loadBalancer != null ? sb.loadBalancer : loadBalancer,
-                    sb.outlierDetection != null ? sb.outlierDetection : outlierDetection,
-                    sb.slowStart != null ? sb.slowStart : slowStart,
-                    sb.endpointCircuit != null ? sb.endpointCircuit : endpointCircuit,
-                    sb.zonePreference != null ? sb.zonePreference : zonePreference,
-                    listener,
-                    ticker,
-                    s,
-                    e,
-                    random)
-                .withTls(
-                    sb.tlsAuthority == null ? null : new AuthorityVerifier(sb.tlsAuthority),
-                    sb.allowCleartext));
-      }
-      Hyperlane hyperlane =
-          new Hyperlane(
-              Collections.unmodifiableMap(states),
-              ticker,
-              threads,
-              deadlines.build(),
-              limits.build(),
-              circuits.build(),
-              retries.build(),
-              anyHedging,
-              telemetry,
-              Map.copyOf(alertStates),
-              Map.copyOf(caches),
-              routing,
-              tls,
-              random,
-              List.copyOf(attemptInterceptors));
-      for (ServiceBuilder sb : services) {
-        states.get(sb.name).start(sb.discovery());
-      }
-      List<String> missing = new ArrayList<>();
-      for (ServiceBuilder sb : services) {
-        if (sb.awaitEndpoints != null) {
-          String why = states.get(sb.name).awaitEndpoints(sb.awaitEndpoints);
-          if (why != null) {
-            missing.add(
-                "service \""
-                    + sb.name
-                    + "\" had no endpoints after "
-                    + sb.awaitEndpoints
-                    + ": "
-                    + why);
-          }
-        }
-      }
-      if (!missing.isEmpty()) {
-        hyperlane.close();
-        throw new IllegalStateException(String.join("; ", missing));
-      }
-      SelfRegistration.Context context =
-          new SelfRegistration.Context() {
-            @Override
-            public Scheduler scheduler() {
-              return s;
-            }
-
-            @Override
-            public Executor blockingExecutor() {
-              return e;
-            }
-
-            @Override
-            public Ticker ticker() {
-              return ticker;
-            }
-          };
-      synchronized (hyperlane.registrations) {
-        for (SelfRegistration registration : selfRegistrations) {
-          hyperlane.registrations.add(registration.start(context));
-        }
-      }
-      return hyperlane;
+      return Assembly.build(this);
     }
   }
 
   /**
    * One service's configuration, given to the consumer passed to {@link Builder#service(String,
-   * Consumer)}. Values are checked by {@link Builder#build()}.
+   * Consumer)}: its endpoints or discovery, and policies (from {@link PolicyBuilder}) that override
+   * the builder's. Values are checked by {@link Builder#build()}.
    */
-  public static final class ServiceBuilder {
+  public static final class ServiceBuilder extends PolicyBuilder<ServiceBuilder> {
     private static final Pattern HOST_NAME =
         Pattern.compile(
             "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
-    private final String name;
-    private final List<String> urls = new ArrayList<>();
+    final @Nullable String name;
+    private final List<@Nullable String> urls = new ArrayList<>();
     private final List<Integer> weights = new ArrayList<>();
     private final List<Endpoint> endpoints = new ArrayList<>();
     private final List<Endpoint> given = new ArrayList<>();
-    private ServiceDiscovery discovery;
-    private LoadBalancerPolicy loadBalancer;
-    private OutlierDetection outlierDetection;
-    private SlowStart slowStart;
-    private RetryPolicy retry;
-    private RetryBudget retryBudget;
-    private Duration timeout;
-    private CircuitBreakerPolicy serviceCircuit;
-    private CircuitBreakerPolicy endpointCircuit;
-    private HedgingPolicy hedging;
-    private ConcurrencyLimit concurrencyLimit;
-    private RateLimit rateLimit;
-    private AlertPolicy alerts;
-    private HttpCache cache;
-    private boolean cacheSet;
-    private ZonePreference zonePreference;
-    private String tlsAuthority;
-    private boolean allowCleartext;
-    private Duration awaitEndpoints;
+    private @Nullable ServiceDiscovery discovery;
+    @Nullable RateLimit rateLimit;
+    @Nullable AlertPolicy alerts;
+    @Nullable String tlsAuthority;
+    boolean allowCleartext;
+    @Nullable Duration awaitEndpoints;
 
-    private ServiceBuilder(String name) {
+    private ServiceBuilder(@Nullable String name) {
       this.name = name;
+    }
+
+    @Override
+    ServiceBuilder self() {
+      return this;
     }
 
     /** Adds a static endpoint of weight 1, such as {@code http://127.0.0.1:8081}. */
@@ -952,36 +559,6 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
-    /** This service's balancing policy. */
-    public ServiceBuilder loadBalancer(LoadBalancerPolicy policy) {
-      this.loadBalancer = Objects.requireNonNull(policy, "loadBalancer");
-      return this;
-    }
-
-    /** This service's outlier ejection. */
-    public ServiceBuilder outlierDetection(OutlierDetection outlierDetection) {
-      this.outlierDetection = Objects.requireNonNull(outlierDetection, "outlierDetection");
-      return this;
-    }
-
-    /** This service's slow start. */
-    public ServiceBuilder slowStart(SlowStart slowStart) {
-      this.slowStart = Objects.requireNonNull(slowStart, "slowStart");
-      return this;
-    }
-
-    /** This service's retry policy. */
-    public ServiceBuilder retry(RetryPolicy policy) {
-      this.retry = Objects.requireNonNull(policy, "retry");
-      return this;
-    }
-
-    /** The total time a call to this service may take, all attempts and the body included. */
-    public ServiceBuilder timeout(Duration timeout) {
-      this.timeout = checkedTimeout(timeout);
-      return this;
-    }
-
     /**
      * This service's alert thresholds; the alerts go to the listener given to {@link
      * Builder#alerts(AlertPolicy, AlertListener)}, which must be set.
@@ -991,25 +568,12 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
-    /** This service's adaptive concurrency limit. */
-    public ServiceBuilder concurrencyLimit(ConcurrencyLimit limit) {
-      this.concurrencyLimit = Objects.requireNonNull(limit, "concurrencyLimit");
-      return this;
-    }
-
-    /** This service's response cache, in place of the one given to {@link Builder#cache}. */
-    public ServiceBuilder cache(HttpCache cache) {
-      this.cache = Objects.requireNonNull(cache, "cache");
-      this.cacheSet = true;
-      return this;
-    }
-
     /**
      * Calls to this service are never answered from a cache, whatever {@link Builder#cache} says.
      */
     public ServiceBuilder noCache() {
-      this.cache = null;
-      this.cacheSet = true;
+      set.cache = null;
+      set.cacheSet = true;
       return this;
     }
 
@@ -1063,43 +627,13 @@ public final class Hyperlane implements AutoCloseable {
       return this;
     }
 
-    /** This service's zone preference. */
-    public ServiceBuilder zonePreference(ZonePreference preference) {
-      this.zonePreference = Objects.requireNonNull(preference, "zonePreference");
-      return this;
-    }
-
     /** This service's rate limit; none by default. */
     public ServiceBuilder rateLimit(RateLimit limit) {
       this.rateLimit = Objects.requireNonNull(limit, "rateLimit");
       return this;
     }
 
-    /** This service's hedging. */
-    public ServiceBuilder hedging(HedgingPolicy policy) {
-      this.hedging = Objects.requireNonNull(policy, "hedging");
-      return this;
-    }
-
-    /** This service's circuit around each logical call. */
-    public ServiceBuilder serviceCircuitBreaker(CircuitBreakerPolicy policy) {
-      this.serviceCircuit = Objects.requireNonNull(policy, "serviceCircuitBreaker");
-      return this;
-    }
-
-    /** The circuit of each of this service's endpoints. */
-    public ServiceBuilder endpointCircuitBreaker(CircuitBreakerPolicy policy) {
-      this.endpointCircuit = Objects.requireNonNull(policy, "endpointCircuitBreaker");
-      return this;
-    }
-
-    /** This service's retry budget settings. */
-    public ServiceBuilder retryBudget(RetryBudget budget) {
-      this.retryBudget = Objects.requireNonNull(budget, "retryBudget");
-      return this;
-    }
-
-    private void check(List<String> problems) {
+    void check(List<String> problems) {
       if (name == null || !HOST_NAME.matcher(name).matches()) {
         problems.add(
             "service name must be a lower-case host name such as \"inventory\" but was "
@@ -1139,7 +673,7 @@ public final class Hyperlane implements AutoCloseable {
       }
     }
 
-    private ServiceDiscovery discovery() {
+    ServiceDiscovery discovery() {
       return discovery != null ? discovery : ServiceDiscovery.of(endpoints);
     }
   }
