@@ -2,6 +2,7 @@ package io.hyperlane.client;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thresholds on a service's p99 latency and error rate, evaluated over a sliding window of logical
@@ -52,7 +53,7 @@ public final class AlertPolicy {
 
   /** Builds an {@link AlertPolicy}. */
   public static final class Builder {
-    private Duration p99;
+    private @Nullable Duration p99;
     private double errorRate = -1;
     private Duration window = Duration.ofSeconds(60);
     private int minCalls = 20;

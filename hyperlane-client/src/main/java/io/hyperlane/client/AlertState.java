@@ -1,6 +1,7 @@
 package io.hyperlane.client;
 
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One service's sliding window of logical calls for its {@link AlertPolicy}: ten time slices, each
@@ -115,7 +116,7 @@ final class AlertState {
     deliver(other);
   }
 
-  private void deliver(Alert alert) {
+  private void deliver(@Nullable Alert alert) {
     if (alert == null) {
       return;
     }

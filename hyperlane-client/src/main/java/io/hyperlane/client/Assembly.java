@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,7 +39,7 @@ final class Assembly {
       ServicePolicies.Resolved policies,
       @Nullable AlertPolicy alerts) {
     String name() {
-      return given.name;
+      return Objects.requireNonNull(given.name, "a checked service has a name");
     }
   }
 

@@ -3,9 +3,11 @@ package io.hyperlane.client;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Objects;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Picks one endpoint among candidates that are all eligible (not ejected, or all ejected). One
@@ -24,7 +26,7 @@ abstract class Balancer {
   void prepare(EndpointState[] all) {}
 
   /** What {@link #prepare} built for the current set, or null. */
-  Object prepared() {
+  @Nullable Object prepared() {
     return null;
   }
 
@@ -62,8 +64,9 @@ abstract class Balancer {
           best = e;
         }
       }
-      best.roundRobinCurrent -= total;
-      return best;
+      EndpointState chosen = Objects.requireNonNull(best, "there is always a candidate");
+      chosen.roundRobinCurrent -= total;
+      return chosen;
     }
   }
 
@@ -118,7 +121,7 @@ abstract class Balancer {
     private static final int POINTS_PER_WEIGHT = 100;
     static final int MAX_POINTS = 100_000;
 
-    private final String keyHeader;
+    private final @Nullable String keyHeader;
     private final Balancer keyless;
     private volatile Ring ring = new Ring(new EndpointState[0]);
 

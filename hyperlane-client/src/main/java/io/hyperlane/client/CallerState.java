@@ -6,6 +6,7 @@ import io.opentelemetry.context.Context;
 import java.util.Map;
 import okhttp3.Call;
 import okhttp3.EventListener;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a call inherits from the thread that made it — the OpenTelemetry context and the {@link
@@ -18,7 +19,7 @@ import okhttp3.EventListener;
 final class CallerState {
 
   /** What was current when a call was made. */
-  record Captured(Context context, Deadline deadline) {}
+  record Captured(Context context, @Nullable Deadline deadline) {}
 
   private final Map<Call, Captured> captured =
       Caffeine.newBuilder()
@@ -41,7 +42,7 @@ final class CallerState {
   }
 
   /** What was captured for {@code call}, removing it; null when nothing was. */
-  Captured take(Call call) {
+  @Nullable Captured take(Call call) {
     return captured.isEmpty() ? null : captured.remove(call);
   }
 }

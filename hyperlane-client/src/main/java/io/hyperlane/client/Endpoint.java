@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import okhttp3.HttpUrl;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One instance of a service: where to send a call ({@code scheme://host:port}), how much traffic it
@@ -44,10 +45,10 @@ public final class Endpoint {
   private final HttpUrl url;
   private final String origin;
   private final int weight;
-  private final String zone;
+  private final @Nullable String zone;
   private final Map<String, String> metadata;
 
-  private Endpoint(HttpUrl url, int weight, String zone, Map<String, String> metadata) {
+  private Endpoint(HttpUrl url, int weight, @Nullable String zone, Map<String, String> metadata) {
     this.url = url;
     this.origin = origin(url);
     this.weight = weight;
@@ -143,7 +144,7 @@ public final class Endpoint {
   }
 
   /** The zone the endpoint runs in, such as {@code eu-west-1a}; null when unknown. */
-  public String zone() {
+  public @Nullable String zone() {
     return zone;
   }
 
@@ -284,7 +285,7 @@ public final class Endpoint {
   public static final class Builder {
     private final String url;
     private int weight = 1;
-    private String zone;
+    private @Nullable String zone;
     private final Map<String, String> metadata = new LinkedHashMap<>();
 
     private Builder(String url) {

@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The state of one endpoint at the moment {@link Hyperlane#snapshot()} was taken.
@@ -37,7 +38,7 @@ public record EndpointSnapshot(
     boolean ejected,
     int ejections,
     String circuit,
-    String zone,
+    @Nullable String zone,
     Map<String, String> metadata) {
 
   /** Checks the components and copies the metadata. */

@@ -5,6 +5,7 @@ import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.HttpUrl;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one service knows of one of its endpoints: load, latency, outcomes, ejection and ramp state.
@@ -51,9 +52,10 @@ final class EndpointState {
   double roundRobinCurrent;
 
   /** The endpoint's circuit, or null when endpoint circuits are off. */
-  final WatchedCircuit circuit;
+  final @Nullable WatchedCircuit circuit;
 
-  EndpointState(Endpoint endpoint, double seedCostNanos, long nowNanos, WatchedCircuit circuit) {
+  EndpointState(
+      Endpoint endpoint, double seedCostNanos, long nowNanos, @Nullable WatchedCircuit circuit) {
     this.endpoint = endpoint;
     this.circuit = circuit;
     this.costNanos = seedCostNanos;

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +34,8 @@ final class HyperlaneThreads implements Scheduler, Executor {
   private final AtomicInteger threadCount = new AtomicInteger();
 
   // Guarded by this.
-  private ScheduledThreadPoolExecutor scheduler;
-  private ThreadPoolExecutor blocking;
+  private @Nullable ScheduledThreadPoolExecutor scheduler;
+  private @Nullable ThreadPoolExecutor blocking;
   private boolean closed;
 
   @Override

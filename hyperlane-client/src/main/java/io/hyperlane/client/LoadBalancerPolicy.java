@@ -2,6 +2,7 @@ package io.hyperlane.client;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a service's calls are spread over its endpoints.
@@ -47,13 +48,14 @@ public final class LoadBalancerPolicy {
   final Kind kind;
   final long decayNanos;
   final long failurePenaltyNanos;
-  final String keyHeader; // consistent hash only; null: the StickyKey tag only
+  final @Nullable String keyHeader; // consistent hash only; null: the StickyKey tag only
 
   private LoadBalancerPolicy(Kind kind, Duration decay, Duration failurePenalty) {
     this(kind, decay, failurePenalty, null);
   }
 
-  private LoadBalancerPolicy(Kind kind, Duration decay, Duration failurePenalty, String keyHeader) {
+  private LoadBalancerPolicy(
+      Kind kind, Duration decay, Duration failurePenalty, @Nullable String keyHeader) {
     this.kind = kind;
     this.decayNanos = decay.toNanos();
     this.failurePenaltyNanos = failurePenalty.toNanos();
@@ -70,7 +72,7 @@ public final class LoadBalancerPolicy {
    * @param keyHeader the header that carries the key, such as {@code X-User-Id}; null to use only
    *     the {@link StickyKey} tag
    */
-  public static LoadBalancerPolicy consistentHash(String keyHeader) {
+  public static LoadBalancerPolicy consistentHash(@Nullable String keyHeader) {
     if (keyHeader != null && !keyHeader.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}")) {
       throw new IllegalArgumentException("keyHeader must be a header name but was " + keyHeader);
     }

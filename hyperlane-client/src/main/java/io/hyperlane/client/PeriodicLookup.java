@@ -4,6 +4,7 @@ import io.hyperlane.resilience.Scheduler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs a lookup now and then every {@code interval} on a timer — whatever the traffic — on the
@@ -24,7 +25,7 @@ final class PeriodicLookup implements Runnable, ServiceDiscovery.Subscription {
   private final Lookup lookup;
   private final Duration interval;
   private volatile boolean cancelled;
-  private volatile Scheduler.Cancellable next;
+  private volatile Scheduler.@Nullable Cancellable next;
 
   PeriodicLookup(ServiceDiscovery.Context context, Lookup lookup, Duration interval) {
     this.context = context;

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One routing rule: which calls it matches (their service, method, path prefix and headers) and
@@ -40,7 +41,7 @@ public final class RouteRule {
   record Destination(String service, Map<String, String> subset, int weight) {}
 
   final String name;
-  final String service;
+  final @Nullable String service;
   private final Set<String> methods; // empty: any
   private final String pathPrefix;
   private final Map<String, String> headers; // name -> exact value
@@ -121,7 +122,7 @@ public final class RouteRule {
    */
   public static final class Builder {
     private final String name;
-    private String service;
+    private @Nullable String service;
     private final Set<String> methods = new TreeSet<>();
     private String pathPrefix = "/";
     private final Map<String, String> headers = new LinkedHashMap<>();

@@ -7,12 +7,14 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Stage 4 of a call: when the request's host is a registered service, picks an endpoint, rewrites
@@ -38,7 +40,7 @@ final class RoutingInterceptor implements Interceptor {
   private final Telemetry telemetry;
   private final CallerState callers;
   private final RandomGenerator random;
-  private final Tls tls; // null: the client's own
+  private final @Nullable Tls tls; // null: the client's own
 
   RoutingInterceptor(
       Map<String, ServiceState> services,
@@ -47,7 +49,7 @@ final class RoutingInterceptor implements Interceptor {
       Telemetry telemetry,
       CallerState callers,
       RandomGenerator random,
-      Tls tls) {
+      @Nullable Tls tls) {
     this.services = services;
     this.rules = rules;
     this.ticker = ticker;
@@ -73,10 +75,11 @@ final class RoutingInterceptor implements Interceptor {
     long start = ticker.read();
     AttemptContext attempt = AttemptContext.of(chain);
     Map<String, String> subset = Map.of();
-    RouteRule rule = rules.get().match(named, request);
+    RouteRule rule = Objects.requireNonNull(rules.get(), "rules").match(named, request);
     if (rule != null) {
       RouteRule.Destination to = rule.destination(random.nextInt(rule.totalWeight()));
-      service = services.get(to.service());
+      service =
+          Objects.requireNonNull(services.get(to.service()), "rules name registered services only");
       subset = to.subset();
     }
     EndpointState endpoint = service.pick(start, attempt, request, subset);

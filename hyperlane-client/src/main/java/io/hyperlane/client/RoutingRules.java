@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An ordered set of {@link RouteRule}s: a call to {@code http://<service>/…} takes the first rule
@@ -67,7 +68,7 @@ public final class RoutingRules {
   }
 
   /** The first rule that matches {@code request} to {@code service}, or null. */
-  RouteRule match(String service, Request request) {
+  @Nullable RouteRule match(String service, Request request) {
     List<RouteRule> candidates = byService.get(service);
     if (candidates == null) {
       return null;

@@ -4,6 +4,7 @@ import io.hyperlane.cache.CacheStats;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The state of one service at the moment {@link Hyperlane#snapshot()} was taken.
@@ -19,7 +20,7 @@ public record ServiceSnapshot(
     String loadBalancer,
     List<EndpointSnapshot> endpoints,
     long discoveryFailures,
-    CacheStats.Service cache) {
+    CacheStats.@Nullable Service cache) {
 
   /** Checks the components and copies the list. */
   public ServiceSnapshot {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +56,7 @@ final class ServiceState implements ServiceDiscovery.Context {
   private final LongAdder discoveryFailures = new LongAdder();
 
   /** Checks this service's certificates against its TLS authority; null: the client's own. */
-  private HostnameVerifier authorityVerifier;
+  private @Nullable HostnameVerifier authorityVerifier;
 
   /** Whether an {@code https} call may go to an {@code http} endpoint. */
   private boolean allowCleartext;
@@ -63,12 +64,12 @@ final class ServiceState implements ServiceDiscovery.Context {
   private volatile EndpointState[] endpoints = NONE;
   private volatile boolean closed;
   private final CountDownLatch firstEndpoints = new CountDownLatch(1);
-  private volatile Throwable lastFailure;
+  private volatile @Nullable Throwable lastFailure;
 
   // Guarded by this.
   private boolean initialised;
   private boolean inOutage;
-  private ServiceDiscovery.Subscription subscription;
+  private ServiceDiscovery.@Nullable Subscription subscription;
 
   ServiceState(
       String name,
@@ -99,14 +100,14 @@ final class ServiceState implements ServiceDiscovery.Context {
    * Sets what this service's TLS calls use; called by {@link Hyperlane.Builder#build()} before the
    * instance is shared.
    */
-  ServiceState withTls(HostnameVerifier authorityVerifier, boolean allowCleartext) {
+  ServiceState withTls(@Nullable HostnameVerifier authorityVerifier, boolean allowCleartext) {
     this.authorityVerifier = authorityVerifier;
     this.allowCleartext = allowCleartext;
     return this;
   }
 
   /** The verifier of this service's {@code https} endpoints, or null for the client's own. */
-  HostnameVerifier authorityVerifier() {
+  @Nullable HostnameVerifier authorityVerifier() {
     return authorityVerifier;
   }
 
@@ -176,7 +177,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     EndpointState[] candidates = all;
     if (all.length == 1) {
       EndpointState only = all[0];
-      if (!only.circuitClosed()) {
+      if (!only.circuitClosed() && only.circuit != null) {
         only.circuit.tryAcquirePermission(); // lets it half-open in time; it is used either way
       }
     } else {
@@ -185,7 +186,7 @@ final class ServiceState implements ServiceDiscovery.Context {
         if (!isAvailable(e, now)) {
           continue;
         }
-        if (!e.circuitClosed()) {
+        if (!e.circuitClosed() && e.circuit != null) {
           if (e.circuit.tryAcquirePermission()) { // open past its wait, or a half-open slot
             return chosen(e, attempt); // a probe call
           }
@@ -212,7 +213,7 @@ final class ServiceState implements ServiceDiscovery.Context {
    * Waits (real time) for the first endpoint set; null when it came, else what went wrong. Used by
    * {@code build()} for services that must not start empty.
    */
-  String awaitEndpoints(Duration timeout) {
+  @Nullable String awaitEndpoints(Duration timeout) {
     try {
       if (firstEndpoints.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
         return null;
@@ -240,10 +241,11 @@ final class ServiceState implements ServiceDiscovery.Context {
    * share of the local ones; else {@code candidates} (spill-over to every zone).
    */
   private EndpointState[] preferLocal(EndpointState[] all, EndpointState[] candidates) {
+    String zone = Objects.requireNonNull(zones.zone, "zone preference is on");
     int local = 0;
     int healthyLocal = 0;
     for (EndpointState e : all) {
-      if (zones.zone.equals(e.endpoint.zone())) {
+      if (zone.equals(e.endpoint.zone())) {
         local++;
         if (!e.ejected && e.circuitClosed()) {
           healthyLocal++;
@@ -253,7 +255,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     if (local == 0 || healthyLocal == 0 || healthyLocal < zones.minHealthyShare * local) {
       return candidates;
     }
-    return filter(candidates, e -> zones.zone.equals(e.endpoint.zone()));
+    return filter(candidates, e -> zone.equals(e.endpoint.zone()));
   }
 
   private static EndpointState chosen(EndpointState e, AttemptContext attempt) {
@@ -567,7 +569,7 @@ final class ServiceState implements ServiceDiscovery.Context {
   }
 
   /** What the balancer prepared for the current endpoint set (a ring); for tests. */
-  Object balancerState() {
+  @Nullable Object balancerState() {
     return balancer.prepared();
   }
 

@@ -5,6 +5,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.Span;
@@ -22,6 +23,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Hyperlane's OpenTelemetry instruments, shared by the telemetry stage (the logical call) and the
@@ -64,7 +66,7 @@ final class Telemetry {
    * {@link io.opentelemetry.api.GlobalOpenTelemetry#get()} before an SDK registers would lock the
    * global to a no-op). When {@code enabled} is false, nothing is recorded.
    */
-  Telemetry(OpenTelemetry openTelemetry, boolean enabled) {
+  Telemetry(@Nullable OpenTelemetry openTelemetry, boolean enabled) {
     this.enabled = enabled;
     this.followsGlobal = enabled && openTelemetry == null;
     this.instruments =
@@ -133,8 +135,8 @@ final class Telemetry {
     /** Resolved from the global OpenTelemetry once it was set. */
     volatile boolean live;
 
-    private volatile TelemetryListener.Counters listenerCounters;
-    private volatile io.opentelemetry.api.metrics.LongCounter cacheResults;
+    private volatile TelemetryListener.@Nullable Counters listenerCounters;
+    private volatile @Nullable LongCounter cacheResults;
 
     Instruments(OpenTelemetry otel) {
       // The API's no-op providers are singletons, also behind an unset GlobalOpenTelemetry.
@@ -166,8 +168,8 @@ final class Telemetry {
       return c;
     }
 
-    io.opentelemetry.api.metrics.LongCounter cacheResults() {
-      io.opentelemetry.api.metrics.LongCounter c = cacheResults;
+    LongCounter cacheResults() {
+      LongCounter c = cacheResults;
       if (c == null) {
         synchronized (this) {
           c = cacheResults;
@@ -218,7 +220,12 @@ final class Telemetry {
 
     /** Records one logical call in the duration histogram. */
     void recordDuration(
-        long nanos, String method, String service, String scheme, int status, String errorType) {
+        long nanos,
+        String method,
+        String service,
+        String scheme,
+        int status,
+        @Nullable String errorType) {
       AttributesBuilder a =
           Attributes.builder()
               .put(HTTP_METHOD, method)

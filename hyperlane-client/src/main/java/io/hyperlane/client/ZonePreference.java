@@ -1,6 +1,7 @@
 package io.hyperlane.client;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps a service's calls in the caller's zone while enough of that zone's endpoints are healthy,
@@ -19,10 +20,10 @@ public final class ZonePreference {
 
   private static final ZonePreference NONE = new ZonePreference(null, 0);
 
-  final String zone; // null: off
+  final @Nullable String zone; // null: off
   final double minHealthyShare;
 
-  private ZonePreference(String zone, double minHealthyShare) {
+  private ZonePreference(@Nullable String zone, double minHealthyShare) {
     this.zone = zone;
     this.minHealthyShare = minHealthyShare;
   }
