@@ -33,6 +33,18 @@ class ExamplesSmokeTest {
   }
 
   @Test
+  void testingRecipeSurvivesAResetAndA503ReplicaAndEjectsThemOnFakeTimeUntilTheyHeal()
+      throws Exception {
+    TestingRecipe.Outcome outcome = TestingRecipe.run(20);
+    assertThat(outcome.succeeded()).isEqualTo(20);
+    assertThat(outcome.received()[0]).as("the resetting replica was tried").isPositive();
+    assertThat(outcome.received()[1]).as("the 503 replica was tried").isPositive();
+    assertThat(outcome.received()[2]).as("the healthy one served the rest").isGreaterThan(10);
+    assertThat(outcome.ejectedAfterFailures()).isPositive();
+    assertThat(outcome.ejectedLater()).isZero();
+  }
+
+  @Test
   void attemptInterceptorRecipeSignsEachAttemptForItsEndpointAndRepeatsItsPicks() throws Exception {
     byte[] key = "a-key-for-the-smoke-test-only".getBytes(StandardCharsets.UTF_8);
     try (LocalReplica a = LocalReplica.start("a");

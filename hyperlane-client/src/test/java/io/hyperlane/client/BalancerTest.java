@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.ResilienceListener;
+import io.hyperlane.testing.FakeTime;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

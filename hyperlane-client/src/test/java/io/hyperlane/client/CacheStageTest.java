@@ -7,9 +7,9 @@ import io.hyperlane.cache.CacheStats;
 import io.hyperlane.cache.HttpCache;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.CircuitOpenException;
-import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
@@ -43,9 +43,9 @@ class CacheStageTest extends LoopbackTest {
   }
 
   private Hyperlane.Builder builder() {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .openTelemetry(otel.getOpenTelemetry())
-        .sleeper(new RecordingSleeper(time))
+        .sleeper(time)
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled())
         .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())

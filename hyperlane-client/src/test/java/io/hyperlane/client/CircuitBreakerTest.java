@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.CircuitOpenException;
 import io.hyperlane.resilience.CircuitState;
-import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -23,8 +23,8 @@ class CircuitBreakerTest extends LoopbackTest {
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   private Hyperlane.Builder builder() {
-    return time.drive(Hyperlane.builder())
-        .sleeper(new RecordingSleeper(time))
+    return FakeTimes.drive(time, Hyperlane.builder())
+        .sleeper(time)
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled()) // circuits alone are under test
         .slowStart(SlowStart.disabled())

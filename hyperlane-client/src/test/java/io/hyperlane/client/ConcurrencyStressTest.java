@@ -6,6 +6,7 @@ import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.DeadlineExceededException;
 import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.ResilienceListener;
+import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

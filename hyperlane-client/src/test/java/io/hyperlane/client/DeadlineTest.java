@@ -9,9 +9,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.hyperlane.resilience.Deadline;
 import io.hyperlane.resilience.DeadlineExceededException;
-import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
+import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +26,11 @@ import org.junit.jupiter.api.Test;
 class DeadlineTest extends LoopbackTest {
 
   private final FakeTime time = new FakeTime();
-  private final RecordingSleeper sleeper = new RecordingSleeper(time);
+  private final FakeTime sleeper = time; // its sleeps move the clock and are recorded
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   private Hyperlane.Builder fakeTime() {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .sleeper(sleeper)
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled())
@@ -117,7 +117,7 @@ class DeadlineTest extends LoopbackTest {
         fakeTime().timeout(Duration.ofSeconds(1)).service("inventory", replicas.urls()).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isZero(); // the 503 itself
-      assertThat(sleeper.pauses).isEmpty();
+      assertThat(sleeper.pauses()).isEmpty();
       assertThat(headersAt(1)).isEmpty();
       assertThat(events)
           .singleElement()

@@ -7,8 +7,8 @@ import io.hyperlane.cache.HttpCache;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.DeadlineExceededException;
 import io.hyperlane.resilience.HedgingPolicy;
-import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,9 +34,9 @@ class DeadlinesEverywhereTest extends LoopbackTest {
   private final FakeTime time = new FakeTime();
 
   private Hyperlane.Builder builder() {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .telemetry(false)
-        .sleeper(new RecordingSleeper(time))
+        .sleeper(time)
         .outlierDetection(OutlierDetection.disabled())
         .serviceCircuitBreaker(CircuitBreakerPolicy.disabled())
         .endpointCircuitBreaker(CircuitBreakerPolicy.disabled());

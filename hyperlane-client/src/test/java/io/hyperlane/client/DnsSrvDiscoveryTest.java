@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hyperlane.testing.FakeTime;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class DnsSrvDiscoveryTest {
   };
 
   private Hyperlane start(Dnsmasq dns) {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .telemetry(false)
         .service(
             "inventory",

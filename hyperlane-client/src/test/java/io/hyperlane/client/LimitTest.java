@@ -10,6 +10,7 @@ import io.hyperlane.resilience.LimitInterceptor;
 import io.hyperlane.resilience.RateLimit;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;

@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.CircuitOpenException;
-import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.RetryBudget;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
@@ -37,9 +37,9 @@ class ObservabilityTest extends LoopbackTest {
   private final FakeTime time = new FakeTime();
 
   private Hyperlane.Builder builder() {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .openTelemetry(otel.getOpenTelemetry())
-        .sleeper(new RecordingSleeper(time))
+        .sleeper(time)
         .loadBalancer(LoadBalancerPolicy.roundRobin())
         .slowStart(SlowStart.disabled());
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class OutlierEjectionTest extends LoopbackTest {
   private final FakeTime time = new FakeTime();
 
   private Hyperlane.Builder builder(OutlierDetection outliers) {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .loadBalancer(LoadBalancerPolicy.roundRobin())
         .slowStart(SlowStart.disabled())
         .retry(RetryPolicy.none()) // ejection alone is under test

@@ -8,11 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
-import io.hyperlane.resilience.RecordingSleeper;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import io.hyperlane.resilience.RetryBudget;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -33,11 +33,11 @@ class RetryTest extends LoopbackTest {
   private static final MediaType JSON = MediaType.get("application/json");
 
   private final FakeTime time = new FakeTime();
-  private final RecordingSleeper sleeper = new RecordingSleeper(time);
+  private final FakeTime sleeper = time; // its sleeps move the clock and are recorded
   private final List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
 
   private Hyperlane.Builder builder() {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .sleeper(sleeper)
         .listener(events::add)
         .outlierDetection(OutlierDetection.disabled())
@@ -278,7 +278,7 @@ class RetryTest extends LoopbackTest {
             .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
-      assertThat(sleeper.pauses).containsExactly(Duration.ofSeconds(2));
+      assertThat(sleeper.pauses()).containsExactly(Duration.ofSeconds(2));
     }
   }
 
@@ -293,7 +293,7 @@ class RetryTest extends LoopbackTest {
             .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThat(Replicas.get(client, "http://inventory/")).isZero(); // the 503 itself
-      assertThat(sleeper.pauses).isEmpty();
+      assertThat(sleeper.pauses()).isEmpty();
       assertThat(events)
           .singleElement()
           .isInstanceOfSatisfying(
@@ -318,7 +318,7 @@ class RetryTest extends LoopbackTest {
       replicas.answer(0, aResponse().withStatus(429).withHeader("Retry-After", "1"));
       Replicas.get(client, "http://inventory/"); // round robin: this one goes to replica 1
       assertThat(Replicas.get(client, "http://inventory/")).isEqualTo(1);
-      assertThat(sleeper.pauses).containsExactly(Duration.ofSeconds(1));
+      assertThat(sleeper.pauses()).containsExactly(Duration.ofSeconds(1));
     }
   }
 
@@ -359,11 +359,11 @@ class RetryTest extends LoopbackTest {
         Replicas.get(client, "http://inventory/");
       }
       long[] ceilings = {100, 200, 400, 400, 400};
-      for (int i = 0; i < sleeper.pauses.size(); i++) {
-        assertThat(sleeper.pauses.get(i)).isLessThanOrEqualTo(Duration.ofMillis(ceilings[i % 5]));
+      for (int i = 0; i < sleeper.pauses().size(); i++) {
+        assertThat(sleeper.pauses().get(i)).isLessThanOrEqualTo(Duration.ofMillis(ceilings[i % 5]));
       }
-      assertThat(sleeper.pauses).hasSize(40 * 5);
-      assertThat(sleeper.pauses.stream().distinct().count()).as("jittered").isGreaterThan(100);
+      assertThat(sleeper.pauses()).hasSize(40 * 5);
+      assertThat(sleeper.pauses().stream().distinct().count()).as("jittered").isGreaterThan(100);
     }
   }
 

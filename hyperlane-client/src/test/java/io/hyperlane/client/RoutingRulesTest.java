@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.RetryPolicy;
+import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,7 +42,7 @@ class RoutingRulesTest {
   }
 
   private Hyperlane.Builder builder() {
-    return time.drive(Hyperlane.builder())
+    return FakeTimes.drive(time, Hyperlane.builder())
         .telemetry(false)
         .retry(RetryPolicy.none())
         .endpointCircuitBreaker(CircuitBreakerPolicy.disabled())

@@ -9,6 +9,7 @@ import io.hyperlane.resilience.Attempts;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.CircuitState;
 import io.hyperlane.resilience.ResilienceEvent;
+import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

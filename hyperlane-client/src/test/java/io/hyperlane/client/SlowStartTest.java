@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.hyperlane.testing.FakeTime;
 import java.time.Duration;
 import java.util.List;
 import okhttp3.OkHttpClient;
@@ -19,7 +20,7 @@ class SlowStartTest extends LoopbackTest {
     MutableDiscovery discovery =
         new MutableDiscovery(List.of(Endpoint.of(replicas.url(0)), Endpoint.of(replicas.url(1))));
     try (Hyperlane hyperlane =
-        time.drive(Hyperlane.builder())
+        FakeTimes.drive(time, Hyperlane.builder())
             .service(
                 "inventory",
                 s ->
@@ -62,7 +63,9 @@ class SlowStartTest extends LoopbackTest {
     replicas = Replicas.start(2);
     MutableDiscovery discovery = new MutableDiscovery(List.of(Endpoint.of(replicas.url(0))));
     try (Hyperlane hyperlane =
-        time.drive(Hyperlane.builder()).service("inventory", s -> s.discovery(discovery)).build()) {
+        FakeTimes.drive(time, Hyperlane.builder())
+            .service("inventory", s -> s.discovery(discovery))
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
       for (int i = 0; i < 5; i++) {
         Replicas.get(client, "http://inventory/");

@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.EventListener;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What ends every wait inside one logical call at once: its cancellation, whether by its caller, by
@@ -82,7 +83,7 @@ final class CallSignal extends EventListener {
    * Takes the head of {@code queue}, waiting through {@code sleeper} up to {@code timeoutNanos};
    * null when nothing came in time, {@link #CANCELLED} as soon as the call is cancelled.
    */
-  Object poll(Sleeper sleeper, BlockingQueue<Object> queue, long timeoutNanos)
+  @Nullable Object poll(Sleeper sleeper, BlockingQueue<Object> queue, long timeoutNanos)
       throws InterruptedException {
     waiting.add(queue);
     try {

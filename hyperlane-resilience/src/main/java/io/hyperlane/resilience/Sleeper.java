@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every wait inside a call: the pause between attempts, a wait for a concurrency or rate permit,
@@ -31,9 +32,12 @@ public interface Sleeper {
    * Takes the head of {@code queue}, waiting up to {@code timeoutNanos} for one to arrive; returns
    * null when none came in time.
    *
+   * @param queue where what ends the wait arrives
+   * @param timeoutNanos the longest wait
+   * @return the head of the queue, or null
    * @throws InterruptedException if the waiting thread is interrupted
    */
-  Object poll(BlockingQueue<Object> queue, long timeoutNanos) throws InterruptedException;
+  @Nullable Object poll(BlockingQueue<Object> queue, long timeoutNanos) throws InterruptedException;
 
   /**
    * Waits {@code duration}, or returns at once when it is zero or negative: a {@link #poll} of a
