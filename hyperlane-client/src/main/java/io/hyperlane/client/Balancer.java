@@ -15,9 +15,14 @@ import org.jspecify.annotations.Nullable;
  */
 abstract class Balancer {
 
+  /** Each endpoint's weight at a moment: its own, lowered while it ramps up. */
+  interface Weights {
+    double weight(EndpointState e, long now);
+  }
+
   /** Picks among {@code candidates} for {@code request}. */
   abstract EndpointState pick(
-      EndpointState[] candidates, long now, ServiceState service, Request request);
+      EndpointState[] candidates, long now, Weights weights, Request request);
 
   /**
    * Prepares for a new endpoint set, before it is published: called by discovery's thread under the
@@ -53,11 +58,11 @@ abstract class Balancer {
   static final class RoundRobin extends Balancer {
     @Override
     synchronized EndpointState pick(
-        EndpointState[] candidates, long now, ServiceState service, Request request) {
+        EndpointState[] candidates, long now, Weights weights, Request request) {
       EndpointState best = null;
       double total = 0;
       for (EndpointState e : candidates) {
-        double w = service.effectiveWeight(e, now);
+        double w = weights.weight(e, now);
         e.roundRobinCurrent += w;
         total += w;
         if (best == null || e.roundRobinCurrent > best.roundRobinCurrent) {
@@ -87,8 +92,7 @@ abstract class Balancer {
     }
 
     @Override
-    EndpointState pick(
-        EndpointState[] candidates, long now, ServiceState service, Request request) {
+    EndpointState pick(EndpointState[] candidates, long now, Weights weights, Request request) {
       int n = candidates.length;
       if (n == 1) {
         return candidates[0];
@@ -100,8 +104,8 @@ abstract class Balancer {
       }
       EndpointState a = candidates[i];
       EndpointState b = candidates[j];
-      double costA = cost(a, now) / service.effectiveWeight(a, now);
-      double costB = cost(b, now) / service.effectiveWeight(b, now);
+      double costA = cost(a, now) / weights.weight(a, now);
+      double costB = cost(b, now) / weights.weight(b, now);
       return costB < costA ? b : a;
     }
 
@@ -141,12 +145,11 @@ abstract class Balancer {
     }
 
     @Override
-    EndpointState pick(
-        EndpointState[] candidates, long now, ServiceState service, Request request) {
+    EndpointState pick(EndpointState[] candidates, long now, Weights weights, Request request) {
       StickyKey tag = request.tag(StickyKey.class);
       String key = tag != null ? tag.value() : keyHeader != null ? request.header(keyHeader) : null;
       if (key == null) {
-        return keyless.pick(candidates, now, service, request);
+        return keyless.pick(candidates, now, weights, request);
       }
       return ring.owner(hash(key), candidates);
     }

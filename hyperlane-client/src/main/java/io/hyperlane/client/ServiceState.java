@@ -10,17 +10,14 @@ import io.hyperlane.resilience.Ticker;
 import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.HostnameVerifier;
 import okhttp3.Request;
@@ -29,9 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything one {@link Hyperlane} knows of one service: its live endpoint set (the last good one
- * when discovery fails), the balancer, outlier ejection and slow start. It is also the {@link
- * ServiceDiscovery.Context} its discovery delivers to.
+ * One service's live endpoint set (the last good one when discovery fails) and the {@link
+ * ServiceDiscovery.Context} its discovery delivers to; the routing stage's one object per service.
+ * Choosing an endpoint is {@link EndpointPicker}'s job, and who is out of rotation and how much
+ * weight a returning endpoint has is {@link OutlierEjection}'s; this class feeds each attempt's
+ * outcome to the endpoint's statistics, its circuit and ejection, and takes snapshots.
  *
  * <p>The request path ({@link #pick}, {@link #onResponse}, {@link #onIoFailure} and friends) takes
  * no lock except on the rare transitions (ejection, return from ejection). Endpoint-set changes are
@@ -44,8 +43,6 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   final String name;
   private final LoadBalancerPolicy policy;
-  private final OutlierDetection outliers;
-  private final SlowStart slowStart;
   private final CircuitBreakerPolicy circuits;
   private final ResilienceListener listener;
   private final Ticker ticker;
@@ -53,13 +50,12 @@ final class ServiceState implements ServiceDiscovery.Context {
   private final Executor blockingExecutor;
   private final Balancer balancer;
   private final ZonePreference zones;
+  private final OutlierEjection ejection;
+  private EndpointPicker picker; // set before the instance is shared
   private final LongAdder discoveryFailures = new LongAdder();
 
   /** Checks this service's certificates against its TLS authority; null: the client's own. */
   private @Nullable HostnameVerifier authorityVerifier;
-
-  /** Whether an {@code https} call may go to an {@code http} endpoint. */
-  private boolean allowCleartext;
 
   private volatile EndpointState[] endpoints = NONE;
   private volatile boolean closed;
@@ -85,8 +81,6 @@ final class ServiceState implements ServiceDiscovery.Context {
       RandomGenerator random) {
     this.name = name;
     this.policy = policy;
-    this.outliers = outliers;
-    this.slowStart = slowStart;
     this.circuits = circuits;
     this.listener = listener;
     this.ticker = ticker;
@@ -94,6 +88,8 @@ final class ServiceState implements ServiceDiscovery.Context {
     this.blockingExecutor = blockingExecutor;
     this.balancer = Balancer.create(policy, random);
     this.zones = zones;
+    this.ejection = new OutlierEjection(name, outliers, slowStart, listener, this, () -> closed);
+    this.picker = new EndpointPicker(name, balancer, ejection, zones, false);
   }
 
   /**
@@ -102,7 +98,7 @@ final class ServiceState implements ServiceDiscovery.Context {
    */
   ServiceState withTls(@Nullable HostnameVerifier authorityVerifier, boolean allowCleartext) {
     this.authorityVerifier = authorityVerifier;
-    this.allowCleartext = allowCleartext;
+    this.picker = new EndpointPicker(name, balancer, ejection, zones, allowCleartext);
     return this;
   }
 
@@ -160,53 +156,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     if (service.length == 0) {
       throw new NoEndpointException(name, "its discovery has delivered no endpoint yet");
     }
-    if (request.isHttps() && !allowCleartext) {
-      // A call its caller wrote as https never leaves in cleartext.
-      EndpointState[] secure = filter(service, e -> e.endpoint.url().isHttps());
-      if (!secure[0].endpoint.url().isHttps()) {
-        throw new NoEndpointException(
-            name,
-            "the call is https and the service has no https"
-                + " endpoint (its endpoints are http; ServiceBuilder.allowCleartext() lets https calls"
-                + " use them)");
-      }
-      service = secure;
-    }
-    EndpointState[] all =
-        subset.isEmpty() ? service : filter(service, e -> e.endpoint.matches(subset));
-    EndpointState[] candidates = all;
-    if (all.length == 1) {
-      EndpointState only = all[0];
-      if (!only.circuitClosed() && only.circuit != null) {
-        only.circuit.tryAcquirePermission(); // lets it half-open in time; it is used either way
-      }
-    } else {
-      int usable = 0;
-      for (EndpointState e : all) {
-        if (!isAvailable(e, now)) {
-          continue;
-        }
-        if (!e.circuitClosed() && e.circuit != null) {
-          if (e.circuit.tryAcquirePermission()) { // open past its wait, or a half-open slot
-            return chosen(e, attempt); // a probe call
-          }
-          continue;
-        }
-        usable++;
-      }
-      if (usable != all.length && usable != 0) { // when none is usable, use all of them
-        candidates = filter(all, e -> !e.ejected && e.circuitClosed()); // re-read: may have moved
-      }
-      if (zones.enabled()) {
-        candidates = preferLocal(all, candidates);
-      }
-      if (attempt != null && attempt.resendCount() > 0) {
-        candidates = filter(candidates, e -> !attempt.wasTried(e.endpoint.origin()));
-      }
-    }
-    return chosen(
-        candidates.length == 1 ? candidates[0] : balancer.pick(candidates, now, this, request),
-        attempt);
+    return picker.pick(service, now, attempt, request, subset);
   }
 
   /**
@@ -234,47 +184,6 @@ final class ServiceState implements ServiceDiscovery.Context {
       }
     }
     return false;
-  }
-
-  /**
-   * The healthy local endpoints among {@code candidates} when they are at least the preference's
-   * share of the local ones; else {@code candidates} (spill-over to every zone).
-   */
-  private EndpointState[] preferLocal(EndpointState[] all, EndpointState[] candidates) {
-    String zone = Objects.requireNonNull(zones.zone, "zone preference is on");
-    int local = 0;
-    int healthyLocal = 0;
-    for (EndpointState e : all) {
-      if (zone.equals(e.endpoint.zone())) {
-        local++;
-        if (!e.ejected && e.circuitClosed()) {
-          healthyLocal++;
-        }
-      }
-    }
-    if (local == 0 || healthyLocal == 0 || healthyLocal < zones.minHealthyShare * local) {
-      return candidates;
-    }
-    return filter(candidates, e -> zone.equals(e.endpoint.zone()));
-  }
-
-  private static EndpointState chosen(EndpointState e, AttemptContext attempt) {
-    if (attempt != null) {
-      attempt.markTried(e.endpoint.origin());
-    }
-    return e;
-  }
-
-  /** The endpoints that pass {@code test}, or {@code from} itself when none does. */
-  private static EndpointState[] filter(EndpointState[] from, Predicate<EndpointState> test) {
-    EndpointState[] kept = new EndpointState[from.length];
-    int k = 0;
-    for (EndpointState e : from) {
-      if (test.test(e)) {
-        kept[k++] = e;
-      }
-    }
-    return k == 0 ? from : k == from.length ? from : Arrays.copyOf(kept, k);
   }
 
   void onResponse(EndpointState e, long start, long end, int status) {
@@ -308,9 +217,7 @@ final class ServiceState implements ServiceDiscovery.Context {
   }
 
   private void ejectIfOutlier(EndpointState e, long now, int inARow) {
-    if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
-      maybeEject(e, now, inARow);
-    }
+    ejection.afterFailure(e, now, inARow, endpoints);
   }
 
   /**
@@ -339,98 +246,7 @@ final class ServiceState implements ServiceDiscovery.Context {
 
   /** The endpoint's weight now: lowered while it ramps up after joining or returning. */
   double effectiveWeight(EndpointState e, long now) {
-    double weight = e.endpoint.weight();
-    if (e.ramping) {
-      long elapsed = now - e.rampStartNanos;
-      if (elapsed >= slowStart.windowNanos) {
-        e.ramping = false;
-      } else {
-        weight *= slowStart.factor(elapsed);
-      }
-    }
-    return weight;
-  }
-
-  private boolean isAvailable(EndpointState e, long now) {
-    if (!e.ejected) {
-      return true;
-    }
-    if (now - e.ejectedUntilNanos < 0) {
-      return false;
-    }
-    readmit(e, now);
-    return true;
-  }
-
-  private synchronized void readmit(EndpointState e, long now) {
-    if (e.ejected && now - e.ejectedUntilNanos >= 0) {
-      e.returnedAtNanos = now;
-      startRamp(e, now);
-      e.ejected = false;
-      log.debug("endpoint {} of service {} is back in rotation", e.endpoint.origin(), name);
-      ResilienceListener.notify(
-          listener, new RoutingEvent.EndpointReturned(name, e.endpoint.origin()));
-    }
-  }
-
-  private void startRamp(EndpointState e, long now) {
-    if (slowStart.enabled()) {
-      e.rampStartNanos = now;
-      e.ramping = true;
-    }
-  }
-
-  private synchronized void maybeEject(EndpointState e, long now, int inARow) {
-    if (e.ejected || closed) {
-      return;
-    }
-    EndpointState[] all = endpoints;
-    int ejectedNow = 0;
-    boolean member = false;
-    for (EndpointState other : all) {
-      member |= other == e;
-      if (other.ejected && now - other.ejectedUntilNanos < 0) {
-        ejectedNow++;
-      }
-    }
-    int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));
-    if (!member || ejectedNow >= allowed) {
-      log.debug(
-          "endpoint {} of service {} failed or was outrun {} times in a row but {} of {} "
-              + "endpoints are already ejected",
-          e.endpoint.origin(),
-          name,
-          inARow,
-          ejectedNow,
-          all.length);
-      return;
-    }
-    if (e.recentEjections > 0) {
-      long healthyPeriods = (now - e.returnedAtNanos) / outliers.baseEjectionNanos;
-      e.recentEjections = (int) Math.max(0, e.recentEjections - healthyPeriods);
-    }
-    // The multiplier stops growing once it reaches the maximum: however long an endpoint kept
-    // failing, the same few healthy periods forgive it, and base × multiplier never overflows.
-    long base = outliers.baseEjectionNanos;
-    long max = outliers.maxEjectionNanos;
-    int atMax = (int) Math.min(Integer.MAX_VALUE, (max + base - 1) / base);
-    e.recentEjections = Math.min(e.recentEjections + 1, atMax);
-    e.ejections++;
-    long duration = Math.min(max, base * e.recentEjections);
-    e.ejectedUntilNanos = now + duration;
-    e.ejected = true;
-    e.ramping = false;
-    e.consecutiveFailures.set(0);
-    log.warn(
-        "ejected endpoint {} of service {} for {} after {} failed or outrun attempts in a row",
-        e.endpoint.origin(),
-        name,
-        Duration.ofNanos(duration),
-        inARow);
-    ResilienceListener.notify(
-        listener,
-        new RoutingEvent.EndpointEjected(
-            name, e.endpoint.origin(), Duration.ofNanos(duration), inARow));
+    return ejection.weight(e, now);
   }
 
   // ---- ServiceDiscovery.Context: what discovery delivers to.
@@ -493,7 +309,8 @@ final class ServiceState implements ServiceDiscovery.Context {
           if (state == null) {
             state = new EndpointState(endpoint, seed, now, newCircuit(endpoint));
             if (initialised) {
-              startRamp(state, now); // the first set starts together; later arrivals ramp up
+              ejection.startRamp(
+                  state, now); // the first set starts together; later arrivals ramp up
             }
           } else {
             state.endpoint = endpoint; // the weight, zone or metadata may have changed
@@ -647,15 +464,11 @@ final class ServiceState implements ServiceDiscovery.Context {
               e.failures(),
               e.lostRaces(),
               ejected,
-              ejectionsOf(e),
+              ejection.ejectionsOf(e),
               e.circuit == null ? "NONE" : e.circuit.state().name(),
               endpoint.zone(),
               endpoint.metadata()));
     }
     return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum(), null);
-  }
-
-  private synchronized int ejectionsOf(EndpointState e) {
-    return e.ejections;
   }
 }

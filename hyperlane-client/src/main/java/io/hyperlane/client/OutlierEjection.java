@@ -1,0 +1,160 @@
+package io.hyperlane.client;
+
+import io.hyperlane.resilience.ResilienceListener;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which of one service's endpoints are out of rotation and how much traffic the others take:
+ * outlier ejection (failures or outrun attempts in a row eject an endpoint, for longer each time,
+ * never more than the policy's share of the endpoints) and slow start (a new or returning
+ * endpoint's weight ramps up). State lives in each {@link EndpointState}; transitions are
+ * serialised by the service's lock, which the endpoint set's changes hold too.
+ */
+final class OutlierEjection implements Balancer.Weights {
+
+  private static final Logger log = LoggerFactory.getLogger(Hyperlane.class);
+
+  private final String service;
+  private final OutlierDetection outliers;
+  private final SlowStart slowStart;
+  private final ResilienceListener listener;
+  private final Object lock;
+  private final BooleanSupplier closed;
+
+  OutlierEjection(
+      String service,
+      OutlierDetection outliers,
+      SlowStart slowStart,
+      ResilienceListener listener,
+      Object lock,
+      BooleanSupplier closed) {
+    this.service = service;
+    this.outliers = outliers;
+    this.slowStart = slowStart;
+    this.listener = listener;
+    this.lock = lock;
+    this.closed = closed;
+  }
+
+  /**
+   * After an attempt on {@code e} failed or was outrun, {@code inARow} times in a row: ejects it
+   * when that reaches the policy's count and the service can spare it.
+   */
+  void afterFailure(EndpointState e, long now, int inARow, EndpointState[] all) {
+    if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
+      eject(e, now, inARow, all);
+    }
+  }
+
+  /** The endpoint's weight now: lowered while it ramps up after joining or returning. */
+  @Override
+  public double weight(EndpointState e, long now) {
+    double weight = e.endpoint.weight();
+    if (e.ramping) {
+      long elapsed = now - e.rampStartNanos;
+      if (elapsed >= slowStart.windowNanos) {
+        e.ramping = false;
+      } else {
+        weight *= slowStart.factor(elapsed);
+      }
+    }
+    return weight;
+  }
+
+  /** Whether {@code e} takes calls: not ejected, or its ejection is over (it returns now). */
+  boolean isAvailable(EndpointState e, long now) {
+    if (!e.ejected) {
+      return true;
+    }
+    if (now - e.ejectedUntilNanos < 0) {
+      return false;
+    }
+    readmit(e, now);
+    return true;
+  }
+
+  /** Starts {@code e}'s ramp, when slow start is on. */
+  void startRamp(EndpointState e, long now) {
+    if (slowStart.enabled()) {
+      e.rampStartNanos = now;
+      e.ramping = true;
+    }
+  }
+
+  /** How many times {@code e} has been ejected. */
+  int ejectionsOf(EndpointState e) {
+    synchronized (lock) {
+      return e.ejections;
+    }
+  }
+
+  private void readmit(EndpointState e, long now) {
+    synchronized (lock) {
+      if (e.ejected && now - e.ejectedUntilNanos >= 0) {
+        e.returnedAtNanos = now;
+        startRamp(e, now);
+        e.ejected = false;
+        log.debug("endpoint {} of service {} is back in rotation", e.endpoint.origin(), service);
+        ResilienceListener.notify(
+            listener, new RoutingEvent.EndpointReturned(service, e.endpoint.origin()));
+      }
+    }
+  }
+
+  private void eject(EndpointState e, long now, int inARow, EndpointState[] all) {
+    synchronized (lock) {
+      if (e.ejected || closed.getAsBoolean()) {
+        return;
+      }
+      int ejectedNow = 0;
+      boolean member = false;
+      for (EndpointState other : all) {
+        member |= other == e;
+        if (other.ejected && now - other.ejectedUntilNanos < 0) {
+          ejectedNow++;
+        }
+      }
+      int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));
+      if (!member || ejectedNow >= allowed) {
+        log.debug(
+            "endpoint {} of service {} failed or was outrun {} times in a row but {} of {} "
+                + "endpoints are already ejected",
+            e.endpoint.origin(),
+            service,
+            inARow,
+            ejectedNow,
+            all.length);
+        return;
+      }
+      if (e.recentEjections > 0) {
+        long healthyPeriods = (now - e.returnedAtNanos) / outliers.baseEjectionNanos;
+        e.recentEjections = (int) Math.max(0, e.recentEjections - healthyPeriods);
+      }
+      // The multiplier stops growing once it reaches the maximum: however long an endpoint kept
+      // failing, the same few healthy periods forgive it, and base × multiplier never overflows.
+      long base = outliers.baseEjectionNanos;
+      long max = outliers.maxEjectionNanos;
+      int atMax = (int) Math.min(Integer.MAX_VALUE, (max + base - 1) / base);
+      e.recentEjections = Math.min(e.recentEjections + 1, atMax);
+      e.ejections++;
+      long duration = Math.min(max, base * e.recentEjections);
+      e.ejectedUntilNanos = now + duration;
+      e.ejected = true;
+      e.ramping = false;
+      e.consecutiveFailures.set(0);
+      log.warn(
+          "ejected endpoint {} of service {} for {} after {} failed or outrun attempts in a row",
+          e.endpoint.origin(),
+          service,
+          Duration.ofNanos(duration),
+          inARow);
+      ResilienceListener.notify(
+          listener,
+          new RoutingEvent.EndpointEjected(
+              service, e.endpoint.origin(), Duration.ofNanos(duration), inARow));
+    }
+  }
+}
