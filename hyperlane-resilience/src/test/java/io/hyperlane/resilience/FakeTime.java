@@ -30,6 +30,10 @@ public class FakeTime implements Ticker, Scheduler, Executor {
   }
 
   private final List<Task> tasks = new ArrayList<>();
+
+  /** Fake time at an arbitrary, fixed origin. */
+  public FakeTime() {}
+
   private long now = 1_000_000_000L;
   private long sequence;
 

@@ -44,12 +44,18 @@ public final class ScriptedOrigin implements Interceptor {
   public static final class Reply {
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    public Reply() {}
+
     public boolean closed() {
       return closed.get();
     }
   }
 
   private final BlockingQueue<Answer> script = new LinkedBlockingQueue<>();
+
+  /** An origin with nothing scripted yet. */
+  public ScriptedOrigin() {}
+
   public final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
 
   /** A client that ends in this origin, with {@code interceptors} above it. */
