@@ -63,13 +63,16 @@ final class Fills {
    */
   Fill start(String service, String key, long nowMillis) {
     Fill fill = new Fill(service, key, nowMillis);
-    if (invalidating.getIfPresent(key) != null
-        || invalidating.getIfPresent(service + '\u0000') != null) {
-      fill.fenced = true;
-    }
+    // The mark is read in the same atomic step as the registration, which fence() takes too: an
+    // invalidation sets its mark before it fences, so either this fill is registered when the
+    // fence runs, or it sees the mark. Read before registering, a fill could miss both.
     active.compute(
         key,
         (k, fills) -> {
+          if (invalidating.getIfPresent(key) != null
+              || invalidating.getIfPresent(serviceMark(service)) != null) {
+            fill.fenced = true;
+          }
           List<Fill> list = fills == null ? new ArrayList<>(2) : fills;
           list.add(fill);
           return list;
