@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import io.hyperlane.resilience.ResilienceListener;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * outlier ejection (failures or outrun attempts in a row eject an endpoint, for longer each time,
  * never more than the policy's share of the endpoints) and slow start (a new or returning
  * endpoint's weight ramps up). State lives in each {@link EndpointState}; transitions are
- * serialised by the service's lock, which the endpoint set's changes hold too.
+ * serialised by the service's lock, which the endpoint set's changes hold too, and count against
+ * the endpoint set read under that lock.
  */
 final class OutlierEjection implements Balancer.Weights {
 
@@ -23,6 +25,7 @@ final class OutlierEjection implements Balancer.Weights {
   private final ResilienceListener listener;
   private final Object lock;
   private final BooleanSupplier closed;
+  private final Supplier<EndpointState[]> endpoints;
 
   OutlierEjection(
       String service,
@@ -30,22 +33,24 @@ final class OutlierEjection implements Balancer.Weights {
       SlowStart slowStart,
       ResilienceListener listener,
       Object lock,
-      BooleanSupplier closed) {
+      BooleanSupplier closed,
+      Supplier<EndpointState[]> endpoints) {
     this.service = service;
     this.outliers = outliers;
     this.slowStart = slowStart;
     this.listener = listener;
     this.lock = lock;
     this.closed = closed;
+    this.endpoints = endpoints;
   }
 
   /**
    * After an attempt on {@code e} failed or was outrun, {@code inARow} times in a row: ejects it
    * when that reaches the policy's count and the service can spare it.
    */
-  void afterFailure(EndpointState e, long now, int inARow, EndpointState[] all) {
+  void afterFailure(EndpointState e, long now, int inARow) {
     if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
-      eject(e, now, inARow, all);
+      eject(e, now, inARow);
     }
   }
 
@@ -104,11 +109,14 @@ final class OutlierEjection implements Balancer.Weights {
     }
   }
 
-  private void eject(EndpointState e, long now, int inARow, EndpointState[] all) {
+  private void eject(EndpointState e, long now, int inARow) {
     synchronized (lock) {
       if (e.ejected || closed.getAsBoolean()) {
         return;
       }
+      // Read under the lock that endpoint-set changes hold: the set this decision counts against
+      // is the current one, never one discovery has just replaced.
+      EndpointState[] all = endpoints.get();
       int ejectedNow = 0;
       boolean member = false;
       for (EndpointState other : all) {

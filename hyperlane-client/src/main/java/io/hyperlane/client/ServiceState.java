@@ -88,7 +88,9 @@ final class ServiceState implements ServiceDiscovery.Context {
     this.blockingExecutor = blockingExecutor;
     this.balancer = Balancer.create(policy, random);
     this.zones = zones;
-    this.ejection = new OutlierEjection(name, outliers, slowStart, listener, this, () -> closed);
+    this.ejection =
+        new OutlierEjection(
+            name, outliers, slowStart, listener, this, () -> closed, () -> endpoints);
     this.picker = new EndpointPicker(name, balancer, ejection, zones, false);
   }
 
@@ -217,7 +219,7 @@ final class ServiceState implements ServiceDiscovery.Context {
   }
 
   private void ejectIfOutlier(EndpointState e, long now, int inARow) {
-    ejection.afterFailure(e, now, inARow, endpoints);
+    ejection.afterFailure(e, now, inARow);
   }
 
   /**

@@ -441,6 +441,29 @@ class ServiceStateTest {
   }
 
   @Test
+  void anEjectionWaitingForTheLockCountsAgainstTheSetDiscoveryPublishedMeanwhile()
+      throws Exception {
+    outliers = OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0).build();
+    ServiceState service = service("http://127.0.0.1:8081", "http://127.0.0.1:8082");
+    EndpointState leaving = state(service, 8081);
+    Thread failing;
+    synchronized (service) { // what discovery's update holds while it publishes a new set
+      failing = new Thread(() -> fail(service, leaving, 1));
+      failing.start();
+      long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (failing.getState() != Thread.State.BLOCKED) {
+        assertThat(System.nanoTime()).as("the ejection reached the lock").isLessThan(giveUp);
+        Thread.onSpinWait();
+      }
+      service.update(
+          List.of(Endpoint.of("http://127.0.0.1:8082"), Endpoint.of("http://127.0.0.1:8083")));
+    }
+    failing.join(10_000);
+    assertThat(leaving.ejected).as("it left while the ejection waited").isFalse();
+    assertThat(events).noneMatch(e -> e instanceof RoutingEvent.EndpointEjected);
+  }
+
+  @Test
   void ejectionsInARowGrowToTheMaximumAndHealthyPeriodsForgiveThem() throws Exception {
     outliers =
         OutlierDetection.builder()
