@@ -3,7 +3,6 @@ package io.hyperlane.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,16 +15,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -79,12 +73,6 @@ import org.slf4j.LoggerFactory;
 public final class HttpCache implements AutoCloseable {
 
   static final Logger log = LoggerFactory.getLogger(HttpCache.class);
-  private static final String MESSAGE_VERSION = "3";
-
-  /** How old a message may be, to allow for the instances' clocks; a replay of it is ignored. */
-  private static final long MESSAGE_LIFETIME_MILLIS = 60_000;
-
-  private static final long SHARED_RETRY_MILLIS = 1000;
 
   /** Hosts with counters of their own; the others share one set, so a crawler cannot grow it. */
   static final int MAX_COUNTED_SERVICES = 1000;
@@ -99,14 +87,10 @@ public final class HttpCache implements AutoCloseable {
   final CacheRules rules;
   final Clock clock;
   final Cache<String, Variants> heap;
-  private final @Nullable SharedTier shared;
-  private final @Nullable Envelope envelope; // with a shared tier only
-  private final long sharedTimeoutMillis;
+  private final @Nullable SharedTierGuard shared; // with a shared tier only
+  private final @Nullable InvalidationChannel channel; // with a shared tier only
   private final CacheListener listener;
   private final Map<String, Counters> counters = new ConcurrentHashMap<>();
-  private final String instanceId = UUID.randomUUID().toString();
-  private final AtomicBoolean sharedDown = new AtomicBoolean();
-  private volatile long sharedRetryAtMillis;
   private final CacheInterceptor interceptor;
 
   /** Fills in flight, and the fences invalidations put up against them. */
@@ -154,14 +138,25 @@ public final class HttpCache implements AutoCloseable {
             .expireAfterWrite(PASS_WINDOW)
             .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
             .build();
-    this.shared = b.shared;
-    this.envelope =
-        b.shared == null ? null : new Envelope(Objects.requireNonNull(b.secret, "secret"));
-    this.sharedTimeoutMillis = b.sharedTimeout.toMillis();
     this.listener = b.listener;
+    if (b.shared == null) {
+      this.shared = null;
+      this.channel = null;
+    } else {
+      SharedTierGuard guard =
+          new SharedTierGuard(
+              b.shared,
+              Objects.requireNonNull(b.secret, "secret"),
+              b.sharedTimeout,
+              clock,
+              this::counters,
+              listener);
+      this.shared = guard;
+      this.channel = new InvalidationChannel(guard.envelope(), clock, new Dropping(), listener);
+    }
     this.interceptor = new CacheInterceptor(this, listener);
-    if (shared != null) {
-      shared.subscribe(new Invalidations());
+    if (shared != null && channel != null) {
+      shared.tier().subscribe(channel);
     }
   }
 
@@ -215,8 +210,12 @@ public final class HttpCache implements AutoCloseable {
     if (shared == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteThenPublish(
-        host, Fills.serviceMark(host), () -> shared.invalidateService(host), "service", host);
+    SharedTierGuard guard = shared;
+    return guard.deleteThenPublish(
+        host,
+        () -> guard.tier().invalidateService(host),
+        () -> fills.endInvalidation(Fills.serviceMark(host)),
+        () -> channel().message("service", host));
   }
 
   /** The counters of every service and the heap tier's size. */
@@ -233,7 +232,7 @@ public final class HttpCache implements AutoCloseable {
   @Override
   public void close() {
     if (shared != null) {
-      shared.close();
+      shared.tier().close();
     }
   }
 
@@ -280,16 +279,6 @@ public final class HttpCache implements AutoCloseable {
   }
 
   /** The service of a key, or null when it is not one. */
-  /** The shared tier: only paths that have one call this. */
-  private SharedTier sharedTier() {
-    return Objects.requireNonNull(shared, "only a cache with a shared tier reaches it");
-  }
-
-  /** The envelope of the shared tier's entries and messages: only paths that have one call this. */
-  private Envelope sharedEnvelope() {
-    return Objects.requireNonNull(envelope, "only a cache with a shared tier has an envelope");
-  }
-
   static @Nullable String serviceOf(String key) {
     int bar = key.lastIndexOf('|');
     return bar <= 0 ? null : key.substring(0, bar);
@@ -315,10 +304,15 @@ public final class HttpCache implements AutoCloseable {
     }
     dropKey(service, key);
     CacheListener.notify(listener, new CacheEvent.Invalidated(service, url.toString(), remote));
-    if (shared == null || remote) {
+    SharedTierGuard guard = shared;
+    if (guard == null || remote) {
       return CompletableFuture.completedFuture(null);
     }
-    return deleteThenPublish(service, key, () -> shared.invalidate(service, key), "key", key);
+    return guard.deleteThenPublish(
+        service,
+        () -> guard.tier().invalidate(service, key),
+        () -> fills.endInvalidation(key),
+        () -> channel().message("key", key));
   }
 
   /** Fences the key's fills and removes it from the heap and from L0, in one step. */
@@ -352,48 +346,16 @@ public final class HttpCache implements AutoCloseable {
     counters(service).invalidations.add(removed[0]);
   }
 
-  /**
-   * Publishes only once the shared tier has fenced and deleted: an instance that drops its heap
-   * entry on the message must not find the old entry in the shared tier and put it back. Until the
-   * deletion succeeded, fills here start fenced ({@code mark}); when it fails they stay so for
-   * {@link SharedTier#FENCE_LIFETIME}, since the shared tier may still hold the old entry.
-   */
-  private CompletionStage<Void> deleteThenPublish(
-      String service,
-      String mark,
-      Supplier<CompletionStage<Void>> deletion,
-      String kind,
-      String subject) {
-    CompletionStage<Void> deleted =
-        watch(service, "delete", guarded(deletion))
-            .thenApply(
-                done -> {
-                  fills.endInvalidation(mark);
-                  return done;
-                });
-    return deleted.thenCompose(
-        done ->
-            watch(service, "publish", guarded(() -> sharedTier().publish(message(kind, subject)))));
-  }
-
-  /** A shared-tier operation that may throw instead of completing exceptionally. */
-  private static <T> CompletionStage<T> guarded(Supplier<CompletionStage<T>> operation) {
-    try {
-      return operation.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
   /** Waits up to the shared tier's timeout for {@code stage}; failures are already counted. */
   void awaitShared(CompletionStage<?> stage) {
-    try {
-      stage.toCompletableFuture().get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      // counted and logged by watch(); the entry expires in the shared tier by its TTL
+    if (shared != null) {
+      shared.await(stage);
     }
+  }
+
+  /** The channel of a cache with a shared tier. */
+  private InvalidationChannel channel() {
+    return Objects.requireNonNull(channel, "only a cache with a shared tier has a channel");
   }
 
   /**
@@ -431,18 +393,10 @@ public final class HttpCache implements AutoCloseable {
     if (ttl <= 0) {
       return true;
     }
-    byte[] value;
-    try {
-      value = sharedEnvelope().encode(key, toShare);
-    } catch (IOException e) {
-      return true; // an in-memory stream does not fail
+    SharedTierGuard guard = shared;
+    if (guard != null) {
+      guard.put(fill, fences, toShare, ttl);
     }
-    Duration expiry = Duration.ofMillis(Math.max(1000, ttl));
-    awaitShared(
-        watch(
-            fill.service,
-            "put",
-            guarded(() -> sharedTier().put(fill.service, key, value, expiry, fences))));
     return true;
   }
 
@@ -453,7 +407,7 @@ public final class HttpCache implements AutoCloseable {
   }
 
   boolean sharedUsable(long nowMillis) {
-    return shared != null && (!sharedDown.get() || nowMillis >= sharedRetryAtMillis);
+    return shared != null && shared.usable(nowMillis);
   }
 
   /**
@@ -461,158 +415,23 @@ public final class HttpCache implements AutoCloseable {
    * null on a miss, a failure or a bad entry.
    */
   @Nullable Variants sharedGet(Fills.Fill fill) {
-    String service = fill.service;
-    SharedTier.Entry entry;
-    try {
-      entry =
-          sharedTier()
-              .get(service, fill.key)
-              .toCompletableFuture()
-              .get(sharedTimeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    } catch (ExecutionException e) {
-      sharedFailed(service, "get", e.getCause());
-      return null;
-    } catch (TimeoutException e) {
-      sharedFailed(service, "get", e);
-      return null;
-    } catch (RuntimeException e) {
-      sharedFailed(service, "get", e);
-      return null;
-    }
-    sharedWorked();
-    if (entry == null) {
-      return null;
-    }
-    fill.sharedFences = entry.fences();
-    if (entry.value() == null) {
-      return null;
-    }
-    Variants variants = sharedEnvelope().decode(fill.key, entry.value());
-    fill.sharedVariants = variants;
-    if (variants == null) {
-      counters(service).sharedTierErrors.increment();
-      log.warn(
-          "rejected a shared cache entry of service {} that failed its integrity check"
-              + " (tampered with, or written with another secret)",
-          service);
-      CacheListener.notify(listener, new CacheEvent.SharedTierEntryRejected(service));
-    }
-    return variants;
+    return shared == null ? null : shared.get(fill);
   }
 
-  private <T> CompletionStage<T> watch(String service, String operation, CompletionStage<T> stage) {
-    return stage.whenComplete(
-        (ignored, error) -> {
-          if (error == null) {
-            sharedWorked();
-          } else {
-            sharedFailed(service, operation, error);
-          }
-        });
-  }
-
-  private void sharedFailed(String service, String operation, @Nullable Throwable cause) {
-    counters(service).sharedTierErrors.increment();
-    sharedRetryAtMillis = clock.millis() + SHARED_RETRY_MILLIS;
-    if (sharedDown.compareAndSet(false, true)) {
-      log.warn(
-          "shared cache tier failed ({} for service {}: {}); serving from the heap and the"
-              + " origin until it answers again",
-          operation,
-          service,
-          String.valueOf(cause));
-    }
-    CacheListener.notify(listener, new CacheEvent.SharedTierFailed(service, operation, cause));
-  }
-
-  private void sharedWorked() {
-    if (sharedDown.get() && sharedDown.compareAndSet(true, false)) {
-      log.info("shared cache tier answers again");
-    }
-  }
-
-  /**
-   * {@code version instance kind subject millis nonce mac}: the mac, under the tier's secret,
-   * covers the rest; the time and the nonce keep a captured message from being replayed.
-   */
-  private String message(String kind, String subject) {
-    String body =
-        MESSAGE_VERSION
-            + " "
-            + instanceId
-            + " "
-            + kind
-            + " "
-            + subject
-            + " "
-            + clock.millis()
-            + " "
-            + UUID.randomUUID();
-    return body + " " + sharedEnvelope().sign(body);
-  }
-
-  /**
-   * Messages from the other instances: untrusted, checked field by field, signed, at most a minute
-   * old (the instances' clocks must agree that well), each acted on once.
-   */
-  private final class Invalidations implements SharedTier.Subscriber {
-    private final Cache<String, Boolean> seen =
-        Caffeine.newBuilder()
-            .maximumSize(100_000)
-            .expireAfterWrite(Duration.ofMillis(2 * MESSAGE_LIFETIME_MILLIS))
-            .build();
-
+  /** What messages from the other instances drop here. */
+  private final class Dropping implements InvalidationChannel.Target {
     @Override
-    public void onMessage(String message) {
-      String[] parts = message == null || message.length() > 1024 ? null : message.split(" ", -1);
-      if (parts == null
-          || parts.length != 7
-          || !parts[0].equals(MESSAGE_VERSION)
-          || !sharedEnvelope().verify(message.substring(0, message.lastIndexOf(' ')), parts[6])) {
-        log.debug("ignored a cache invalidation message that is malformed or not signed");
-        return;
-      }
-      if (parts[1].equals(instanceId)) {
-        return; // our own, already applied
-      }
-      long sent;
-      try {
-        sent = Long.parseLong(parts[4]);
-      } catch (NumberFormatException e) {
-        return;
-      }
-      if (Math.abs(clock.millis() - sent) > MESSAGE_LIFETIME_MILLIS
-          || seen.asMap().putIfAbsent(parts[5], Boolean.TRUE) != null) {
-        log.debug("ignored a cache invalidation message that is stale or replayed");
-        return;
-      }
-      switch (parts[2]) {
-        case "key" -> {
-          String service = serviceOf(parts[3]);
-          if (service == null) {
-            log.debug("ignored a malformed cache invalidation message");
-            return;
-          }
-          dropKey(service, parts[3]);
-          CacheListener.notify(listener, new CacheEvent.Invalidated(service, null, true));
-        }
-        case "service" -> {
-          if (parts[3].isEmpty()) {
-            log.debug("ignored a malformed cache invalidation message");
-            return;
-          }
-          dropService(parts[3]);
-          CacheListener.notify(listener, new CacheEvent.Invalidated(parts[3], null, true));
-        }
-        default -> log.debug("ignored a cache invalidation message of unknown kind");
-      }
+    public void dropKey(String service, String key) {
+      HttpCache.this.dropKey(service, key);
     }
 
     @Override
-    public void onReconnected() {
+    public void dropService(String service) {
+      HttpCache.this.dropService(service);
+    }
+
+    @Override
+    public void dropAll() {
       Set<String> services = new TreeSet<>();
       heap.asMap().keySet().forEach(k -> services.add(String.valueOf(serviceOf(k))));
       fills.fenceAll();
