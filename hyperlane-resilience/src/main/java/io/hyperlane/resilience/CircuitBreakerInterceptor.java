@@ -88,12 +88,12 @@ public final class CircuitBreakerInterceptor implements Interceptor {
   }
 
   private @Nullable WatchedCircuit watched(String host) {
-    CircuitBreakerPolicy p = policies.getOrDefault(host, policy);
-    if (!p.enabled()) {
-      return null;
-    }
-    Entry entry = circuits.get(host);
+    Entry entry = circuits.get(host); // one lookup for a host whose circuit exists
     if (entry == null) {
+      CircuitBreakerPolicy p = policies.getOrDefault(host, policy);
+      if (!p.enabled()) {
+        return null;
+      }
       if (circuits.size() >= MAX_CIRCUITS && !policies.containsKey(host)) {
         dropLeastRecentlyUsed();
       }

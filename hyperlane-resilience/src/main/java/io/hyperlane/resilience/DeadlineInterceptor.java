@@ -49,18 +49,33 @@ public final class DeadlineInterceptor implements Interceptor {
   /** When the caller made the call ({@code execute()} or {@code enqueue()}), on the ticker. */
   private record Started(long nanos) {}
 
-  private final @Nullable Duration timeout;
-  private final Map<String, Duration> timeouts;
-  private final @Nullable Set<String> hosts;
+  /** What this stage does for one host: hold its calls to {@code total} (null: none of its own). */
+  private record ForHost(@Nullable Duration total) {}
+
+  /** Every host the builder named, resolved once: one lookup per call. */
+  private final Map<String, ForHost> byHost;
+
+  /** Any other host; null when only the named hosts are this stage's, the others pass through. */
+  private final @Nullable ForHost others;
+
   private final @Nullable HeaderName header;
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final Executor work;
 
   private DeadlineInterceptor(Builder b) {
-    this.timeout = b.timeout;
-    this.timeouts = Map.copyOf(b.timeouts);
-    this.hosts = b.hosts == null ? null : Set.copyOf(b.hosts);
+    Map<String, ForHost> byHost = new HashMap<>();
+    Set<String> named = b.hosts;
+    if (named == null) {
+      b.timeouts.forEach((host, total) -> byHost.put(host, new ForHost(total)));
+      this.others = new ForHost(b.timeout);
+    } else {
+      for (String host : named) {
+        byHost.put(host, new ForHost(b.timeouts.getOrDefault(host, b.timeout)));
+      }
+      this.others = null;
+    }
+    this.byHost = Map.copyOf(byHost);
     this.header = b.header == null ? null : new HeaderName(b.header);
     this.ticker = b.ticker;
     this.scheduler = b.scheduler != null ? b.scheduler : Timers.shared();
@@ -81,14 +96,19 @@ public final class DeadlineInterceptor implements Interceptor {
       new EventListener() {
         @Override
         public void callStart(Call call) {
-          String host = call.request().url().host();
-          if ((hosts == null || hosts.contains(host))
-              && (timeout != null || timeouts.containsKey(host))) {
+          ForHost rule = ruleOf(call.request().url().host());
+          if (rule != null && rule.total() != null) {
             long now = ticker.read();
             call.tag(Started.class, () -> new Started(now));
           }
         }
       };
+
+  /** What this stage does for {@code host}; null: it passes through. */
+  private @Nullable ForHost ruleOf(String host) {
+    ForHost rule = byHost.get(host);
+    return rule != null ? rule : others;
+  }
 
   /** Returns a builder: no timeout of its own (tags and scopes still apply), the default header. */
   public static Builder builder() {
@@ -99,10 +119,11 @@ public final class DeadlineInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     String host = request.url().host();
-    if (hosts != null && !hosts.contains(host)) {
+    ForHost rule = ruleOf(host);
+    if (rule == null) {
       return chain.proceed(request);
     }
-    Duration total = timeouts.getOrDefault(host, timeout);
+    Duration total = rule.total();
     Deadline deadline = Deadline.of(request).orElse(null);
     if (total != null) {
       Started started = chain.call().tag(Started.class);
