@@ -33,6 +33,15 @@ class ExamplesSmokeTest {
   }
 
   @Test
+  void typoGuardRecipeRefusesAMisspeltServiceNamingTheOneMeant() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a")) {
+      String told = TypoGuardRecipe.run(a.url());
+      assertThat(told).contains("\"inventroy\" is not a registered service", "\"inventory\"");
+      assertThat(a.served()).isZero();
+    }
+  }
+
+  @Test
   void testingRecipeSurvivesAResetAndA503ReplicaAndEjectsThemOnFakeTimeUntilTheyHeal()
       throws Exception {
     TestingRecipe.Outcome outcome = TestingRecipe.run(20);

@@ -154,6 +154,7 @@ final class Assembly {
     Stages stages =
         new Stages(
             callers,
+            b.typoGuard ? new TypoGuard(serviceStates.keySet()) : null,
             new CallerStateInterceptor(serviceStates.keySet(), callers),
             // With the API's no-op providers and no global one to come, the stage would record
             // nothing: leave it out.

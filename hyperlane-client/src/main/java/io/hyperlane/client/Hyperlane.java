@@ -270,6 +270,7 @@ public final class Hyperlane implements AutoCloseable {
     @Nullable Executor blockingExecutor;
     RandomGenerator random = CurrentThreadRandom.INSTANCE;
     final List<Interceptor> attemptInterceptors = new ArrayList<>();
+    boolean typoGuard;
 
     private Builder() {}
 
@@ -489,9 +490,27 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
+     * Refuses a call to a single-label host (no dot, such as {@code inventroy}) that is not a
+     * registered service, with an {@link UnknownServiceException} naming the nearest service,
+     * before anything is sent: a misspelt service name otherwise leaves the mesh (an {@code
+     * UnknownHostException} at best; a call with no retries, circuits or deadline when a DNS search
+     * domain resolves it). Hosts with a dot, IP addresses and {@code localhost} always pass. Off by
+     * default: short names are real hosts in Docker Compose, in a Kubernetes namespace and under
+     * DNS search domains, and a wrapped client must keep reaching them.
+     *
+     * @param on whether to refuse unknown short host names
+     * @return this builder
+     */
+    public Builder typoGuard(boolean on) {
+      this.typoGuard = on;
+      return this;
+    }
+
+    /**
      * Checks every service and returns the running instance; discovery starts here (a DNS name is
      * resolved once before this returns).
      *
+     * @return the running instance
      * @throws IllegalArgumentException listing every problem: a service with no endpoint and no
      *     discovery, with both, a malformed URL, a bad weight, a name that is not a lower-case host
      *     name, a name registered twice

@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * returns carries, after the application's own interceptors:
  *
  * <ol>
+ *   <li>the typo guard, when it is on: a short host name that is no service is refused;
  *   <li>caller state: a call run on a dispatcher thread gets its caller's trace context and
  *       deadline scope;
  *   <li>telemetry: the logical call's span and duration (left out when nothing would record);
@@ -39,6 +40,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class Stages {
 
+  private final @Nullable TypoGuard typoGuard;
   private final CallerStateInterceptor callerState;
   private final @Nullable TelemetryInterceptor telemetry;
   private final DeadlineInterceptor deadline;
@@ -53,6 +55,7 @@ final class Stages {
 
   Stages(
       CallerState callers,
+      @Nullable TypoGuard typoGuard,
       CallerStateInterceptor callerState,
       @Nullable TelemetryInterceptor telemetry,
       DeadlineInterceptor deadline,
@@ -64,6 +67,7 @@ final class Stages {
       RoutingInterceptor routing,
       List<Interceptor> attemptInterceptors) {
     this.callers = callers;
+    this.typoGuard = typoGuard;
     this.callerState = callerState;
     this.telemetry = telemetry;
     this.deadline = deadline;
@@ -111,7 +115,8 @@ final class Stages {
 
   /** The caller's chain, outermost first, with {@code attempts} as the retry stage. */
   List<Interceptor> callerChain(RetryInterceptor attempts) {
-    List<Interceptor> chain = new ArrayList<>(9 + attemptInterceptors.size());
+    List<Interceptor> chain = new ArrayList<>(10 + attemptInterceptors.size());
+    addIfPresent(chain, typoGuard);
     chain.add(callerState);
     addIfPresent(chain, telemetry);
     chain.add(deadline);
