@@ -63,8 +63,8 @@ final class Fills {
    */
   Fill start(String service, String key, long nowMillis) {
     Fill fill = new Fill(service, key, nowMillis);
-    // The mark is read in the same atomic step as the registration, which fence() takes too: an
-    // invalidation sets its mark before it fences, so either this fill is registered when the
+    // A key's mark is read in the same atomic step as the registration, which fence() takes too:
+    // an invalidation sets its mark before it fences, so either this fill is registered when the
     // fence runs, or it sees the mark. Read before registering, a fill could miss both.
     active.compute(
         key,
@@ -77,6 +77,13 @@ final class Fills {
           list.add(fill);
           return list;
         });
+    // A service's invalidation fences by walking the keys, which does not wait for a key being
+    // added: if its mark was set after the check above, the walk may have passed this key
+    // before it was in. Looking again now that the fill is in closes that gap: a mark set later
+    // than this look finds the fill in the walk.
+    if (!fill.fenced && invalidating.getIfPresent(serviceMark(service)) != null) {
+      fill.fenced = true;
+    }
     return fill;
   }
 
