@@ -201,7 +201,10 @@ final class Assembly {
     problems.addAll(b.routing.problems(names));
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
-          "invalid Hyperlane configuration: " + String.join("; ", problems));
+          "invalid Hyperlane configuration, "
+              + (problems.size() == 1 ? "1 problem:" : problems.size() + " problems:")
+              + "\n  - "
+              + String.join("\n  - ", problems));
     }
     return services;
   }

@@ -653,13 +653,13 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     void check(List<String> problems) {
+      String quoted = name == null ? "null" : "\"" + name + "\"";
       if (name == null || !HOST_NAME.matcher(name).matches()) {
+        // Named as given: its other problems are reported too.
         problems.add(
-            "service name must be a lower-case host name such as \"inventory\" but was "
-                + (name == null ? "null" : "\"" + name + "\""));
-        return;
+            "service name must be a lower-case host name such as \"inventory\" but was " + quoted);
       }
-      String where = "service \"" + name + "\": ";
+      String where = "service " + quoted + ": ";
       boolean anyStatic = !urls.isEmpty() || !given.isEmpty();
       if (discovery != null && anyStatic) {
         problems.add(where + "has both static endpoints and a discovery; give one or the other");

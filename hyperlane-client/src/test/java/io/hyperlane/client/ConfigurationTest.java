@@ -10,6 +10,34 @@ import org.junit.jupiter.api.Test;
 class ConfigurationTest {
 
   @Test
+  void buildReportsEveryProblemOfEveryServiceOnePerLine() {
+    assertThatThrownBy(
+            () ->
+                Hyperlane.builder()
+                    .service("Inventory", "htp:/127.0.0.1")
+                    .service("orders_v2", "http://127.0.0.1:8081/api")
+                    .service("users")
+                    .service("users", "http://127.0.0.1:8082")
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("invalid Hyperlane configuration, 6 problems:\n  - ")
+        .hasMessageContaining("\n  - service name must be a lower-case host name")
+        .hasMessageContaining("but was \"Inventory\"")
+        .hasMessageContaining("service \"Inventory\": ")
+        .hasMessageContaining("\"htp:/127.0.0.1\"")
+        .hasMessageContaining("but was \"orders_v2\"")
+        .hasMessageContaining("service \"orders_v2\": ")
+        .hasMessageContaining("service \"users\": has no endpoints")
+        .hasMessageContaining("service \"users\" is registered twice");
+  }
+
+  @Test
+  void oneProblemIsSaidSo() {
+    assertThatThrownBy(() -> Hyperlane.builder().service("inventory").build())
+        .hasMessageStartingWith("invalid Hyperlane configuration, 1 problem:\n  - service");
+  }
+
+  @Test
   void aServiceWithNoEndpointsIsRefused() {
     assertThatThrownBy(() -> Hyperlane.builder().service("inventory").build())
         .isInstanceOf(IllegalArgumentException.class)
