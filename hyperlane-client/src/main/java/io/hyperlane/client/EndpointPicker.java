@@ -16,19 +16,19 @@ import org.jspecify.annotations.Nullable;
  */
 final class EndpointPicker {
 
-  private final String service;
+  private final String serviceName;
   private final Balancer balancer;
   private final OutlierEjection ejection;
   private final ZonePreference zones;
   private final boolean allowCleartext;
 
   EndpointPicker(
-      String service,
+      String serviceName,
       Balancer balancer,
       OutlierEjection ejection,
       ZonePreference zones,
       boolean allowCleartext) {
-    this.service = service;
+    this.serviceName = serviceName;
     this.balancer = balancer;
     this.ejection = ejection;
     this.zones = zones;
@@ -46,21 +46,21 @@ final class EndpointPicker {
       Request request,
       Map<String, String> subset)
       throws NoEndpointException {
-    EndpointState[] service = endpoints;
+    EndpointState[] eligible = endpoints;
     if (request.isHttps() && !allowCleartext) {
       // A call its caller wrote as https never leaves in cleartext.
-      EndpointState[] secure = filter(service, e -> e.endpoint.url().isHttps());
+      EndpointState[] secure = filter(eligible, e -> e.endpoint.url().isHttps());
       if (!secure[0].endpoint.url().isHttps()) {
         throw new NoEndpointException(
-            this.service,
+            serviceName,
             "the call is https and the service has no https"
                 + " endpoint (its endpoints are http; ServiceBuilder.allowCleartext() lets https calls"
                 + " use them)");
       }
-      service = secure;
+      eligible = secure;
     }
     EndpointState[] all =
-        subset.isEmpty() ? service : filter(service, e -> e.endpoint.matches(subset));
+        subset.isEmpty() ? eligible : filter(eligible, e -> e.endpoint.matches(subset));
     EndpointState[] candidates = all;
     if (all.length == 1) {
       EndpointState only = all[0];

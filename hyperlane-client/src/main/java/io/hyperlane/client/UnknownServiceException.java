@@ -1,7 +1,9 @@
 package io.hyperlane.client;
 
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -17,6 +19,9 @@ import org.jspecify.annotations.Nullable;
 public final class UnknownServiceException extends UnknownHostException {
 
   private static final long serialVersionUID = 1L;
+
+  /** How many service names the message lists at most. */
+  private static final int LISTED = 20;
 
   private final String host;
   private final @Nullable String suggestion;
@@ -36,10 +41,19 @@ public final class UnknownServiceException extends UnknownHostException {
             + "\" is not a registered service"
             + (suggestion == null ? "" : " (did you mean \"" + suggestion + "\"?)")
             + "; the services are "
-            + new TreeSet<>(services)
+            + listed(services)
             + ". Hyperlane.Builder.typoGuard(false) lets calls to other short host names through.");
     this.host = host;
     this.suggestion = suggestion;
+  }
+
+  /** The first {@value #LISTED} service names, in order, and how many more there are. */
+  private static String listed(Collection<String> services) {
+    List<String> sorted = new ArrayList<>(new TreeSet<>(services));
+    if (sorted.size() <= LISTED) {
+      return sorted.toString();
+    }
+    return sorted.subList(0, LISTED) + " and " + (sorted.size() - LISTED) + " more";
   }
 
   /**
