@@ -207,7 +207,7 @@ public final class ChaosSoak {
                         .maxAttempts(3)
                         .attemptTimeout(Duration.ofMillis(300))
                         .build())
-                .retryBudget(RetryBudget.builder().percentCanRetry(1.0).build())
+                .retryBudget(RetryBudget.builder().maxRetryShare(1.0).build())
                 .service(
                     SERVICE, s -> s.discovery(discovery).awaitEndpoints(Duration.ofSeconds(10)))
                 .build();

@@ -43,7 +43,7 @@ public final class RetriesRecipe {
                     .maxAttempts(3)
                     .backoff(Duration.ofMillis(10), Duration.ofMillis(200))
                     .build())
-            .retryBudget(RetryBudget.builder().percentCanRetry(0.1).build())
+            .retryBudget(RetryBudget.builder().maxRetryShare(0.1).build())
             .listener(events::add) // must be fast and never throw
             .service("inventory", broken, healthy)
             .build()) {

@@ -104,7 +104,6 @@ final class Assembly {
     LimitInterceptor.Builder limits =
         LimitInterceptor.builder().listener(listener).sleeper(b.sleeper);
 
-    boolean hedging = false;
     Map<String, HttpCache> caches = new HashMap<>();
     Map<String, AlertState> alerts = new HashMap<>();
     Map<String, ServiceState> states = new LinkedHashMap<>();
@@ -117,7 +116,6 @@ final class Assembly {
       }
       circuits.policy(name, p.serviceCircuit());
       retries.policy(name, p.retry()).budget(name, p.retryBudget()).hedging(name, p.hedging());
-      hedging |= p.hedging().enabled();
       if (p.timeout() != null) {
         deadlines.timeout(name, p.timeout());
       }
@@ -167,7 +165,6 @@ final class Assembly {
             limitStage.limitsAnything() ? limitStage : null,
             circuits.build(),
             retries.build(),
-            hedging,
             new RoutingInterceptor(
                 serviceStates, rules, b.ticker, telemetry, callers, b.random, b.tls),
             b.attemptInterceptors);

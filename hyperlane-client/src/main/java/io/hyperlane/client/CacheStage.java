@@ -1,8 +1,10 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.CallOptions;
 import java.io.IOException;
 import java.util.Map;
 import okhttp3.Interceptor;
+import okhttp3.Request;
 import okhttp3.Response;
 
 /**
@@ -20,7 +22,20 @@ final class CacheStage implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Interceptor cache = byService.get(chain.request().url().host());
-    return cache == null ? chain.proceed(chain.request()) : cache.intercept(chain);
+    Request request = chain.request();
+    Interceptor cache = byService.get(request.url().host());
+    if (cache == null || bypasses(request)) {
+      return chain.proceed(request);
+    }
+    return cache.intercept(chain);
+  }
+
+  /**
+   * Whether {@code request} asked, through its {@link CallOptions}, to be neither answered nor
+   * stored; a write still goes through the cache, which invalidates what it changes.
+   */
+  private static boolean bypasses(Request request) {
+    String method = request.method();
+    return ("GET".equals(method) || "HEAD".equals(method)) && CallOptions.bypassesCache(request);
   }
 }

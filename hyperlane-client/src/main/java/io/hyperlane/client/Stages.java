@@ -51,7 +51,6 @@ final class Stages {
   private final RoutingInterceptor routing;
   private final List<Interceptor> attemptInterceptors;
   private final CallerState callers;
-  private final boolean hedging;
 
   Stages(
       CallerState callers,
@@ -63,7 +62,6 @@ final class Stages {
       @Nullable LimitInterceptor limits,
       CircuitBreakerInterceptor serviceCircuits,
       RetryInterceptor retries,
-      boolean hedging,
       RoutingInterceptor routing,
       List<Interceptor> attemptInterceptors) {
     this.callers = callers;
@@ -75,7 +73,6 @@ final class Stages {
     this.limits = limits;
     this.serviceCircuits = serviceCircuits;
     this.retries = retries;
-    this.hedging = hedging;
     this.routing = routing;
     this.attemptInterceptors = List.copyOf(attemptInterceptors);
   }
@@ -98,8 +95,8 @@ final class Stages {
    * @return the wrapped client
    */
   OkHttpClient wrap(OkHttpClient client, Dispatcher dispatcher) {
-    RetryInterceptor attempts =
-        hedging ? retries.withAttemptClient(attemptClient(client)) : retries;
+    // Made whether or not a service hedges: a call may hedge through its CallOptions.
+    RetryInterceptor attempts = retries.withAttemptClient(attemptClient(client));
     // What a call made on one thread and run on another (enqueue) must keep: context, deadline,
     // and when it was made, from which its service's timeout counts.
     EventListener.Factory own = client.eventListenerFactory();

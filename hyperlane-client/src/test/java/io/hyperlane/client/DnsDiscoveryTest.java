@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hyperlane.resilience.CallFailedException;
 import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -200,6 +201,8 @@ class DnsDiscoveryTest extends LoopbackTest {
     try (Hyperlane hyperlane = build(replicas.server(0).port())) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
+          .isInstanceOf(CallFailedException.class)
+          .cause()
           .isInstanceOf(NoEndpointException.class)
           .hasMessageContaining("inventory");
       failure = null;

@@ -232,7 +232,7 @@ class HedgingTest extends LoopbackTest {
     replicas.answer(0, 200, 300);
     try (Hyperlane hyperlane =
         builder(HedgingPolicy.fixed(Duration.ofMillis(20), 1))
-            .retryBudget(RetryBudget.builder().percentCanRetry(0).minRetriesPerSecond(0).build())
+            .retryBudget(RetryBudget.builder().maxRetryShare(0).minRetriesPerSecond(0).build())
             .service("inventory", replicas.urls())
             .build()) {
       OkHttpClient client = hyperlane.wrap(base);

@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hyperlane.resilience.CallFailedException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -77,6 +78,8 @@ class LifecycleTest {
     hyperlane.close();
     hyperlane.close(); // idempotent
     assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
+        .isInstanceOf(CallFailedException.class)
+        .cause()
         .isInstanceOf(NoEndpointException.class)
         .hasMessageContaining("closed");
     assertThatThrownBy(() -> hyperlane.wrap(base)).isInstanceOf(IllegalStateException.class);

@@ -86,7 +86,7 @@ class ObservabilityTest extends LoopbackTest {
     replicas.answer(1, 503, 0);
     try (Hyperlane hyperlane =
         builder()
-            .retryBudget(RetryBudget.builder().percentCanRetry(0).minRetriesPerSecond(0).build())
+            .retryBudget(RetryBudget.builder().maxRetryShare(0).minRetriesPerSecond(0).build())
             .service("inventory", replicas.urls())
             .build()) {
       Replicas.get(hyperlane.wrap(base), "http://inventory/");

@@ -351,7 +351,7 @@ class RetryTest extends LoopbackTest {
                     .maxAttempts(6)
                     .backoff(Duration.ofMillis(100), Duration.ofMillis(400))
                     .build())
-            .retryBudget(RetryBudget.builder().percentCanRetry(10).build())
+            .retryBudget(RetryBudget.builder().minRetriesPerSecond(100_000).build())
             .service("inventory", replicas.urls())
             .build()) {
       OkHttpClient client = hyperlane.wrap(base);

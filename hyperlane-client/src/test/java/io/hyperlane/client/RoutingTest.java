@@ -10,6 +10,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hyperlane.resilience.CallFailedException;
 import io.hyperlane.resilience.RetryPolicy;
 import java.net.ConnectException;
 import java.util.List;
@@ -141,6 +142,10 @@ class RoutingTest extends LoopbackTest {
         Hyperlane.builder().retry(RetryPolicy.none()).service("inventory", dead).build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
+          .isInstanceOf(CallFailedException.class)
+          .hasMessageContaining("GET inventory failed after 1 attempt")
+          .hasMessageContaining("retries are off")
+          .cause()
           .isInstanceOf(ConnectException.class);
       EndpointSnapshot endpoint =
           hyperlane.snapshot().service("inventory").endpoint(dead).orElseThrow();

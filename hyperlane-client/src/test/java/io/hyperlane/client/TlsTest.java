@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hyperlane.resilience.CallFailedException;
 import io.hyperlane.resilience.RetryPolicy;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -85,6 +86,8 @@ class TlsTest {
     try (Hyperlane hyperlane =
         builder().tls(clientTrust.trustManager(), null).service("inventory", endpoint).build()) {
       assertThatThrownBy(() -> get(hyperlane.wrap(base)))
+          .isInstanceOf(CallFailedException.class)
+          .cause()
           .isInstanceOf(SSLException.class)
           .hasMessageContaining("127.0.0.1");
     }
@@ -116,7 +119,10 @@ class TlsTest {
             .tls(clientTrust.trustManager(), null)
             .service("inventory", s -> s.endpoint(endpoint).tlsAuthority("payments.internal"))
             .build()) {
-      assertThatThrownBy(() -> get(hyperlane.wrap(base))).isInstanceOf(SSLException.class);
+      assertThatThrownBy(() -> get(hyperlane.wrap(base)))
+          .isInstanceOf(CallFailedException.class)
+          .cause()
+          .isInstanceOf(SSLException.class);
     }
   }
 
@@ -124,7 +130,10 @@ class TlsTest {
   void anUntrustedCertificateAuthorityIsRefusedEvenWithTheRightName() throws Exception {
     String endpoint = serve(false, "127.0.0.1");
     try (Hyperlane hyperlane = builder().service("inventory", endpoint).build()) {
-      assertThatThrownBy(() -> get(hyperlane.wrap(base))).isInstanceOf(SSLException.class);
+      assertThatThrownBy(() -> get(hyperlane.wrap(base)))
+          .isInstanceOf(CallFailedException.class)
+          .cause()
+          .isInstanceOf(SSLException.class);
     }
   }
 
@@ -211,6 +220,8 @@ class TlsTest {
         assertThat(get(client, "https://alpha/")).isEqualTo("from alpha.internal");
         assertThatThrownBy(() -> get(client, "https://gamma/"))
             .as("gamma has no authority: its certificate must name its own host")
+            .isInstanceOf(CallFailedException.class)
+            .cause()
             .isInstanceOf(SSLException.class);
         assertThat(get(client, "https://beta/"))
             .as("beta's certificate names its IP")
@@ -291,6 +302,8 @@ class TlsTest {
         OkHttpClient client = hyperlane.wrap(base);
         for (String service : new String[] {"registry-says-http", "redirected"}) {
           assertThatThrownBy(() -> get(client, "https://" + service + "/secret"))
+              .isInstanceOf(CallFailedException.class)
+              .cause()
               .isInstanceOf(NoEndpointException.class)
               .hasMessageContaining("registry-says-http")
               .hasMessageContaining("https");

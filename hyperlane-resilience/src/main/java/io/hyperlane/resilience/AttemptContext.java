@@ -24,6 +24,8 @@ import org.jspecify.annotations.Nullable;
 public final class AttemptContext {
 
   private final List<String> tried = new ArrayList<>(2);
+  private final List<CallFailedException.Attempt> failed = new ArrayList<>(0);
+  private volatile @Nullable String lastTried;
   private final AtomicInteger resendCount = new AtomicInteger();
   private volatile @Nullable Object callerContext;
   private volatile @Nullable Set<Call> lostRaces; // made by the first hedged attempt that loses
@@ -94,6 +96,7 @@ public final class AttemptContext {
 
   /** Records that an attempt of this call goes to {@code endpoint}. */
   public synchronized void markTried(String endpoint) {
+    lastTried = endpoint;
     if (!tried.contains(endpoint)) {
       tried.add(endpoint);
     }
@@ -102,6 +105,23 @@ public final class AttemptContext {
   /** Whether an earlier attempt of this call went to {@code endpoint}. */
   public synchronized boolean wasTried(String endpoint) {
     return tried.contains(endpoint);
+  }
+
+  /** The endpoint the latest attempt went to and forgets it; null when none was picked since. */
+  @Nullable String takeLastTried() {
+    String last = lastTried;
+    lastTried = null;
+    return last;
+  }
+
+  /** Records an attempt that failed, for the exception the call may end with. */
+  synchronized void recordFailed(CallFailedException.Attempt attempt) {
+    failed.add(attempt);
+  }
+
+  /** The attempts that failed so far, in order. */
+  synchronized List<CallFailedException.Attempt> failedAttempts() {
+    return List.copyOf(failed);
   }
 
   /** The endpoints tried so far, in order. */

@@ -18,7 +18,7 @@ final class BudgetState {
   private long currentSlice = Long.MIN_VALUE;
 
   BudgetState(RetryBudget budget) {
-    this(budget.ttlNanos, budget.minRetriesPerSecond, budget.percentCanRetry);
+    this(budget.ttlNanos, budget.minRetriesPerSecond, budget.maxRetryShare);
   }
 
   /**

@@ -1,7 +1,9 @@
 package io.hyperlane.resilience;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,13 +17,27 @@ public final class DeadlineExceededException extends InterruptedIOException {
   private final @Nullable Duration timeout;
 
   DeadlineExceededException(String service, @Nullable Duration timeout, String what) {
+    this(service, timeout, what, List.of());
+  }
+
+  /** With the attempts made before the deadline passed, listed in the message. */
+  DeadlineExceededException(
+      String service,
+      @Nullable Duration timeout,
+      String what,
+      List<CallFailedException.Attempt> attempts) {
     super(
         "deadline of "
-            + (timeout == null ? "the enclosing scope" : timeout)
+            + (timeout == null ? "the enclosing scope" : Durations.human(timeout))
             + " exceeded for "
             + service
             + ": "
-            + what);
+            + what
+            + (attempts.isEmpty()
+                ? ""
+                : " after "
+                    + (attempts.size() == 1 ? "1 attempt " : attempts.size() + " attempts ")
+                    + CallFailedException.list(attempts)));
     this.service = service;
     this.timeout = timeout;
   }

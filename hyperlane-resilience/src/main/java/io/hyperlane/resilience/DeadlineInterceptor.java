@@ -3,6 +3,7 @@ package io.hyperlane.resilience;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -24,7 +25,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Holds each call to a deadline across all its attempts: the earliest of the request's {@link
- * Deadline} tag, the calling thread's {@link Deadline#enter() scope}, and the host's total timeout.
+ * Deadline} tag, the calling thread's {@link Deadline#enter() scope}, and the host's total timeout
+ * (or the call's own, from its {@link CallOptions}).
  *
  * <p>When the deadline passes the call is cancelled — whatever it is doing: connecting, waiting
  * between attempts, reading the body — and fails with {@link DeadlineExceededException}; one
@@ -97,12 +99,19 @@ public final class DeadlineInterceptor implements Interceptor {
         @Override
         public void callStart(Call call) {
           ForHost rule = ruleOf(call.request().url().host());
-          if (rule != null && rule.total() != null) {
+          if (rule != null && totalOf(rule, call.request()) != null) {
             long now = ticker.read();
             call.tag(Started.class, () -> new Started(now));
           }
         }
       };
+
+  /** The total timeout of {@code request}: its own {@link CallOptions}', else its host's. */
+  private static @Nullable Duration totalOf(ForHost rule, Request request) {
+    CallOptions options = CallOptions.of(request);
+    Duration own = options == null ? null : options.timeout();
+    return own != null ? own : rule.total();
+  }
 
   /** What this stage does for {@code host}; null: it passes through. */
   private @Nullable ForHost ruleOf(String host) {
@@ -123,7 +132,7 @@ public final class DeadlineInterceptor implements Interceptor {
     if (rule == null) {
       return chain.proceed(request);
     }
-    Duration total = rule.total();
+    Duration total = totalOf(rule, request);
     Deadline deadline = Deadline.of(request).orElse(null);
     if (total != null) {
       Started started = chain.call().tag(Started.class);
@@ -166,7 +175,7 @@ public final class DeadlineInterceptor implements Interceptor {
     } catch (IOException e) {
       timer.cancel();
       if (expiry.fired() || bounding.isExpired() && !expiry.cancelledByCaller()) {
-        throw exceeded(host, total, "the call was cancelled", e);
+        throw exceeded(call, host, total, "the call was cancelled", e);
       }
       throw e;
     } catch (RuntimeException | Error e) {
@@ -175,7 +184,7 @@ public final class DeadlineInterceptor implements Interceptor {
     }
     if (!expiry.handedUp()) { // cancelled with a response in hand: OkHttp would say "Canceled"
       response.close();
-      throw exceeded(host, total, "the call was cancelled", null);
+      throw exceeded(call, host, total, "the call was cancelled", null);
     }
     // The deadline covers reading the body too: the timer stays armed until the body is closed,
     // and a read it cut (or that starts after it) fails with the deadline's exception.
@@ -187,7 +196,8 @@ public final class DeadlineInterceptor implements Interceptor {
                 timer,
                 expiry,
                 () ->
-                    exceeded(host, total, "the call was cancelled while its body was read", null)))
+                    exceeded(
+                        call, host, total, "the call was cancelled while its body was read", null)))
         .build();
   }
 
@@ -246,10 +256,19 @@ public final class DeadlineInterceptor implements Interceptor {
   }
 
   private static DeadlineExceededException exceeded(
-      String host, @Nullable Duration total, String what, @Nullable IOException cause) {
-    DeadlineExceededException exceeded = new DeadlineExceededException(host, total, what);
+      Call call, String host, @Nullable Duration total, String what, @Nullable IOException cause) {
+    AttemptContext context = call.tag(AttemptContext.class);
+    List<CallFailedException.Attempt> attempts =
+        context == null ? List.of() : context.failedAttempts();
+    DeadlineExceededException exceeded = new DeadlineExceededException(host, total, what, attempts);
     if (cause != null) {
       exceeded.initCause(cause);
+    }
+    for (CallFailedException.Attempt attempt : attempts) { // what each attempt met, as in a retry
+      IOException failure = attempt.failure();
+      if (failure != null && failure != cause) {
+        exceeded.addSuppressed(failure);
+      }
     }
     return exceeded;
   }

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * A cap on retries (and hedges) per service, so that a failing service is not hit by every request
  * two or three times over (Finagle's model): each logical call deposits {@link
- * Builder#percentCanRetry(double)} of a retry; each retry withdraws one; deposits and withdrawals
+ * Builder#maxRetryShare(double)} of a retry; each retry withdraws one; deposits and withdrawals
  * count for {@link Builder#ttl(Duration)}; and {@link Builder#minRetriesPerSecond(int)} are always
  * allowed so that a service with little traffic can still retry.
  *
@@ -22,12 +22,12 @@ public final class RetryBudget {
 
   final long ttlNanos;
   final int minRetriesPerSecond;
-  final double percentCanRetry;
+  final double maxRetryShare;
 
   private RetryBudget(Builder b) {
     this.ttlNanos = b.ttl.toNanos();
     this.minRetriesPerSecond = b.minRetriesPerSecond;
-    this.percentCanRetry = b.percentCanRetry;
+    this.maxRetryShare = b.maxRetryShare;
   }
 
   /** 20% of calls, 10 retries per second at least, over a 10 s window. */
@@ -50,15 +50,15 @@ public final class RetryBudget {
     return minRetriesPerSecond;
   }
 
-  /** The share of calls that may be retried on top of the floor. */
-  public double percentCanRetry() {
-    return percentCanRetry;
+  /** The share of calls that may be retried on top of the floor, a fraction (0.2 = 20%). */
+  public double maxRetryShare() {
+    return maxRetryShare;
   }
 
   @Override
   public String toString() {
-    return "RetryBudget{percentCanRetry="
-        + percentCanRetry
+    return "RetryBudget{maxRetryShare="
+        + maxRetryShare
         + ", minRetriesPerSecond="
         + minRetriesPerSecond
         + ", ttl="
@@ -70,7 +70,7 @@ public final class RetryBudget {
   public static final class Builder {
     private Duration ttl = Duration.ofSeconds(10);
     private int minRetriesPerSecond = 10;
-    private double percentCanRetry = 0.2;
+    private double maxRetryShare = 0.2;
 
     private Builder() {}
 
@@ -103,16 +103,18 @@ public final class RetryBudget {
     }
 
     /**
-     * The share of calls that may be retried on top of the floor.
+     * How many retries the budget allows on top of the floor, as a share of the calls made: 0.2
+     * lets retries add 20% to the calls a service sees. A fraction, like every share or rate in
+     * Hyperlane.
      *
-     * @throws IllegalArgumentException if not between 0 and 10 (10 = ten retries per call)
+     * @throws IllegalArgumentException if not between 0 and 1
      */
-    public Builder percentCanRetry(double share) {
-      if (!(share >= 0.0 && share <= 10.0)) {
+    public Builder maxRetryShare(double share) {
+      if (!(share >= 0.0 && share <= 1.0)) {
         throw new IllegalArgumentException(
-            "percentCanRetry must be between 0.0 and 10.0 but was " + share);
+            "maxRetryShare is a fraction between 0 and 1 (0.2 = 20%) but was " + share);
       }
-      this.percentCanRetry = share;
+      this.maxRetryShare = share;
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.hyperlane.resilience;
 
+import io.hyperlane.resilience.CallFailedException.Attempt;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import io.hyperlane.resilience.internal.AttemptTimeout;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -134,16 +136,38 @@ public final class RetryInterceptor implements Interceptor {
     String name = request.url().host();
     Host host = hosts.getOrDefault(name, others);
     RetryPolicy policy = host.policy;
-    if (policy.maxAttempts == 1 && !host.hedging.enabled()) { // neither retried nor hedged
+    HedgingPolicy hedging = host.hedging;
+    CallOptions options = CallOptions.of(request);
+    if (options != null) { // this call's own policies
+      policy = Objects.requireNonNullElse(options.retry(), policy);
+      hedging = Objects.requireNonNullElse(options.hedging(), hedging);
+    }
+    if (policy.maxAttempts == 1 && !hedging.enabled()) { // neither retried nor hedged
       boolean idempotent = policy.isIdempotent(request);
       RequestBody body = request.body();
       Request once =
           idempotent || body == null
               ? request
               : request.newBuilder().method(request.method(), new TrackedBody(body, true)).build();
-      return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
+      long started = ticker.read();
+      try {
+        return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
+      } catch (IOException e) {
+        if (host == others || chain.call().isCanceled() || Thread.currentThread().isInterrupted()) {
+          throw e; // a host this stage has no policy of its own for: its failure as it was
+        }
+        long took = ticker.read() - started;
+        throw new CallFailedException(
+            request.method(),
+            name,
+            RefusalReason.ATTEMPTS_EXHAUSTED,
+            1,
+            List.of(new Attempt(1, null, 0, e, Duration.ofNanos(took))),
+            took);
+      }
     }
     long now = ticker.read();
+    long callStarted = now;
     host.budget.deposit(now);
     if (host.hedgeRate != null) {
       host.hedgeRate.deposit(now);
@@ -173,9 +197,9 @@ public final class RetryInterceptor implements Interceptor {
       long hedgeDelay =
           idempotent
                   && hedgeClient != null
-                  && host.hedging.enabled()
+                  && hedging.enabled()
                   && (body == null || !body.isOneShot())
-              ? host.hedging.delayNanos(host.latencies, started)
+              ? hedging.delayNanos(host.latencies, started)
               : -1;
       boolean attemptTimeout = hedgeDelay > 0 && policy.attemptTimeoutMillis > 0;
       Request attemptRequest = request; // the common case, a first GET: nothing to rebuild
@@ -191,6 +215,7 @@ public final class RetryInterceptor implements Interceptor {
       }
       Response response = null;
       IOException failure = null;
+      context.takeLastTried();
       try {
         if (hedgeDelay > 0 && hedgeClient != null) {
           HedgedAttempt hedged =
@@ -202,7 +227,7 @@ public final class RetryInterceptor implements Interceptor {
                   attemptRequest,
                   context,
                   name,
-                  host.hedging,
+                  hedging,
                   hedgeDelay,
                   host.budget,
                   host.hedgeRate,
@@ -224,7 +249,16 @@ public final class RetryInterceptor implements Interceptor {
           response = null;
         }
         if (chain.call().isCanceled() || Thread.currentThread().isInterrupted()) {
-          throw e; // the caller gave up on the call, or its thread was told to stop
+          // The caller gave up on the call, its deadline passed, or its thread was told to stop;
+          // the attempt is kept for the deadline's exception to tell.
+          context.recordFailed(
+              new Attempt(
+                  attempt,
+                  context.takeLastTried(),
+                  0,
+                  e,
+                  Duration.ofNanos(ticker.read() - started)));
+          throw e;
         }
         failure = e;
       }
@@ -266,13 +300,28 @@ public final class RetryInterceptor implements Interceptor {
         refusal = null;
       }
 
+      if (response == null || refusal == null) { // an attempt that failed, for the story
+        context.recordFailed(
+            new Attempt(
+                attempt,
+                context.takeLastTried(),
+                response == null ? 0 : response.code(),
+                failure,
+                Duration.ofNanos(ticker.read() - started)));
+      }
       if (refusal != null) {
         ResilienceListener.notify(
             listener, new ResilienceEvent.RetryRefused(name, attempt, refusal, cause));
         if (response != null) {
           return response;
         }
-        throw failure;
+        throw new CallFailedException(
+            request.method(),
+            name,
+            refusal,
+            policy.maxAttempts,
+            context.failedAttempts(),
+            ticker.read() - callStarted);
       }
       ResilienceListener.notify(
           listener, new ResilienceEvent.Retry(name, attempt, Duration.ofNanos(delay), cause));

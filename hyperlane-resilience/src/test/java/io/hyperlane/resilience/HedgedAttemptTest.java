@@ -188,7 +188,7 @@ class HedgedAttemptTest {
   }
 
   @Test
-  void whenEveryCallThrowsTheLastFailureIsThrown() throws Exception {
+  void whenEveryCallThrowsTheCallFailsWithTheFirstFailure() throws Exception {
     origin.then(
         chain -> {
           time.advance(Duration.ofMillis(150));
@@ -201,6 +201,9 @@ class HedgedAttemptTest {
     assertThatThrownBy(
             () ->
                 client(RetryPolicy.none(), HedgingPolicy.fixed(DELAY, 1)).newCall(get()).execute())
+        .isInstanceOf(CallFailedException.class)
+        .hasMessageContaining("the retry policy allows 1 attempt (retries are off)")
+        .cause()
         .hasMessage("first failed");
   }
 
@@ -250,7 +253,7 @@ class HedgedAttemptTest {
 
   @Test
   void anEmptyBudgetRefusesTheHedgeOnceForTheWholeAttempt() throws Exception {
-    RetryBudget empty = RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(0).build();
+    RetryBudget empty = RetryBudget.builder().minRetriesPerSecond(0).maxRetryShare(0).build();
     OkHttpClient client =
         origin.client(
             retry(RetryPolicy.ofDefaults(), HedgingPolicy.fixed(DELAY, 3))

@@ -94,7 +94,7 @@ class ParsingAndBudgetTest {
             RetryBudget.builder()
                 .ttl(Duration.ofSeconds(10))
                 .minRetriesPerSecond(1)
-                .percentCanRetry(0.5)
+                .maxRetryShare(0.5)
                 .build());
     long now = 0;
     for (int i = 0; i < 20; i++) {

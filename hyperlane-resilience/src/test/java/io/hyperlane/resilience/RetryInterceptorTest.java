@@ -175,14 +175,30 @@ class RetryInterceptorTest {
   }
 
   @Test
-  void anIoFailureIsRetriedAndTheLastOneThrown() throws Exception {
+  void anIoFailureIsRetriedAndTheCallFailsTellingEveryAttempt() throws Exception {
     origin
         .thenFail(new IOException("reset 1"))
         .thenFail(new IOException("reset 2"))
         .thenFail(new IOException("reset 3"));
     assertThatThrownBy(() -> client(RetryPolicy.ofDefaults()).newCall(get()).execute())
-        .isInstanceOf(IOException.class)
-        .hasMessage("reset 3");
+        .isInstanceOfSatisfying(
+            CallFailedException.class,
+            e -> {
+              assertThat(e.service()).isEqualTo("catalog");
+              assertThat(e.reason()).isEqualTo(RefusalReason.ATTEMPTS_EXHAUSTED);
+              assertThat(e.attempts())
+                  .extracting(a -> a.number() + " " + a.failure().getMessage())
+                  .containsExactly("1 reset 1", "2 reset 2", "3 reset 3");
+              assertThat(e.getCause()).hasMessage("reset 3");
+              assertThat(e.getSuppressed())
+                  .extracting(Throwable::getMessage)
+                  .containsExactly("reset 1", "reset 2");
+              assertThat(e.getMessage())
+                  .startsWith("GET catalog failed after 3 attempts in ")
+                  .contains(": all 3 attempts the retry policy allows were made [#1: ")
+                  .contains("#2: java.io.IOException: reset 2 (")
+                  .endsWith(" ms)]");
+            });
     assertThat(origin.count()).isEqualTo(3);
     assertThat(events.get(0))
         .isInstanceOfSatisfying(
@@ -307,6 +323,17 @@ class RetryInterceptorTest {
 
     origin.then(writesThenFails());
     assertThatThrownBy(() -> client(RetryPolicy.ofDefaults()).newCall(post(json("{}"))).execute())
+        .isInstanceOfSatisfying(
+            CallFailedException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(RefusalReason.NOT_IDEMPOTENT);
+              assertThat(e.attempts()).hasSize(1);
+              assertThat(e.getMessage())
+                  .contains(
+                      "POST catalog failed after 1 attempt in ",
+                      "POST is not idempotent and the request may have reached the server");
+            })
+        .cause()
         .hasMessage("unexpected end of stream");
     assertThat(origin.count()).isEqualTo(2);
   }
@@ -479,7 +506,7 @@ class RetryInterceptorTest {
 
   @Test
   void anEmptyBudgetRefusesTheRetryAndOnlyTheLastCheckCostsAToken() throws Exception {
-    RetryBudget empty = RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(0).build();
+    RetryBudget empty = RetryBudget.builder().minRetriesPerSecond(0).maxRetryShare(0).build();
     OkHttpClient client = origin.client(retry(RetryPolicy.ofDefaults()).budget(empty).build());
     origin.thenStatus(503);
     try (Response response = client.newCall(get()).execute()) {
@@ -495,7 +522,7 @@ class RetryInterceptorTest {
     RetryBudget one =
         RetryBudget.builder()
             .minRetriesPerSecond(1)
-            .percentCanRetry(0)
+            .maxRetryShare(0)
             .ttl(Duration.ofSeconds(1))
             .build();
     RetryPolicy policy = RetryPolicy.builder().retryAfterCap(Duration.ofSeconds(1)).build();
@@ -519,7 +546,7 @@ class RetryInterceptorTest {
 
   @Test
   void eachCallDepositsIntoTheBudgetOfItsOwnHost() throws Exception {
-    RetryBudget earned = RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(1.0).build();
+    RetryBudget earned = RetryBudget.builder().minRetriesPerSecond(0).maxRetryShare(1.0).build();
     OkHttpClient client =
         origin.client(
             retry(RetryPolicy.ofDefaults())
@@ -655,7 +682,7 @@ class RetryInterceptorTest {
 
   @Test
   void aHostWithItsOwnBudgetDrawsOnItAlone() throws Exception {
-    RetryBudget empty = RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(0).build();
+    RetryBudget empty = RetryBudget.builder().minRetriesPerSecond(0).maxRetryShare(0).build();
     OkHttpClient client =
         origin.client(
             retry(RetryPolicy.ofDefaults())
