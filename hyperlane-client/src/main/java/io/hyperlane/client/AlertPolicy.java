@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -41,11 +42,11 @@ public final class AlertPolicy {
   @Override
   public String toString() {
     return "AlertPolicy{p99Above="
-        + (p99Nanos == 0 ? "-" : Duration.ofNanos(p99Nanos))
+        + (p99Nanos == 0 ? "-" : Durations.nanos(p99Nanos))
         + ", errorRateAbove="
         + (errorRate < 0 ? "-" : errorRate)
         + ", window="
-        + Duration.ofNanos(windowNanos)
+        + Durations.nanos(windowNanos)
         + ", minCalls="
         + minCalls
         + "}";

@@ -24,6 +24,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.Interceptor;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a {@link Hyperlane.Builder}'s settings into a running {@link Hyperlane}: checks every
@@ -50,7 +51,8 @@ final class Assembly {
       Map<String, HttpCache> caches,
       AtomicReference<RoutingRules> rules,
       Telemetry telemetry,
-      @Nullable HyperlaneThreads threads) {}
+      @Nullable HyperlaneThreads threads,
+      String description) {}
 
   private Assembly() {}
 
@@ -170,8 +172,18 @@ final class Assembly {
             b.attemptInterceptors);
     Hyperlane hyperlane =
         new Hyperlane(
-            new Parts(serviceStates, stages, Map.copyOf(caches), rules, telemetry, threads));
+            new Parts(
+                serviceStates,
+                stages,
+                Map.copyOf(caches),
+                rules,
+                telemetry,
+                threads,
+                Description.of(b, services)));
     start(hyperlane, services, serviceStates, b, scheduler, executor);
+    if (b.logConfiguration) {
+      LoggerFactory.getLogger(Hyperlane.class).info("{}", hyperlane.describe());
+    }
     return hyperlane;
   }
 

@@ -13,7 +13,11 @@ import org.jspecify.annotations.Nullable;
  * @param effectiveWeight the weight the balancer uses now: lower while the endpoint ramps up under
  *     slow start, 0 while it is ejected or its circuit is not closed
  * @param inFlight calls sent to it whose response headers have not arrived yet
- * @param latencyEwma its peak-EWMA latency estimate, decayed to now; zero before its first call
+ * @param latencyEwma what it answers in: its peak-EWMA latency estimate over its responses and
+ *     failures at their real duration, decayed to now; zero before its first call
+ * @param balancerLatency the estimate the balancer ranks it by: {@code latencyEwma}, except that
+ *     each failure counts as at least the balancer's failure penalty (1 s by default), so that an
+ *     endpoint that fails fast does not look fast; it decays back as it answers again
  * @param requests calls sent to it since it joined that ended with a response or an error (a call
  *     cancelled on the way is not counted)
  * @param failures of those, the ones that ended in an I/O error or a 5xx response
@@ -32,6 +36,7 @@ public record EndpointSnapshot(
     double effectiveWeight,
     int inFlight,
     Duration latencyEwma,
+    Duration balancerLatency,
     long requests,
     long failures,
     long lostRaces,
@@ -45,6 +50,7 @@ public record EndpointSnapshot(
   public EndpointSnapshot {
     Objects.requireNonNull(origin, "origin");
     Objects.requireNonNull(latencyEwma, "latencyEwma");
+    Objects.requireNonNull(balancerLatency, "balancerLatency");
     Objects.requireNonNull(circuit, "circuit");
     metadata = Map.copyOf(metadata);
   }

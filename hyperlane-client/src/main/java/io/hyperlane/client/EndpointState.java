@@ -32,8 +32,10 @@ final class EndpointState {
   private final LongAdder lostRaces = new LongAdder();
   final AtomicInteger consecutiveFailures = new AtomicInteger();
 
-  // Peak EWMA latency, guarded by this.
+  // Peak EWMA latency, guarded by this: what the balancer ranks by (failures count at least the
+  // failure penalty), and what the endpoint answered in (failures at their real duration).
   private double costNanos;
+  private double answeredNanos;
   private long stampNanos;
   private boolean sampled;
 
@@ -160,15 +162,28 @@ final class EndpointState {
    * it down with a weight that grows with the time since the last sample.
    */
   synchronized void observe(long now, long rttNanos, long decayNanos) {
-    double current = decayed(now, decayNanos);
-    if (rttNanos > current) {
-      costNanos = rttNanos;
-    } else {
-      double w = weightOfPast(now, decayNanos);
-      costNanos = current + rttNanos * (1.0 - w);
-    }
+    observe(now, rttNanos, rttNanos, decayNanos);
+  }
+
+  /**
+   * Feeds a sample whose cost to the balancer, {@code costSampleNanos}, is more than the time it
+   * took: a failure, which costs at least the failure penalty.
+   */
+  synchronized void observe(long now, long rttNanos, long costSampleNanos, long decayNanos) {
+    double w = weightOfPast(now, decayNanos);
+    costNanos = peak(costNanos * w, costSampleNanos, w);
+    answeredNanos = peak(answeredNanos * w, rttNanos, w);
     stampNanos = now;
     sampled = true;
+  }
+
+  private static double peak(double current, long sample, double weightOfPast) {
+    return sample > current ? sample : current + sample * (1.0 - weightOfPast);
+  }
+
+  /** What it answered in, decayed to {@code now}: the estimate without the failure penalty. */
+  synchronized double answeredNanos(long now, long decayNanos) {
+    return answeredNanos * weightOfPast(now, decayNanos);
   }
 
   /**

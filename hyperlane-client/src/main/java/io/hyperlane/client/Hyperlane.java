@@ -89,12 +89,15 @@ public final class Hyperlane implements AutoCloseable {
   private final Map<Dispatcher, Dispatcher> dispatchers =
       Collections.synchronizedMap(new WeakHashMap<>());
 
+  private final String description;
+
   Hyperlane(Assembly.Parts parts) {
     this.services = parts.services();
     this.stages = parts.stages();
     this.caches = parts.caches();
     this.rules = parts.rules();
     this.threads = parts.threads();
+    this.description = parts.description();
     Telemetry telemetry = parts.telemetry();
     if (telemetry.enabled) {
       telemetry.whenResolved(
@@ -184,14 +187,28 @@ public final class Hyperlane implements AutoCloseable {
   }
 
   /**
+   * Describes the configuration this instance was built with: every service, where its endpoints
+   * come from, and each policy it runs under, marked {@code (service)} when the service set it,
+   * {@code (all services)} when the builder did, and {@code (default)} when it is Hyperlane's. Log
+   * it at start ({@link Builder#logConfiguration(boolean)}) or print it when a call does not behave
+   * as expected.
+   *
+   * @return several lines of text, one per setting
+   */
+  public String describe() {
+    return description;
+  }
+
+  /**
    * Returns the current state of every service and endpoint, as immutable values.
    *
    * @return the snapshot
    */
   public Snapshot snapshot() {
     List<ServiceSnapshot> list = new ArrayList<>(services.size());
+    RoutingRules routing = routing();
     for (ServiceState service : services.values()) {
-      ServiceSnapshot snapshot = service.snapshot();
+      ServiceSnapshot snapshot = stages.addTo(service.snapshot(), routing);
       HttpCache cache = caches.get(snapshot.name());
       list.add(
           cache == null ? snapshot : snapshot.withCache(cache.stats().service(snapshot.name())));
@@ -271,6 +288,7 @@ public final class Hyperlane implements AutoCloseable {
     RandomGenerator random = CurrentThreadRandom.INSTANCE;
     final List<Interceptor> attemptInterceptors = new ArrayList<>();
     boolean typoGuard;
+    boolean logConfiguration;
 
     private Builder() {}
 
@@ -507,6 +525,19 @@ public final class Hyperlane implements AutoCloseable {
     }
 
     /**
+     * Logs {@link Hyperlane#describe()} at INFO when {@link #build()} succeeds, so that the
+     * policies every service runs under are in the application's log from the start. Off by
+     * default.
+     *
+     * @param on whether to log the configuration at build
+     * @return this builder
+     */
+    public Builder logConfiguration(boolean on) {
+      this.logConfiguration = on;
+      return this;
+    }
+
+    /**
      * Checks every service and returns the running instance; discovery starts here (a DNS name is
      * resolved once before this returns).
      *
@@ -694,6 +725,24 @@ public final class Hyperlane implements AutoCloseable {
 
     ServiceDiscovery discovery() {
       return discovery != null ? discovery : ServiceDiscovery.of(endpoints);
+    }
+
+    /** Where the endpoints come from, for {@link Hyperlane#describe()}; after {@code check}. */
+    String endpointsDescription() {
+      if (discovery != null) {
+        return "discovered by " + discovery;
+      }
+      StringBuilder text = new StringBuilder();
+      for (Endpoint e : endpoints) {
+        text.append(text.length() == 0 ? "" : ", ").append(e.origin());
+        if (e.weight() != 1) {
+          text.append(" (weight ").append(e.weight()).append(')');
+        }
+        if (e.zone() != null) {
+          text.append(" (zone ").append(e.zone()).append(')');
+        }
+      }
+      return text.length() == 0 ? "none" : text.toString();
     }
   }
 }

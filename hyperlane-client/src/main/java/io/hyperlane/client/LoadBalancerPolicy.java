@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -128,9 +129,9 @@ public final class LoadBalancerPolicy {
         return "consistentHash(" + (keyHeader == null ? "StickyKey" : keyHeader) + ")";
       default:
         return "peakEwma(decay="
-            + Duration.ofNanos(decayNanos)
+            + Durations.nanos(decayNanos)
             + ", failurePenalty="
-            + Duration.ofNanos(failurePenaltyNanos)
+            + Durations.nanos(failurePenaltyNanos)
             + ")";
     }
   }

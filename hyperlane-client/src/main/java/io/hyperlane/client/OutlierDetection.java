@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -91,9 +92,9 @@ public final class OutlierDetection {
         ? "OutlierDetection{consecutiveFailures="
             + consecutiveFailures
             + ", baseEjectionTime="
-            + baseEjectionTime()
+            + Durations.human(baseEjectionTime())
             + ", maxEjectionTime="
-            + maxEjectionTime()
+            + Durations.human(maxEjectionTime())
             + ", maxEjectedShare="
             + maxEjectedShare
             + "}"

@@ -214,7 +214,8 @@ final class ServiceState implements ServiceDiscovery.Context {
   private void onFailure(EndpointState e, long start, long end) {
     e.end();
     int inARow = e.countFailure();
-    e.observe(end, Math.max(end - start, policy.failurePenaltyNanos), policy.decayNanos);
+    e.observe(
+        end, end - start, Math.max(end - start, policy.failurePenaltyNanos), policy.decayNanos);
     ejectIfOutlier(e, end, inARow);
   }
 
@@ -461,6 +462,7 @@ final class ServiceState implements ServiceDiscovery.Context {
               endpoint.weight(),
               ejected || !e.circuitClosed() ? 0 : effectiveWeight(e, now),
               e.inFlight(),
+              Duration.ofNanos((long) e.answeredNanos(now, policy.decayNanos)),
               Duration.ofNanos((long) e.latencyNanos(now, policy.decayNanos)),
               e.requests(),
               e.failures(),
@@ -471,6 +473,6 @@ final class ServiceState implements ServiceDiscovery.Context {
               endpoint.zone(),
               endpoint.metadata()));
     }
-    return new ServiceSnapshot(name, policy.toString(), list, discoveryFailures.sum(), null);
+    return ServiceSnapshot.ofEndpoints(name, policy.toString(), list, discoveryFailures.sum());
   }
 }

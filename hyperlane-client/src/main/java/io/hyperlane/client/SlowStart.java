@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -85,7 +86,7 @@ public final class SlowStart {
   @Override
   public String toString() {
     return enabled()
-        ? "SlowStart{window=" + window() + ", minimumShare=" + minimumShare + "}"
+        ? "SlowStart{window=" + Durations.human(window()) + ", minimumShare=" + minimumShare + "}"
         : "SlowStart{disabled}";
   }
 }

@@ -77,6 +77,23 @@ final class Stages {
     this.attemptInterceptors = List.copyOf(attemptInterceptors);
   }
 
+  /** {@code service} with the state the stages keep of it: circuit, budget, limit, hedging. */
+  ServiceSnapshot addTo(ServiceSnapshot service, RoutingRules routing) {
+    String name = service.name();
+    List<String> rules = new ArrayList<>();
+    for (RouteRule rule : routing.rules()) {
+      if (name.equals(rule.service)) {
+        rules.add(rule.name);
+      }
+    }
+    return service.withStages(
+        serviceCircuits.state(name).map(Enum::name).orElse("NONE"),
+        retries.retriesAvailable(name),
+        limits == null ? 0 : Math.max(0, limits.concurrencyLimit(name)),
+        retries.hedgeDelay(name).orElse(null),
+        rules);
+  }
+
   /** Whether {@code client} carries these stages, or another Hyperlane's, already. */
   static boolean carriedBy(OkHttpClient client) {
     for (Interceptor interceptor : client.interceptors()) {

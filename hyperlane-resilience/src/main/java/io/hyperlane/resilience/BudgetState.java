@@ -38,15 +38,25 @@ final class BudgetState {
   /** Takes one retry from the balance if there is one. */
   synchronized boolean tryWithdraw(long now) {
     int slice = roll(now);
-    long balance = reserve;
-    for (int i = 0; i < SLICES; i++) {
-      balance += deposits[i] - withdrawals[i];
-    }
-    if (balance < ONE_RETRY) {
+    if (balance() < ONE_RETRY) {
       return false;
     }
     withdrawals[slice] += ONE_RETRY;
     return true;
+  }
+
+  /** How many retries the balance holds at {@code now}, fractions included. */
+  synchronized double retries(long now) {
+    roll(now);
+    return balance() / (double) ONE_RETRY;
+  }
+
+  private long balance() {
+    long balance = reserve;
+    for (int i = 0; i < SLICES; i++) {
+      balance += deposits[i] - withdrawals[i];
+    }
+    return balance;
   }
 
   /** Forgets slices older than the TTL and returns the index of the current one. */

@@ -1,5 +1,6 @@
 package io.hyperlane.resilience;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -115,7 +116,7 @@ public final class HedgingPolicy {
     }
     return fixedDelayNanos > 0
         ? "HedgingPolicy{delay="
-            + Duration.ofNanos(fixedDelayNanos)
+            + Durations.nanos(fixedDelayNanos)
             + ", maxHedges="
             + maxHedges
             + "}"

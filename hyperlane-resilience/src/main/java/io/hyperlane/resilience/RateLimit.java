@@ -2,6 +2,7 @@ package io.hyperlane.resilience;
 
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -71,7 +72,7 @@ public final class RateLimit {
         : "RateLimit{"
             + config.getLimitForPeriod()
             + " per "
-            + config.getLimitRefreshPeriod()
+            + Durations.human(config.getLimitRefreshPeriod())
             + "}";
   }
 }

@@ -1,5 +1,6 @@
 package io.hyperlane.resilience;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -62,7 +63,7 @@ public final class RetryBudget {
         + ", minRetriesPerSecond="
         + minRetriesPerSecond
         + ", ttl="
-        + ttl()
+        + Durations.human(ttl())
         + "}";
   }
 

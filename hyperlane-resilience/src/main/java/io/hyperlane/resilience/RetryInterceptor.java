@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -123,6 +124,27 @@ public final class RetryInterceptor implements Interceptor {
    */
   public RetryInterceptor withAttemptClient(Call.Factory attemptClient) {
     return new RetryInterceptor(this, Objects.requireNonNull(attemptClient, "attemptClient"));
+  }
+
+  /**
+   * How many retries {@code host}'s budget allows at this moment (the floor included, fractions of
+   * a retry kept): what a snapshot shows.
+   */
+  public double retriesAvailable(String host) {
+    return hosts.getOrDefault(host, others).budget.retries(ticker.read());
+  }
+
+  /**
+   * The delay after which a call to {@code host} is hedged at this moment; empty when it does not
+   * hedge, or while an adaptive delay has too few latencies to be known.
+   */
+  public Optional<Duration> hedgeDelay(String host) {
+    Host h = hosts.getOrDefault(host, others);
+    if (!h.hedging.enabled()) {
+      return Optional.empty();
+    }
+    long nanos = h.hedging.delayNanos(h.latencies, ticker.read());
+    return nanos > 0 ? Optional.of(Duration.ofNanos(nanos)) : Optional.empty();
   }
 
   /** Returns a builder: default policy and budget for every host, no listener. */

@@ -1,5 +1,6 @@
 package io.hyperlane.resilience;
 
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -114,13 +115,13 @@ public final class RetryPolicy {
         : "RetryPolicy{maxAttempts="
             + maxAttempts
             + ", backoff="
-            + Duration.ofNanos(baseNanos)
+            + Durations.nanos(baseNanos)
             + ".."
-            + Duration.ofNanos(capNanos)
+            + Durations.nanos(capNanos)
             + ", statuses="
             + retryableStatuses
             + ", retryAfterCap="
-            + Duration.ofNanos(retryAfterCapNanos)
+            + Durations.nanos(retryAfterCapNanos)
             + "}";
   }
 
