@@ -1,6 +1,5 @@
 package io.hyperlane.examples;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.hyperlane.client.Hyperlane;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.CircuitOpenException;
@@ -35,13 +34,12 @@ public final class CircuitBreakerRecipe {
         Hyperlane.builder()
             .retry(RetryPolicy.none())
             .serviceCircuitBreaker(
-                CircuitBreakerPolicy.of(
-                    CircuitBreakerConfig.custom()
-                        .slidingWindowSize(10)
-                        .minimumNumberOfCalls(10)
-                        .failureRateThreshold(50)
-                        .waitDurationInOpenState(Duration.ofSeconds(30))
-                        .build()))
+                CircuitBreakerPolicy.serviceDefaults().toBuilder() // the rest: the defaults
+                    .window(10)
+                    .minimumCalls(10)
+                    .failureRateAbove(0.5) // a fraction
+                    .openFor(Duration.ofSeconds(30))
+                    .build())
             .service("inventory", a, b)
             .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);

@@ -1,5 +1,6 @@
 package io.hyperlane.examples;
 
+import io.hyperlane.resilience.CallFailedException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -86,7 +87,7 @@ final class OpenLoop {
                 @Override
                 public void onFailure(Call call, IOException e) {
                   recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1000));
-                  errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+                  errors.merge(kind(e), 1, Integer::sum);
                   running.decrementAndGet();
                 }
 
@@ -101,7 +102,7 @@ final class OpenLoop {
                       errors.merge("HTTP " + response.code(), 1, Integer::sum);
                     }
                   } catch (IOException e) {
-                    errors.merge(e.getClass().getSimpleName(), 1, Integer::sum);
+                    errors.merge(kind(e), 1, Integer::sum);
                   } finally {
                     running.decrementAndGet();
                   }
@@ -127,5 +128,11 @@ final class OpenLoop {
         new TreeMap<>(errors),
         recorder.getIntervalHistogram(),
         (sendEnd - start) / 1e9);
+  }
+
+  /** What failed: for a call that gave up, its last attempt's failure. */
+  private static String kind(Throwable e) {
+    Throwable failure = e instanceof CallFailedException && e.getCause() != null ? e.getCause() : e;
+    return failure.getClass().getSimpleName();
   }
 }

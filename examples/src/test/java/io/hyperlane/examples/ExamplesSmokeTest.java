@@ -33,6 +33,40 @@ class ExamplesSmokeTest {
   }
 
   @Test
+  void callOptionsRecipeHoldsOneCallToItsOwnTimeoutWithoutRetry() throws Exception {
+    try (LocalReplica slow = LocalReplica.start("slow", Duration.ofSeconds(3))) {
+      long started = System.nanoTime();
+      String told = CallOptionsRecipe.run(slow.url());
+      assertThat(told).startsWith("deadline of 200 ms exceeded for inventory");
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+          .as("not the service's 5 s, not the replica's 3 s")
+          .isLessThan(2_500);
+    }
+    try (LocalReplica fast = LocalReplica.start("fast")) {
+      assertThat(CallOptionsRecipe.run(fast.url())).isEqualTo("answered 200");
+      assertThat(fast.served()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void snapshotRecipeDescribesTheConfigurationAndPrintsTheTableAndTheJson() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
+      String out = SnapshotRecipe.run(a.url(), b.url());
+      assertThat(out)
+          .startsWith("Hyperlane: 1 service, ")
+          .contains("service inventory\n  endpoints          " + a.url() + ", " + b.url())
+          .contains("  timeout            none: a call may take every attempt")
+          .contains("inventory: peakEwma(decay=10 s, failurePenalty=1 s), circuit CLOSED")
+          .contains("\n  endpoint ")
+          .contains("\n  " + a.url() + " ")
+          .contains("\n  " + b.url() + " ")
+          .contains("{\"services\":[{\"name\":\"inventory\"");
+      assertThat(a.served() + b.served()).isEqualTo(6);
+    }
+  }
+
+  @Test
   void typoGuardRecipeRefusesAMisspeltServiceNamingTheOneMeant() throws Exception {
     try (LocalReplica a = LocalReplica.start("a")) {
       String told = TypoGuardRecipe.run(a.url());

@@ -1,5 +1,6 @@
 package io.hyperlane.client;
 
+import io.hyperlane.resilience.internal.Failures;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -300,7 +301,8 @@ final class Telemetry {
   }
 
   /** Ends a span with a failure. */
-  static void endWithFailure(Span span, Throwable failure, boolean cancelled) {
+  static void endWithFailure(Span span, Throwable thrown, boolean cancelled) {
+    Throwable failure = Failures.underlying(thrown); // the error.type of the attempt that failed
     span.setAttribute(ERROR_TYPE, cancelled ? "cancelled" : failure.getClass().getName());
     span.setStatus(StatusCode.ERROR, cancelled ? "cancelled" : failure.getClass().getSimpleName());
     span.end();

@@ -1,6 +1,7 @@
 package io.hyperlane.client;
 
 import io.hyperlane.resilience.Ticker;
+import io.hyperlane.resilience.internal.Failures;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
@@ -82,7 +83,7 @@ final class TelemetryInterceptor implements Interceptor {
             service,
             scheme,
             0,
-            cancelled ? "cancelled" : e.getClass().getName());
+            cancelled ? "cancelled" : Failures.underlying(e).getClass().getName());
       }
       Telemetry.endWithFailure(span, e, cancelled);
       if (!cancelled) {

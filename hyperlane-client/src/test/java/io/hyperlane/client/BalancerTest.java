@@ -175,7 +175,8 @@ class BalancerTest {
             Endpoint.of("http://127.0.0.1:8082"),
             Endpoint.of("http://127.0.0.1:8083")));
     EndpointSnapshot newcomer = service.snapshot().endpoint("http://127.0.0.1:8083").orElseThrow();
-    assertThat(newcomer.latencyEwma()).isEqualTo(Duration.ofMillis(6));
+    assertThat(newcomer.balancerLatency()).isEqualTo(Duration.ofMillis(6));
+    assertThat(newcomer.latencyEwma()).as("it has answered nothing yet").isZero();
   }
 
   private ServiceState weighted(LoadBalancerPolicy policy, Endpoint... endpoints) {

@@ -267,11 +267,13 @@ class CallOptionsTest extends LoopbackTest {
   void optionsAreCheckedWhenMade() {
     assertThatThrownBy(() -> CallOptions.builder().timeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("timeout must be positive and at most a day but was 0 ms");
+        .hasMessage("timeout must be between 1 ms and 1 h but was 0 ms");
     assertThatThrownBy(() -> CallOptions.builder().timeout(Duration.ofMillis(-5)))
         .hasMessageContaining("-5 ms");
-    assertThatThrownBy(() -> CallOptions.builder().timeout(Duration.ofDays(2)))
-        .hasMessageContaining("48 h");
+    assertThatThrownBy(() -> CallOptions.builder().timeout(Duration.ofHours(2)))
+        .hasMessageContaining("2 h");
+    assertThatThrownBy(() -> CallOptions.builder().timeout(Duration.ofNanos(1)))
+        .hasMessageContaining("1 ns");
     assertThat(
             CallOptions.builder().timeout(Duration.ofMillis(250)).bypassCache().build().toString())
         .isEqualTo("CallOptions{timeout=250 ms, bypassCache}");

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import io.hyperlane.resilience.CallFailedException;
+import io.hyperlane.resilience.CallOptions;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.DeadlineExceededException;
 import io.hyperlane.resilience.ResilienceEvent.RefusalReason;
 import io.hyperlane.resilience.RetryBudget;
+import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.testing.FakeTime;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -154,6 +156,16 @@ class ExplainedFailureTest extends LoopbackTest {
     try (Hyperlane hyperlane = builder().service("inventory", "http://127.0.0.1:1").build()) {
       OkHttpClient client = hyperlane.wrap(base);
       assertThatThrownBy(() -> Replicas.get(client, dead + "/x"))
+          .isInstanceOf(ConnectException.class);
+      Request withOptions =
+          new Request.Builder()
+              .url(dead + "/x")
+              .tag(
+                  CallOptions.class,
+                  CallOptions.builder().retry(RetryPolicy.builder().maxAttempts(3).build()).build())
+              .build();
+      assertThatThrownBy(() -> Replicas.get(client, withOptions))
+          .as("options are for service calls: another host is called as without Hyperlane")
           .isInstanceOf(ConnectException.class);
     }
   }

@@ -714,9 +714,13 @@ class ServiceStateTest {
     assertThat(s.zone()).isEqualTo("a");
     assertThat(s.metadata()).isEqualTo(new TreeMap<>(Map.of("v", "1")));
     service.onResponse(e, time.read() - 2 * MS, time.read(), 500);
-    assertThat(service.snapshot().endpoints().get(0).latencyEwma())
-        .as("a 5xx counts as the penalty")
+    EndpointSnapshot failed = service.snapshot().endpoints().get(0);
+    assertThat(failed.balancerLatency())
+        .as("a 5xx counts as the penalty for the balancer")
         .isEqualTo(Duration.ofSeconds(1));
+    assertThat(failed.latencyEwma())
+        .as("what it answered in keeps no penalty")
+        .isLessThan(Duration.ofMillis(100));
     assertThat(service.snapshot().name()).isEqualTo("inventory");
   }
 

@@ -108,7 +108,7 @@ public final class AttemptContext {
   }
 
   /** The endpoint the latest attempt went to and forgets it; null when none was picked since. */
-  @Nullable String takeLastTried() {
+  synchronized @Nullable String takeLastTried() {
     String last = lastTried;
     lastTried = null;
     return last;

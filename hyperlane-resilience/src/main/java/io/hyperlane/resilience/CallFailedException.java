@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * GET inventory failed after 3 attempts in 14 ms: all 3 attempts the retry policy allows were made
- *   [#1 127.0.0.1:33921: java.net.ConnectException: Failed to connect to /127.0.0.1:33921 (2 ms);
- *    #2 127.0.0.1:33922: HTTP 503 (1 ms); #3 127.0.0.1:33923: java.net.ConnectException: … (1 ms)]
+ *   [#1 http://127.0.0.1:33921: java.net.ConnectException: Failed to connect to … (2 ms);
+ *    #2 http://127.0.0.1:33922: HTTP 503 (1 ms); #3 http://127.0.0.1:33923: … (1 ms)]
  * </pre>
  *
  * <p>(on one line). {@link #getCause()} is the last attempt's failure, so a caller that handled a
@@ -35,8 +35,9 @@ public final class CallFailedException extends IOException {
    * One attempt of a call that failed.
    *
    * @param number 1 for the first attempt, 2 for the first retry, and so on
-   * @param endpoint the endpoint it went to ({@code host:port}), or null when not known (it failed
-   *     before an endpoint was picked, or retries were off so nothing was recorded)
+   * @param endpoint the endpoint it went to (an origin, {@code http://10.0.0.7:8080}), or null when
+   *     not known: it failed before an endpoint was picked, it was hedged (several calls), or
+   *     retries were off so nothing was recorded
    * @param status the HTTP status it was answered with (a status the policy retries), or 0 when it
    *     failed with {@code failure}
    * @param failure the I/O error it failed with, or null when it was answered with {@code status}

@@ -21,7 +21,9 @@ import org.jspecify.annotations.Nullable;
  *     .build();
  * }</pre>
  *
- * <p>The same for {@code execute()} and {@code enqueue()}. What each option does:
+ * <p>The same for {@code execute()} and {@code enqueue()}. Options apply to calls to a host the
+ * stages have a policy of their own for — in Hyperlane, a service; a call to any other host passes
+ * through as it would without Hyperlane, options and all. What each option does:
  *
  * <ul>
  *   <li>{@link Builder#timeout(Duration) timeout}: replaces the service's total timeout for this
@@ -121,13 +123,14 @@ public final class CallOptions {
     /**
      * This call's total timeout instead of its service's.
      *
-     * @throws IllegalArgumentException if not positive, or longer than a day
+     * @throws IllegalArgumentException if not between 1 ms and 1 hour, as a service's timeout
      */
     public Builder timeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofDays(1)) > 0) {
+      if (timeout.compareTo(Duration.ofMillis(1)) < 0
+          || timeout.compareTo(Duration.ofHours(1)) > 0) {
         throw new IllegalArgumentException(
-            "timeout must be positive and at most a day but was " + Durations.human(timeout));
+            "timeout must be between 1 ms and 1 h but was " + Durations.human(timeout));
       }
       this.timeout = timeout;
       return this;
@@ -139,7 +142,12 @@ public final class CallOptions {
       return this;
     }
 
-    /** This call's hedging instead of its service's; {@link HedgingPolicy#none()}: no hedge. */
+    /**
+     * This call's hedging instead of its service's; {@link HedgingPolicy#none()}: no hedge. The
+     * service's cap on the share of calls hedged, if its own policy is adaptive, still applies; an
+     * adaptive policy given here learns from the service's latencies, kept only where the service
+     * hedges.
+     */
     public Builder hedging(HedgingPolicy hedging) {
       this.hedging = Objects.requireNonNull(hedging, "hedging");
       return this;

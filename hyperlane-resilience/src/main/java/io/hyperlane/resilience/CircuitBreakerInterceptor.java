@@ -1,6 +1,7 @@
 package io.hyperlane.resilience;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.hyperlane.resilience.internal.Failures;
 import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.io.IOException;
 import java.util.Comparator;
@@ -159,7 +160,8 @@ public final class CircuitBreakerInterceptor implements Interceptor {
       if (chain.call().isCanceled()) {
         circuit.releasePermission();
       } else {
-        circuit.onError(ticker.read() - start, e);
+        // A circuit's exception rules see what the last attempt failed with, not the account.
+        circuit.onError(ticker.read() - start, Failures.underlying(e));
       }
       throw e;
     }

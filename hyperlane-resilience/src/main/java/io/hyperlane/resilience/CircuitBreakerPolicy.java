@@ -145,7 +145,8 @@ public final class CircuitBreakerPolicy {
     }
 
     /**
-     * The circuit opens when more than this share of the calls in its window failed.
+     * The circuit opens when this share of the calls in its window, or more, failed (0.5: half of
+     * them).
      *
      * @throws IllegalArgumentException if not above 0 and at most 1 (0.5 = 50%)
      */

@@ -2,7 +2,10 @@ package io.hyperlane.resilience;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -258,15 +261,23 @@ public final class DeadlineInterceptor implements Interceptor {
   private static DeadlineExceededException exceeded(
       Call call, String host, @Nullable Duration total, String what, @Nullable IOException cause) {
     AttemptContext context = call.tag(AttemptContext.class);
+    // A retry stage that gave up has told the attempts in its own exception, the cause here.
     List<CallFailedException.Attempt> attempts =
-        context == null ? List.of() : context.failedAttempts();
+        context == null || cause instanceof CallFailedException
+            ? List.of()
+            : context.failedAttempts();
     DeadlineExceededException exceeded = new DeadlineExceededException(host, total, what, attempts);
     if (cause != null) {
       exceeded.initCause(cause);
     }
+    Set<Throwable> told = Collections.newSetFromMap(new IdentityHashMap<>());
+    if (cause != null) { // what the cause already carries is not repeated
+      told.add(cause);
+      told.addAll(Arrays.asList(cause.getSuppressed()));
+    }
     for (CallFailedException.Attempt attempt : attempts) { // what each attempt met, as in a retry
       IOException failure = attempt.failure();
-      if (failure != null && failure != cause) {
+      if (failure != null && told.add(failure)) {
         exceeded.addSuppressed(failure);
       }
     }

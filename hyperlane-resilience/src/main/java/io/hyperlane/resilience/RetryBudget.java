@@ -12,8 +12,9 @@ import java.util.Objects;
  * allowed so that a service with little traffic can still retry.
  *
  * <p>With the defaults (20%, 10 per second, 10 s), a service that fails completely sees at most 1.2
- * × its calls plus 100 attempts per 10 s. When the budget is spent the caller gets the failure of
- * its last attempt, and a {@link ResilienceEvent.RetryRefused} event says why.
+ * × its calls plus 100 attempts per 10 s. When the budget is spent the call fails with a {@link
+ * CallFailedException} whose reason says so (or the caller gets the retryable response it was
+ * answered with), and a {@link ResilienceEvent.RetryRefused} event says why.
  *
  * <p>Instances are immutable; every setter checks its value at once.
  */

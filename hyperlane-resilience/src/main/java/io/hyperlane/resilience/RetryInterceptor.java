@@ -43,9 +43,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Each call carries an {@link AttemptContext} (read it with {@link AttemptContext#of}), through
  * which a routing stage below sends a retry to an endpoint not yet tried. The response of a failed
  * attempt is closed before the next one starts; when no retry is made, the caller gets the last
- * response or exception as it was. A call cancelled by its caller is never retried. Attempts run
- * one after another on the calling thread, and the pause between them goes through the {@link
- * Sleeper}.
+ * response as it was, or, when the last attempt failed with an I/O error, a {@link
+ * CallFailedException} that tells every attempt and why no other was made (for a host with no
+ * policy of its own that made one attempt, the error as it was). A call cancelled by its caller is
+ * never retried, and fails as it was cancelled. A {@link CallOptions} tag gives one call its own
+ * retry and hedging policies. Attempts run one after another on the calling thread, and the pause
+ * between them goes through the {@link Sleeper}.
  *
  * <p>Hosts named with {@link Builder#policy(String, RetryPolicy)} have a budget each; every other
  * host shares one budget.
@@ -159,7 +162,9 @@ public final class RetryInterceptor implements Interceptor {
     Host host = hosts.getOrDefault(name, others);
     RetryPolicy policy = host.policy;
     HedgingPolicy hedging = host.hedging;
-    CallOptions options = CallOptions.of(request);
+    // A host with a policy of its own (for Hyperlane, a service), or any host when none is named.
+    boolean own = host != others || hosts.isEmpty();
+    CallOptions options = own ? CallOptions.of(request) : null;
     if (options != null) { // this call's own policies
       policy = Objects.requireNonNullElse(options.retry(), policy);
       hedging = Objects.requireNonNullElse(options.hedging(), hedging);
@@ -175,7 +180,7 @@ public final class RetryInterceptor implements Interceptor {
       try {
         return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
       } catch (IOException e) {
-        if (host == others || chain.call().isCanceled() || Thread.currentThread().isInterrupted()) {
+        if (!own || chain.call().isCanceled() || Thread.currentThread().isInterrupted()) {
           throw e; // a host this stage has no policy of its own for: its failure as it was
         }
         long took = ticker.read() - started;
@@ -323,10 +328,11 @@ public final class RetryInterceptor implements Interceptor {
       }
 
       if (response == null || refusal == null) { // an attempt that failed, for the story
+        String endpoint = context.takeLastTried();
         context.recordFailed(
             new Attempt(
                 attempt,
-                context.takeLastTried(),
+                hedgeDelay > 0 ? null : endpoint, // hedged: which call failed last is not known
                 response == null ? 0 : response.code(),
                 failure,
                 Duration.ofNanos(ticker.read() - started)));
