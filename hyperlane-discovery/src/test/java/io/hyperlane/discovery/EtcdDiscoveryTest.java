@@ -14,6 +14,7 @@ import io.hyperlane.client.EndpointSnapshot;
 import io.hyperlane.client.Hyperlane;
 import io.hyperlane.client.NoEndpointException;
 import io.hyperlane.client.ServiceSnapshot;
+import io.hyperlane.resilience.CallFailedException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -245,6 +246,8 @@ class EtcdDiscoveryTest {
                     .wrap(base)
                     .newCall(new Request.Builder().url("http://inventory/").build())
                     .execute())
+        .isInstanceOf(CallFailedException.class)
+        .cause()
         .isInstanceOf(NoEndpointException.class);
   }
 
