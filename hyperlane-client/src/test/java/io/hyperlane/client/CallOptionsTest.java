@@ -9,6 +9,7 @@ import io.hyperlane.cache.HttpCache;
 import io.hyperlane.resilience.CallFailedException;
 import io.hyperlane.resilience.CallOptions;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.Deadline;
 import io.hyperlane.resilience.DeadlineExceededException;
 import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.RetryPolicy;
@@ -126,8 +127,9 @@ class CallOptionsTest extends LoopbackTest {
     }
   }
 
-  @Test
-  void aPerCallRetryPolicyStillNeverSendsAPostTwice() throws Exception {
+  @ParameterizedTest(name = "enqueue: {0}")
+  @ValueSource(booleans = {false, true})
+  void perCallRetriesAndHedgesStillNeverSendAPostTwice(boolean enqueue) throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
     replicas.answer(1, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
@@ -139,11 +141,35 @@ class CallOptionsTest extends LoopbackTest {
               .post(RequestBody.create("{}", MediaType.get("application/json")))
               .tag(
                   CallOptions.class,
-                  CallOptions.builder().retry(RetryPolicy.builder().maxAttempts(5).build()).build())
+                  CallOptions.builder()
+                      .retry(RetryPolicy.builder().maxAttempts(5).build())
+                      .hedging(HedgingPolicy.fixed(Duration.ofMillis(1), 3))
+                      .build())
               .build();
-      assertThatThrownBy(() -> client.newCall(post).execute().close())
+      assertThat(failure(call(client, post, enqueue)))
           .hasMessageContaining("POST is not idempotent");
       assertThat(received()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aDeadlineTagStillBoundsALongerPerCallTimeout() throws Exception {
+    replicas = Replicas.start(1);
+    replicas.answer(0, 200, 5_000);
+    try (Hyperlane hyperlane = builder().service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      Request request =
+          new Request.Builder()
+              .url("http://inventory/")
+              .tag(CallOptions.class, CallOptions.builder().timeout(Duration.ofSeconds(1)).build())
+              .tag(Deadline.class, Deadline.after(Duration.ofMillis(200), time))
+              .build();
+      CompletableFuture<Integer> call = call(client, request, true);
+      while (time.pendingTasks() == 0 && !call.isDone()) {
+        Thread.onSpinWait();
+      }
+      time.advance(Duration.ofMillis(200));
+      assertThat(failure(call)).isInstanceOf(DeadlineExceededException.class);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.http.Fault;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.hyperlane.resilience.CallFailedException;
 import io.hyperlane.resilience.CallOptions;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
@@ -72,6 +73,34 @@ class ExplainedFailureTest extends LoopbackTest {
                     .containsPattern(" in [0-9.]+ (ms|µs|s): ")
                     .doesNotContain("PT");
               });
+    }
+  }
+
+  @Test
+  void aServiceCircuitsExceptionRulesSeeTheLastAttemptsFailure() throws Exception {
+    replicas = Replicas.start(1);
+    String[] dead = replicas.urls();
+    replicas.close();
+    CircuitBreakerPolicy ignoringRefusals =
+        CircuitBreakerPolicy.of(
+            CircuitBreakerConfig.custom()
+                .slidingWindowSize(4)
+                .minimumNumberOfCalls(4)
+                .ignoreExceptions(ConnectException.class)
+                .build());
+    try (Hyperlane hyperlane =
+        builder()
+            .retry(RetryPolicy.none())
+            .serviceCircuitBreaker(ignoringRefusals)
+            .service("inventory", dead)
+            .build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      for (int i = 0; i < 8; i++) {
+        assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
+            .as("call %d: refused connections are ignored, so the circuit never opens", i)
+            .isInstanceOf(CallFailedException.class);
+      }
+      assertThat(hyperlane.snapshot().service("inventory").circuit()).isEqualTo("CLOSED");
     }
   }
 

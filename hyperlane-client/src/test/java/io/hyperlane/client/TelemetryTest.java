@@ -3,8 +3,10 @@ package io.hyperlane.client;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import io.hyperlane.resilience.CallFailedException;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -170,6 +172,37 @@ class TelemetryTest extends LoopbackTest {
               assertThat(p.getAttributes().get(AttributeKey.stringKey("url.scheme")))
                   .isEqualTo("http");
             });
+  }
+
+  @Test
+  void aCallThatGivesUpReportsTheErrorTypeOfItsLastAttemptNotTheAccountOfIt() throws Exception {
+    replicas = Replicas.start(2);
+    String[] dead = replicas.urls();
+    replicas.close(); // nothing listens: every attempt is refused
+    try (Hyperlane hyperlane = builder().service("inventory", dead).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
+          .isInstanceOf(CallFailedException.class);
+    }
+    SpanData logical =
+        otel.getSpans().stream()
+            .filter(span -> span.getKind() == SpanKind.INTERNAL)
+            .findFirst()
+            .orElseThrow();
+    assertThat(logical.getAttributes().get(Telemetry.ERROR_TYPE))
+        .isEqualTo("java.net.ConnectException");
+    assertThat(logical.getStatus().getDescription()).isEqualTo("ConnectException");
+    MetricData metric =
+        otel.getMetrics().stream()
+            .filter(m -> m.getName().equals("http.client.request.duration"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(metric.getHistogramData().getPoints())
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p.getAttributes().get(AttributeKey.stringKey("error.type")))
+                    .isEqualTo("java.net.ConnectException"));
   }
 
   @Test
