@@ -176,12 +176,15 @@ public final class RetryInterceptor implements Interceptor {
           idempotent || body == null
               ? request
               : request.newBuilder().method(request.method(), new TrackedBody(body, true)).build();
+      if (!own) { // a host with no policy of its own (for Hyperlane, no service): as it was
+        return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
+      }
       long started = ticker.read();
       try {
         return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
       } catch (IOException e) {
-        if (!own || chain.call().isCanceled() || Thread.currentThread().isInterrupted()) {
-          throw e; // a host this stage has no policy of its own for: its failure as it was
+        if (chain.call().isCanceled() || Thread.currentThread().isInterrupted()) {
+          throw e; // stopped, not given up
         }
         long took = ticker.read() - started;
         throw new CallFailedException(
