@@ -2,10 +2,14 @@ package io.hyperlane.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import io.hyperlane.client.EndpointSnapshot;
+import io.hyperlane.client.Hyperlane;
 import io.hyperlane.client.ServiceSnapshot;
+import io.hyperlane.testing.FakeTime;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +67,114 @@ class ExamplesSmokeTest {
           .contains("\n  " + b.url() + " ")
           .contains("{\"services\":[{\"name\":\"inventory\"");
       assertThat(a.served() + b.served()).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void productionConfigRecipeCallsAndSaysWhatItConfigured() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
+      String out = ProductionConfigRecipe.run(a.url(), b.url());
+      assertThat(out)
+          .startsWith("200\nHyperlane: 1 service, typo guard on, ")
+          .contains("  timeout            2 s (all services)\n")
+          .contains("attemptTimeout=800 ms")
+          .contains(
+              "  hedging            HedgingPolicy{percentile=0.95, maxHedges=1} (all services)")
+          .contains("  concurrency limit  ConcurrencyLimit{aimd, initial=20");
+    }
+  }
+
+  @Test
+  void customDiscoveryRecipeFollowsItsFileAndKeepsTheLastGoodSet() throws Exception {
+    FakeTime time = new FakeTime();
+    Path file = Files.createTempFile("inventory", ".endpoints");
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
+      Files.writeString(file, "# inventory\n" + a.url() + "\n");
+      try (Hyperlane hyperlane =
+          CustomDiscoveryRecipe.withFileDiscovery(
+                  Hyperlane.builder().ticker(time).scheduler(time).blockingExecutor(time), file)
+              .build()) {
+        assertThat(origins(hyperlane)).containsExactly(a.url());
+        Files.writeString(file, b.url() + "\n" + a.url() + "\n");
+        time.advance(Duration.ofSeconds(5));
+        assertThat(origins(hyperlane)).containsExactly(b.url(), a.url());
+        Files.writeString(file, "not a url\n");
+        time.advance(Duration.ofSeconds(5));
+        assertThat(origins(hyperlane)).as("a bad read keeps the last good set").hasSize(2);
+        assertThat(hyperlane.snapshot().service("inventory").discoveryFailures()).isEqualTo(1);
+        assertThat(hyperlane.describe()).contains("discovered by FileDiscovery[file=" + file);
+      }
+      assertThat(time.pendingTasks()).as("close() cancelled the next read").isZero();
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  private static List<String> origins(Hyperlane hyperlane) {
+    return hyperlane.snapshot().service("inventory").endpoints().stream()
+        .map(EndpointSnapshot::origin)
+        .toList();
+  }
+
+  @Test
+  void consulRecipeFindsTheServiceThroughTheAgentsHealthApi() throws Exception {
+    try (LocalReplica inventory = LocalReplica.start("inventory-1")) {
+      HttpServer agent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      agent.createContext(
+          "/v1/health/service/inventory",
+          exchange -> {
+            byte[] body =
+                ("[{\"Node\":{\"Address\":\"127.0.0.1\"},\"Service\":{\"ID\":\"inventory-1\","
+                        + "\"Address\":\"127.0.0.1\",\"Port\":"
+                        + inventory.port()
+                        + ",\"Weights\":{\"Passing\":1},\"Meta\":{\"zone\":\"a\"}}}]")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("X-Consul-Index", "7");
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+          });
+      agent.start();
+      try {
+        String out = ConsulRecipe.run("http://127.0.0.1:" + agent.getAddress().getPort());
+        assertThat(out).startsWith("200 ").contains("inventory-1");
+        assertThat(inventory.served()).isEqualTo(1);
+      } finally {
+        agent.stop(0);
+      }
+    }
+  }
+
+  @Test
+  void kubernetesAndDnsSrvRecipesBuildAndNameTheirDiscovery() {
+    // No API server and no SRV records here: the discovery modules' own tests check both against
+    // the APIs they read. This checks that the copyable configuration builds and is what it says.
+    try (Hyperlane hyperlane =
+        KubernetesRecipe.fromOutside(Hyperlane.builder(), "http://127.0.0.1:1", "shop", "t0ken")
+            .build()) {
+      assertThat(hyperlane.describe())
+          .contains("discovered by KubernetesDiscovery{http://127.0.0.1:1/ namespace shop}");
+    }
+    try (Hyperlane hyperlane =
+        DnsSrvRecipe.withDnsSrv(Hyperlane.builder(), "_http._tcp.inventory.shop.svc.cluster.local")
+            .build()) {
+      assertThat(hyperlane.describe())
+          .contains("discovered by DnsSrvDiscovery{_http._tcp.inventory.shop.svc.cluster.local");
+    }
+  }
+
+  @Test
+  void migrationRecipeServesTheSameCallsAndHyperlaneRetriesPastABrokenReplica() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
+      assertThat(MigrationRecipe.callBoth(List.of(a.url(), b.url()), 4))
+          .isEqualTo("before: 200 200 200 200 after: 200 200 200 200");
+      a.status(503);
+      assertThat(MigrationRecipe.callBoth(List.of(a.url(), b.url()), 4))
+          .endsWith("after: 200 200 200 200");
     }
   }
 

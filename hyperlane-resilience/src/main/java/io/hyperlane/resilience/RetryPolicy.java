@@ -110,19 +110,28 @@ public final class RetryPolicy {
 
   @Override
   public String toString() {
-    return maxAttempts == 1
-        ? "RetryPolicy{none}"
-        : "RetryPolicy{maxAttempts="
-            + maxAttempts
-            + ", backoff="
-            + Durations.nanos(baseNanos)
-            + ".."
-            + Durations.nanos(capNanos)
-            + ", statuses="
-            + retryableStatuses
-            + ", retryAfterCap="
-            + Durations.nanos(retryAfterCapNanos)
-            + "}";
+    String attemptTimeout =
+        attemptTimeoutMillis > 0
+            ? "attemptTimeout=" + Durations.nanos(attemptTimeoutMillis * 1_000_000L)
+            : "";
+    if (maxAttempts == 1) {
+      return attemptTimeout.isEmpty()
+          ? "RetryPolicy{none}"
+          : "RetryPolicy{none, " + attemptTimeout + "}";
+    }
+    return "RetryPolicy{maxAttempts="
+        + maxAttempts
+        + ", backoff="
+        + Durations.nanos(baseNanos)
+        + ".."
+        + Durations.nanos(capNanos)
+        + ", statuses="
+        + retryableStatuses
+        + ", retryAfterCap="
+        + Durations.nanos(retryAfterCapNanos)
+        + (attemptTimeout.isEmpty() ? "" : ", " + attemptTimeout)
+        + (addIdempotencyKey ? ", addIdempotencyKey" : "")
+        + "}";
   }
 
   /** Builds a {@link RetryPolicy}. */
