@@ -25,6 +25,27 @@ import okhttp3.Response;
  */
 public final class AttemptInterceptorRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(long seed, byte[] key, List<String> attempts, String... endpoints) {
+    return Hyperlane.builder()
+        .random(new Random(seed)) // the same seed, the same picks
+        .loadBalancer(LoadBalancerPolicy.leastInFlight())
+        .attemptInterceptor(
+            chain -> {
+              Request request = chain.request(); // its URL is the endpoint's
+              attempts.add(request.url().toString());
+              return chain.proceed(
+                  request
+                      .newBuilder()
+                      .header("X-Signature", sign(key, request.method(), request.url()))
+                      .build());
+            })
+        .service("inventory", endpoints)
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   private static final byte[] KEY =
       "a-secret-shared-with-the-servers".getBytes(StandardCharsets.UTF_8);
 
@@ -41,22 +62,7 @@ public final class AttemptInterceptorRecipe {
   public static List<String> run(long seed, byte[] key, String... endpoints) throws IOException {
     List<String> attempts = new CopyOnWriteArrayList<>();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .random(new Random(seed)) // the same seed, the same picks
-            .loadBalancer(LoadBalancerPolicy.leastInFlight())
-            .attemptInterceptor(
-                chain -> {
-                  Request request = chain.request(); // its URL is the endpoint's
-                  attempts.add(request.url().toString());
-                  return chain.proceed(
-                      request
-                          .newBuilder()
-                          .header("X-Signature", sign(key, request.method(), request.url()))
-                          .build());
-                })
-            .service("inventory", endpoints)
-            .build()) {
+    try (Hyperlane hyperlane = configure(seed, key, attempts, endpoints)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 10; i++) {
         try (Response response =

@@ -16,6 +16,23 @@ import okhttp3.Response;
  */
 public final class CircuitBreakerRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(String a, String b) {
+    return Hyperlane.builder()
+        .retry(RetryPolicy.none())
+        .serviceCircuitBreaker(
+            CircuitBreakerPolicy.serviceDefaults().toBuilder() // the rest: the defaults
+                .window(10)
+                .minimumCalls(10)
+                .failureRateAbove(0.5) // a fraction
+                .openFor(Duration.ofSeconds(30))
+                .build())
+        .service("inventory", a, b)
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   /** How many calls failed with a 5xx, and how many were refused by the open circuit. */
   public record Outcome(int failed, int rejected) {}
 
@@ -30,18 +47,7 @@ public final class CircuitBreakerRecipe {
 
   public static Outcome run(String a, String b) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .retry(RetryPolicy.none())
-            .serviceCircuitBreaker(
-                CircuitBreakerPolicy.serviceDefaults().toBuilder() // the rest: the defaults
-                    .window(10)
-                    .minimumCalls(10)
-                    .failureRateAbove(0.5) // a fraction
-                    .openFor(Duration.ofSeconds(30))
-                    .build())
-            .service("inventory", a, b)
-            .build()) {
+    try (Hyperlane hyperlane = configure(a, b)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       int failed = 0;
       int rejected = 0;

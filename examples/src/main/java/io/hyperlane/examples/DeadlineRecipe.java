@@ -15,6 +15,17 @@ import okhttp3.Response;
  */
 public final class DeadlineRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(String fast, String slow) {
+    return Hyperlane.builder()
+        .timeout(Duration.ofSeconds(5)) // every service call: 5 s in all, retries included
+        .service("inventory", fast)
+        .service("pricing", s -> s.endpoint(slow).timeout(Duration.ofMillis(300)))
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   /** What happened: the fast call's status, and whether the slow one hit its deadline. */
   public record Outcome(int fastStatus, boolean slowTimedOut, long inheritedMillis) {}
 
@@ -28,12 +39,7 @@ public final class DeadlineRecipe {
   @SuppressWarnings("try") // the scope works by being open
   public static Outcome run(String fast, String slow) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .timeout(Duration.ofSeconds(5)) // every service call: 5 s in all, retries included
-            .service("inventory", fast)
-            .service("pricing", s -> s.endpoint(slow).timeout(Duration.ofMillis(300)))
-            .build()) {
+    try (Hyperlane hyperlane = configure(fast, slow)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
 
       // A request handler: the caller said it has 1.5 s left (header X-Hyperlane-Timeout-Ms).

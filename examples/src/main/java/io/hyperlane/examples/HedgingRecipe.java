@@ -16,6 +16,23 @@ import okhttp3.Response;
  */
 public final class HedgingRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(String stuck, String quick) {
+    return Hyperlane.builder()
+        // In production: HedgingPolicy.adaptive(), which hedges after the service's recent p95.
+        .hedging(HedgingPolicy.fixed(Duration.ofMillis(100), 1))
+        .service(
+            "inventory",
+            s ->
+                s.endpoint(stuck)
+                    .endpoint(quick)
+                    .loadBalancer(
+                        LoadBalancerPolicy.roundRobin())) // the first call goes to "stuck"
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   /** Which replica answered, and how long the call took. */
   public record Outcome(String answeredBy, Duration took) {}
 
@@ -30,18 +47,7 @@ public final class HedgingRecipe {
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequestsPerHost(32); // hedges are extra calls: leave them room
     OkHttpClient okHttp = new OkHttpClient.Builder().dispatcher(dispatcher).build();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            // In production: HedgingPolicy.adaptive(), which hedges after the service's recent p95.
-            .hedging(HedgingPolicy.fixed(Duration.ofMillis(100), 1))
-            .service(
-                "inventory",
-                s ->
-                    s.endpoint(stuck)
-                        .endpoint(quick)
-                        .loadBalancer(
-                            LoadBalancerPolicy.roundRobin())) // the first call goes to "stuck"
-            .build()) {
+    try (Hyperlane hyperlane = configure(stuck, quick)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       long started = System.nanoTime();
       try (Response response =

@@ -16,6 +16,22 @@ import okhttp3.Response;
  */
 public final class LimitsRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(String inventory, String pricing) {
+    return Hyperlane.builder()
+        .concurrencyLimit(
+            ConcurrencyLimit.builder()
+                .initialLimit(20)
+                .maxLimit(100)
+                .maxWait(Duration.ofMillis(50)) // wait a little for a free slot before refusing
+                .build())
+        .service("inventory", inventory)
+        .service("pricing", s -> s.endpoint(pricing).rateLimit(RateLimit.perSecond(5)))
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   /** How many of 8 calls to pricing were sent, and how many were refused. */
   public record Outcome(int sent, int refused) {}
 
@@ -28,17 +44,7 @@ public final class LimitsRecipe {
 
   public static Outcome run(String inventory, String pricing) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .concurrencyLimit(
-                ConcurrencyLimit.builder()
-                    .initialLimit(20)
-                    .maxLimit(100)
-                    .maxWait(Duration.ofMillis(50)) // wait a little for a free slot before refusing
-                    .build())
-            .service("inventory", inventory)
-            .service("pricing", s -> s.endpoint(pricing).rateLimit(RateLimit.perSecond(5)))
-            .build()) {
+    try (Hyperlane hyperlane = configure(inventory, pricing)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       try (Response response =
           client.newCall(new Request.Builder().url("http://inventory/items").build()).execute()) {

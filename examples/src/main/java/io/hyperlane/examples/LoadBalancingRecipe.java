@@ -18,6 +18,31 @@ import okhttp3.Response;
  */
 public final class LoadBalancingRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(String big, String small, String broken) {
+    return Hyperlane.builder()
+        // Defaults for every service.
+        .loadBalancer(LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10), Duration.ofSeconds(1)))
+        .slowStart(SlowStart.of(Duration.ofSeconds(60), 0.05))
+        .outlierDetection(
+            OutlierDetection.builder()
+                .consecutiveFailures(3)
+                .baseEjectionTime(Duration.ofSeconds(30))
+                .maxEjectedShare(0.34)
+                .build())
+        // This service overrides the policy: weighted round robin, 3:1:1.
+        .service(
+            "inventory",
+            s ->
+                s.endpoint(big, 3)
+                    .endpoint(small, 1)
+                    .endpoint(broken, 1)
+                    .loadBalancer(LoadBalancerPolicy.roundRobin()))
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   public static void main(String[] args) throws IOException {
     try (LocalReplica big = LocalReplica.start("big");
         LocalReplica small = LocalReplica.start("small");
@@ -31,27 +56,7 @@ public final class LoadBalancingRecipe {
   /** Sends 40 calls to "inventory" and returns its snapshot. */
   public static ServiceSnapshot run(String big, String small, String broken) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            // Defaults for every service.
-            .loadBalancer(
-                LoadBalancerPolicy.peakEwma(Duration.ofSeconds(10), Duration.ofSeconds(1)))
-            .slowStart(SlowStart.of(Duration.ofSeconds(60), 0.05))
-            .outlierDetection(
-                OutlierDetection.builder()
-                    .consecutiveFailures(3)
-                    .baseEjectionTime(Duration.ofSeconds(30))
-                    .maxEjectedShare(0.34)
-                    .build())
-            // This service overrides the policy: weighted round robin, 3:1:1.
-            .service(
-                "inventory",
-                s ->
-                    s.endpoint(big, 3)
-                        .endpoint(small, 1)
-                        .endpoint(broken, 1)
-                        .loadBalancer(LoadBalancerPolicy.roundRobin()))
-            .build()) {
+    try (Hyperlane hyperlane = configure(big, small, broken)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 40; i++) {
         try (Response response =

@@ -2,6 +2,7 @@ package io.hyperlane.examples;
 
 import io.hyperlane.client.Hyperlane;
 import io.hyperlane.resilience.ResilienceEvent;
+import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.RetryBudget;
 import io.hyperlane.resilience.RetryPolicy;
 import java.io.IOException;
@@ -20,6 +21,22 @@ import okhttp3.Response;
  */
 public final class RetriesRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(String broken, String healthy, ResilienceListener listener) {
+    return Hyperlane.builder()
+        .retry(
+            RetryPolicy.builder()
+                .maxAttempts(3)
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(200))
+                .build())
+        .retryBudget(RetryBudget.builder().maxRetryShare(0.1).build())
+        .listener(listener) // must be fast and never throw
+        .service("inventory", broken, healthy)
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   /** What the recipe saw: the status of each call, and the retry decisions. */
   public record Outcome(int getStatus, int postStatus, List<ResilienceEvent> events) {}
 
@@ -36,17 +53,7 @@ public final class RetriesRecipe {
   public static Outcome run(String broken, String healthy) throws IOException {
     List<ResilienceEvent> events = new CopyOnWriteArrayList<>();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .retry(
-                RetryPolicy.builder()
-                    .maxAttempts(3)
-                    .backoff(Duration.ofMillis(10), Duration.ofMillis(200))
-                    .build())
-            .retryBudget(RetryBudget.builder().maxRetryShare(0.1).build())
-            .listener(events::add) // must be fast and never throw
-            .service("inventory", broken, healthy)
-            .build()) {
+    try (Hyperlane hyperlane = configure(broken, healthy, events::add)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       int get;
       try (Response response =

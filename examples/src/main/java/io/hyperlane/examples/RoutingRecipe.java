@@ -21,6 +21,28 @@ import okhttp3.Response;
  */
 public final class RoutingRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(RoutingRules rules, String v1, String v2, String cartA, String cartB) {
+    return Hyperlane.builder()
+        .routing(rules) // replace later, atomically, with hyperlane.replaceRouting(...)
+        .zonePreference(ZonePreference.local("zone-a")) // stay in zone-a while it is healthy
+        .service(
+            "inventory",
+            s ->
+                s.endpoint(Endpoint.builder(v1).metadata("version", "v1").zone("zone-a").build())
+                    .endpoint(
+                        Endpoint.builder(v2).metadata("version", "v2").zone("zone-a").build()))
+        .service(
+            "carts",
+            s ->
+                s.endpoint(cartA)
+                    .endpoint(cartB)
+                    .loadBalancer(LoadBalancerPolicy.consistentHash("X-User-Id")))
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   /** Which replica answered, counted per replica name, for each kind of call. */
   public record Outcome(
       Map<String, Integer> canary, Map<String, Integer> beta, Map<String, Integer> sticky) {}
@@ -51,24 +73,7 @@ public final class RoutingRecipe {
                 .to("inventory", Map.of("version", "v2"), 10)
                 .build());
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .routing(rules) // replace later, atomically, with hyperlane.replaceRouting(...)
-            .zonePreference(ZonePreference.local("zone-a")) // stay in zone-a while it is healthy
-            .service(
-                "inventory",
-                s ->
-                    s.endpoint(
-                            Endpoint.builder(v1).metadata("version", "v1").zone("zone-a").build())
-                        .endpoint(
-                            Endpoint.builder(v2).metadata("version", "v2").zone("zone-a").build()))
-            .service(
-                "carts",
-                s ->
-                    s.endpoint(cartA)
-                        .endpoint(cartB)
-                        .loadBalancer(LoadBalancerPolicy.consistentHash("X-User-Id")))
-            .build()) {
+    try (Hyperlane hyperlane = configure(rules, v1, v2, cartA, cartB)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       Map<String, Integer> canary = new LinkedHashMap<>();
       Map<String, Integer> beta = new LinkedHashMap<>();

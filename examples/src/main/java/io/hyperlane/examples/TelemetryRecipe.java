@@ -1,8 +1,10 @@
 package io.hyperlane.examples;
 
 import io.hyperlane.client.Alert;
+import io.hyperlane.client.AlertListener;
 import io.hyperlane.client.AlertPolicy;
 import io.hyperlane.client.Hyperlane;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.exporter.logging.LoggingSpanExporter;
@@ -26,6 +28,19 @@ import okhttp3.Response;
  */
 public final class TelemetryRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(String replica, OpenTelemetry sdk, AlertListener alerts) {
+    return Hyperlane.builder()
+        .openTelemetry(sdk) // or install the SDK globally: Hyperlane uses GlobalOpenTelemetry
+        .alerts(
+            AlertPolicy.builder().p99Above(Duration.ofMillis(250)).errorRateAbove(0.05).build(),
+            alerts) // must be fast: hand paging to an executor
+        .service("inventory", replica)
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   public static void main(String[] args) throws IOException {
     try (LocalReplica replica = LocalReplica.start("traced")) {
       List<Alert> alerts = run(replica.url(), LoggingSpanExporter.create());
@@ -46,14 +61,7 @@ public final class TelemetryRecipe {
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .openTelemetry(sdk) // or install the SDK globally: Hyperlane uses GlobalOpenTelemetry
-            .alerts(
-                AlertPolicy.builder().p99Above(Duration.ofMillis(250)).errorRateAbove(0.05).build(),
-                alerts::add) // must be fast: hand paging to an executor
-            .service("inventory", replica)
-            .build()) {
+    try (Hyperlane hyperlane = configure(replica, sdk, alerts::add)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 3; i++) {
         try (Response response =

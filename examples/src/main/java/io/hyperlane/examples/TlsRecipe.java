@@ -25,6 +25,20 @@ import okhttp3.tls.HeldCertificate;
  */
 public final class TlsRecipe {
 
+  /** The configuration to copy; the rest of this class runs it. */
+  static Hyperlane configure(HandshakeCertificates client, String endpoint) {
+    return Hyperlane.builder()
+        .tls(client.trustManager(), client.keyManager()) // whom to trust, what to present
+        .service(
+            "inventory",
+            s ->
+                s.endpoint(endpoint)
+                    .tlsAuthority("inventory.internal")) // the name the certificate must carry
+        .build();
+  }
+
+  // ---- below: how the smoke test runs the recipe against local replicas ----
+
   public static void main(String[] args) throws Exception {
     System.out.println(run());
   }
@@ -76,14 +90,7 @@ public final class TlsRecipe {
     https.start();
     OkHttpClient okHttp = new OkHttpClient();
     try (Hyperlane hyperlane =
-        Hyperlane.builder()
-            .tls(client.trustManager(), client.keyManager()) // whom to trust, what to present
-            .service(
-                "inventory",
-                s ->
-                    s.endpoint("https://127.0.0.1:" + https.getAddress().getPort())
-                        .tlsAuthority("inventory.internal")) // the name the certificate must carry
-            .build()) {
+        configure(client, "https://127.0.0.1:" + https.getAddress().getPort())) {
       try (Response response =
           hyperlane
               .wrap(okHttp)
