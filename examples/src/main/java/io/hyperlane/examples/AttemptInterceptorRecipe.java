@@ -25,23 +25,35 @@ import okhttp3.Response;
  */
 public final class AttemptInterceptorRecipe {
 
-  /** The configuration to copy; the rest of this class runs it. */
-  static Hyperlane configure(long seed, byte[] key, List<String> attempts, String... endpoints) {
+  /**
+   * The configuration to copy: every attempt signed for the endpoint it goes to. Returns the
+   * builder so that the scaffolding below can add its test-only settings.
+   */
+  static Hyperlane.Builder configure(byte[] key, String... endpoints) {
     return Hyperlane.builder()
-        .random(new Random(seed)) // the same seed, the same picks
         .loadBalancer(LoadBalancerPolicy.leastInFlight())
         .attemptInterceptor(
             chain -> {
               Request request = chain.request(); // its URL is the endpoint's
-              attempts.add(request.url().toString());
               return chain.proceed(
                   request
                       .newBuilder()
                       .header("X-Signature", sign(key, request.method(), request.url()))
                       .build());
             })
-        .service("inventory", endpoints)
-        .build();
+        .service("inventory", endpoints);
+  }
+
+  /** HMAC-SHA256, in hex, of "method \n host:port \n path". */
+  public static String sign(byte[] key, String method, HttpUrl url) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      String canonical = method + "\n" + url.host() + ":" + url.port() + "\n" + url.encodedPath();
+      return HexFormat.of().formatHex(mac.doFinal(canonical.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
   }
 
   // ---- below: how the smoke test runs the recipe against local replicas ----
@@ -62,7 +74,15 @@ public final class AttemptInterceptorRecipe {
   public static List<String> run(long seed, byte[] key, String... endpoints) throws IOException {
     List<String> attempts = new CopyOnWriteArrayList<>();
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = configure(seed, key, attempts, endpoints)) {
+    try (Hyperlane hyperlane =
+        configure(key, endpoints)
+            .random(new Random(seed)) // a test's: the same seed, the same picks
+            .attemptInterceptor( // a test's: records each attempt's URL
+                chain -> {
+                  attempts.add(chain.request().url().toString());
+                  return chain.proceed(chain.request());
+                })
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       for (int i = 0; i < 10; i++) {
         try (Response response =
@@ -76,18 +96,6 @@ public final class AttemptInterceptorRecipe {
     } finally {
       okHttp.dispatcher().executorService().shutdown();
       okHttp.connectionPool().evictAll();
-    }
-  }
-
-  /** HMAC-SHA256, in hex, of "method \n host:port \n path". */
-  public static String sign(byte[] key, String method, HttpUrl url) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      String canonical = method + "\n" + url.host() + ":" + url.port() + "\n" + url.encodedPath();
-      return HexFormat.of().formatHex(mac.doFinal(canonical.getBytes(StandardCharsets.UTF_8)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }
   }
 }

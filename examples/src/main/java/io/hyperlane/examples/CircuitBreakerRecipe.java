@@ -16,10 +16,9 @@ import okhttp3.Response;
  */
 public final class CircuitBreakerRecipe {
 
-  /** The configuration to copy; the rest of this class runs it. */
-  static Hyperlane configure(String a, String b) {
+  /** The configuration to copy; returns the builder, to which the scaffolding adds its own. */
+  static Hyperlane.Builder configure(String a, String b) {
     return Hyperlane.builder()
-        .retry(RetryPolicy.none())
         .serviceCircuitBreaker(
             CircuitBreakerPolicy.serviceDefaults().toBuilder() // the rest: the defaults
                 .window(10)
@@ -27,8 +26,7 @@ public final class CircuitBreakerRecipe {
                 .failureRateAbove(0.5) // a fraction
                 .openFor(Duration.ofSeconds(30))
                 .build())
-        .service("inventory", a, b)
-        .build();
+        .service("inventory", a, b);
   }
 
   // ---- below: how the smoke test runs the recipe against local replicas ----
@@ -47,7 +45,10 @@ public final class CircuitBreakerRecipe {
 
   public static Outcome run(String a, String b) throws IOException {
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = configure(a, b)) {
+    try (Hyperlane hyperlane =
+        configure(a, b)
+            .retry(RetryPolicy.none()) // the scaffolding's: one attempt per call, to count them
+            .build()) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       int failed = 0;
       int rejected = 0;

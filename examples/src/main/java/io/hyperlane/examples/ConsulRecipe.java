@@ -16,14 +16,16 @@ public final class ConsulRecipe {
 
   /** Services found in the Consul agent at {@code agentUrl} (such as http://127.0.0.1:8500). */
   static Hyperlane.Builder withConsul(Hyperlane.Builder builder, String agentUrl) {
-    ConsulDiscovery consul =
-        ConsulDiscovery.builder(agentUrl)
-            // .token(System.getenv("CONSUL_HTTP_TOKEN"))   // with ACLs
-            // .datacenter("eu-west-1")                     // another datacenter than the agent's
-            .build();
+    ConsulDiscovery.Builder consul = ConsulDiscovery.builder(agentUrl);
+    String token = System.getenv("CONSUL_HTTP_TOKEN"); // with ACLs
+    if (token != null) {
+      consul.token(token);
+    }
+    // consul.datacenter("eu-west-1");  // another datacenter than the agent's
+    ConsulDiscovery discovery = consul.build();
     return builder.service(
         "inventory",
-        s -> s.discovery(consul).awaitEndpoints(Duration.ofSeconds(5))); // or start empty
+        s -> s.discovery(discovery).awaitEndpoints(Duration.ofSeconds(5))); // or start empty
   }
 
   public static void main(String[] args) throws IOException {

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Your own discovery, through the {@link ServiceDiscovery} SPI: endpoints read from a file, one URL
@@ -22,50 +21,109 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class CustomDiscoveryRecipe {
 
   /**
-   * Reads {@code file} on Hyperlane's blocking executor now and every {@code interval}: delivers
-   * the whole set with {@code update}, reports a bad read with {@code failed} (Hyperlane then keeps
-   * the last good set), and stops when the subscription is cancelled.
+   * Reads {@code file} (one URL per line; {@code #} starts a comment) when subscribed, on the
+   * calling thread so that the service starts with its endpoints, then every {@code interval} on
+   * Hyperlane's blocking executor. A read that fails in any way is reported with {@code failed}, so
+   * Hyperlane keeps the last good set, and the next read is scheduled all the same; cancelling
+   * stops the reads and the timer. Rewrite the file atomically (write a temporary file, then move
+   * it over with {@code ATOMIC_MOVE}), or a read may see it half written.
    */
-  public record FileDiscovery(Path file, Duration interval) implements ServiceDiscovery {
+  public static final class FileDiscovery implements ServiceDiscovery {
+    private final Path file;
+    private final Duration interval;
+
+    /**
+     * @throws IllegalArgumentException if {@code interval} is under 100 ms
+     */
+    public FileDiscovery(Path file, Duration interval) {
+      if (interval.compareTo(Duration.ofMillis(100)) < 0) {
+        throw new IllegalArgumentException("interval must be 100 ms at least but was " + interval);
+      }
+      this.file = file;
+      this.interval = interval;
+    }
 
     @Override
     public Subscription subscribe(Context context) {
-      AtomicBoolean cancelled = new AtomicBoolean();
-      AtomicReference<Scheduler.Cancellable> next = new AtomicReference<>();
-      Runnable read =
-          new Runnable() {
-            @Override
-            public void run() {
-              if (cancelled.get()) {
-                return;
-              }
-              try {
-                List<Endpoint> endpoints = new ArrayList<>();
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                  if (!line.isBlank() && !line.startsWith("#")) {
-                    endpoints.add(Endpoint.of(line.trim())); // refuses a malformed URL
-                  }
-                }
-                context.update(endpoints);
-              } catch (IOException | IllegalArgumentException e) {
-                context.failed(e);
-              }
-              // Never block the scheduler: it only hands the next read to the blocking executor.
-              Runnable again = this;
-              next.set(
-                  context
-                      .scheduler()
-                      .schedule(interval, () -> context.blockingExecutor().execute(again)));
-            }
-          };
-      context.blockingExecutor().execute(read);
-      return () -> {
-        cancelled.set(true);
-        Scheduler.Cancellable pending = next.get();
-        if (pending != null) {
-          pending.cancel();
+      Reads reads = new Reads(context);
+      reads.run();
+      return reads;
+    }
+
+    /** The endpoints the file lists now. */
+    List<Endpoint> read() throws IOException {
+      List<Endpoint> endpoints = new ArrayList<>();
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        int comment = line.indexOf('#');
+        String url = (comment >= 0 ? line.substring(0, comment) : line).trim();
+        if (!url.isEmpty()) {
+          endpoints.add(Endpoint.of(url)); // refuses a malformed URL: the read fails
         }
-      };
+      }
+      return endpoints;
+    }
+
+    @Override
+    public String toString() {
+      return "FileDiscovery{" + file + " every " + interval.toMillis() + " ms}";
+    }
+
+    /** One subscription's reads: each one schedules the next, until cancelled. */
+    private final class Reads implements Runnable, Subscription {
+      private final Context context;
+      private volatile boolean cancelled;
+      private volatile Scheduler.Cancellable next;
+
+      Reads(Context context) {
+        this.context = context;
+      }
+
+      @Override
+      public void run() {
+        if (cancelled) {
+          return;
+        }
+        try {
+          context.update(read());
+        } catch (IOException | RuntimeException e) {
+          context.failed(e);
+        } finally {
+          scheduleNext();
+        }
+      }
+
+      private void scheduleNext() {
+        if (cancelled) {
+          return;
+        }
+        // The scheduler only hands the read to the blocking executor: it must never block.
+        Scheduler.Cancellable timer = context.scheduler().schedule(interval, this::handOff);
+        next = timer;
+        if (cancelled) {
+          timer.cancel(); // cancelled while this was being scheduled
+        }
+      }
+
+      private void handOff() {
+        if (cancelled) {
+          return;
+        }
+        try {
+          context.blockingExecutor().execute(this);
+        } catch (RejectedExecutionException e) {
+          context.failed(e);
+          scheduleNext();
+        }
+      }
+
+      @Override
+      public void cancel() {
+        cancelled = true;
+        Scheduler.Cancellable timer = next;
+        if (timer != null) {
+          timer.cancel();
+        }
+      }
     }
   }
 

@@ -2,6 +2,8 @@ package io.hyperlane.examples;
 
 import io.hyperlane.client.Hyperlane;
 import io.hyperlane.discovery.KubernetesDiscovery;
+import java.util.function.Supplier;
+import okhttp3.OkHttpClient;
 
 /**
  * Kubernetes: the ready endpoints of a Service, from its EndpointSlices, listed then watched. Copy
@@ -18,14 +20,22 @@ public final class KubernetesRecipe {
     return builder.service("inventory", s -> s.discovery(kubernetes));
   }
 
-  /** Outside the cluster: the API server, the namespace and a token of your own. */
+  /**
+   * Outside the cluster: the API server, the namespace, a token and a client that trusts the
+   * cluster's CA (its {@code sslSocketFactory}).
+   */
   static Hyperlane.Builder fromOutside(
-      Hyperlane.Builder builder, String apiServerUrl, String namespace, String token) {
+      Hyperlane.Builder builder,
+      String apiServerUrl,
+      String namespace,
+      Supplier<String> token,
+      OkHttpClient trustingTheClusterCa) {
     KubernetesDiscovery kubernetes =
         KubernetesDiscovery.builder(apiServerUrl)
             .namespace(namespace)
-            .token(() -> token) // asked before every request: a rotating token is read again
-            .portName("http") // the slice port by name; the first port when not set
+            .token(token) // asked before every request, so a rotating token is read again
+            .client(trustingTheClusterCa)
+            // .portName("http")  // only if the Service's port is named: the first port otherwise
             .build();
     return builder.service("inventory", s -> s.discovery(kubernetes));
   }

@@ -21,10 +21,25 @@ import okhttp3.Response;
  */
 public final class RoutingRecipe {
 
+  /** The routing rules: a header rule for beta testers first, then a 90/10 canary. */
+  static RoutingRules rules() {
+    return RoutingRules.of(
+        RouteRule.named("beta-testers") // first match wins: the header rule comes first
+            .service("inventory")
+            .header("X-User-Group", "beta")
+            .to("inventory", Map.of("version", "v2"), 1)
+            .build(),
+        RouteRule.named("canary")
+            .service("inventory")
+            .to("inventory", Map.of("version", "v1"), 90)
+            .to("inventory", Map.of("version", "v2"), 10)
+            .build());
+  }
+
   /** The configuration to copy; the rest of this class runs it. */
-  static Hyperlane configure(RoutingRules rules, String v1, String v2, String cartA, String cartB) {
+  static Hyperlane configure(String v1, String v2, String cartA, String cartB) {
     return Hyperlane.builder()
-        .routing(rules) // replace later, atomically, with hyperlane.replaceRouting(...)
+        .routing(rules()) // replace later, atomically, with hyperlane.replaceRouting(...)
         .zonePreference(ZonePreference.local("zone-a")) // stay in zone-a while it is healthy
         .service(
             "inventory",
@@ -60,20 +75,8 @@ public final class RoutingRecipe {
   }
 
   public static Outcome run(String v1, String v2, String cartA, String cartB) throws IOException {
-    RoutingRules rules =
-        RoutingRules.of(
-            RouteRule.named("beta-testers") // first match wins: the header rule comes first
-                .service("inventory")
-                .header("X-User-Group", "beta")
-                .to("inventory", Map.of("version", "v2"), 1)
-                .build(),
-            RouteRule.named("canary")
-                .service("inventory")
-                .to("inventory", Map.of("version", "v1"), 90)
-                .to("inventory", Map.of("version", "v2"), 10)
-                .build());
     OkHttpClient okHttp = new OkHttpClient();
-    try (Hyperlane hyperlane = configure(rules, v1, v2, cartA, cartB)) {
+    try (Hyperlane hyperlane = configure(v1, v2, cartA, cartB)) {
       OkHttpClient client = hyperlane.wrap(okHttp);
       Map<String, Integer> canary = new LinkedHashMap<>();
       Map<String, Integer> beta = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package io.hyperlane.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import io.hyperlane.client.EndpointSnapshot;
@@ -21,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 
 /** Runs every recipe and the demo, and checks that each still does what its README section says. */
@@ -78,7 +80,7 @@ class ExamplesSmokeTest {
       assertThat(out)
           .startsWith("200\nHyperlane: 1 service, typo guard on, ")
           .contains("  timeout            2 s (all services)\n")
-          .contains("attemptTimeout=800 ms")
+          .contains("attemptTimeout=500 ms")
           .contains(
               "  hedging            HedgingPolicy{percentile=0.95, maxHedges=1} (all services)")
           .contains("  concurrency limit  ConcurrencyLimit{aimd, initial=20");
@@ -104,12 +106,26 @@ class ExamplesSmokeTest {
         time.advance(Duration.ofSeconds(5));
         assertThat(origins(hyperlane)).as("a bad read keeps the last good set").hasSize(2);
         assertThat(hyperlane.snapshot().service("inventory").discoveryFailures()).isEqualTo(1);
-        assertThat(hyperlane.describe()).contains("discovered by FileDiscovery[file=" + file);
+        assertThat(hyperlane.describe())
+            .contains("discovered by FileDiscovery{" + file + " every 5000 ms}");
       }
       assertThat(time.pendingTasks()).as("close() cancelled the next read").isZero();
+
+      // On Hyperlane's own threads: the first read is made before build() returns.
+      Files.writeString(
+          file,
+          "  # comments, blank lines and trailing comments are left out\n\n"
+              + a.url()
+              + "   # the first replica\n");
+      try (Hyperlane hyperlane =
+          CustomDiscoveryRecipe.withFileDiscovery(Hyperlane.builder(), file).build()) {
+        assertThat(origins(hyperlane)).containsExactly(a.url());
+      }
     } finally {
       Files.deleteIfExists(file);
     }
+    assertThatThrownBy(() -> new CustomDiscoveryRecipe.FileDiscovery(file, Duration.ofMillis(10)))
+        .hasMessageContaining("100 ms at least");
   }
 
   private static List<String> origins(Hyperlane hyperlane) {
@@ -153,7 +169,12 @@ class ExamplesSmokeTest {
     // No API server and no SRV records here: the discovery modules' own tests check both against
     // the APIs they read. This checks that the copyable configuration builds and is what it says.
     try (Hyperlane hyperlane =
-        KubernetesRecipe.fromOutside(Hyperlane.builder(), "http://127.0.0.1:1", "shop", "t0ken")
+        KubernetesRecipe.fromOutside(
+                Hyperlane.builder(),
+                "http://127.0.0.1:1",
+                "shop",
+                () -> "t0ken",
+                new OkHttpClient())
             .build()) {
       assertThat(hyperlane.describe())
           .contains("discovered by KubernetesDiscovery{http://127.0.0.1:1/ namespace shop}");

@@ -129,7 +129,7 @@ class CallOptionsTest extends LoopbackTest {
 
   @ParameterizedTest(name = "enqueue: {0}")
   @ValueSource(booleans = {false, true})
-  void perCallRetriesAndHedgesStillNeverSendAPostTwice(boolean enqueue) throws Exception {
+  void aPerCallRetryPolicyStillNeverSendsAPostTwice(boolean enqueue) throws Exception {
     replicas = Replicas.start(2);
     replicas.answer(0, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
     replicas.answer(1, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
@@ -141,14 +141,35 @@ class CallOptionsTest extends LoopbackTest {
               .post(RequestBody.create("{}", MediaType.get("application/json")))
               .tag(
                   CallOptions.class,
-                  CallOptions.builder()
-                      .retry(RetryPolicy.builder().maxAttempts(5).build())
-                      .hedging(HedgingPolicy.fixed(Duration.ofMillis(1), 3))
-                      .build())
+                  CallOptions.builder().retry(RetryPolicy.builder().maxAttempts(5).build()).build())
               .build();
       assertThat(failure(call(client, post, enqueue)))
           .hasMessageContaining("POST is not idempotent");
       assertThat(received()).isEqualTo(1);
+    }
+  }
+
+  @ParameterizedTest(name = "enqueue: {0}")
+  @ValueSource(booleans = {false, true})
+  void aPerCallHedgeIsNeverSentForAPost(boolean enqueue) throws Exception {
+    replicas = Replicas.start(2);
+    replicas.answer(0, 200, 300);
+    replicas.answer(1, 200, 300);
+    try (Hyperlane hyperlane = builder().service("orders", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      Request post =
+          new Request.Builder()
+              .url("http://orders/")
+              .post(RequestBody.create("{}", MediaType.get("application/json")))
+              .tag(CallOptions.class, CallOptions.builder().hedging(fixed50ms()).build())
+              .build();
+      CompletableFuture<Integer> call = call(client, post, enqueue);
+      while (received() == 0) {
+        Thread.onSpinWait();
+      }
+      time.advance(Duration.ofMillis(100)); // past the hedging delay: a GET would be hedged now
+      assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+      assertThat(received()).as("the POST went out once").isEqualTo(1);
     }
   }
 

@@ -3,6 +3,7 @@ package io.hyperlane.client;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -16,7 +17,9 @@ import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.testing.FakeTime;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -78,29 +81,35 @@ class ExplainedFailureTest extends LoopbackTest {
 
   @Test
   void aServiceCircuitsExceptionRulesSeeTheLastAttemptsFailure() throws Exception {
+    Replicas gone = Replicas.start(1);
+    String dead = gone.url(0);
+    gone.close();
     replicas = Replicas.start(1);
-    String[] dead = replicas.urls();
-    replicas.close();
-    CircuitBreakerPolicy ignoringRefusals =
+    replicas.answer(0, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
+    List<Throwable> seenByTheCircuit = new CopyOnWriteArrayList<>();
+    CircuitBreakerPolicy recording =
         CircuitBreakerPolicy.of(
             CircuitBreakerConfig.custom()
-                .slidingWindowSize(4)
-                .minimumNumberOfCalls(4)
-                .ignoreExceptions(ConnectException.class)
+                .recordException(
+                    t -> {
+                      seenByTheCircuit.add(t);
+                      return true;
+                    })
                 .build());
     try (Hyperlane hyperlane =
         builder()
-            .retry(RetryPolicy.none())
-            .serviceCircuitBreaker(ignoringRefusals)
-            .service("inventory", dead)
+            .retry(RetryPolicy.builder().maxAttempts(2).build()) // one attempt on each
+            .serviceCircuitBreaker(recording)
+            .service("inventory", replicas.url(0), dead)
             .build()) {
       OkHttpClient client = hyperlane.wrap(base);
-      for (int i = 0; i < 8; i++) {
-        assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
-            .as("call %d: refused connections are ignored, so the circuit never opens", i)
-            .isInstanceOf(CallFailedException.class);
-      }
-      assertThat(hyperlane.snapshot().service("inventory").circuit()).isEqualTo("CLOSED");
+      Throwable thrown = catchThrowable(() -> Replicas.get(client, "http://inventory/"));
+      assertThat(thrown).isInstanceOf(CallFailedException.class);
+      assertThat(seenByTheCircuit)
+          .as("the circuit's rules see the last attempt's failure itself")
+          .singleElement()
+          .isSameAs(thrown.getCause());
+      assertThat(thrown.getSuppressed()[0].getClass()).isNotEqualTo(thrown.getCause().getClass());
     }
   }
 

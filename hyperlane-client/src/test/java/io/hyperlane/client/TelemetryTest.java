@@ -1,13 +1,16 @@
 package io.hyperlane.client;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.github.tomakehurst.wiremock.http.Fault;
 import com.sun.net.httpserver.HttpServer;
 import io.hyperlane.resilience.CallFailedException;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.RetryPolicy;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -176,22 +179,34 @@ class TelemetryTest extends LoopbackTest {
 
   @Test
   void aCallThatGivesUpReportsTheErrorTypeOfItsLastAttemptNotTheAccountOfIt() throws Exception {
-    replicas = Replicas.start(2);
-    String[] dead = replicas.urls();
-    replicas.close(); // nothing listens: every attempt is refused
-    try (Hyperlane hyperlane = builder().service("inventory", dead).build()) {
+    Replicas gone = Replicas.start(1);
+    String dead = gone.url(0);
+    gone.close(); // nothing listens there: ConnectException
+    replicas = Replicas.start(1);
+    replicas.answer(0, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)); // SocketException
+    CallFailedException thrown;
+    try (Hyperlane hyperlane =
+        builder()
+            .retry(RetryPolicy.builder().maxAttempts(2).build()) // one attempt on each
+            .service("inventory", replicas.url(0), dead)
+            .build()) {
       OkHttpClient client = hyperlane.wrap(base);
-      assertThatThrownBy(() -> Replicas.get(client, "http://inventory/"))
-          .isInstanceOf(CallFailedException.class);
+      thrown =
+          (CallFailedException) catchThrowable(() -> Replicas.get(client, "http://inventory/"));
     }
+    String last = thrown.getCause().getClass().getName();
+    assertThat(thrown.getSuppressed())
+        .as("the first attempt failed otherwise than the last")
+        .singleElement()
+        .satisfies(first -> assertThat(first.getClass().getName()).isNotEqualTo(last));
     SpanData logical =
         otel.getSpans().stream()
             .filter(span -> span.getKind() == SpanKind.INTERNAL)
             .findFirst()
             .orElseThrow();
-    assertThat(logical.getAttributes().get(Telemetry.ERROR_TYPE))
-        .isEqualTo("java.net.ConnectException");
-    assertThat(logical.getStatus().getDescription()).isEqualTo("ConnectException");
+    assertThat(logical.getAttributes().get(Telemetry.ERROR_TYPE)).isEqualTo(last);
+    assertThat(logical.getStatus().getDescription())
+        .isEqualTo(thrown.getCause().getClass().getSimpleName());
     MetricData metric =
         otel.getMetrics().stream()
             .filter(m -> m.getName().equals("http.client.request.duration"))
@@ -202,7 +217,7 @@ class TelemetryTest extends LoopbackTest {
         .satisfies(
             p ->
                 assertThat(p.getAttributes().get(AttributeKey.stringKey("error.type")))
-                    .isEqualTo("java.net.ConnectException"));
+                    .isEqualTo(last));
   }
 
   @Test
