@@ -30,6 +30,7 @@ final class EndpointState {
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder lostRaces = new LongAdder();
+  private final LongAdder answeredNanosTotal = new LongAdder();
   final AtomicInteger consecutiveFailures = new AtomicInteger();
 
   // Peak EWMA latency, guarded by this: what the balancer ranks by (failures count at least the
@@ -41,6 +42,7 @@ final class EndpointState {
 
   // Outlier ejection: written under the service lock.
   volatile boolean ejected;
+  volatile String ejectedFor = "";
   volatile long ejectedUntilNanos;
   int ejections;
   int recentEjections;
@@ -106,7 +108,9 @@ final class EndpointState {
     return inFlight.get();
   }
 
-  void countSuccess() {
+  /** Counts a success that took {@code answeredNanos}. */
+  void countSuccess(long answeredNanos) {
+    answeredNanosTotal.add(answeredNanos);
     requests.increment();
     if (consecutiveFailures.get() != 0) {
       consecutiveFailures.set(0);
@@ -140,6 +144,18 @@ final class EndpointState {
   long failures() {
     return failures.sum();
   }
+
+  /** The time all successful calls took, added up. */
+  long answeredNanosTotal() {
+    return answeredNanosTotal.sum();
+  }
+
+  /**
+   * The counters at the evaluations of the current window, kept by {@link PeerComparison} (one
+   * evaluation runs at a time); an ejection drops them, so that an endpoint back in rotation is
+   * judged on what it does from then on.
+   */
+  volatile PeerComparison.@Nullable History history;
 
   /**
    * The latency estimate decayed to {@code now}: an endpoint not heard from drifts back to cheap.

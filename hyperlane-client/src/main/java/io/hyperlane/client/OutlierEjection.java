@@ -1,6 +1,7 @@
 package io.hyperlane.client;
 
 import io.hyperlane.resilience.ResilienceListener;
+import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -9,11 +10,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which of one service's endpoints are out of rotation and how much traffic the others take:
- * outlier ejection (failures or outrun attempts in a row eject an endpoint, for longer each time,
- * never more than the policy's share of the endpoints) and slow start (a new or returning
- * endpoint's weight ramps up). State lives in each {@link EndpointState}; transitions are
- * serialised by the service's lock, which the endpoint set's changes hold too, and count against
- * the endpoint set read under that lock.
+ * outlier ejection (failures or outrun attempts in a row eject an endpoint, and so does {@link
+ * PeerComparison} for failure rates and latencies far from the peers'; for longer each time, never
+ * more than the policy's share of the endpoints) and slow start (a new or returning endpoint's
+ * weight ramps up). State lives in each {@link EndpointState}; transitions are serialised by the
+ * service's lock, which the endpoint set's changes hold too, and count against the endpoint set
+ * read under that lock.
  */
 final class OutlierEjection implements Balancer.Weights {
 
@@ -50,8 +52,18 @@ final class OutlierEjection implements Balancer.Weights {
    */
   void afterFailure(EndpointState e, long now, int inARow) {
     if (outliers.enabled && inARow >= outliers.consecutiveFailures && !e.ejected) {
-      eject(e, now, inARow);
+      eject(
+          e,
+          now,
+          inARow,
+          RoutingEvent.EjectionReason.CONSECUTIVE_FAILURES,
+          inARow + " failed or outrun attempts in a row");
     }
+  }
+
+  /** The service's settings. */
+  OutlierDetection policy() {
+    return outliers;
   }
 
   /** The endpoint's weight now: lowered while it ramps up after joining or returning. */
@@ -109,10 +121,16 @@ final class OutlierEjection implements Balancer.Weights {
     }
   }
 
-  private void eject(EndpointState e, long now, int inARow) {
+  /**
+   * Ejects {@code e} for {@code reason} if the service can spare it; returns whether it did.
+   *
+   * @param detail what the rule saw, for logs, events and the snapshot
+   */
+  boolean eject(
+      EndpointState e, long now, int inARow, RoutingEvent.EjectionReason reason, String detail) {
     synchronized (lock) {
       if (e.ejected || closed.getAsBoolean()) {
-        return;
+        return false;
       }
       // Read under the lock that endpoint-set changes hold: the set this decision counts against
       // is the current one, never one discovery has just replaced.
@@ -128,14 +146,14 @@ final class OutlierEjection implements Balancer.Weights {
       int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));
       if (!member || ejectedNow >= allowed) {
         log.debug(
-            "endpoint {} of service {} failed or was outrun {} times in a row but {} of {} "
-                + "endpoints are already ejected",
+            "endpoint {} of service {} is an outlier ({}) but {} of {} endpoints are already"
+                + " ejected",
             e.endpoint.origin(),
             service,
-            inARow,
+            detail,
             ejectedNow,
             all.length);
-        return;
+        return false;
       }
       if (e.recentEjections > 0) {
         long healthyPeriods = (now - e.returnedAtNanos) / outliers.baseEjectionNanos;
@@ -150,19 +168,22 @@ final class OutlierEjection implements Balancer.Weights {
       e.ejections++;
       long duration = Math.min(max, base * e.recentEjections);
       e.ejectedUntilNanos = now + duration;
+      e.ejectedFor = detail;
+      e.history = null;
       e.ejected = true;
       e.ramping = false;
       e.consecutiveFailures.set(0);
       log.warn(
-          "ejected endpoint {} of service {} for {} after {} failed or outrun attempts in a row",
+          "ejected endpoint {} of service {} for {}: {}",
           e.endpoint.origin(),
           service,
-          Duration.ofNanos(duration),
-          inARow);
+          Durations.nanos(duration),
+          detail);
       ResilienceListener.notify(
           listener,
           new RoutingEvent.EndpointEjected(
-              service, e.endpoint.origin(), Duration.ofNanos(duration), inARow));
+              service, e.endpoint.origin(), Duration.ofNanos(duration), inARow, reason, detail));
+      return true;
     }
   }
 }

@@ -11,16 +11,37 @@ import java.time.Duration;
  */
 public sealed interface RoutingEvent extends ResilienceEvent {
 
+  /** Which of {@link OutlierDetection}'s rules ejected an endpoint. */
+  enum EjectionReason {
+    /** Failures (or attempts outrun by a hedge) in a row. */
+    CONSECUTIVE_FAILURES,
+    /** A failure rate far above its peers'. */
+    FAILURE_RATE,
+    /** A failure share above the absolute threshold. */
+    FAILURE_SHARE,
+    /** Answers far slower than its peers'. */
+    LATENCY
+  }
+
   /**
    * Outlier detection took an endpoint out of rotation.
    *
    * @param service the service
    * @param endpoint the endpoint's origin
    * @param duration how long it stays out
-   * @param failures the failures in a row that ejected it, attempts outrun by a later hedge
+   * @param failures the failures in a row when it was ejected, attempts outrun by a later hedge
    *     included
+   * @param reason the rule that ejected it
+   * @param detail what the rule saw, for people: for example {@code "failed 23% of 180 calls in 10
+   *     s; its peers' median 0%"}
    */
-  record EndpointEjected(String service, String endpoint, Duration duration, int failures)
+  record EndpointEjected(
+      String service,
+      String endpoint,
+      Duration duration,
+      int failures,
+      EjectionReason reason,
+      String detail)
       implements RoutingEvent {}
 
   /**

@@ -8,6 +8,8 @@ import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Ticker;
 import io.hyperlane.resilience.internal.WatchedCircuit;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,6 +53,20 @@ final class ServiceState implements ServiceDiscovery.Context {
   private final Balancer balancer;
   private final ZonePreference zones;
   private final OutlierEjection ejection;
+  private final @Nullable PeerComparison peers;
+  private final long comparisonInterval;
+  private volatile long nextComparisonAt;
+  private static final VarHandle NEXT_COMPARISON;
+
+  static {
+    try {
+      NEXT_COMPARISON =
+          MethodHandles.lookup().findVarHandle(ServiceState.class, "nextComparisonAt", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private EndpointPicker picker; // set before the instance is shared
   private final LongAdder discoveryFailures = new LongAdder();
 
@@ -92,6 +108,9 @@ final class ServiceState implements ServiceDiscovery.Context {
         new OutlierEjection(
             name, outliers, slowStart, listener, this, () -> closed, () -> endpoints);
     this.picker = new EndpointPicker(name, balancer, ejection, zones, false);
+    this.peers = outliers.comparesPeers() ? new PeerComparison(ejection, () -> endpoints) : null;
+    this.comparisonInterval = outliers.intervalNanos;
+    this.nextComparisonAt = ticker.read() + comparisonInterval;
   }
 
   /**
@@ -122,6 +141,37 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
     if (closed) {
       s.cancel();
+    }
+  }
+
+  /**
+   * Hands the comparison of the endpoints to the scheduler's thread when an interval has passed
+   * since the last one: called as attempts end, so that a service nobody calls costs nothing and
+   * starts no thread, and never run on a caller's thread.
+   */
+  private void compareIfDue(long now) {
+    PeerComparison p = peers;
+    if (p == null) {
+      return;
+    }
+    long due = nextComparisonAt;
+    if (now - due < 0 || !NEXT_COMPARISON.compareAndSet(this, due, now + comparisonInterval)) {
+      return;
+    }
+    try {
+      scheduler.schedule(
+          Duration.ZERO,
+          () -> {
+            try {
+              if (!closed) {
+                p.evaluate(ticker.read());
+              }
+            } catch (RuntimeException e) {
+              log.warn("outlier detection of service {} failed: {}", name, e.toString());
+            }
+          });
+    } catch (RuntimeException e) {
+      log.debug("outlier detection of service {} not scheduled: {}", name, e.toString());
     }
   }
 
@@ -197,11 +247,12 @@ final class ServiceState implements ServiceDiscovery.Context {
       return;
     }
     e.end();
-    e.countSuccess();
+    e.countSuccess(end - start);
     e.observe(end, end - start, policy.decayNanos);
     if (e.circuit != null) {
       e.circuit.recordResponse(end - start, status);
     }
+    compareIfDue(end);
   }
 
   void onIoFailure(EndpointState e, long start, long end, Throwable failure) {
@@ -217,6 +268,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     e.observe(
         end, end - start, Math.max(end - start, policy.failurePenaltyNanos), policy.decayNanos);
     ejectIfOutlier(e, end, inARow);
+    compareIfDue(end);
   }
 
   private void ejectIfOutlier(EndpointState e, long now, int inARow) {
@@ -469,6 +521,7 @@ final class ServiceState implements ServiceDiscovery.Context {
               e.lostRaces(),
               ejected,
               ejection.ejectionsOf(e),
+              ejected ? e.ejectedFor : "",
               e.circuit == null ? "NONE" : e.circuit.state().name(),
               endpoint.zone(),
               endpoint.metadata()));
