@@ -20,6 +20,7 @@ final class LatencyWindow {
 
   private volatile long cachedAt = Long.MIN_VALUE;
   private volatile double cachedPercentile;
+  private volatile double cachedMultiple;
   private volatile long cachedValue = -1;
 
   /**
@@ -41,7 +42,16 @@ final class LatencyWindow {
    * The latency below which {@code percentile} of recent calls fell, or -1 with too few samples.
    */
   long percentileNanos(double percentile, int minSamples, long now) {
+    return percentileNanos(percentile, 0, minSamples, now);
+  }
+
+  /**
+   * The smaller of the latency below which {@code percentile} of recent calls fell and {@code
+   * medianMultiple} times their median (no such bound when 0), or -1 with too few samples.
+   */
+  long percentileNanos(double percentile, double medianMultiple, int minSamples, long now) {
     if (cachedPercentile == percentile
+        && cachedMultiple == medianMultiple
         && now - cachedAt < REFRESH_NANOS
         && cachedAt != Long.MIN_VALUE) {
       return cachedValue;
@@ -56,18 +66,27 @@ final class LatencyWindow {
     long value = -1;
     if (total >= Math.max(1, minSamples)) {
       long rank = (long) Math.ceil(percentile * total);
+      long medianRank = (long) Math.ceil(0.5 * total);
+      long median = -1;
       long seen = 0;
       for (int i = 0; i < BUCKETS; i++) {
         seen += a.get(i) + b.get(i);
+        if (median < 0 && seen >= medianRank) {
+          median = upperBound(i);
+        }
         if (seen >= rank) {
           value = upperBound(i);
           break;
         }
       }
+      if (medianMultiple > 0 && median >= 0 && value >= 0) {
+        value = Math.min(value, (long) (median * medianMultiple));
+      }
     }
     if (value >= 0) { // "too few samples" is not kept: the next call may bring enough
       cachedValue = value;
       cachedPercentile = percentile;
+      cachedMultiple = medianMultiple;
       cachedAt = now;
     }
     return value;

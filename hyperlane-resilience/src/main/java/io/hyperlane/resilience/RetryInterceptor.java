@@ -82,6 +82,7 @@ public final class RetryInterceptor implements Interceptor {
   private final Executor work;
   private final ResilienceListener listener;
   private final @Nullable RandomGenerator random; // null: the calling thread's
+  private final boolean failoverAtOnce;
   private final Call.@Nullable Factory attemptClient;
 
   private RetryInterceptor(Builder b) {
@@ -103,6 +104,7 @@ public final class RetryInterceptor implements Interceptor {
     this.work = b.executor != null ? b.executor : Timers.work();
     this.listener = b.listener;
     this.random = b.random;
+    this.failoverAtOnce = b.failoverAtOnce;
     this.attemptClient = null;
   }
 
@@ -116,6 +118,7 @@ public final class RetryInterceptor implements Interceptor {
     this.work = shared.work;
     this.listener = shared.listener;
     this.random = shared.random;
+    this.failoverAtOnce = shared.failoverAtOnce;
     this.attemptClient = attemptClient;
   }
 
@@ -312,7 +315,17 @@ public final class RetryInterceptor implements Interceptor {
         cause = Objects.requireNonNull(failure, "failure").getClass().getName();
       }
 
-      long delay = retryAfter != RetryAfter.ABSENT ? retryAfter : backoff(policy, attempt, random);
+      // An attempt that never reached a server added load nowhere: the next endpoint is tried at
+      // once (Finagle's requeue). So is the first retry when it goes to another endpoint (the
+      // budget, not a pause, bounds what retries add). Anything else backs off.
+      long delay =
+          retryAfter != RetryAfter.ABSENT
+              ? retryAfter
+              : failure != null && neverSent(failure, tracked)
+                  ? 0
+                  : failoverAtOnce
+                      ? failoverBackoff(policy, attempt, random)
+                      : backoff(policy, attempt, random);
       RefusalReason refusal;
       if (attempt >= policy.maxAttempts) {
         refusal = RefusalReason.ATTEMPTS_EXHAUSTED;
@@ -439,6 +452,13 @@ public final class RetryInterceptor implements Interceptor {
     return (random != null ? random : ThreadLocalRandom.current()).nextLong(ceiling + 1);
   }
 
+  /**
+   * With failover: the first retry at once, the n-th after the backoff the (n-1)-th would have had.
+   */
+  static long failoverBackoff(RetryPolicy policy, int attempt, @Nullable RandomGenerator random) {
+    return attempt <= 1 ? 0 : backoff(policy, attempt - 1, random);
+  }
+
   /** Whether {@code failure} proves the request never reached a server. */
   static boolean neverSent(IOException failure, @Nullable TrackedBody body) {
     if (failure instanceof UnsentRequestException) {
@@ -477,6 +497,7 @@ public final class RetryInterceptor implements Interceptor {
     private @Nullable Scheduler scheduler;
     private @Nullable Executor executor;
     private ResilienceListener listener = ResilienceListener.noop();
+    private boolean failoverAtOnce;
     private @Nullable RandomGenerator random;
 
     private Builder() {}
@@ -572,6 +593,16 @@ public final class RetryInterceptor implements Interceptor {
      */
     public Builder random(RandomGenerator random) {
       this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Whether the stage below sends each retry to an endpoint the call has not tried yet, as
+     * Hyperlane's routing stage does: then the first retry goes at once, and the backoff starts
+     * with the second. Off by default, for a retry that goes back to the same server.
+     */
+    public Builder failoverAtOnce(boolean failoverAtOnce) {
+      this.failoverAtOnce = failoverAtOnce;
       return this;
     }
 

@@ -168,7 +168,9 @@ public final class RetryPolicy {
 
     /**
      * The exponential backoff: retry {@code n} waits a random time up to {@code min(cap, base ×
-     * 2^(n-1))}.
+     * 2^(n-1))}. A retry after an attempt that never reached a server (the connection was refused,
+     * there was no route, the name did not resolve) does not wait: it added load nowhere, and the
+     * next attempt goes to another endpoint. A {@code Retry-After} the server sent is waited for.
      *
      * @throws IllegalArgumentException if base is negative, cap is below base, or cap is over 1
      *     minute

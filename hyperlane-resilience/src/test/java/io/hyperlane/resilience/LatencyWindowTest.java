@@ -29,6 +29,34 @@ class LatencyWindowTest {
   }
 
   @Test
+  void withTwoModesTheDelayComesFromTheFastOne() {
+    // 90 calls in the fast mode (1 ms), 10 in the slow one (21 ms): the p95 is a slow call, and a
+    // hedge sent then would come too late; four times the median (1 ms) is not.
+    LatencyWindow bimodal = new LatencyWindow();
+    for (int i = 0; i < 90; i++) {
+      bimodal.record(MS, T);
+    }
+    for (int i = 0; i < 10; i++) {
+      bimodal.record(21 * MS, T);
+    }
+    long median = LatencyWindow.upperBound(LatencyWindow.bucket(MS));
+    assertThat(bimodal.percentileNanos(0.95, 1, T))
+        .isEqualTo(LatencyWindow.upperBound(LatencyWindow.bucket(21 * MS)));
+    assertThat(bimodal.percentileNanos(0.95, 4, 1, T + 200 * MS)).isEqualTo(4 * median);
+    assertThat(HedgingPolicy.adaptive().delayNanos(bimodal, T + 400 * MS))
+        .as("what adaptive hedging waits")
+        .isEqualTo((long) (HedgingPolicy.MEDIAN_MULTIPLE * median));
+
+    // One mode (a log-normal's p95 is 1.6 times its median): the p95 as before.
+    LatencyWindow unimodal = new LatencyWindow();
+    for (int i = 0; i < 100; i++) {
+      unimodal.record(i < 50 ? 10 * MS : i < 95 ? 13 * MS : 16 * MS, T);
+    }
+    assertThat(HedgingPolicy.adaptive().delayNanos(unimodal, T))
+        .isEqualTo(LatencyWindow.upperBound(LatencyWindow.bucket(13 * MS)));
+  }
+
+  @Test
   void noPercentileUntilEnoughSamples() {
     LatencyWindow window = new LatencyWindow();
     assertThat(window.percentileNanos(0.95, 0, T)).as("none at all").isEqualTo(-1);

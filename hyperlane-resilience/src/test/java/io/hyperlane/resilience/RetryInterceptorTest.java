@@ -207,6 +207,40 @@ class RetryInterceptorTest {
   }
 
   @Test
+  void anAttemptThatNeverReachedAServerIsRetriedWithoutAPause() throws Exception {
+    origin
+        .thenFail(new ConnectException("refused"))
+        .thenFail(new IOException("reset after sending"));
+    origin.thenStatus(200);
+    try (Response response = client(RetryPolicy.ofDefaults()).newCall(get()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    // The refused attempt added load nowhere: no pause. The reset one may have: 25 ms × 2^(2-1).
+    assertThat(sleeper.pauses).containsExactly(Duration.ZERO, Duration.ofMillis(50));
+  }
+
+  @Test
+  void withFailoverTheFirstRetryGoesAtOnceAndTheBackoffStartsWithTheSecond() throws Exception {
+    origin.thenFail(new IOException("reset 1")).thenFail(new IOException("reset 2"));
+    origin.thenStatus(200);
+    OkHttpClient client =
+        origin.client(retry(RetryPolicy.ofDefaults()).failoverAtOnce(true).build());
+    try (Response response = client.newCall(get()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(sleeper.pauses).containsExactly(Duration.ZERO, Duration.ofMillis(25));
+
+    // Without failover (the default, for a retry that goes back to the same server): 25, then 50.
+    sleeper.pauses.clear();
+    origin.thenFail(new IOException("reset 1")).thenFail(new IOException("reset 2"));
+    origin.thenStatus(200);
+    try (Response response = client(RetryPolicy.ofDefaults()).newCall(get()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(sleeper.pauses).containsExactly(Duration.ofMillis(25), Duration.ofMillis(50));
+  }
+
+  @Test
   void backoffDoublesUpToItsCapAndFullJitterDrawsFromZeroToTheCeiling() {
     RetryPolicy policy =
         RetryPolicy.builder()
