@@ -83,11 +83,13 @@ abstract class Balancer {
   static final class PowerOfTwoChoices extends Balancer {
     private final boolean latencyAware;
     private final long decayNanos;
+    private final int choices;
     private final RandomGenerator random;
 
     PowerOfTwoChoices(LoadBalancerPolicy policy, boolean latencyAware, RandomGenerator random) {
       this.latencyAware = latencyAware;
       this.decayNanos = policy.decayNanos;
+      this.choices = policy.choices;
       this.random = random;
     }
 
@@ -96,6 +98,9 @@ abstract class Balancer {
       int n = candidates.length;
       if (n == 1) {
         return candidates[0];
+      }
+      if (choices > 2) {
+        return pickAmongMore(candidates, now, weights);
       }
       int i = random.nextInt(n);
       int j = random.nextInt(n - 1);
@@ -107,6 +112,52 @@ abstract class Balancer {
       double costA = cost(a, now) / weights.weight(a, now);
       double costB = cost(b, now) / weights.weight(b, now);
       return costB < costA ? b : a;
+    }
+
+    /**
+     * The cheapest of {@code choices} distinct candidates drawn at random, or of all of them,
+     * visited from a random one (ties go to the first visited), when there are no more.
+     */
+    private EndpointState pickAmongMore(EndpointState[] candidates, long now, Weights weights) {
+      int n = candidates.length;
+      EndpointState best = null;
+      double bestCost = Double.POSITIVE_INFINITY;
+      if (n <= choices) {
+        int start = random.nextInt(n);
+        for (int k = 0; k < n; k++) {
+          EndpointState e = candidates[(start + k) % n];
+          double c = cost(e, now) / weights.weight(e, now);
+          if (best == null || c < bestCost) {
+            best = e;
+            bestCost = c;
+          }
+        }
+        return Objects.requireNonNull(best, "n >= 2");
+      }
+      int[] drawn = new int[choices];
+      for (int k = 0; k < choices; k++) {
+        int i;
+        do {
+          i = random.nextInt(n);
+        } while (contains(drawn, k, i));
+        drawn[k] = i;
+        EndpointState e = candidates[i];
+        double c = cost(e, now) / weights.weight(e, now);
+        if (best == null || c < bestCost) {
+          best = e;
+          bestCost = c;
+        }
+      }
+      return Objects.requireNonNull(best, "choices >= 2");
+    }
+
+    private static boolean contains(int[] drawn, int count, int i) {
+      for (int k = 0; k < count; k++) {
+        if (drawn[k] == i) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private double cost(EndpointState e, long now) {

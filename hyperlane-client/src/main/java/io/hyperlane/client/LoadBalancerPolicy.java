@@ -9,10 +9,14 @@ import org.jspecify.annotations.Nullable;
  * How a service's calls are spread over its endpoints.
  *
  * <ul>
- *   <li>{@link #peakEwma()} (the default): power of two choices, comparing each candidate's
- *       peak-EWMA latency times its in-flight count plus one. An endpoint that answers slowly or is
- *       loaded gets less traffic; a failed call counts as a slow one, so an endpoint that fails
- *       fast does not attract traffic.
+ *   <li>{@link #peakEwma()} (the default): three candidates drawn at random (all of them when a
+ *       service has no more), comparing each one's peak-EWMA latency times its in-flight count plus
+ *       one. An endpoint that answers slowly or is loaded gets less traffic; a failed call counts
+ *       as a slow one, so an endpoint that fails fast does not attract traffic. Three choices
+ *       rather than Finagle's two: with few endpoints of which some are degraded, a pair often
+ *       holds no good one (with four endpoints, half the pairs miss a given one), and in the
+ *       simulation ({@code benchmarks/simulation/REPORT.md}) three were better or tied in every
+ *       scenario without hedging.
  *   <li>{@link #leastInFlight()}: power of two choices on in-flight count alone.
  *   <li>{@link #roundRobin()}: smooth weighted round robin; exactly even with equal weights.
  *   <li>{@link #consistentHash(String)}: sticky routing — a ring hash over the endpoints, so calls
@@ -44,23 +48,49 @@ public final class LoadBalancerPolicy {
   private static final LoadBalancerPolicy LEAST_IN_FLIGHT =
       new LoadBalancerPolicy(Kind.LEAST_IN_FLIGHT, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY);
   private static final LoadBalancerPolicy PEAK_EWMA =
-      new LoadBalancerPolicy(Kind.PEAK_EWMA, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY);
+      new LoadBalancerPolicy(Kind.PEAK_EWMA, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY).choices(3);
 
   final Kind kind;
   final long decayNanos;
   final long failurePenaltyNanos;
   final @Nullable String keyHeader; // consistent hash only; null: the StickyKey tag only
+  final int choices; // candidates drawn by the power-of-choices policies
 
   private LoadBalancerPolicy(Kind kind, Duration decay, Duration failurePenalty) {
-    this(kind, decay, failurePenalty, null);
+    this(kind, decay.toNanos(), failurePenalty.toNanos(), null, 2);
   }
 
   private LoadBalancerPolicy(
-      Kind kind, Duration decay, Duration failurePenalty, @Nullable String keyHeader) {
+      Kind kind,
+      long decayNanos,
+      long failurePenaltyNanos,
+      @Nullable String keyHeader,
+      int choices) {
     this.kind = kind;
-    this.decayNanos = decay.toNanos();
-    this.failurePenaltyNanos = failurePenalty.toNanos();
+    this.decayNanos = decayNanos;
+    this.failurePenaltyNanos = failurePenaltyNanos;
     this.keyHeader = keyHeader;
+    this.choices = choices;
+  }
+
+  /**
+   * The same policy drawing {@code choices} candidates instead of two (all of them when a service
+   * has no more); the cheapest wins. More choices find a good endpoint more often when few are
+   * good, at the price of more callers agreeing on the same one. Applies to {@link #peakEwma()},
+   * {@link #leastInFlight()} and the calls without a key under {@link #consistentHash(String)}.
+   *
+   * @throws IllegalArgumentException if not between 2 and 10
+   */
+  public LoadBalancerPolicy choices(int choices) {
+    if (choices < 2 || choices > 10) {
+      throw new IllegalArgumentException("choices must be between 2 and 10 but was " + choices);
+    }
+    return new LoadBalancerPolicy(kind, decayNanos, failurePenaltyNanos, keyHeader, choices);
+  }
+
+  /** How many candidates a power-of-choices pick compares. */
+  public int choices() {
+    return choices;
   }
 
   /**
@@ -78,7 +108,11 @@ public final class LoadBalancerPolicy {
       throw new IllegalArgumentException("keyHeader must be a header name but was " + keyHeader);
     }
     return new LoadBalancerPolicy(
-        Kind.CONSISTENT_HASH, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY, keyHeader);
+        Kind.CONSISTENT_HASH,
+        DEFAULT_DECAY.toNanos(),
+        DEFAULT_FAILURE_PENALTY.toNanos(),
+        keyHeader,
+        2);
   }
 
   /** Smooth weighted round robin: with equal weights every endpoint gets exactly its turn. */
@@ -91,13 +125,16 @@ public final class LoadBalancerPolicy {
     return LEAST_IN_FLIGHT;
   }
 
-  /** Power of two choices on peak-EWMA latency × (in-flight + 1), with the default settings. */
+  /**
+   * Three choices on peak-EWMA latency × (in-flight + 1), with the default settings; {@code
+   * peakEwma().choices(2)} is Finagle's and Linkerd's power of two choices.
+   */
   public static LoadBalancerPolicy peakEwma() {
     return PEAK_EWMA;
   }
 
   /**
-   * Power of two choices on peak-EWMA latency × (in-flight + 1).
+   * Three choices on peak-EWMA latency × (in-flight + 1).
    *
    * @param decay the time constant of the moving average: a latency sample weighs {@code 1/e} after
    *     this long; between 1 ms and 10 minutes
@@ -115,7 +152,7 @@ public final class LoadBalancerPolicy {
       throw new IllegalArgumentException(
           "failurePenalty must be between 0 and 10m but was " + failurePenalty);
     }
-    return new LoadBalancerPolicy(Kind.PEAK_EWMA, decay, failurePenalty);
+    return new LoadBalancerPolicy(Kind.PEAK_EWMA, decay, failurePenalty).choices(3);
   }
 
   @Override
@@ -124,7 +161,7 @@ public final class LoadBalancerPolicy {
       case ROUND_ROBIN:
         return "roundRobin";
       case LEAST_IN_FLIGHT:
-        return "leastInFlight";
+        return "leastInFlight" + (choices == 2 ? "" : "(choices=" + choices + ")");
       case CONSISTENT_HASH:
         return "consistentHash(" + (keyHeader == null ? "StickyKey" : keyHeader) + ")";
       default:
@@ -132,6 +169,8 @@ public final class LoadBalancerPolicy {
             + Durations.nanos(decayNanos)
             + ", failurePenalty="
             + Durations.nanos(failurePenaltyNanos)
+            + ", choices="
+            + choices
             + ")";
     }
   }

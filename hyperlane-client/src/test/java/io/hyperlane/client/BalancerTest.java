@@ -203,6 +203,53 @@ class BalancerTest {
   }
 
   @Test
+  void moreChoicesFindTheOneGoodEndpointMoreOften() throws Exception {
+    String[] four = {
+      "http://127.0.0.1:8081",
+      "http://127.0.0.1:8082",
+      "http://127.0.0.1:8083",
+      "http://127.0.0.1:8084"
+    };
+    for (int choices : new int[] {2, 3, 4}) {
+      ServiceState service = service(LoadBalancerPolicy.leastInFlight().choices(choices), four);
+      EndpointState[] e = states(service, 4);
+      for (int i = 1; i < 4; i++) {
+        e[i].begin(); // only endpoint 0 is idle
+      }
+      int good = 0;
+      for (int i = 0; i < 4000; i++) {
+        good += pick(service, 0) == e[0] ? 1 : 0;
+      }
+      // Two of four draw endpoint 0 in half the pairs, three in three draws of four; four (all
+      // of them, when there are no more) every time.
+      if (choices == 2) {
+        assertThat(good).isBetween(1800, 2200);
+      } else if (choices == 3) {
+        assertThat(good).isBetween(2800, 3200);
+      } else {
+        assertThat(good).isEqualTo(4000);
+      }
+    }
+    // With more endpoints than choices, three draws hit the good one 3/8 of the time (two: 2/8).
+    String[] eight = new String[8];
+    for (int i = 0; i < 8; i++) {
+      eight[i] = "http://127.0.0.1:" + (8081 + i);
+    }
+    ServiceState service = service(LoadBalancerPolicy.peakEwma(), eight);
+    EndpointState[] e = states(service, 8);
+    for (int i = 1; i < 8; i++) {
+      e[i].begin();
+    }
+    int good = 0;
+    for (int i = 0; i < 8000; i++) {
+      good += pick(service, 0) == e[0] ? 1 : 0;
+    }
+    assertThat(good).isBetween(2800, 3200);
+    assertThat(LoadBalancerPolicy.peakEwma().choices()).isEqualTo(3);
+    assertThat(LoadBalancerPolicy.leastInFlight().choices()).isEqualTo(2);
+  }
+
+  @Test
   void ofTwoCandidatesTheLessLoadedWinsEveryPick() throws Exception {
     ServiceState service =
         service(

@@ -9,8 +9,11 @@ package io.hyperlane.benchmarks.simulation;
  * @param errorRate share of answers that are {@code 500}
  * @param errorMillis service time of a {@code 500}
  * @param mode whether the replica answers at all
+ * @param capacity the share of a full replica's capacity it has (0.5: half the CPU): fewer requests
+ *     in progress before each one slows down
  */
-record Behaviour(double medianMillis, double errorRate, double errorMillis, Mode mode) {
+record Behaviour(
+    double medianMillis, double errorRate, double errorMillis, Mode mode, double capacity) {
 
   /** Whether a replica answers. */
   enum Mode {
@@ -23,18 +26,23 @@ record Behaviour(double medianMillis, double errorRate, double errorMillis, Mode
   }
 
   static Behaviour healthy(double medianMillis) {
-    return new Behaviour(medianMillis, 0, 0, Mode.SERVING);
+    return new Behaviour(medianMillis, 0, 0, Mode.SERVING, 1);
   }
 
   static Behaviour failing(double errorRate, double medianMillis, double errorMillis) {
-    return new Behaviour(medianMillis, errorRate, errorMillis, Mode.SERVING);
+    return new Behaviour(medianMillis, errorRate, errorMillis, Mode.SERVING, 1);
   }
 
   static Behaviour blackHole() {
-    return new Behaviour(0, 0, 0, Mode.BLACK_HOLE);
+    return new Behaviour(0, 0, 0, Mode.BLACK_HOLE, 1);
   }
 
   static Behaviour down() {
-    return new Behaviour(0, 0, 0, Mode.DOWN);
+    return new Behaviour(0, 0, 0, Mode.DOWN, 1);
+  }
+
+  /** The same behaviour on {@code share} of a full replica's capacity. */
+  Behaviour withCapacity(double share) {
+    return new Behaviour(medianMillis, errorRate, errorMillis, mode, share);
   }
 }

@@ -73,7 +73,7 @@ final class Replica {
         double millis =
             median
                 * Math.exp(SPREAD * random.nextGaussian())
-                * Math.max(1.0, inProgress / (double) CAPACITY);
+                * Math.max(1.0, inProgress / (CAPACITY * b.capacity()));
         answerAt = start + (long) (millis * 1_000_000);
       }
       long timeoutAt =

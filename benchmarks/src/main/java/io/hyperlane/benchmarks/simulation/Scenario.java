@@ -144,8 +144,66 @@ record Scenario(
             200,
             List.of(
                 new Change(1 / 3.0, -1, Behaviour.failing(0.1, 5 * BASE_MILLIS, 5 * BASE_MILLIS)),
-                new Change(2 / 3.0, -1, healthy))));
+                new Change(2 / 3.0, -1, healthy))),
+        new Scenario(
+            "demo",
+            "The demo's replicas",
+            "Four replicas that answer in about 1 ms, as in ./scripts/demo: replica 0 is 20 ms"
+                + " slower for the whole run, replica 1 fails 15% of its requests (500 in 1 ms),"
+                + " replica 2 refuses connections from 30% to 65% of the run, replica 3 is"
+                + " healthy.",
+            4,
+            200,
+            List.of(
+                new Change(0, -1, Behaviour.healthy(1)),
+                new Change(0, 0, Behaviour.healthy(21)),
+                new Change(0.3, 2, Behaviour.down()),
+                new Change(0.65, 2, Behaviour.healthy(1)),
+                new Change(0, 1, Behaviour.failing(0.15, 1, 1)))),
+        new Scenario(
+            "half-capacity",
+            "One replica on half the CPU",
+            "Replica 0 has half the capacity of the others for the whole run: it takes twice as"
+                + " long (20 ms) and slows down with half as many requests in progress.",
+            5,
+            200,
+            List.of(new Change(0, 0, Behaviour.healthy(2 * BASE_MILLIS).withCapacity(0.5)))),
+        new Scenario(
+            "noisy-neighbour",
+            "A noisy neighbour",
+            "From 1/3 to 2/3 of the run (20 s of a 60 s run) replica 0 shares its machine with a"
+                + " noisy neighbour and answers three times slower (30 ms).",
+            5,
+            200,
+            List.of(
+                new Change(1 / 3.0, 0, Behaviour.healthy(3 * BASE_MILLIS)),
+                new Change(2 / 3.0, 0, healthy))),
+        new Scenario(
+            "errors-and-slow",
+            "Errors everywhere, one replica slower",
+            "Every replica answers 2% of its requests with a 500 in 1 ms, and replica 0 is 20 ms"
+                + " slower (30 ms) for the whole run: the failure penalty must not swamp the"
+                + " latency signal.",
+            5,
+            200,
+            List.of(
+                new Change(0, -1, Behaviour.failing(0.02, BASE_MILLIS, 1)),
+                new Change(0, 0, Behaviour.failing(0.02, BASE_MILLIS + 20, 1)))),
+        new Scenario(
+            "high-utilization",
+            "High utilization",
+            "Five single-core replicas (one request at a time at full speed, so about 100"
+                + " requests/s each) under 425 requests/s, 85% of what they can serve; replica 0"
+                + " is 20% slower.",
+            5,
+            425,
+            List.of(
+                new Change(0, -1, Behaviour.healthy(BASE_MILLIS).withCapacity(1.0 / CAPACITY)),
+                new Change(
+                    0, 0, Behaviour.healthy(1.2 * BASE_MILLIS).withCapacity(1.0 / CAPACITY)))));
   }
+
+  private static final int CAPACITY = Replica.CAPACITY;
 
   static Scenario named(String name) {
     return all().stream()

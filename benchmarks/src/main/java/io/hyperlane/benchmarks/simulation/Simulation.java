@@ -1,6 +1,7 @@
 package io.hyperlane.benchmarks.simulation;
 
 import io.hyperlane.client.Hyperlane;
+import io.hyperlane.client.OutlierDetection;
 import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.RetryPolicy;
@@ -45,13 +46,25 @@ final class Simulation {
    * What the client runs: a strategy, and whether the service-level circuit breaker is on (it is by
    * default; turning it off shows what the retry budget alone does).
    */
-  record Setup(Strategy strategy, boolean serviceCircuit) {
+  record Setup(Strategy strategy, boolean serviceCircuit, boolean peerRules) {
     Setup(Strategy strategy) {
-      this(strategy, true);
+      this(strategy, true, true);
     }
 
     String label() {
-      return serviceCircuit ? strategy.label : strategy.label + ", no service circuit";
+      return strategy.label
+          + (serviceCircuit ? "" : ", no service circuit")
+          + (peerRules ? "" : ", consecutive failures only");
+    }
+
+    /**
+     * Hyperlane's default outlier detection, or without the rules that compare endpoints with each
+     * other (what it was before they came).
+     */
+    OutlierDetection outliers() {
+      return peerRules
+          ? OutlierDetection.defaults()
+          : OutlierDetection.builder().failureRateStdevFactor(0).latencyFactor(0).build();
     }
   }
 
@@ -202,6 +215,7 @@ final class Simulation {
               .random(new Random(seed * 31 + 2))
               .telemetry(false)
               .loadBalancer(strategy.loadBalancer())
+              .outlierDetection(setup.outliers())
               .hedging(strategy.hedging())
               .retry(RETRY)
               .serviceCircuitBreaker(

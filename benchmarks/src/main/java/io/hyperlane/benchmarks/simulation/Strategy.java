@@ -10,7 +10,9 @@ enum Strategy {
   LEAST_IN_FLIGHT("P2C least-in-flight", false),
   LEAST_IN_FLIGHT_HEDGED("P2C least-in-flight + hedging", true),
   PEAK_EWMA("P2C peak-EWMA", false),
-  PEAK_EWMA_HEDGED("P2C peak-EWMA + hedging", true);
+  PEAK_EWMA_HEDGED("P2C peak-EWMA + hedging", true),
+  PEAK_EWMA_3("peak-EWMA, 3 choices (default)", false),
+  PEAK_EWMA_3_HEDGED("peak-EWMA, 3 choices (default) + hedging", true);
 
   final String label;
   final boolean hedged;
@@ -28,8 +30,11 @@ enum Strategy {
       case LEAST_IN_FLIGHT:
       case LEAST_IN_FLIGHT_HEDGED:
         return LoadBalancerPolicy.leastInFlight();
+      case PEAK_EWMA_3:
+      case PEAK_EWMA_3_HEDGED:
+        return LoadBalancerPolicy.peakEwma(); // three choices: the default
       default:
-        return LoadBalancerPolicy.peakEwma();
+        return LoadBalancerPolicy.peakEwma().choices(2);
     }
   }
 
