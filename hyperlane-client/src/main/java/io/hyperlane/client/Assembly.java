@@ -52,7 +52,8 @@ final class Assembly {
       AtomicReference<RoutingRules> rules,
       Telemetry telemetry,
       @Nullable HyperlaneThreads threads,
-      String description) {}
+      String description,
+      Map<String, ServicePolicies.Resolved> policies) {}
 
   private Assembly() {}
 
@@ -85,6 +86,7 @@ final class Assembly {
             .clock(b.clock)
             .sleeper(b.sleeper)
             .random(b.random)
+            .failoverAtOnce(true) // the routing stage prefers an endpoint not tried yet
             .listener(listener);
     DeadlineInterceptor.Builder deadlines =
         DeadlineInterceptor.builder().onlyHosts(names).header(b.deadlineHeader).ticker(b.ticker);
@@ -144,7 +146,8 @@ final class Assembly {
                   b.random)
               .withTls(
                   authority == null ? null : new AuthorityVerifier(authority),
-                  service.given().allowCleartext));
+                  service.given().allowCleartext)
+              .withHealthCheck(p.healthCheck()));
     }
 
     Map<String, ServiceState> serviceStates = Collections.unmodifiableMap(states);
@@ -179,12 +182,21 @@ final class Assembly {
                 rules,
                 telemetry,
                 threads,
-                Description.of(b, services)));
+                Description.of(b, services),
+                policiesOf(services)));
     start(hyperlane, services, serviceStates, b, scheduler, executor);
     if (b.logConfiguration) {
       LoggerFactory.getLogger(Hyperlane.class).info("{}", hyperlane.describe());
     }
     return hyperlane;
+  }
+
+  private static Map<String, ServicePolicies.Resolved> policiesOf(List<Service> services) {
+    Map<String, ServicePolicies.Resolved> out = new HashMap<>();
+    for (Service s : services) {
+      out.put(s.name(), s.policies());
+    }
+    return out;
   }
 
   /** Checks every service and resolves its policies; throws naming every problem at once. */

@@ -46,6 +46,7 @@ final class Description {
       line(out, "load balancer", p.loadBalancer() + from(b, s, x -> x.loadBalancer));
       line(out, "outlier detection", p.outlierDetection() + from(b, s, x -> x.outlierDetection));
       line(out, "slow start", p.slowStart() + from(b, s, x -> x.slowStart));
+      line(out, "health check", p.healthCheck() + from(b, s, x -> x.healthCheck));
       line(out, "concurrency limit", p.concurrencyLimit() + from(b, s, x -> x.concurrencyLimit));
       RateLimit rate = s.rateLimit;
       line(out, "rate limit", rate == null ? RateLimit.none() + " (default)" : rate + " (service)");

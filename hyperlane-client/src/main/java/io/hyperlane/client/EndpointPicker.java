@@ -10,9 +10,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses the endpoint of one attempt among a service's current endpoints: those that match the
- * routing rule's subset, that a call written as {@code https} may use, not ejected and with a
- * closed circuit (a probe when one may half-open), in the local zone while it is healthy enough,
- * preferring for a retry those its call has not tried; the balancer picks among what is left.
+ * routing rule's subset, that a call written as {@code https} may use, not ejected, not failing its
+ * health check and with a closed circuit (a probe when one may half-open), in the local zone while
+ * it is healthy enough, preferring for a retry those its call has not tried; the balancer picks
+ * among what is left.
  */
 final class EndpointPicker {
 
@@ -70,7 +71,7 @@ final class EndpointPicker {
     } else {
       int usable = 0;
       for (EndpointState e : all) {
-        if (!ejection.isAvailable(e, now)) {
+        if (!ejection.isAvailable(e, now) || !e.probeHealthy) {
           continue;
         }
         if (!e.circuitClosed() && e.circuit != null) {
@@ -82,7 +83,8 @@ final class EndpointPicker {
         usable++;
       }
       if (usable != all.length && usable != 0) { // when none is usable, use all of them
-        candidates = filter(all, e -> !e.ejected && e.circuitClosed()); // re-read: may have moved
+        // Re-read: may have moved.
+        candidates = filter(all, e -> !e.ejected && e.probeHealthy && e.circuitClosed());
       }
       if (zones.enabled()) {
         candidates = preferLocal(all, candidates);
@@ -107,7 +109,7 @@ final class EndpointPicker {
     for (EndpointState e : all) {
       if (zone.equals(e.endpoint.zone())) {
         local++;
-        if (!e.ejected && e.circuitClosed()) {
+        if (!e.ejected && e.probeHealthy && e.circuitClosed()) {
           healthyLocal++;
         }
       }

@@ -28,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  * @param ejectedFor while it is ejected, what the rule that ejected it saw (for example {@code
  *     "answered in 21 ms on average over 140 calls in the last 10 s; the median of 4 endpoints 1.1
  *     ms"}); else empty
+ * @param health what the service's {@link HealthCheck} says of it, such as {@code "healthy (last
+ *     probe: 200 in 2 ms)"} or {@code "unhealthy (last probe: ConnectException: Connection
+ *     refused)"}; empty when the service has no health check
  * @param circuit the state of its circuit: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, or
  *     {@code NONE} when endpoint circuits are off
  * @param zone the zone it runs in, null when unknown
@@ -46,6 +49,7 @@ public record EndpointSnapshot(
     boolean ejected,
     int ejections,
     String ejectedFor,
+    String health,
     String circuit,
     @Nullable String zone,
     Map<String, String> metadata) {
@@ -56,6 +60,7 @@ public record EndpointSnapshot(
     Objects.requireNonNull(latencyEwma, "latencyEwma");
     Objects.requireNonNull(balancerLatency, "balancerLatency");
     Objects.requireNonNull(ejectedFor, "ejectedFor");
+    Objects.requireNonNull(health, "health");
     Objects.requireNonNull(circuit, "circuit");
     metadata = Map.copyOf(metadata);
   }

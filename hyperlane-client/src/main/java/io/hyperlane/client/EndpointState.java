@@ -43,6 +43,13 @@ final class EndpointState {
   // Outlier ejection: written under the service lock.
   volatile boolean ejected;
   volatile String ejectedFor = "";
+  RoutingEvent.@Nullable EjectionReason ejectedBy;
+
+  // Active health checks: written under the service lock. Healthy until probes say otherwise.
+  volatile boolean probeHealthy = true;
+  int probePasses;
+  int probeFailures;
+  volatile String lastProbe = "";
   volatile long ejectedUntilNanos;
   int ejections;
   int recentEjections;

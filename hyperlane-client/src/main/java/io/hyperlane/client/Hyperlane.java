@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -89,7 +90,8 @@ public final class Hyperlane implements AutoCloseable {
   private final Map<Dispatcher, Dispatcher> dispatchers =
       Collections.synchronizedMap(new WeakHashMap<>());
 
-  private final String description;
+  private volatile String description;
+  private final Map<String, ServicePolicies.Resolved> policies;
 
   Hyperlane(Assembly.Parts parts) {
     this.services = parts.services();
@@ -98,6 +100,7 @@ public final class Hyperlane implements AutoCloseable {
     this.rules = parts.rules();
     this.threads = parts.threads();
     this.description = parts.description();
+    this.policies = new HashMap<>(parts.policies());
     Telemetry telemetry = parts.telemetry();
     if (telemetry.enabled) {
       telemetry.whenResolved(
@@ -175,6 +178,58 @@ public final class Hyperlane implements AutoCloseable {
           "routing rules refused, the previous ones stay: " + String.join("; ", problems));
     }
     this.rules.set(rules);
+  }
+
+  /**
+   * Changes the policies of a running service — its timeout, retry, hedging, service circuit,
+   * balancer, outlier detection and slow start — without restarting anything: what {@code update}
+   * sets replaces the current policy, what it does not set stays. Every value is checked before
+   * anything changes, so the update is applied whole or not at all; endpoints, their latency
+   * estimates, counters and circuits, the retry budget's balance and the recent latencies stay.
+   * Calls that start afterwards run under the new policies; a call under way keeps those it started
+   * with in each stage. Updates of one instance are applied one at a time.
+   *
+   * <pre>{@code
+   * hyperlane.updateService("inventory", s -> s
+   *     .timeout(Duration.ofSeconds(2))
+   *     .hedging(HedgingPolicy.adaptive()));
+   * }</pre>
+   *
+   * @param service the name of a service of this instance
+   * @param update sets what changes
+   * @throws IllegalArgumentException if there is no such service or a setter refused a value (then
+   *     nothing changed)
+   * @throws IllegalStateException if this instance is closed
+   */
+  public void updateService(String service, Consumer<ServiceUpdate> update) {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(update, "update");
+    ServiceState state = services.get(service);
+    if (state == null) {
+      throw new IllegalArgumentException(
+          "no service named \"" + service + "\"; this instance has " + services.keySet());
+    }
+    ServiceUpdate changes = new ServiceUpdate();
+    update.accept(changes); // a refused value throws here, before anything changed
+    synchronized (policies) {
+      if (closed.get()) {
+        throw new IllegalStateException("this Hyperlane instance is closed");
+      }
+      ServicePolicies.Resolved now =
+          changes.over(Objects.requireNonNull(policies.get(service), "resolved at build"));
+      stages.update(service, now.timeout(), now.retry(), now.hedging(), now.serviceCircuit());
+      state.update(now.loadBalancer(), now.outlierDetection(), now.slowStart());
+      policies.put(service, now);
+      List<String> what = changes.changes();
+      description =
+          description
+              + "updated service "
+              + service
+              + ": "
+              + (what.isEmpty() ? "nothing" : String.join(", ", what))
+              + "\n";
+      LoggerFactory.getLogger(Hyperlane.class).info("updated service {}: {}", service, what);
+    }
   }
 
   /**

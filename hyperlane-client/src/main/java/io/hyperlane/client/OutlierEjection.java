@@ -22,8 +22,8 @@ final class OutlierEjection implements Balancer.Weights {
   private static final Logger log = LoggerFactory.getLogger(Hyperlane.class);
 
   private final String service;
-  private final OutlierDetection outliers;
-  private final SlowStart slowStart;
+  private volatile OutlierDetection outliers;
+  private volatile SlowStart slowStart;
   private final ResilienceListener listener;
   private final Object lock;
   private final BooleanSupplier closed;
@@ -66,16 +66,25 @@ final class OutlierEjection implements Balancer.Weights {
     return outliers;
   }
 
+  /** Replaces the settings; ejections and ramps under way run their course. */
+  void update(OutlierDetection outliers, SlowStart slowStart) {
+    synchronized (lock) {
+      this.outliers = outliers;
+      this.slowStart = slowStart;
+    }
+  }
+
   /** The endpoint's weight now: lowered while it ramps up after joining or returning. */
   @Override
   public double weight(EndpointState e, long now) {
     double weight = e.endpoint.weight();
     if (e.ramping) {
+      SlowStart ramp = slowStart;
       long elapsed = now - e.rampStartNanos;
-      if (elapsed >= slowStart.windowNanos) {
+      if (elapsed >= ramp.windowNanos) {
         e.ramping = false;
       } else {
-        weight *= slowStart.factor(elapsed);
+        weight *= ramp.factor(elapsed);
       }
     }
     return weight;
@@ -105,6 +114,22 @@ final class OutlierEjection implements Balancer.Weights {
   int ejectionsOf(EndpointState e) {
     synchronized (lock) {
       return e.ejections;
+    }
+  }
+
+  /**
+   * A health probe passed: an ejection for failures in a row (the endpoint was down) ends now.
+   * Ejections for failure rates or latency run their course: answering a probe says nothing of
+   * those.
+   */
+  void endFailureEjection(EndpointState e, long now) {
+    synchronized (lock) {
+      if (e.ejected
+          && e.ejectedBy == RoutingEvent.EjectionReason.CONSECUTIVE_FAILURES
+          && now - e.ejectedUntilNanos < 0) {
+        e.ejectedUntilNanos = now;
+        readmit(e, now);
+      }
     }
   }
 
@@ -169,6 +194,7 @@ final class OutlierEjection implements Balancer.Weights {
       long duration = Math.min(max, base * e.recentEjections);
       e.ejectedUntilNanos = now + duration;
       e.ejectedFor = detail;
+      e.ejectedBy = reason;
       e.history = null;
       e.ejected = true;
       e.ramping = false;

@@ -54,6 +54,17 @@ public abstract sealed class PolicyBuilder<B extends PolicyBuilder<B>>
   }
 
   /**
+   * Active health checking; {@link HealthCheck#none()} by default.
+   *
+   * @param healthCheck the probe each endpoint is sent, and when it counts as unhealthy
+   * @return this builder
+   */
+  public B healthCheck(HealthCheck healthCheck) {
+    set.healthCheck = Objects.requireNonNull(healthCheck, "healthCheck");
+    return self();
+  }
+
+  /**
    * Slow start; {@link SlowStart#defaults()} (a 30 s ramp) by default.
    *
    * @param slowStart how a new or returning endpoint is eased in

@@ -45,6 +45,26 @@ public sealed interface RoutingEvent extends ResilienceEvent {
       implements RoutingEvent {}
 
   /**
+   * An endpoint failed its health check's probes and takes no calls until it passes them again.
+   *
+   * @param service the service
+   * @param endpoint the endpoint's origin
+   * @param detail what the probes saw, such as {@code "3 failed probes, the last: 503 in 2 ms"}
+   */
+  record EndpointUnhealthy(String service, String endpoint, String detail)
+      implements RoutingEvent {}
+
+  /**
+   * An endpoint that failed its health check passes it again and is back in rotation, through slow
+   * start.
+   *
+   * @param service the service
+   * @param endpoint the endpoint's origin
+   * @param probe what the last probe saw, such as {@code "200 in 2 ms"}
+   */
+  record EndpointHealthy(String service, String endpoint, String probe) implements RoutingEvent {}
+
+  /**
    * An ejected endpoint is back in rotation.
    *
    * @param service the service

@@ -29,6 +29,7 @@ final class ServicePolicies {
   @Nullable HttpCache cache;
   boolean cacheSet; // a service's noCache() sets it with no cache
   @Nullable ZonePreference zonePreference;
+  @Nullable HealthCheck healthCheck;
 
   /** Hyperlane's defaults: what a service gets when neither it nor the builder set a policy. */
   static final Resolved DEFAULTS =
@@ -44,7 +45,8 @@ final class ServicePolicies {
           HedgingPolicy.none(),
           ConcurrencyLimit.none(),
           null,
-          ZonePreference.none());
+          ZonePreference.none(),
+          HealthCheck.none());
 
   /** Every policy resolved: what one service's calls run under. */
   record Resolved(
@@ -59,7 +61,8 @@ final class ServicePolicies {
       HedgingPolicy hedging,
       ConcurrencyLimit concurrencyLimit,
       @Nullable HttpCache cache,
-      ZonePreference zonePreference) {}
+      ZonePreference zonePreference,
+      HealthCheck healthCheck) {}
 
   /** This set's values where it has them, {@code base}'s elsewhere. */
   Resolved over(Resolved base) {
@@ -75,6 +78,7 @@ final class ServicePolicies {
         hedging != null ? hedging : base.hedging(),
         concurrencyLimit != null ? concurrencyLimit : base.concurrencyLimit(),
         cacheSet ? cache : base.cache(),
-        zonePreference != null ? zonePreference : base.zonePreference());
+        zonePreference != null ? zonePreference : base.zonePreference(),
+        healthCheck != null ? healthCheck : base.healthCheck());
   }
 }

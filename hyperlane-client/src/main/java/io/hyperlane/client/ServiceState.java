@@ -44,17 +44,19 @@ final class ServiceState implements ServiceDiscovery.Context {
   private static final EndpointState[] NONE = new EndpointState[0];
 
   final String name;
-  private final LoadBalancerPolicy policy;
+  private volatile LoadBalancerPolicy policy;
   private final CircuitBreakerPolicy circuits;
   private final ResilienceListener listener;
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final Executor blockingExecutor;
-  private final Balancer balancer;
+  private volatile Balancer balancer;
   private final ZonePreference zones;
   private final OutlierEjection ejection;
-  private final @Nullable PeerComparison peers;
-  private final long comparisonInterval;
+  private volatile @Nullable PeerComparison peers;
+  private final RandomGenerator random;
+  private @Nullable HealthChecker health; // set before the instance is shared
+  private volatile long comparisonInterval;
   private volatile long nextComparisonAt;
   private static final VarHandle NEXT_COMPARISON;
 
@@ -67,7 +69,8 @@ final class ServiceState implements ServiceDiscovery.Context {
     }
   }
 
-  private EndpointPicker picker; // set before the instance is shared
+  private volatile EndpointPicker picker;
+  private boolean allowCleartext; // guarded by this
   private final LongAdder discoveryFailures = new LongAdder();
 
   /** Checks this service's certificates against its TLS authority; null: the client's own. */
@@ -103,6 +106,7 @@ final class ServiceState implements ServiceDiscovery.Context {
     this.scheduler = scheduler;
     this.blockingExecutor = blockingExecutor;
     this.balancer = Balancer.create(policy, random);
+    this.random = random;
     this.zones = zones;
     this.ejection =
         new OutlierEjection(
@@ -119,7 +123,30 @@ final class ServiceState implements ServiceDiscovery.Context {
    */
   ServiceState withTls(@Nullable HostnameVerifier authorityVerifier, boolean allowCleartext) {
     this.authorityVerifier = authorityVerifier;
+    this.allowCleartext = allowCleartext;
     this.picker = new EndpointPicker(name, balancer, ejection, zones, allowCleartext);
+    return this;
+  }
+
+  /**
+   * Probes this service's endpoints as {@code check} says; called by {@link
+   * Hyperlane.Builder#build()} before the instance is shared.
+   */
+  ServiceState withHealthCheck(HealthCheck check) {
+    if (check.enabled()) {
+      this.health =
+          new HealthChecker(
+              name,
+              check,
+              ejection,
+              listener,
+              this,
+              () -> endpoints,
+              ticker,
+              scheduler,
+              blockingExecutor,
+              random);
+    }
     return this;
   }
 
@@ -129,6 +156,9 @@ final class ServiceState implements ServiceDiscovery.Context {
   }
 
   void start(ServiceDiscovery discovery) {
+    if (health != null) {
+      health.start();
+    }
     ServiceDiscovery.Subscription s;
     try {
       s = discovery.subscribe(this);
@@ -181,6 +211,9 @@ final class ServiceState implements ServiceDiscovery.Context {
       closed = true;
       s = subscription;
       subscription = null;
+    }
+    if (health != null) {
+      health.stop();
     }
     if (s != null) {
       try {
@@ -440,6 +473,29 @@ final class ServiceState implements ServiceDiscovery.Context {
     return true;
   }
 
+  /**
+   * Replaces the balancer, outlier detection and slow start of this running service. Every endpoint
+   * keeps its statistics (latency estimates, counters, circuit), an ejection under way runs its
+   * course, and the new balancer is prepared for the current endpoints before any call sees it; the
+   * failure-rate and latency comparisons start a fresh window.
+   */
+  void update(LoadBalancerPolicy balancing, OutlierDetection outliers, SlowStart slowStart) {
+    synchronized (this) {
+      Balancer next = Balancer.create(balancing, random);
+      next.prepare(endpoints);
+      ejection.update(outliers, slowStart);
+      for (EndpointState e : endpoints) {
+        e.history = null;
+      }
+      this.peers = outliers.comparesPeers() ? new PeerComparison(ejection, () -> endpoints) : null;
+      this.comparisonInterval = outliers.intervalNanos;
+      this.nextComparisonAt = ticker.read() + outliers.intervalNanos;
+      this.policy = balancing;
+      this.balancer = next;
+      this.picker = new EndpointPicker(name, next, ejection, zones, allowCleartext);
+    }
+  }
+
   /** What the balancer prepared for the current endpoint set (a ring); for tests. */
   @Nullable Object balancerState() {
     return balancer.prepared();
@@ -512,7 +568,7 @@ final class ServiceState implements ServiceDiscovery.Context {
           new EndpointSnapshot(
               endpoint.origin(),
               endpoint.weight(),
-              ejected || !e.circuitClosed() ? 0 : effectiveWeight(e, now),
+              ejected || !e.circuitClosed() || !e.probeHealthy ? 0 : effectiveWeight(e, now),
               e.inFlight(),
               Duration.ofNanos((long) e.answeredNanos(now, policy.decayNanos)),
               Duration.ofNanos((long) e.latencyNanos(now, policy.decayNanos)),
@@ -522,6 +578,10 @@ final class ServiceState implements ServiceDiscovery.Context {
               ejected,
               ejection.ejectionsOf(e),
               ejected ? e.ejectedFor : "",
+              health == null
+                  ? ""
+                  : (e.probeHealthy ? "healthy" : "unhealthy")
+                      + (e.lastProbe.isEmpty() ? "" : " (last probe: " + e.lastProbe + ")"),
               e.circuit == null ? "NONE" : e.circuit.state().name(),
               endpoint.zone(),
               endpoint.metadata()));

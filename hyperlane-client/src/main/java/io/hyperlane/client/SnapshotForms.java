@@ -81,6 +81,18 @@ final class SnapshotForms {
       } else {
         appendAligned(out, rows);
       }
+      for (EndpointSnapshot e : s.endpoints()) {
+        if (!e.ejectedFor().isEmpty()) {
+          out.append("  ")
+              .append(e.origin())
+              .append(" ejected: ")
+              .append(e.ejectedFor())
+              .append('\n');
+        }
+        if (!e.health().isEmpty()) {
+          out.append("  ").append(e.origin()).append(" health: ").append(e.health()).append('\n');
+        }
+      }
       CacheStats.Service cache = s.cache();
       if (cache != null) {
         out.append("  cache: L0 ")
@@ -162,6 +174,8 @@ final class SnapshotForms {
         endpoint.put("lostRaces", e.lostRaces());
         endpoint.put("ejected", e.ejected());
         endpoint.put("ejections", e.ejections());
+        endpoint.put("ejectedFor", e.ejectedFor());
+        endpoint.put("health", e.health());
         endpoint.put("circuit", e.circuit());
         endpoint.put("zone", e.zone());
         endpoint.put("metadata", new LinkedHashMap<>(e.metadata()));

@@ -2,10 +2,14 @@ package io.hyperlane.client;
 
 import io.hyperlane.cache.SentCredentials;
 import io.hyperlane.resilience.CircuitBreakerInterceptor;
+import io.hyperlane.resilience.CircuitBreakerPolicy;
 import io.hyperlane.resilience.DeadlineInterceptor;
+import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.LimitInterceptor;
 import io.hyperlane.resilience.RetryInterceptor;
+import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.internal.AttemptTimeout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Dispatcher;
@@ -180,5 +184,17 @@ final class Stages {
     if (stage != null) {
       chain.add(stage);
     }
+  }
+
+  /** Replaces the policies of one service in the stages that hold them. */
+  void update(
+      String service,
+      @Nullable Duration timeout,
+      RetryPolicy retry,
+      HedgingPolicy hedging,
+      CircuitBreakerPolicy circuit) {
+    deadline.updateTimeout(service, timeout);
+    retries.update(service, retry, hedging);
+    serviceCircuits.update(service, circuit);
   }
 }

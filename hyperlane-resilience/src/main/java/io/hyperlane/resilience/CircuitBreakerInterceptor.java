@@ -48,8 +48,11 @@ public final class CircuitBreakerInterceptor implements Interceptor {
     final WatchedCircuit circuit;
     volatile long usedNanos;
 
-    Entry(WatchedCircuit circuit) {
+    final CircuitBreakerPolicy policy;
+
+    Entry(WatchedCircuit circuit, CircuitBreakerPolicy policy) {
       this.circuit = circuit;
+      this.policy = policy;
     }
   }
 
@@ -60,7 +63,7 @@ public final class CircuitBreakerInterceptor implements Interceptor {
   private final ResilienceListener listener;
 
   private CircuitBreakerInterceptor(Builder b) {
-    this.policies = Map.copyOf(b.policies);
+    this.policies = new ConcurrentHashMap<>(b.policies);
     this.policy = b.policy;
     this.ticker = b.ticker;
     this.listener = b.listener;
@@ -89,19 +92,40 @@ public final class CircuitBreakerInterceptor implements Interceptor {
   }
 
   private @Nullable WatchedCircuit watched(String host) {
-    Entry entry = circuits.get(host); // one lookup for a host whose circuit exists
-    if (entry == null) {
-      CircuitBreakerPolicy p = policies.getOrDefault(host, policy);
+    CircuitBreakerPolicy p = policies.getOrDefault(host, policy);
+    Entry entry = circuits.get(host);
+    while (entry == null || entry.policy != p) {
+      if (entry != null) {
+        circuits.remove(host, entry); // made under a policy update() has replaced since
+      }
       if (!p.enabled()) {
         return null;
       }
       if (circuits.size() >= MAX_CIRCUITS && !policies.containsKey(host)) {
         dropLeastRecentlyUsed();
       }
-      entry = circuits.computeIfAbsent(host, h -> new Entry(newCircuit(h, p)));
+      CircuitBreakerPolicy current = p;
+      entry = circuits.computeIfAbsent(host, h -> new Entry(newCircuit(h, current), current));
+      p = policies.getOrDefault(host, policy);
     }
     entry.usedNanos = ticker.read();
     return entry.circuit;
+  }
+
+  /**
+   * Replaces the circuit policy of {@code host}, a host the builder gave a policy of its own. Its
+   * circuit starts again, closed, under the new settings (a Resilience4j circuit's settings are
+   * fixed); calls that hold a permission from the old one record their outcome there.
+   *
+   * @throws IllegalArgumentException if the builder gave {@code host} no policy of its own
+   */
+  public synchronized void update(String host, CircuitBreakerPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    if (!policies.containsKey(Objects.requireNonNull(host, "host"))) {
+      throw new IllegalArgumentException("no policy of its own was given for host " + host);
+    }
+    policies.put(host, policy);
+    circuits.remove(host);
   }
 
   /** Drops a tenth of the circuits of hosts not named in the builder, those used longest ago. */

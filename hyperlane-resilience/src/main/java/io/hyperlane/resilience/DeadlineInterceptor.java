@@ -55,7 +55,17 @@ public final class DeadlineInterceptor implements Interceptor {
   private record Started(long nanos) {}
 
   /** What this stage does for one host: hold its calls to {@code total} (null: none of its own). */
-  private record ForHost(@Nullable Duration total) {}
+  private static final class ForHost {
+    volatile @Nullable Duration total;
+
+    ForHost(@Nullable Duration total) {
+      this.total = total;
+    }
+
+    @Nullable Duration total() {
+      return total;
+    }
+  }
 
   /** Every host the builder named, resolved once: one lookup per call. */
   private final Map<String, ForHost> byHost;
@@ -108,6 +118,22 @@ public final class DeadlineInterceptor implements Interceptor {
           }
         }
       };
+
+  /**
+   * Replaces the total timeout of {@code host}, a host the builder named; calls that start from now
+   * on are held to it, calls under way keep theirs.
+   *
+   * @param timeout the new timeout, between 1 ms and 1 hour; null for none of its own
+   * @throws IllegalArgumentException if the builder did not name {@code host}, or the timeout is
+   *     out of range
+   */
+  public void updateTimeout(String host, @Nullable Duration timeout) {
+    ForHost rule = byHost.get(Objects.requireNonNull(host, "host"));
+    if (rule == null) {
+      throw new IllegalArgumentException("host " + host + " was not named by the builder");
+    }
+    rule.total = timeout == null ? null : Builder.checked(timeout);
+  }
 
   /** The total timeout of {@code request}: its own {@link CallOptions}', else its host's. */
   private static @Nullable Duration totalOf(ForHost rule, Request request) {

@@ -58,18 +58,26 @@ public final class RetryInterceptor implements Interceptor {
   private static final long HEDGE_RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private static final class Host {
-    final RetryPolicy policy;
     final BudgetState budget;
-    final HedgingPolicy hedging;
     final LatencyWindow latencies = new LatencyWindow();
-    final @Nullable BudgetState hedgeRate; // null: no cap on the share of calls hedged
+    volatile Settings settings; // replaced whole by update(): a call reads it once
 
     Host(RetryPolicy policy, RetryBudget budget, HedgingPolicy hedging) {
-      this.policy = policy;
       this.budget = new BudgetState(budget);
-      this.hedging = hedging;
+      this.settings = Settings.of(policy, hedging);
+    }
+  }
+
+  /** A host's policies; its budget and latencies outlive them. */
+  private record Settings(
+      RetryPolicy policy,
+      HedgingPolicy hedging,
+      @Nullable BudgetState hedgeRate) { // null: no cap on the share of calls hedged
+
+    static Settings of(RetryPolicy policy, HedgingPolicy hedging) {
       double share = hedging.maxHedgedShare();
-      this.hedgeRate = share > 0 ? new BudgetState(HEDGE_RATE_WINDOW_NANOS, 1, share) : null;
+      return new Settings(
+          policy, hedging, share > 0 ? new BudgetState(HEDGE_RATE_WINDOW_NANOS, 1, share) : null);
     }
   }
 
@@ -146,11 +154,29 @@ public final class RetryInterceptor implements Interceptor {
    */
   public Optional<Duration> hedgeDelay(String host) {
     Host h = hosts.getOrDefault(host, others);
-    if (!h.hedging.enabled()) {
+    HedgingPolicy hedging = h.settings.hedging();
+    if (!hedging.enabled()) {
       return Optional.empty();
     }
-    long nanos = h.hedging.delayNanos(h.latencies, ticker.read());
+    long nanos = hedging.delayNanos(h.latencies, ticker.read());
     return nanos > 0 ? Optional.of(Duration.ofNanos(nanos)) : Optional.empty();
+  }
+
+  /**
+   * Replaces the retry and hedging policies of {@code host}, which the builder gave a policy of its
+   * own; calls that start from now on follow them, calls under way keep theirs. The host's budget
+   * (and its balance) and its recent latencies stay.
+   *
+   * @throws IllegalArgumentException if the builder gave {@code host} no policy of its own
+   */
+  public void update(String host, RetryPolicy policy, HedgingPolicy hedging) {
+    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(hedging, "hedging");
+    Host h = hosts.get(Objects.requireNonNull(host, "host"));
+    if (h == null) {
+      throw new IllegalArgumentException("no policy of its own was given for host " + host);
+    }
+    h.settings = Settings.of(policy, hedging);
   }
 
   /** Returns a builder: default policy and budget for every host, no listener. */
@@ -163,8 +189,9 @@ public final class RetryInterceptor implements Interceptor {
     Request request = chain.request();
     String name = request.url().host();
     Host host = hosts.getOrDefault(name, others);
-    RetryPolicy policy = host.policy;
-    HedgingPolicy hedging = host.hedging;
+    Settings settings = host.settings;
+    RetryPolicy policy = settings.policy();
+    HedgingPolicy hedging = settings.hedging();
     // A host with a policy of its own (for Hyperlane, a service), or any host when none is named.
     boolean own = host != others || hosts.isEmpty();
     CallOptions options = own ? CallOptions.of(request) : null;
@@ -202,8 +229,9 @@ public final class RetryInterceptor implements Interceptor {
     long now = ticker.read();
     long callStarted = now;
     host.budget.deposit(now);
-    if (host.hedgeRate != null) {
-      host.hedgeRate.deposit(now);
+    BudgetState hedgeRate = settings.hedgeRate();
+    if (hedgeRate != null) {
+      hedgeRate.deposit(now);
     }
     if (policy.addIdempotencyKey
         && request.header(RetryPolicy.IDEMPOTENCY_KEY) == null
@@ -263,12 +291,12 @@ public final class RetryInterceptor implements Interceptor {
                   hedging,
                   hedgeDelay,
                   host.budget,
-                  host.hedgeRate,
+                  hedgeRate,
                   listener);
         } else {
           response =
               attemptChain(chain, policy, !idempotent && body == null).proceed(attemptRequest);
-          if (host.hedging.enabled()) {
+          if (settings.hedging().enabled()) {
             long answered = ticker.read();
             host.latencies.recordAnswer(response.code(), answered - started, answered);
           }
