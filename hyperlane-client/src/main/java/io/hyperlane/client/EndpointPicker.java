@@ -63,39 +63,63 @@ final class EndpointPicker {
     EndpointState[] all =
         subset.isEmpty() ? eligible : filter(eligible, e -> e.endpoint.matches(subset));
     EndpointState[] candidates = all;
+    EndpointState[] pool = all; // what a retry would choose from
     if (all.length == 1) {
       EndpointState only = all[0];
       if (!only.circuitClosed() && only.circuit != null) {
         only.circuit.tryAcquirePermission(); // lets it half-open in time; it is used either way
       }
     } else {
-      int usable = 0;
+      int usable = 0; // in rotation, circuit closed, passing its health checks
+      int unprobed = 0; // in rotation, circuit closed
       for (EndpointState e : all) {
-        if (!ejection.isAvailable(e, now) || !e.probeHealthy) {
+        if (!ejection.isAvailable(e, now)) {
           continue;
         }
         if (!e.circuitClosed() && e.circuit != null) {
-          if (e.circuit.tryAcquirePermission()) { // open past its wait, or a half-open slot
-            return chosen(e, attempt); // a probe call
+          // Open past its wait, or a half-open slot: a probe call.
+          if (e.probeHealthy && e.circuit.tryAcquirePermission()) {
+            return chosen(e, attempt);
           }
           continue;
         }
-        usable++;
+        unprobed++;
+        if (e.probeHealthy) {
+          usable++;
+        }
       }
-      if (usable != all.length && usable != 0) { // when none is usable, use all of them
-        // Re-read: may have moved.
-        candidates = filter(all, e -> !e.ejected && e.probeHealthy && e.circuitClosed());
-      }
+      // Re-read below: an endpoint may have moved meanwhile.
+      if (usable != 0) {
+        if (usable != all.length) {
+          candidates = filter(all, e -> !e.ejected && e.probeHealthy && e.circuitClosed());
+        }
+      } else if (unprobed != 0) {
+        // Every endpoint fails its health checks (a probe path or TLS setting that is wrong, as
+        // likely as an outage): the checks are set aside, ejection and circuits still hold.
+        if (unprobed != all.length) {
+          candidates = filter(all, e -> !e.ejected && e.circuitClosed());
+        }
+      } // when none is usable at all, use all of them
       if (zones.enabled()) {
         candidates = preferLocal(all, candidates);
       }
+      pool = candidates;
       if (attempt != null && attempt.resendCount() > 0) {
         candidates = filter(candidates, e -> !attempt.wasTried(e.endpoint.origin()));
       }
     }
-    return chosen(
-        candidates.length == 1 ? candidates[0] : balancer.pick(candidates, now, ejection, request),
-        attempt);
+    EndpointState e =
+        chosen(
+            candidates.length == 1
+                ? candidates[0]
+                : balancer.pick(candidates, now, ejection, request),
+            attempt);
+    if (attempt != null) {
+      // Whether a retry would find an endpoint this call has not tried (an estimate that errs
+      // towards "no": tried endpoints may have left the pool).
+      attempt.untriedEndpointsLeft(pool.length > attempt.triedCount());
+    }
+    return e;
   }
 
   /**

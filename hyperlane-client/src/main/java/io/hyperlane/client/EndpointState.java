@@ -31,6 +31,7 @@ final class EndpointState {
   private final LongAdder failures = new LongAdder();
   private final LongAdder lostRaces = new LongAdder();
   private final LongAdder answeredNanosTotal = new LongAdder();
+  private final LongAdder timedCalls = new LongAdder();
   final AtomicInteger consecutiveFailures = new AtomicInteger();
 
   // Peak EWMA latency, guarded by this: what the balancer ranks by (failures count at least the
@@ -118,6 +119,7 @@ final class EndpointState {
   /** Counts a success that took {@code answeredNanos}. */
   void countSuccess(long answeredNanos) {
     answeredNanosTotal.add(answeredNanos);
+    timedCalls.increment();
     requests.increment();
     if (consecutiveFailures.get() != 0) {
       consecutiveFailures.set(0);
@@ -135,7 +137,11 @@ final class EndpointState {
    * Counts an attempt outrun by a later hedge and returns how many failures and lost races there
    * have been in a row.
    */
-  int countLostRace() {
+  int countLostRace(long tookAtLeastNanos) {
+    // For the latency rule, a lower bound on the time it would have taken: a hedge cancels the
+    // slow calls, and leaving them out would hide a slow endpoint behind its fast answers.
+    answeredNanosTotal.add(tookAtLeastNanos);
+    timedCalls.increment();
     lostRaces.increment();
     return consecutiveFailures.incrementAndGet();
   }
@@ -152,9 +158,14 @@ final class EndpointState {
     return failures.sum();
   }
 
-  /** The time all successful calls took, added up. */
+  /** The time all successful calls and attempts outrun by a hedge took, added up. */
   long answeredNanosTotal() {
     return answeredNanosTotal.sum();
+  }
+
+  /** How many calls {@link #answeredNanosTotal()} adds up. */
+  long timedCalls() {
+    return timedCalls.sum();
   }
 
   /**

@@ -16,12 +16,15 @@ import org.jspecify.annotations.Nullable;
  * <p>A probe passes when it answers one of the expected statuses (any 2xx by default) within the
  * timeout; a connection refused, a timeout or another status fails it. Probes run on Hyperlane's
  * blocking executor, never on a caller's thread, at most {@link Builder#maxConcurrentProbes(int)}
- * at a time per service (an endpoint whose turn finds them all busy waits for the next round); each
- * round starts an interval after the last, give or take 10% at random so that many instances do not
- * probe in step. A probe that passes also ends an ejection for failures in a row at once (the
- * endpoint that was down is up again); ejections for failure rates or latency run their course.
- * When every endpoint of a service fails its probes, calls are spread over all of them rather than
- * failing. What the probes see is in {@link EndpointSnapshot#health()} and in {@link
+ * at a time per service; each round starts an interval after the last, give or take 10% at random
+ * so that many instances do not probe in step, and starts with the endpoints the last round did not
+ * reach for want of a free slot. An endpoint that failed its probes and passes them again also
+ * leaves an ejection for failures in a row at once (it was down and is up again); ejections for
+ * failure rates or latency run their course. Endpoints failing their probes count against outlier
+ * detection's cap on the share out of rotation. When every endpoint of a service fails its probes
+ * (as likely a wrong path or TLS setting as an outage), the probes are set aside and ejection and
+ * circuits alone choose. An endpoint discovery lists anew, or again after it left, starts healthy.
+ * What the probes see is in {@link EndpointSnapshot#health()} and in {@link
  * RoutingEvent.EndpointUnhealthy} and {@link RoutingEvent.EndpointHealthy} events.
  *
  * <pre>{@code
@@ -29,10 +32,10 @@ import org.jspecify.annotations.Nullable;
  *     .healthCheck(HealthCheck.http("/healthz").interval(Duration.ofSeconds(5)).build()))
  * }</pre>
  *
- * <p>Probes are sent by their own {@link OkHttpClient} (the JDK's trust, no client certificate)
- * unless {@link Builder#client(OkHttpClient)} gives one: give it the TLS settings of the client you
- * wrap when the endpoints are {@code https} with a private CA or mutual TLS. Instances are
- * immutable.
+ * <p>Probes are sent by their own {@link OkHttpClient} (the JDK's trust, no client certificate, the
+ * service's TLS authority when it has one) unless {@link Builder#client(OkHttpClient)} gives one:
+ * give it the TLS settings of the client you wrap when the endpoints are {@code https} with a
+ * private CA or mutual TLS. Instances are immutable.
  */
 public final class HealthCheck {
 
@@ -116,12 +119,34 @@ public final class HealthCheck {
         + ", unhealthy after "
         + unhealthyThreshold
         + ", expect "
-        + statuses
+        + statuses()
         + ", at most "
         + maxConcurrentProbes
         + " at a time"
-        + (client == null ? "" : ", own client")
+        + (client == null ? "" : ", client given")
         + "}";
+  }
+
+  /** The expected statuses as people write them: {@code 2xx}, or {@code 200-202, 503}. */
+  private String statuses() {
+    if (statuses.cardinality() == 100 && statuses.nextSetBit(0) == 200) {
+      return "2xx";
+    }
+    StringBuilder out = new StringBuilder();
+    for (int from = statuses.nextSetBit(0); from >= 0; ) {
+      int to = statuses.nextClearBit(from) - 1;
+      if (out.length() > 0) {
+        out.append(", ");
+      }
+      out.append(from);
+      if (to > from + 1) {
+        out.append('-').append(to);
+      } else if (to == from + 1) {
+        out.append(", ").append(to);
+      }
+      from = statuses.nextSetBit(to + 1);
+    }
+    return out.toString();
   }
 
   /** Builds a {@link HealthCheck}; each setter validates its argument at once. */

@@ -14,6 +14,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.HostnameVerifier;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -51,6 +52,9 @@ final class HealthChecker {
   private Scheduler.@Nullable Cancellable next;
   private boolean stopped;
 
+  /** Where the next round starts: rounds run one after the other, on the scheduler's thread. */
+  private int cursor;
+
   HealthChecker(
       String service,
       HealthCheck check,
@@ -61,7 +65,8 @@ final class HealthChecker {
       Ticker ticker,
       Scheduler scheduler,
       Executor executor,
-      RandomGenerator random) {
+      RandomGenerator random,
+      @Nullable HostnameVerifier authorityVerifier) {
     this.service = service;
     this.check = check;
     this.ejection = ejection;
@@ -74,13 +79,16 @@ final class HealthChecker {
     this.random = random;
     this.ownClient = check.client == null;
     OkHttpClient base = check.client != null ? check.client : new OkHttpClient();
-    this.client =
+    OkHttpClient.Builder builder =
         base.newBuilder()
             .callTimeout(check.timeoutNanos, TimeUnit.NANOSECONDS)
             .followRedirects(false)
             .followSslRedirects(false)
-            .retryOnConnectionFailure(false)
-            .build();
+            .retryOnConnectionFailure(false);
+    if (authorityVerifier != null) {
+      builder.hostnameVerifier(authorityVerifier); // the service's TLS authority, as calls use
+    }
+    this.client = builder.build();
     this.slots = new Semaphore(check.maxConcurrentProbes);
   }
 
@@ -118,14 +126,23 @@ final class HealthChecker {
     }
   }
 
-  /** One round: a probe for every endpoint a slot is free for, then the next round. */
+  /**
+   * One round: a probe for each endpoint, from where the last round stopped, while a slot is free;
+   * the endpoints a round did not reach come first in the next one. Then the next round.
+   */
   void round() {
     try {
-      for (EndpointState e : endpoints.get()) {
+      EndpointState[] all = endpoints.get();
+      int n = all.length;
+      int start = n == 0 ? 0 : Math.floorMod(cursor, n);
+      for (int k = 0; k < n; k++) {
+        int i = (start + k) % n;
         if (!slots.tryAcquire()) {
-          log.debug("health checks of service {}: all probe slots busy, {} waits", service, e);
-          continue;
+          cursor = i;
+          log.debug("health checks of service {}: all probe slots busy", service);
+          return;
         }
+        EndpointState e = all[i];
         try {
           executor.execute(() -> probe(e));
         } catch (RejectedExecutionException ex) {
@@ -133,6 +150,7 @@ final class HealthChecker {
           log.debug("health check of {} not started: {}", e.endpoint.origin(), ex.toString());
         }
       }
+      cursor = start;
     } finally {
       scheduleRound();
     }
@@ -140,16 +158,17 @@ final class HealthChecker {
 
   private void probe(EndpointState e) {
     try {
-      synchronized (lock) {
-        if (stopped) {
-          return;
-        }
-      }
       HttpUrl url = HttpUrl.get(e.endpoint.origin() + check.path);
       Request request =
           new Request.Builder().url(url).header("User-Agent", "hyperlane-health-check").build();
       Call call = client.newCall(request);
       inFlight.add(call);
+      synchronized (lock) { // after the add: stop() either sees the call or is seen here
+        if (stopped) {
+          inFlight.remove(call);
+          return;
+        }
+      }
       long start = ticker.read();
       String seen;
       boolean passed;
@@ -189,6 +208,8 @@ final class HealthChecker {
           e.probeHealthy = true;
           ejection.startRamp(e, ticker.read());
           event = new RoutingEvent.EndpointHealthy(service, e.endpoint.origin(), seen);
+          // It was down and is up again: an ejection for failures in a row ends with that.
+          ejection.endFailureEjection(e, ticker.read());
         }
       } else {
         e.probePasses = 0;
@@ -202,9 +223,6 @@ final class HealthChecker {
                   e.probeFailures + " failed probes, the last: " + seen);
         }
       }
-    }
-    if (passed) {
-      ejection.endFailureEjection(e, ticker.read());
     }
     if (event instanceof RoutingEvent.EndpointUnhealthy u) {
       log.warn("endpoint {} of service {} is unhealthy: {}", u.endpoint(), service, u.detail());

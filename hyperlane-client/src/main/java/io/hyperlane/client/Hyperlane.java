@@ -90,7 +90,11 @@ public final class Hyperlane implements AutoCloseable {
   private final Map<Dispatcher, Dispatcher> dispatchers =
       Collections.synchronizedMap(new WeakHashMap<>());
 
-  private volatile String description;
+  private final String description;
+
+  /** Per service, the policies changed while running and their values now; guarded by policies. */
+  private final Map<String, Map<String, String>> updates = new java.util.TreeMap<>();
+
   private final Map<String, ServicePolicies.Resolved> policies;
 
   Hyperlane(Assembly.Parts parts) {
@@ -215,20 +219,26 @@ public final class Hyperlane implements AutoCloseable {
       if (closed.get()) {
         throw new IllegalStateException("this Hyperlane instance is closed");
       }
-      ServicePolicies.Resolved now =
-          changes.over(Objects.requireNonNull(policies.get(service), "resolved at build"));
-      stages.update(service, now.timeout(), now.retry(), now.hedging(), now.serviceCircuit());
+      ServicePolicies.Resolved was =
+          Objects.requireNonNull(policies.get(service), "resolved at build");
+      ServicePolicies.Resolved now = changes.over(was);
+      // Only what changed is replaced: an update that gives a policy already in force (the same
+      // instance) leaves its state alone — the service circuit stays open, the hedges' rate cap
+      // keeps its count, the outlier windows go on.
+      if (!Objects.equals(now.timeout(), was.timeout())) {
+        stages.updateTimeout(service, now.timeout());
+      }
+      if (now.retry() != was.retry() || now.hedging() != was.hedging()) {
+        stages.updateRetries(service, now.retry(), now.hedging());
+      }
+      if (now.serviceCircuit() != was.serviceCircuit()) {
+        stages.updateCircuit(service, now.serviceCircuit());
+      }
       state.update(now.loadBalancer(), now.outlierDetection(), now.slowStart());
       policies.put(service, now);
-      List<String> what = changes.changes();
-      description =
-          description
-              + "updated service "
-              + service
-              + ": "
-              + (what.isEmpty() ? "nothing" : String.join(", ", what))
-              + "\n";
-      LoggerFactory.getLogger(Hyperlane.class).info("updated service {}: {}", service, what);
+      updates.computeIfAbsent(service, k -> new java.util.TreeMap<>()).putAll(changes.changes());
+      LoggerFactory.getLogger(Hyperlane.class)
+          .info("updated service {}: {}", service, changes.changes());
     }
   }
 
@@ -251,7 +261,21 @@ public final class Hyperlane implements AutoCloseable {
    * @return several lines of text, one per setting
    */
   public String describe() {
-    return description;
+    StringBuilder out = new StringBuilder(description);
+    synchronized (policies) {
+      updates.forEach(
+          (service, changed) -> {
+            out.append("service ").append(service).append(" updated while running:\n");
+            changed.forEach(
+                (what, value) ->
+                    out.append("  ")
+                        .append(what)
+                        .append(" ".repeat(Math.max(1, 19 - what.length())))
+                        .append(value)
+                        .append('\n'));
+          });
+    }
+    return out.toString();
   }
 
   /**

@@ -164,8 +164,8 @@ final class OutlierEjection implements Balancer.Weights {
       boolean member = false;
       for (EndpointState other : all) {
         member |= other == e;
-        if (other.ejected && now - other.ejectedUntilNanos < 0) {
-          ejectedNow++;
+        if (other.ejected && now - other.ejectedUntilNanos < 0 || !other.probeHealthy) {
+          ejectedNow++; // out of rotation: ejected, or failing its health checks
         }
       }
       int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));

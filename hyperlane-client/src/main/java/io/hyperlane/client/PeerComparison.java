@@ -11,9 +11,10 @@ import java.util.function.Supplier;
 /**
  * {@link OutlierDetection}'s rules that compare a service's endpoints with each other: run on the
  * scheduler's thread (never on a caller's) at most once an interval while the service is called,
- * over the last window of each endpoint's counters, which the request path keeps anyway (two {@code
- * LongAdder}s and one more for the time successes took). One evaluation runs at a time per service
- * (the next is handed over an interval after this one was), so the histories need no lock.
+ * over the last window of each endpoint's counters, which the request path keeps anyway (its
+ * requests and failures, and the time its successes and its attempts outrun by a hedge took, as a
+ * lower bound for those). The service runs one evaluation at a time, under a lock an update of its
+ * policies takes too, so the histories need no lock of their own.
  *
  * <p>The statistics are the median and the median absolute deviation of the endpoints with enough
  * calls, not Envoy's mean and standard deviation: one outlier among five identical endpoints can
@@ -31,6 +32,7 @@ final class PeerComparison {
     private final long[] requests;
     private final long[] failures;
     private final long[] answeredNanos;
+    private final long[] timed;
     private final long[] at;
     private int newest = -1;
     private int size;
@@ -39,14 +41,16 @@ final class PeerComparison {
       requests = new long[slots];
       failures = new long[slots];
       answeredNanos = new long[slots];
+      timed = new long[slots];
       at = new long[slots];
     }
 
-    void push(long now, long r, long f, long a) {
+    void push(long now, long r, long f, long a, long t) {
       newest = (newest + 1) % requests.length;
       requests[newest] = r;
       failures[newest] = f;
       answeredNanos[newest] = a;
+      timed[newest] = t;
       at[newest] = now;
       size = Math.min(size + 1, requests.length);
     }
@@ -69,13 +73,10 @@ final class PeerComparison {
   }
 
   /** What one endpoint did over the window. */
-  private record Sample(EndpointState endpoint, long calls, long failed, double meanAnswerNanos) {
+  private record Sample(
+      EndpointState endpoint, long calls, long failed, long timed, double meanAnswerNanos) {
     double failureRate() {
-      return failed / (double) calls;
-    }
-
-    long successes() {
-      return calls - failed;
+      return calls == 0 ? 0 : failed / (double) calls;
     }
   }
 
@@ -100,32 +101,35 @@ final class PeerComparison {
       long r = e.requests();
       long f = e.failures();
       long a = e.answeredNanosTotal();
+      long t = e.timedCalls();
       History h = e.history;
       if (h == null) {
         h = new History(slots);
         e.history = h;
-        h.push(now, r, f, a);
+        h.push(now, r, f, a, t);
         continue;
       }
       if (e.ejected) {
         e.history = null; // back from ejection, it starts a fresh window
         continue;
       }
-      h.push(now, r, f, a);
+      h.push(now, r, f, a, t);
       // A little slack: an evaluation handed over one window ago still counts as in it.
       int o = h.start(now, policy.windowNanos + policy.intervalNanos / 2);
       long calls = r - h.requests[o];
-      if (calls >= policy.requestVolume) {
+      long timed = t - h.timed[o];
+      if (calls >= policy.requestVolume || timed >= policy.requestVolume) {
         long failed = f - h.failures[o];
-        long ok = calls - failed;
         samples.add(
             new Sample(
-                e, calls, failed, ok == 0 ? Double.NaN : (a - h.answeredNanos[o]) / (double) ok));
+                e,
+                calls,
+                failed,
+                timed,
+                timed == 0 ? Double.NaN : (a - h.answeredNanos[o]) / (double) timed));
       }
     }
-    if (samples.size() >= policy.minimumHosts) {
-      failureRates(samples, now);
-    }
+    failureRates(samples, now);
     if (policy.failureShareAbove < 1) {
       failureShares(samples, now);
     }
@@ -138,13 +142,22 @@ final class PeerComparison {
     if (policy.failureRateStdevFactor <= 0) {
       return;
     }
-    double[] rates = samples.stream().mapToDouble(Sample::failureRate).toArray();
+    List<Sample> judged = new ArrayList<>(samples.size());
+    for (Sample s : samples) {
+      if (s.calls >= policy.requestVolume) {
+        judged.add(s);
+      }
+    }
+    if (judged.size() < policy.minimumHosts) {
+      return;
+    }
+    double[] rates = judged.stream().mapToDouble(Sample::failureRate).toArray();
     double median = median(rates);
     double[] deviations = Arrays.stream(rates).map(x -> Math.abs(x - median)).toArray();
     double sigma = MAD_TO_SIGMA * median(deviations);
     double threshold =
         median + Math.max(policy.failureRateMargin, policy.failureRateStdevFactor * sigma);
-    worstFirst(samples, Sample::failureRate)
+    worstFirst(judged, Sample::failureRate)
         .forEach(
             s -> {
               if (s.failureRate() > threshold) {
@@ -159,7 +172,7 @@ final class PeerComparison {
                         percent(s.failureRate()),
                         s.calls,
                         Durations.nanos(policy.windowNanos),
-                        samples.size(),
+                        judged.size(),
                         percent(median)));
               }
             });
@@ -169,7 +182,9 @@ final class PeerComparison {
     worstFirst(samples, Sample::failureRate)
         .forEach(
             s -> {
-              if (!s.endpoint.ejected && s.failureRate() > policy.failureShareAbove) {
+              if (!s.endpoint.ejected
+                  && s.calls >= policy.requestVolume
+                  && s.failureRate() > policy.failureShareAbove) {
                 ejection.eject(
                     s.endpoint,
                     now,
@@ -189,7 +204,7 @@ final class PeerComparison {
   private void latencies(List<Sample> samples, long now) {
     List<Sample> answered = new ArrayList<>(samples.size());
     for (Sample s : samples) {
-      if (!s.endpoint.ejected && s.successes() >= policy.requestVolume) {
+      if (!s.endpoint.ejected && s.timed >= policy.requestVolume) {
         answered.add(s);
       }
     }
@@ -212,7 +227,7 @@ final class PeerComparison {
                         "answered in %s on average over %d calls in the last %s; the median of %d"
                             + " endpoints %s",
                         Durations.nanos((long) s.meanAnswerNanos),
-                        s.successes(),
+                        s.timed,
                         Durations.nanos(policy.windowNanos),
                         answered.size(),
                         Durations.nanos((long) median)));

@@ -57,6 +57,7 @@ final class ServiceState implements ServiceDiscovery.Context {
   private final RandomGenerator random;
   private @Nullable HealthChecker health; // set before the instance is shared
   private volatile long comparisonInterval;
+  private final Object comparisonLock = new Object(); // taken before this, never after
   private volatile long nextComparisonAt;
   private static final VarHandle NEXT_COMPARISON;
 
@@ -145,7 +146,8 @@ final class ServiceState implements ServiceDiscovery.Context {
               ticker,
               scheduler,
               blockingExecutor,
-              random);
+              random,
+              authorityVerifier);
     }
     return this;
   }
@@ -193,8 +195,12 @@ final class ServiceState implements ServiceDiscovery.Context {
           Duration.ZERO,
           () -> {
             try {
-              if (!closed) {
-                p.evaluate(ticker.read());
+              // One evaluation at a time, whatever the scheduler's threads, and never one an
+              // update has replaced (it would judge by the old rules).
+              synchronized (comparisonLock) {
+                if (!closed && peers == p) {
+                  p.evaluate(ticker.read());
+                }
               }
             } catch (RuntimeException e) {
               log.warn("outlier detection of service {} failed: {}", name, e.toString());
@@ -318,7 +324,7 @@ final class ServiceState implements ServiceDiscovery.Context {
    */
   void onLostRace(EndpointState e, long start, long end) {
     onCancelled(e, start, end);
-    ejectIfOutlier(e, end, e.countLostRace());
+    ejectIfOutlier(e, end, e.countLostRace(end - start));
   }
 
   /**
@@ -480,19 +486,26 @@ final class ServiceState implements ServiceDiscovery.Context {
    * failure-rate and latency comparisons start a fresh window.
    */
   void update(LoadBalancerPolicy balancing, OutlierDetection outliers, SlowStart slowStart) {
-    synchronized (this) {
-      Balancer next = Balancer.create(balancing, random);
-      next.prepare(endpoints);
-      ejection.update(outliers, slowStart);
-      for (EndpointState e : endpoints) {
-        e.history = null;
+    synchronized (comparisonLock) {
+      synchronized (this) {
+        if (balancing != policy) {
+          Balancer next = Balancer.create(balancing, random);
+          next.prepare(endpoints);
+          this.policy = balancing;
+          this.balancer = next;
+          this.picker = new EndpointPicker(name, next, ejection, zones, allowCleartext);
+        }
+        if (outliers != ejection.policy()) {
+          for (EndpointState e : endpoints) {
+            e.history = null;
+          }
+          this.peers =
+              outliers.comparesPeers() ? new PeerComparison(ejection, () -> endpoints) : null;
+          this.comparisonInterval = outliers.intervalNanos;
+          this.nextComparisonAt = ticker.read() + outliers.intervalNanos;
+        }
+        ejection.update(outliers, slowStart);
       }
-      this.peers = outliers.comparesPeers() ? new PeerComparison(ejection, () -> endpoints) : null;
-      this.comparisonInterval = outliers.intervalNanos;
-      this.nextComparisonAt = ticker.read() + outliers.intervalNanos;
-      this.policy = balancing;
-      this.balancer = next;
-      this.picker = new EndpointPicker(name, next, ejection, zones, allowCleartext);
     }
   }
 

@@ -5,16 +5,18 @@ import io.hyperlane.resilience.HedgingPolicy;
 import io.hyperlane.resilience.RetryPolicy;
 import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The policies of a running service to change, given to {@link Hyperlane#updateService(String,
  * java.util.function.Consumer)}: what is set here replaces the service's current policy, what is
- * not set stays. Every setter checks its value at once, so an update that reaches {@code
- * updateService} is applied whole or, when a setter refused a value, not at all.
+ * not set stays. A policy counts as changed unless it is the very instance in force, so re-applying
+ * the same objects (a reconcile loop) disturbs nothing. Every setter checks its value at once, so
+ * an update that reaches {@code updateService} is applied whole or, when a setter refused a value,
+ * not at all.
  */
 public final class ServiceUpdate {
 
@@ -87,24 +89,24 @@ public final class ServiceUpdate {
     return this;
   }
 
-  /** What changes, for the log and {@link Hyperlane#describe()}. */
-  List<String> changes() {
-    List<String> out = new ArrayList<>();
+  /** What changes, name to value, for the log and {@link Hyperlane#describe()}. */
+  Map<String, String> changes() {
+    Map<String, String> out = new LinkedHashMap<>();
     if (timeoutSet) {
-      out.add("timeout " + (timeout == null ? "none" : Durations.human(timeout)));
+      out.put("timeout", timeout == null ? "none" : Durations.human(timeout));
     }
-    add(out, "retry", retry);
-    add(out, "hedging", hedging);
-    add(out, "service circuit", serviceCircuit);
-    add(out, "load balancer", loadBalancer);
-    add(out, "outlier detection", outlierDetection);
-    add(out, "slow start", slowStart);
+    put(out, "retry", retry);
+    put(out, "hedging", hedging);
+    put(out, "service circuit", serviceCircuit);
+    put(out, "load balancer", loadBalancer);
+    put(out, "outlier detection", outlierDetection);
+    put(out, "slow start", slowStart);
     return out;
   }
 
-  private static void add(List<String> out, String name, @Nullable Object value) {
+  private static void put(Map<String, String> out, String name, @Nullable Object value) {
     if (value != null) {
-      out.add(name + " " + value);
+      out.put(name, value.toString());
     }
   }
 

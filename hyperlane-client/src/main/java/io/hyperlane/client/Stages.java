@@ -186,15 +186,18 @@ final class Stages {
     }
   }
 
-  /** Replaces the policies of one service in the stages that hold them. */
-  void update(
-      String service,
-      @Nullable Duration timeout,
-      RetryPolicy retry,
-      HedgingPolicy hedging,
-      CircuitBreakerPolicy circuit) {
+  /** Replaces the total timeout of one service. */
+  void updateTimeout(String service, @Nullable Duration timeout) {
     deadline.updateTimeout(service, timeout);
+  }
+
+  /** Replaces the retry and hedging policies of one service; its budget stays. */
+  void updateRetries(String service, RetryPolicy retry, HedgingPolicy hedging) {
     retries.update(service, retry, hedging);
+  }
+
+  /** Replaces the circuit policy of one service; its circuit starts again, closed. */
+  void updateCircuit(String service, CircuitBreakerPolicy circuit) {
     serviceCircuits.update(service, circuit);
   }
 }

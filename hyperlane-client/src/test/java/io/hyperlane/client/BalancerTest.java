@@ -246,6 +246,17 @@ class BalancerTest {
     }
     assertThat(good).isBetween(2800, 3200);
     assertThat(LoadBalancerPolicy.peakEwma().choices()).isEqualTo(3);
+
+    // With no more endpoints than choices and equal costs, ties are broken at random: every
+    // endpoint gets its share, not the first one listed.
+    ServiceState even = service(LoadBalancerPolicy.leastInFlight().choices(4), four);
+    int[] picks = new int[4];
+    for (int i = 0; i < 4000; i++) {
+      picks[pick(even, 0).endpoint.url().port() - 8081]++;
+    }
+    for (int p : picks) {
+      assertThat(p).isBetween(800, 1200);
+    }
     assertThat(LoadBalancerPolicy.leastInFlight().choices()).isEqualTo(2);
   }
 

@@ -104,13 +104,13 @@ class HealthCheckTest extends LoopbackTest {
   }
 
   @Test
-  void aPassingProbeEndsAnEjectionForFailuresInARowAndNothingElse() throws Exception {
+  void anEndpointBackFromAnOutageTheProbesSawLeavesItsEjectionAtOnce() throws Exception {
     replicas = Replicas.start(3);
-    replicas.answer(0, 503, 0);
+    replicas.answer(0, 503, 0); // calls and probes alike
     OutlierDetection outliers =
         OutlierDetection.builder()
             .consecutiveFailures(2)
-            .baseEjectionTime(Duration.ofMinutes(1))
+            .baseEjectionTime(Duration.ofMinutes(2))
             .build();
     HealthCheck check = HealthCheck.http("/healthz").build();
     try (Hyperlane hyperlane =
@@ -122,10 +122,17 @@ class HealthCheckTest extends LoopbackTest {
       assertThat(endpoint(hyperlane, 0).ejected()).isTrue();
       assertThat(endpoint(hyperlane, 0).ejectedFor())
           .isEqualTo("2 failed or outrun attempts in a row");
+      for (int i = 0; i < 3; i++) {
+        time.advance(ROUND);
+      }
+      assertThat(endpoint(hyperlane, 0).health()).startsWith("unhealthy");
 
-      replicas.answer(0, 200, 0); // back up, 49 s before its ejection would end
+      replicas.answer(0, 200, 0); // back up, a minute before its ejection would end
+      time.advance(ROUND);
+      assertThat(endpoint(hyperlane, 0).ejected()).as("one pass of two").isTrue();
       time.advance(ROUND);
       assertThat(endpoint(hyperlane, 0).ejected()).isFalse();
+      assertThat(endpoint(hyperlane, 0).health()).startsWith("healthy");
       assertThat(events(RoutingEvent.EndpointReturned.class)).hasSize(1);
     }
   }
@@ -166,6 +173,72 @@ class HealthCheckTest extends LoopbackTest {
   }
 
   @Test
+  void everyEndpointIsProbedWhenThereAreMoreEndpointsThanSlots() throws Exception {
+    replicas = Replicas.start(5);
+    List<Runnable> queued = new ArrayList<>();
+    HealthCheck check = HealthCheck.http("/healthz").maxConcurrentProbes(2).build();
+    try (Hyperlane hyperlane =
+        builder(check, OutlierDetection.disabled())
+            .blockingExecutor(queued::add)
+            .service("inventory", replicas.urls())
+            .build()) {
+      assertThat(hyperlane.describe())
+          .containsPattern(
+              "  health check +HealthCheck\\{GET /healthz every 10 s, timeout 1 s,"
+                  + " healthy after 2, unhealthy after 3, expect 2xx, at most 2 at a time\\}");
+      for (int round = 0; round < 3; round++) {
+        time.advance(ROUND);
+        while (!queued.isEmpty()) {
+          queued.remove(0).run(); // each round's probes end before the next round
+        }
+      }
+      // Three rounds of two slots: six probes, every one of the five endpoints at least once.
+      int probes = 0;
+      for (int i = 0; i < replicas.count(); i++) {
+        int mine = replicas.server(i).findAll(getRequestedFor(urlEqualTo("/healthz"))).size();
+        assertThat(mine).as("replica %d", i).isPositive();
+        probes += mine;
+      }
+      assertThat(probes).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void aPassingProbeEndsOnlyAnOutageTheProbesSaw() throws Exception {
+    replicas = Replicas.start(3);
+    OutlierDetection outliers =
+        OutlierDetection.builder()
+            .consecutiveFailures(2)
+            .baseEjectionTime(Duration.ofMinutes(1))
+            .build();
+    HealthCheck check = HealthCheck.http("/healthz").healthyThreshold(1).build();
+    try (Hyperlane hyperlane =
+        builder(check, outliers).service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      // Replica 0's calls fail while its probe answers: an ejection for failures in a row that
+      // the probes never saw as an outage.
+      replicas.answer(
+          0, com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503));
+      replicas
+          .server(0)
+          .stubFor(
+              com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/healthz"))
+                  .willReturn(
+                      com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)));
+      for (int i = 0; i < 6; i++) {
+        Replicas.get(client, "http://inventory/");
+      }
+      assertThat(endpoint(hyperlane, 0).ejected()).isTrue();
+      time.advance(ROUND);
+      time.advance(ROUND);
+      assertThat(endpoint(hyperlane, 0).health()).startsWith("healthy (last probe: 200");
+      assertThat(endpoint(hyperlane, 0).ejected())
+          .as("passing probes end only an outage the probes saw")
+          .isTrue();
+    }
+  }
+
+  @Test
   void settingsAreCheckedAndDescribed() {
     assertThatThrownBy(() -> HealthCheck.http("healthz")).hasMessageContaining("absolute path");
     assertThatThrownBy(() -> HealthCheck.http("/health z")).hasMessageContaining("absolute path");
@@ -180,6 +253,8 @@ class HealthCheckTest extends LoopbackTest {
     assertThat(HealthCheck.http("/healthz").expectStatus(200, 204).build().toString())
         .isEqualTo(
             "HealthCheck{GET /healthz every 10 s, timeout 1 s, healthy after 2, unhealthy after 3,"
-                + " expect {200, 204}, at most 4 at a time}");
+                + " expect 200, 204, at most 4 at a time}");
+    assertThat(HealthCheck.http("/h").expectStatus(200, 201, 202, 503).build().toString())
+        .contains("expect 200-202, 503,");
   }
 }

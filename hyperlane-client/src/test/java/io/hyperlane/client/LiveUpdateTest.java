@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hyperlane.resilience.CircuitBreakerPolicy;
+import io.hyperlane.resilience.CircuitOpenException;
 import io.hyperlane.resilience.CircuitState;
 import io.hyperlane.resilience.DeadlineExceededException;
 import io.hyperlane.resilience.HedgingPolicy;
@@ -66,7 +67,8 @@ class LiveUpdateTest extends LoopbackTest {
       assertThat(status(client)).isEqualTo(503);
       assertThat(replicas.received(0)).as("one attempt, then three").isEqualTo(4);
       assertThat(hyperlane.describe())
-          .contains("updated service inventory: retry RetryPolicy{maxAttempts=3");
+          .contains("service inventory updated while running:")
+          .containsPattern("  retry +RetryPolicy\\{maxAttempts=3");
     }
   }
 
@@ -127,6 +129,14 @@ class LiveUpdateTest extends LoopbackTest {
       status(client);
       assertThat(hyperlane.snapshot().service("inventory").circuit()).isEqualTo("OPEN");
 
+      // An update that leaves the circuit's policy alone leaves the circuit alone: still open.
+      hyperlane.updateService(
+          "inventory", s -> s.timeout(Duration.ofSeconds(5)).serviceCircuitBreaker(touchy));
+      assertThat(hyperlane.snapshot().service("inventory").circuit()).isEqualTo("OPEN");
+      assertThat(replicas.received(0)).isEqualTo(2);
+      assertThatThrownBy(() -> status(client)).isInstanceOf(CircuitOpenException.class);
+      assertThat(replicas.received(0)).as("refused by the open circuit").isEqualTo(2);
+
       hyperlane.updateService(
           "inventory", s -> s.serviceCircuitBreaker(CircuitBreakerPolicy.disabled()));
       assertThat(hyperlane.snapshot().service("inventory").circuit()).isEqualTo("NONE");
@@ -134,6 +144,9 @@ class LiveUpdateTest extends LoopbackTest {
         assertThat(status(client)).as("no circuit: every call reaches the replica").isEqualTo(503);
       }
       assertThat(replicas.received(0)).isEqualTo(7);
+      assertThat(hyperlane.describe())
+          .containsPattern("  service circuit +CircuitBreakerPolicy\\{disabled\\}")
+          .containsPattern("  timeout +5 s");
 
       hyperlane.updateService("inventory", s -> s.serviceCircuitBreaker(touchy));
       assertThat(hyperlane.snapshot().service("inventory").circuit())
@@ -155,7 +168,7 @@ class LiveUpdateTest extends LoopbackTest {
       long start = System.nanoTime();
       assertThatThrownBy(() -> status(client)).isInstanceOf(DeadlineExceededException.class);
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-      assertThat(hyperlane.describe()).contains("updated service inventory: timeout 100 ms");
+      assertThat(hyperlane.describe()).containsPattern("  timeout +100 ms\n");
     }
   }
 

@@ -215,6 +215,32 @@ class PeerComparisonTest {
   }
 
   @Test
+  void attemptsOutrunByAHedgeCountTowardTheLatencyRule() {
+    ServiceState service = service(peersOnly().consecutiveFailures(1000).build(), 4);
+    EndpointState[] states = states(service, 4);
+    for (int s = 0; s < 8; s++) {
+      for (int c = 0; c < 20; c++) {
+        for (int i = 0; i < 4; i++) {
+          long now = time.read();
+          states[i].begin();
+          if (i == 1 && c % 2 == 0) {
+            // Half its calls are cancelled by a hedge after 30 ms; the other half answer fast.
+            service.onLostRace(states[i], now, now + 30 * MS);
+          } else {
+            service.onResponse(states[i], now, now + 2 * MS, 200);
+          }
+        }
+      }
+      time.advance(Duration.ofSeconds(1));
+    }
+    // Its mean over answers and outrun attempts is 16 ms, eight times the others' 2 ms; over its
+    // answers alone it would look as fast as they are.
+    assertThat(ejections())
+        .extracting(e -> e.endpoint() + " " + e.reason())
+        .containsExactly("http://127.0.0.1:9002 LATENCY");
+  }
+
+  @Test
   void aBrownoutOfTheWholeServiceEjectsNobodyForLatency() {
     ServiceState service = service(peersOnly().build(), 4);
     traffic(service, 4, 5, 20, call -> false, i -> 2 * MS);

@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
 public final class AttemptContext {
 
   private final List<String> tried = new ArrayList<>(2);
+  private boolean untriedLeft; // guarded by this
   private final List<CallFailedException.Attempt> failed = new ArrayList<>(0);
   private volatile @Nullable String lastTried;
   private final AtomicInteger resendCount = new AtomicInteger();
@@ -92,6 +93,25 @@ public final class AttemptContext {
       lostRaces = ConcurrentHashMap.newKeySet();
     }
     lostRaces.add(call);
+  }
+
+  /**
+   * Records, for the retry stage, whether the routing stage has endpoints this call has not tried
+   * yet: a retry that goes to one of them may go at once (see {@link
+   * RetryInterceptor.Builder#failoverAtOnce(boolean)}).
+   */
+  public synchronized void untriedEndpointsLeft(boolean left) {
+    this.untriedLeft = left;
+  }
+
+  /** Whether the routing stage said it has endpoints this call has not tried; false by default. */
+  public synchronized boolean untriedEndpointsLeft() {
+    return untriedLeft;
+  }
+
+  /** How many distinct endpoints this call's attempts went to. */
+  public synchronized int triedCount() {
+    return tried.size();
   }
 
   /** Records that an attempt of this call goes to {@code endpoint}. */

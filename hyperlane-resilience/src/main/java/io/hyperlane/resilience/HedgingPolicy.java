@@ -10,16 +10,16 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@link #adaptive()}: hedge once after the service's recent 95th-percentile latency, so
- *       about 5% of calls get a hedge, but never later than 4 times its recent median; no hedging
- *       until 50 calls have been measured;
+ *       about 5% of calls get a hedge, or after 4 times its recent median when latency has two
+ *       modes; no hedging until 50 calls have been measured;
  *   <li>{@link #fixed(Duration, int)}: after a fixed delay, up to {@code maxHedges} times.
  * </ul>
  *
- * <p>The bound at 4 times the median is for latency with two modes: when more than 5% of calls meet
- * a slow replica, a slow disk or a cold cache, the p95 lies in the slow mode and a hedge sent then
- * comes too late to help; the median lies in the fast mode, and a call that has taken 4 times as
- * long is already in the slow one. Where latency has one mode (a log-normal with its p99 at twice
- * its median has its p95 at 1.6 times) the bound changes nothing.
+ * <p>Two modes: when more than 5% of calls meet a slow replica, a slow disk or a cold cache, the
+ * p95 lies in the slow mode and a hedge sent then comes too late to help; the median lies in the
+ * fast mode, and a call that has taken 4 times as long is already in the slow one. Latency counts
+ * as having two modes when fewer calls fall between twice the median and half the p95 than a fifth
+ * of those beyond; a tail that thins out as it grows, however heavy, keeps the p95.
  *
  * <p>Only idempotent requests are hedged, and every hedge draws on the service's {@link
  * RetryBudget}, so a brownout cannot turn every call into two (grafana/loki#4826). The losing
@@ -28,7 +28,7 @@ import java.util.Objects;
  */
 public final class HedgingPolicy {
 
-  /** An adaptive delay is never longer than this many times the service's recent median. */
+  /** With two modes, an adaptive delay is this many times the service's recent median. */
   static final double MEDIAN_MULTIPLE = 4;
 
   private static final HedgingPolicy NONE = new HedgingPolicy(0, 0, 0, 0);
@@ -52,16 +52,16 @@ public final class HedgingPolicy {
   }
 
   /**
-   * One hedge after the service's recent p95 latency or 4 times its median, whichever is shorter:
-   * about 5% of calls are hedged, and never more than 10% over 10 s (plus one per second).
+   * One hedge after the service's recent p95 latency (4 times its median when latency has two
+   * modes): about 5% of calls are hedged, and never more than 10% over 10 s (plus one per second).
    */
   public static HedgingPolicy adaptive() {
     return ADAPTIVE;
   }
 
   /**
-   * Hedges after the given percentile of the service's recent latency, or 4 times its median when
-   * that is shorter.
+   * Hedges after the given percentile of the service's recent latency (4 times its median when
+   * latency has two modes and that is shorter).
    *
    * @param percentile between 0.5 and 0.999
    * @param maxHedges extra attempts, 1 to 3

@@ -343,17 +343,21 @@ public final class RetryInterceptor implements Interceptor {
         cause = Objects.requireNonNull(failure, "failure").getClass().getName();
       }
 
-      // An attempt that never reached a server added load nowhere: the next endpoint is tried at
-      // once (Finagle's requeue). So is the first retry when it goes to another endpoint (the
-      // budget, not a pause, bounds what retries add). Anything else backs off.
-      long delay =
-          retryAfter != RetryAfter.ABSENT
-              ? retryAfter
-              : failure != null && neverSent(failure, tracked)
-                  ? 0
-                  : failoverAtOnce
-                      ? failoverBackoff(policy, attempt, random)
-                      : backoff(policy, attempt, random);
+      // A retry that goes to an endpoint the call has not tried goes at once after an attempt
+      // that never reached a server (it added load nowhere: Finagle's requeue), and so does the
+      // first retry (the budget, not a pause, bounds what retries add); the backoff starts with
+      // the second. A retry that can only go back to a server already tried backs off.
+      long delay;
+      if (retryAfter != RetryAfter.ABSENT) {
+        delay = retryAfter;
+      } else if (failoverAtOnce && context.untriedEndpointsLeft()) {
+        delay =
+            failure != null && neverSent(failure, tracked)
+                ? 0
+                : failoverBackoff(policy, attempt, random);
+      } else {
+        delay = backoff(policy, attempt, random);
+      }
       RefusalReason refusal;
       if (attempt >= policy.maxAttempts) {
         refusal = RefusalReason.ATTEMPTS_EXHAUSTED;
@@ -625,9 +629,12 @@ public final class RetryInterceptor implements Interceptor {
     }
 
     /**
-     * Whether the stage below sends each retry to an endpoint the call has not tried yet, as
-     * Hyperlane's routing stage does: then the first retry goes at once, and the backoff starts
-     * with the second. Off by default, for a retry that goes back to the same server.
+     * Whether the stage below sends a retry to an endpoint the call has not tried yet, as
+     * Hyperlane's routing stage does, saying so through {@link
+     * AttemptContext#untriedEndpointsLeft(boolean)}: then such a retry goes at once after an
+     * attempt that never reached a server, the first retry goes at once after any failure, and the
+     * backoff starts with the second. A retry that can only go back to a server already tried backs
+     * off as usual. Off by default.
      */
     public Builder failoverAtOnce(boolean failoverAtOnce) {
       this.failoverAtOnce = failoverAtOnce;

@@ -168,9 +168,11 @@ public final class RetryPolicy {
 
     /**
      * The exponential backoff: retry {@code n} waits a random time up to {@code min(cap, base ×
-     * 2^(n-1))}. A retry after an attempt that never reached a server (the connection was refused,
-     * there was no route, the name did not resolve) does not wait: it added load nowhere, and the
-     * next attempt goes to another endpoint. A {@code Retry-After} the server sent is waited for.
+     * 2^(n-1))}. In Hyperlane, whose routing sends a retry to an endpoint the call has not tried
+     * while there is one, such a retry does not wait after an attempt that never reached a server
+     * (the connection was refused, there was no route): it added load nowhere; and the first retry
+     * does not wait at all, the backoff starting with the second. A {@code Retry-After} the server
+     * sent is always waited for.
      *
      * @throws IllegalArgumentException if base is negative, cap is below base, or cap is over 1
      *     minute

@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.random.RandomGenerator;
+import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -206,17 +207,50 @@ class RetryInterceptorTest {
             r -> assertThat(r.cause()).isEqualTo("java.io.IOException"));
   }
 
+  /** A routing stage's word on whether endpoints this call has not tried are left. */
+  private static Interceptor untriedLeft(boolean left) {
+    return chain -> {
+      AttemptContext.of(chain).untriedEndpointsLeft(left);
+      return chain.proceed(chain.request());
+    };
+  }
+
   @Test
-  void anAttemptThatNeverReachedAServerIsRetriedWithoutAPause() throws Exception {
-    origin
-        .thenFail(new ConnectException("refused"))
-        .thenFail(new IOException("reset after sending"));
+  void withFailoverAnAttemptThatNeverReachedAServerIsRetriedElsewhereWithoutAPause()
+      throws Exception {
+    origin.thenFail(new IOException("reset after sending"));
+    origin.thenFail(new ConnectException("refused"));
+    origin.thenStatus(200);
+    OkHttpClient client =
+        origin.client(
+            retry(RetryPolicy.ofDefaults()).failoverAtOnce(true).build(), untriedLeft(true));
+    try (Response response = client.newCall(get()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    // The first retry goes at once; the refused attempt added load nowhere: no pause either.
+    assertThat(sleeper.pauses).containsExactly(Duration.ZERO, Duration.ZERO);
+  }
+
+  @Test
+  void aRetryThatCanOnlyGoBackToATriedServerBacksOffEvenWithFailover() throws Exception {
+    origin.thenFail(new ConnectException("refused")).thenFail(new IOException("reset"));
+    origin.thenStatus(200);
+    OkHttpClient client =
+        origin.client(
+            retry(RetryPolicy.ofDefaults()).failoverAtOnce(true).build(), untriedLeft(false));
+    try (Response response = client.newCall(get()).execute()) {
+      assertThat(response.code()).isEqualTo(200);
+    }
+    assertThat(sleeper.pauses).containsExactly(Duration.ofMillis(25), Duration.ofMillis(50));
+
+    // Standalone (no failover): the same server again, refused or not, after the backoff.
+    sleeper.pauses.clear();
+    origin.thenFail(new ConnectException("refused"));
     origin.thenStatus(200);
     try (Response response = client(RetryPolicy.ofDefaults()).newCall(get()).execute()) {
       assertThat(response.code()).isEqualTo(200);
     }
-    // The refused attempt added load nowhere: no pause. The reset one may have: 25 ms × 2^(2-1).
-    assertThat(sleeper.pauses).containsExactly(Duration.ZERO, Duration.ofMillis(50));
+    assertThat(sleeper.pauses).containsExactly(Duration.ofMillis(25));
   }
 
   @Test
@@ -224,7 +258,8 @@ class RetryInterceptorTest {
     origin.thenFail(new IOException("reset 1")).thenFail(new IOException("reset 2"));
     origin.thenStatus(200);
     OkHttpClient client =
-        origin.client(retry(RetryPolicy.ofDefaults()).failoverAtOnce(true).build());
+        origin.client(
+            retry(RetryPolicy.ofDefaults()).failoverAtOnce(true).build(), untriedLeft(true));
     try (Response response = client.newCall(get()).execute()) {
       assertThat(response.code()).isEqualTo(200);
     }
