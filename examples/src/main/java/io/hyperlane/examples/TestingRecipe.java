@@ -1,6 +1,7 @@
 package io.hyperlane.examples;
 
 import io.hyperlane.client.Hyperlane;
+import io.hyperlane.client.LoadBalancerPolicy;
 import io.hyperlane.client.OutlierDetection;
 import io.hyperlane.testing.FakeTime;
 import io.hyperlane.testing.Fault;
@@ -44,6 +45,9 @@ public final class TestingRecipe {
                 .scheduler(time)
                 .blockingExecutor(time)
                 .outlierDetection(OutlierDetection.builder().consecutiveFailures(2).build())
+                // Round robin keeps calling every replica, so ejection is what takes the failing
+                // ones out (the default balancer would mostly steer around them on its own).
+                .loadBalancer(LoadBalancerPolicy.roundRobin())
                 .service("inventory", replicas.urls())
                 .build()) {
       replicas.get(0).always(Fault.reset());

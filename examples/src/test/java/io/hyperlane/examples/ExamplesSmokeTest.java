@@ -63,7 +63,8 @@ class ExamplesSmokeTest {
           .startsWith("Hyperlane: 1 service, ")
           .contains("service inventory\n  endpoints          " + a.url() + ", " + b.url())
           .contains("  timeout            none: a call may take every attempt")
-          .contains("inventory: peakEwma(decay=10 s, failurePenalty=1 s), circuit CLOSED")
+          .contains(
+              "inventory: peakEwma(decay=10 s, failurePenalty=1 s, choices=3), circuit CLOSED")
           .contains("\n  endpoint ")
           .contains("\n  " + a.url() + " ")
           .contains("\n  " + b.url() + " ")
@@ -310,6 +311,44 @@ class ExamplesSmokeTest {
       assertThat(outcome.failed()).isEqualTo(10);
       assertThat(outcome.rejected()).isEqualTo(15);
       assertThat(a.served() + b.served()).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void outlierDetectionRecipeEjectsTheSlowReplicaForItsLatency() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b");
+        LocalReplica slow = LocalReplica.start("slow", Duration.ofMillis(40))) {
+      OutlierDetectionRecipe.Outcome outcome =
+          OutlierDetectionRecipe.run(a.url(), b.url(), slow.url());
+      assertThat(outcome.ejected()).containsExactly(slow.url());
+      assertThat(outcome.why().get(0)).startsWith("answered in ").contains("the median of 3");
+    }
+  }
+
+  @Test
+  void healthCheckRecipeTakesASickReplicaOutAndBringsItBack() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
+      HealthCheckRecipe.Outcome outcome = HealthCheckRecipe.run(a, b);
+      assertThat(outcome.sick()).startsWith("unhealthy (last probe: 503");
+      assertThat(outcome.recovered()).startsWith("healthy (last probe: 200");
+      assertThat(outcome.events())
+          .extracting(e -> e.getClass().getSimpleName())
+          .containsSubsequence("EndpointUnhealthy", "EndpointHealthy");
+      assertThat(b.lastHeader("User-Agent")).isEqualTo("hyperlane-health-check");
+    }
+  }
+
+  @Test
+  void liveUpdateRecipeHoldsTheNextCallToTheNewTimeout() throws Exception {
+    try (LocalReplica slow = LocalReplica.start("slow", Duration.ofMillis(300))) {
+      LiveUpdateRecipe.Outcome outcome = LiveUpdateRecipe.run(slow.url());
+      assertThat(outcome.before()).isEqualTo("200");
+      assertThat(outcome.after()).isEqualTo("DeadlineExceededException");
+      assertThat(outcome.described())
+          .contains("service inventory updated while running:")
+          .containsPattern("timeout +100 ms");
     }
   }
 
