@@ -70,36 +70,38 @@ final class EndpointPicker {
         only.circuit.tryAcquirePermission(); // lets it half-open in time; it is used either way
       }
     } else {
-      int usable = 0; // in rotation, circuit closed, passing its health checks
-      int unprobed = 0; // in rotation, circuit closed
+      // Health checks count unless every endpoint in rotation fails them (a probe path or TLS
+      // setting that is wrong is as likely as an outage): then they are set aside, and ejection
+      // and circuits alone choose.
+      boolean probesCount = false;
       for (EndpointState e : all) {
-        if (!ejection.isAvailable(e, now)) {
+        if (e.probeHealthy && ejection.isAvailable(e, now)) {
+          probesCount = true;
+          break;
+        }
+      }
+      boolean checked = probesCount;
+      int usable = 0;
+      for (EndpointState e : all) {
+        if (!ejection.isAvailable(e, now) || (checked && !e.probeHealthy)) {
           continue;
         }
         if (!e.circuitClosed() && e.circuit != null) {
-          // Open past its wait, or a half-open slot: a probe call.
-          if (e.probeHealthy && e.circuit.tryAcquirePermission()) {
-            return chosen(e, attempt);
+          if (e.circuit.tryAcquirePermission()) { // open past its wait, or a half-open slot
+            if (attempt != null) {
+              attempt.untriedEndpointsLeft(false);
+            }
+            return chosen(e, attempt); // a probe call
           }
           continue;
         }
-        unprobed++;
-        if (e.probeHealthy) {
-          usable++;
-        }
+        usable++;
       }
-      // Re-read below: an endpoint may have moved meanwhile.
-      if (usable != 0) {
-        if (usable != all.length) {
-          candidates = filter(all, e -> !e.ejected && e.probeHealthy && e.circuitClosed());
-        }
-      } else if (unprobed != 0) {
-        // Every endpoint fails its health checks (a probe path or TLS setting that is wrong, as
-        // likely as an outage): the checks are set aside, ejection and circuits still hold.
-        if (unprobed != all.length) {
-          candidates = filter(all, e -> !e.ejected && e.circuitClosed());
-        }
-      } // when none is usable at all, use all of them
+      if (usable != all.length && usable != 0) { // when none is usable, use all of them
+        // Re-read: an endpoint may have moved meanwhile.
+        candidates =
+            filter(all, e -> !e.ejected && (!checked || e.probeHealthy) && e.circuitClosed());
+      }
       if (zones.enabled()) {
         candidates = preferLocal(all, candidates);
       }

@@ -129,7 +129,9 @@ public final class HealthCheck {
 
   /** The expected statuses as people write them: {@code 2xx}, or {@code 200-202, 503}. */
   private String statuses() {
-    if (statuses.cardinality() == 100 && statuses.nextSetBit(0) == 200) {
+    if (statuses.cardinality() == 100
+        && statuses.nextSetBit(0) == 200
+        && statuses.nextClearBit(200) == 300) {
       return "2xx";
     }
     StringBuilder out = new StringBuilder();

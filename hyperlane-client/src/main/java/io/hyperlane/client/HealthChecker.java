@@ -85,7 +85,7 @@ final class HealthChecker {
             .followRedirects(false)
             .followSslRedirects(false)
             .retryOnConnectionFailure(false);
-    if (authorityVerifier != null) {
+    if (authorityVerifier != null && check.client == null) {
       builder.hostnameVerifier(authorityVerifier); // the service's TLS authority, as calls use
     }
     this.client = builder.build();
@@ -208,8 +208,6 @@ final class HealthChecker {
           e.probeHealthy = true;
           ejection.startRamp(e, ticker.read());
           event = new RoutingEvent.EndpointHealthy(service, e.endpoint.origin(), seen);
-          // It was down and is up again: an ejection for failures in a row ends with that.
-          ejection.endFailureEjection(e, ticker.read());
         }
       } else {
         e.probePasses = 0;
@@ -223,6 +221,10 @@ final class HealthChecker {
                   e.probeFailures + " failed probes, the last: " + seen);
         }
       }
+    }
+    if (event instanceof RoutingEvent.EndpointHealthy) {
+      // It was down and is up again: an ejection for failures in a row ends with that.
+      ejection.endFailureEjection(e, ticker.read());
     }
     if (event instanceof RoutingEvent.EndpointUnhealthy u) {
       log.warn("endpoint {} of service {} is unhealthy: {}", u.endpoint(), service, u.detail());

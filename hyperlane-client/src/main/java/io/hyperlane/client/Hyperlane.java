@@ -92,8 +92,8 @@ public final class Hyperlane implements AutoCloseable {
 
   private final String description;
 
-  /** Per service, the policies changed while running and their values now; guarded by policies. */
-  private final Map<String, Map<String, String>> updates = new java.util.TreeMap<>();
+  /** Per service, the policies changed while running and their values now; replaced whole. */
+  private volatile Map<String, Map<String, String>> updates = Map.of();
 
   private final Map<String, ServicePolicies.Resolved> policies;
 
@@ -225,8 +225,11 @@ public final class Hyperlane implements AutoCloseable {
       // Only what changed is replaced: an update that gives a policy already in force (the same
       // instance) leaves its state alone — the service circuit stays open, the hedges' rate cap
       // keeps its count, the outlier windows go on.
+      Map<String, String> changed = changes.changes();
       if (!Objects.equals(now.timeout(), was.timeout())) {
         stages.updateTimeout(service, now.timeout());
+      } else {
+        changed.remove("timeout");
       }
       if (now.retry() != was.retry() || now.hedging() != was.hedging()) {
         stages.updateRetries(service, now.retry(), now.hedging());
@@ -236,9 +239,26 @@ public final class Hyperlane implements AutoCloseable {
       }
       state.update(now.loadBalancer(), now.outlierDetection(), now.slowStart());
       policies.put(service, now);
-      updates.computeIfAbsent(service, k -> new java.util.TreeMap<>()).putAll(changes.changes());
-      LoggerFactory.getLogger(Hyperlane.class)
-          .info("updated service {}: {}", service, changes.changes());
+      // Only what changed is listed: the very instance already in force is no change.
+      keepChanged(changed, "retry", now.retry(), was.retry());
+      keepChanged(changed, "hedging", now.hedging(), was.hedging());
+      keepChanged(changed, "service circuit", now.serviceCircuit(), was.serviceCircuit());
+      keepChanged(changed, "load balancer", now.loadBalancer(), was.loadBalancer());
+      keepChanged(changed, "outlier detection", now.outlierDetection(), was.outlierDetection());
+      keepChanged(changed, "slow start", now.slowStart(), was.slowStart());
+      Map<String, Map<String, String>> next = new java.util.TreeMap<>(updates);
+      Map<String, String> mine = new java.util.TreeMap<>(next.getOrDefault(service, Map.of()));
+      mine.putAll(changed);
+      next.put(service, Map.copyOf(mine));
+      updates = Map.copyOf(next);
+      LoggerFactory.getLogger(Hyperlane.class).info("updated service {}: {}", service, changed);
+    }
+  }
+
+  private static void keepChanged(
+      Map<String, String> changed, String name, Object now, Object was) {
+    if (now == was) {
+      changed.remove(name);
     }
   }
 
@@ -262,19 +282,22 @@ public final class Hyperlane implements AutoCloseable {
    */
   public String describe() {
     StringBuilder out = new StringBuilder(description);
-    synchronized (policies) {
-      updates.forEach(
-          (service, changed) -> {
-            out.append("service ").append(service).append(" updated while running:\n");
-            changed.forEach(
-                (what, value) ->
-                    out.append("  ")
-                        .append(what)
-                        .append(" ".repeat(Math.max(1, 19 - what.length())))
-                        .append(value)
-                        .append('\n'));
-          });
-    }
+    new java.util.TreeMap<>(updates) // read once, without a lock: a listener may call this
+        .forEach(
+            (service, changed) -> {
+              if (changed.isEmpty()) {
+                return;
+              }
+              out.append("service ").append(service).append(" updated while running:\n");
+              new java.util.TreeMap<>(changed)
+                  .forEach(
+                      (what, value) ->
+                          out.append("  ")
+                              .append(what)
+                              .append(" ".repeat(Math.max(1, 19 - what.length())))
+                              .append(value)
+                              .append('\n'));
+            });
     return out.toString();
   }
 

@@ -26,6 +26,8 @@ final class OutlierEjection implements Balancer.Weights {
   private volatile SlowStart slowStart;
   private final ResilienceListener listener;
   private final Object lock;
+  private final java.util.Queue<RoutingEvent> pending =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final BooleanSupplier closed;
   private final Supplier<EndpointState[]> endpoints;
 
@@ -58,6 +60,7 @@ final class OutlierEjection implements Balancer.Weights {
           inARow,
           RoutingEvent.EjectionReason.CONSECUTIVE_FAILURES,
           inARow + " failed or outrun attempts in a row");
+      flush();
     }
   }
 
@@ -99,6 +102,7 @@ final class OutlierEjection implements Balancer.Weights {
       return false;
     }
     readmit(e, now);
+    flush();
     return true;
   }
 
@@ -131,6 +135,19 @@ final class OutlierEjection implements Balancer.Weights {
         readmit(e, now);
       }
     }
+    flush();
+  }
+
+  /**
+   * Delivers the events of the transitions made so far. Transitions happen under locks and only
+   * queue their events; whoever made one calls this once it holds none, so that a listener that
+   * calls back into Hyperlane (describe, updateService) cannot close a cycle of locks.
+   */
+  void flush() {
+    RoutingEvent event;
+    while ((event = pending.poll()) != null) {
+      ResilienceListener.notify(listener, event);
+    }
   }
 
   private void readmit(EndpointState e, long now) {
@@ -140,8 +157,7 @@ final class OutlierEjection implements Balancer.Weights {
         startRamp(e, now);
         e.ejected = false;
         log.debug("endpoint {} of service {} is back in rotation", e.endpoint.origin(), service);
-        ResilienceListener.notify(
-            listener, new RoutingEvent.EndpointReturned(service, e.endpoint.origin()));
+        pending.add(new RoutingEvent.EndpointReturned(service, e.endpoint.origin()));
       }
     }
   }
@@ -161,12 +177,22 @@ final class OutlierEjection implements Balancer.Weights {
       // is the current one, never one discovery has just replaced.
       EndpointState[] all = endpoints.get();
       int ejectedNow = 0;
+      int failingProbes = 0;
+      boolean anyPassingProbes = false;
       boolean member = false;
       for (EndpointState other : all) {
         member |= other == e;
-        if (other.ejected && now - other.ejectedUntilNanos < 0 || !other.probeHealthy) {
-          ejectedNow++; // out of rotation: ejected, or failing its health checks
+        if (other.ejected && now - other.ejectedUntilNanos < 0) {
+          ejectedNow++;
+        } else if (!other.probeHealthy) {
+          failingProbes++;
         }
+        anyPassingProbes |= other.probeHealthy;
+      }
+      if (anyPassingProbes) {
+        // Failing health checks is being out of rotation too, unless every endpoint fails them:
+        // then the probes are set aside and ejection alone decides.
+        ejectedNow += failingProbes;
       }
       int allowed = Math.max(1, (int) Math.floor(all.length * outliers.maxEjectedShare));
       if (!member || ejectedNow >= allowed) {
@@ -205,8 +231,7 @@ final class OutlierEjection implements Balancer.Weights {
           service,
           Durations.nanos(duration),
           detail);
-      ResilienceListener.notify(
-          listener,
+      pending.add(
           new RoutingEvent.EndpointEjected(
               service, e.endpoint.origin(), Duration.ofNanos(duration), inARow, reason, detail));
       return true;

@@ -202,6 +202,7 @@ final class ServiceState implements ServiceDiscovery.Context {
                   p.evaluate(ticker.read());
                 }
               }
+              ejection.flush(); // the listener hears of ejections once no lock is held
             } catch (RuntimeException e) {
               log.warn("outlier detection of service {} failed: {}", name, e.toString());
             }
@@ -495,7 +496,9 @@ final class ServiceState implements ServiceDiscovery.Context {
           this.balancer = next;
           this.picker = new EndpointPicker(name, next, ejection, zones, allowCleartext);
         }
-        if (outliers != ejection.policy()) {
+        boolean rulesChanged = outliers != ejection.policy();
+        ejection.update(outliers, slowStart); // first: a new comparison reads its rules there
+        if (rulesChanged) {
           for (EndpointState e : endpoints) {
             e.history = null;
           }
@@ -504,7 +507,6 @@ final class ServiceState implements ServiceDiscovery.Context {
           this.comparisonInterval = outliers.intervalNanos;
           this.nextComparisonAt = ticker.read() + outliers.intervalNanos;
         }
-        ejection.update(outliers, slowStart);
       }
     }
   }

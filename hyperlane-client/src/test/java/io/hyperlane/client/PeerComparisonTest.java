@@ -324,6 +324,69 @@ class PeerComparisonTest {
   }
 
   @Test
+  void rulesChangedByAnUpdateAreTheOnesThatJudgeFromThen() {
+    ServiceState service = service(peersOnly().build(), 4);
+    service.update(
+        LoadBalancerPolicy.roundRobin(),
+        peersOnly().latencyFactor(0).build(),
+        SlowStart.disabled());
+    traffic(service, 4, 12, 20, call -> false, i -> i == 1 ? 25 * MS : 2 * MS);
+    assertThat(ejections()).as("the latency rule was turned off").isEmpty();
+
+    service.update(
+        LoadBalancerPolicy.roundRobin(),
+        peersOnly().requestVolume(30).build(),
+        SlowStart.disabled());
+    traffic(service, 4, 4, 20, call -> false, i -> i == 1 ? 25 * MS : 2 * MS);
+    assertThat(ejections())
+        .as("on again, with a smaller volume")
+        .extracting(e -> e.endpoint() + " " + e.reason())
+        .containsExactly("http://127.0.0.1:9002 LATENCY");
+  }
+
+  @Test
+  void healthChecksCountUnlessEveryEndpointInRotationFailsThem() throws Exception {
+    ServiceState service =
+        service(OutlierDetection.builder().consecutiveFailures(1).maxEjectedShare(1.0).build(), 3);
+    EndpointState[] e = states(service, 3);
+    e[1].probeHealthy = false;
+    e[2].probeHealthy = false;
+    for (int i = 0; i < 30; i++) {
+      assertThat(service.pick(time.read(), null, HTTP, Map.of())).isSameAs(e[0]);
+    }
+    // The one passing its probes is ejected: the others fail theirs, so the probes are set
+    // aside, and ejection still holds.
+    fail(service, e[0]);
+    assertThat(e[0].ejected).isTrue();
+    java.util.Set<EndpointState> picked = new java.util.HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      picked.add(service.pick(time.read(), null, HTTP, Map.of()));
+    }
+    assertThat(picked).containsExactlyInAnyOrder(e[1], e[2]);
+  }
+
+  @Test
+  void endpointsFailingProbesCountAgainstTheEjectionCapWhileOthersPassThem() throws Exception {
+    ServiceState service = service(OutlierDetection.builder().consecutiveFailures(1).build(), 4);
+    EndpointState[] e = states(service, 4);
+    e[1].probeHealthy = false;
+    e[2].probeHealthy = false;
+    fail(service, e[3]);
+    assertThat(e[3].ejected).as("two of four are out already: the cap").isFalse();
+
+    e[0].probeHealthy = false;
+    e[3].probeHealthy = false; // every endpoint fails its probes: they are set aside
+    fail(service, e[3]);
+    assertThat(e[3].ejected).isTrue();
+  }
+
+  private void fail(ServiceState service, EndpointState e) {
+    long now = time.read();
+    e.begin();
+    service.onIoFailure(e, now, now + MS, new IOException("reset"));
+  }
+
+  @Test
   void settingsAreCheckedAndNamed() {
     assertThatThrownBy(() -> OutlierDetection.builder().latencyFactor(1.2))
         .hasMessageContaining("latencyFactor");

@@ -104,6 +104,7 @@ final class LatencyWindow {
   private static boolean bimodal(AtomicLongArray a, AtomicLongArray b, long median, long high) {
     long between = 0;
     long slow = 0;
+    int gap = 0; // buckets between the modes: with none, there is no telling
     for (int i = 0; i < BUCKETS; i++) {
       long bound = upperBound(i);
       long n = a.get(i) + b.get(i);
@@ -111,9 +112,10 @@ final class LatencyWindow {
         slow += n;
       } else if (bound > 2 * median) {
         between += n;
+        gap++;
       }
     }
-    return between * 5 < slow;
+    return gap > 0 && between * 5 < slow;
   }
 
   private void rotate(long now) {

@@ -165,7 +165,8 @@ public final class RetryInterceptor implements Interceptor {
   /**
    * Replaces the retry and hedging policies of {@code host}, which the builder gave a policy of its
    * own; calls that start from now on follow them, calls under way keep theirs. The host's budget
-   * (and its balance) and its recent latencies stay.
+   * (and its balance) and its recent latencies stay, and so does the hedge-rate cap's count when
+   * {@code hedging} is the policy already in force.
    *
    * @throws IllegalArgumentException if the builder gave {@code host} no policy of its own
    */
@@ -176,7 +177,11 @@ public final class RetryInterceptor implements Interceptor {
     if (h == null) {
       throw new IllegalArgumentException("no policy of its own was given for host " + host);
     }
-    h.settings = Settings.of(policy, hedging);
+    Settings old = h.settings;
+    h.settings =
+        hedging == old.hedging()
+            ? new Settings(policy, hedging, old.hedgeRate()) // the hedge cap keeps its count
+            : Settings.of(policy, hedging);
   }
 
   /** Returns a builder: default policy and budget for every host, no listener. */
@@ -347,10 +352,14 @@ public final class RetryInterceptor implements Interceptor {
       // that never reached a server (it added load nowhere: Finagle's requeue), and so does the
       // first retry (the budget, not a pause, bounds what retries add); the backoff starts with
       // the second. A retry that can only go back to a server already tried backs off.
+      // What routing said of this attempt; cleared so that the next decision reads only what the
+      // next attempt's routing says (it may say nothing: a circuit's probe, no endpoint at all).
+      boolean untriedLeft = context.untriedEndpointsLeft();
+      context.untriedEndpointsLeft(false);
       long delay;
       if (retryAfter != RetryAfter.ABSENT) {
         delay = retryAfter;
-      } else if (failoverAtOnce && context.untriedEndpointsLeft()) {
+      } else if (failoverAtOnce && untriedLeft) {
         delay =
             failure != null && neverSent(failure, tracked)
                 ? 0
