@@ -501,14 +501,14 @@ public final class ChaosSoak {
                   try (response) {
                     String body = response.body().string();
                     if (!response.isSuccessful()) {
-                      failed();
+                      failed(call, "HTTP " + response.code());
                     } else if (read && Integer.parseInt(body.trim()) < floor) {
                       staleReads.incrementAndGet();
                     } else if (write) {
                       own.accumulateAndGet(Integer.parseInt(body.trim()), Math::max);
                     }
                   } catch (IOException | NumberFormatException e) {
-                    failed();
+                    failed(call, e.toString());
                   } finally {
                     done.countDown();
                   }
@@ -516,13 +516,22 @@ public final class ChaosSoak {
 
                 @Override
                 public void onFailure(Call call, IOException e) {
-                  failed();
+                  failed(call, e.toString());
                   done.countDown();
                 }
 
-                private void failed() {
+                private void failed(Call call, String what) {
                   if (safe) {
-                    idempotentFailures.incrementAndGet();
+                    // The first few, whole, so that a failed run says what went wrong.
+                    if (idempotentFailures.incrementAndGet() <= 5) {
+                      System.err.println(
+                          "soak: idempotent call failed: "
+                              + call.request().method()
+                              + " "
+                              + call.request().url()
+                              + ": "
+                              + what);
+                    }
                   } else {
                     postsFailed.incrementAndGet();
                   }
