@@ -173,7 +173,8 @@ public final class HealthCheck {
      * @throws IllegalArgumentException if not between 100 ms and 1 hour
      */
     public Builder interval(Duration interval) {
-      this.interval = between("interval", interval, Duration.ofMillis(100), Duration.ofHours(1));
+      this.interval =
+          Durations.checkBetween("interval", interval, Duration.ofMillis(100), Duration.ofHours(1));
       return this;
     }
 
@@ -183,7 +184,8 @@ public final class HealthCheck {
      * @throws IllegalArgumentException if not between 1 ms and 1 minute
      */
     public Builder timeout(Duration timeout) {
-      this.timeout = between("timeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(1));
+      this.timeout =
+          Durations.checkBetween("timeout", timeout, Duration.ofMillis(1), Duration.ofMinutes(1));
       return this;
     }
 
@@ -260,21 +262,6 @@ public final class HealthCheck {
     private static int count(String name, int value) {
       if (value < 1 || value > 100) {
         throw new IllegalArgumentException(name + " must be between 1 and 100 but was " + value);
-      }
-      return value;
-    }
-
-    private static Duration between(String name, Duration value, Duration min, Duration max) {
-      Objects.requireNonNull(value, name);
-      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            name
-                + " must be between "
-                + Durations.human(min)
-                + " and "
-                + Durations.human(max)
-                + " but was "
-                + value);
       }
       return value;
     }

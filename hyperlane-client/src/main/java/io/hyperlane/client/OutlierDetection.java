@@ -245,7 +245,9 @@ public final class OutlierDetection {
      * @throws IllegalArgumentException if not between 100 ms and 10 minutes
      */
     public Builder interval(Duration interval) {
-      this.interval = between("interval", interval, Duration.ofMillis(100), Duration.ofMinutes(10));
+      this.interval =
+          Durations.checkBetween(
+              "interval", interval, Duration.ofMillis(100), Duration.ofMinutes(10));
       return this;
     }
 
@@ -255,7 +257,8 @@ public final class OutlierDetection {
      * @throws IllegalArgumentException if not between 100 ms and 1 hour
      */
     public Builder window(Duration window) {
-      this.window = between("window", window, Duration.ofMillis(100), Duration.ofHours(1));
+      this.window =
+          Durations.checkBetween("window", window, Duration.ofMillis(100), Duration.ofHours(1));
       return this;
     }
 
@@ -356,23 +359,9 @@ public final class OutlierDetection {
      * @throws IllegalArgumentException if negative or above 1 minute
      */
     public Builder latencyMargin(Duration margin) {
-      this.latencyMargin = between("latencyMargin", margin, Duration.ZERO, Duration.ofMinutes(1));
+      this.latencyMargin =
+          Durations.checkBetween("latencyMargin", margin, Duration.ZERO, Duration.ofMinutes(1));
       return this;
-    }
-
-    private static Duration between(String name, Duration value, Duration min, Duration max) {
-      Objects.requireNonNull(value, name);
-      if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-        throw new IllegalArgumentException(
-            name
-                + " must be between "
-                + Durations.human(min)
-                + " and "
-                + Durations.human(max)
-                + " but was "
-                + value);
-      }
-      return value;
     }
 
     /** Turns ejection on (the default) or off. */

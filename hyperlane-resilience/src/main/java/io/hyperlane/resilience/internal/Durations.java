@@ -2,6 +2,7 @@ package io.hyperlane.resilience.internal;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * Durations as people write them — {@code 300 ms}, {@code 1.5 s}, {@code 250 µs}, {@code 2 min} —
@@ -15,6 +16,21 @@ public final class Durations {
   private static final long MINUTE = 60 * SECOND;
 
   private Durations() {}
+
+  /**
+   * Returns {@code value} when it lies between {@code min} and {@code max}, both included.
+   *
+   * @throws NullPointerException naming {@code name} if {@code value} is null
+   * @throws IllegalArgumentException naming {@code name}, its range and the value otherwise
+   */
+  public static Duration checkBetween(String name, Duration value, Duration min, Duration max) {
+    Objects.requireNonNull(value, name);
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          name + " must be between " + human(min) + " and " + human(max) + " but was " + value);
+    }
+    return value;
+  }
 
   /** {@code duration} in the largest unit that keeps it readable. */
   public static String human(Duration duration) {
