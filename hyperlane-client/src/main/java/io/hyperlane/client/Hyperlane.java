@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.WeakHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -246,11 +247,11 @@ public final class Hyperlane implements AutoCloseable {
       keepChanged(changed, "load balancer", now.loadBalancer(), was.loadBalancer());
       keepChanged(changed, "outlier detection", now.outlierDetection(), was.outlierDetection());
       keepChanged(changed, "slow start", now.slowStart(), was.slowStart());
-      Map<String, Map<String, String>> next = new java.util.TreeMap<>(updates);
-      Map<String, String> mine = new java.util.TreeMap<>(next.getOrDefault(service, Map.of()));
+      Map<String, Map<String, String>> next = new TreeMap<>(updates);
+      Map<String, String> mine = new TreeMap<>(next.getOrDefault(service, Map.of()));
       mine.putAll(changed);
-      next.put(service, Map.copyOf(mine));
-      updates = Map.copyOf(next);
+      next.put(service, Collections.unmodifiableMap(mine));
+      updates = Collections.unmodifiableMap(next); // sorted, replaced whole: read without a lock
       LoggerFactory.getLogger(Hyperlane.class).info("updated service {}: {}", service, changed);
     }
   }
@@ -282,22 +283,21 @@ public final class Hyperlane implements AutoCloseable {
    */
   public String describe() {
     StringBuilder out = new StringBuilder(description);
-    new java.util.TreeMap<>(updates) // read once, without a lock: a listener may call this
+    updates // read once, without a lock: a listener may call this
         .forEach(
-            (service, changed) -> {
-              if (changed.isEmpty()) {
-                return;
-              }
-              out.append("service ").append(service).append(" updated while running:\n");
-              new java.util.TreeMap<>(changed)
-                  .forEach(
-                      (what, value) ->
-                          out.append("  ")
-                              .append(what)
-                              .append(" ".repeat(Math.max(1, 19 - what.length())))
-                              .append(value)
-                              .append('\n'));
-            });
+        (service, changed) -> {
+          if (changed.isEmpty()) {
+            return;
+          }
+          out.append("service ").append(service).append(" updated while running:\n");
+          changed.forEach(
+              (what, value) ->
+                  out.append("  ")
+                      .append(what)
+                      .append(" ".repeat(Math.max(1, 19 - what.length())))
+                      .append(value)
+                      .append('\n'));
+        });
     return out.toString();
   }
 

@@ -3,6 +3,8 @@ package io.hyperlane.client;
 import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.internal.Durations;
 import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -26,8 +28,7 @@ final class OutlierEjection implements Balancer.Weights {
   private volatile SlowStart slowStart;
   private final ResilienceListener listener;
   private final Object lock;
-  private final java.util.Queue<RoutingEvent> pending =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final Queue<RoutingEvent> pending = new ConcurrentLinkedQueue<>();
   private final BooleanSupplier closed;
   private final Supplier<EndpointState[]> endpoints;
 

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * {@link OutlierDetection}'s rules that compare a service's endpoints with each other: run on the
@@ -235,8 +236,7 @@ final class PeerComparison {
             });
   }
 
-  private static List<Sample> worstFirst(
-      List<Sample> samples, java.util.function.ToDoubleFunction<Sample> by) {
+  private static List<Sample> worstFirst(List<Sample> samples, ToDoubleFunction<Sample> by) {
     List<Sample> sorted = new ArrayList<>(samples);
     sorted.sort(Comparator.comparingDouble(by).reversed());
     return sorted;

@@ -1,5 +1,7 @@
 package io.hyperlane.client;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -217,14 +219,10 @@ class HealthCheckTest extends LoopbackTest {
       OkHttpClient client = hyperlane.wrap(base);
       // Replica 0's calls fail while its probe answers: an ejection for failures in a row that
       // the probes never saw as an outage.
-      replicas.answer(
-          0, com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503));
+      replicas.answer(0, aResponse().withStatus(503));
       replicas
           .server(0)
-          .stubFor(
-              com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/healthz"))
-                  .willReturn(
-                      com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)));
+          .stubFor(get(urlEqualTo("/healthz")).willReturn(aResponse().withStatus(200)));
       for (int i = 0; i < 6; i++) {
         Replicas.get(client, "http://inventory/");
       }

@@ -9,8 +9,10 @@ import io.hyperlane.testing.FakeTime;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntPredicate;
 import java.util.function.IntToLongFunction;
@@ -358,7 +360,7 @@ class PeerComparisonTest {
     // aside, and ejection still holds.
     fail(service, e[0]);
     assertThat(e[0].ejected).isTrue();
-    java.util.Set<EndpointState> picked = new java.util.HashSet<>();
+    Set<EndpointState> picked = new HashSet<>();
     for (int i = 0; i < 30; i++) {
       picked.add(service.pick(time.read(), null, HTTP, Map.of()));
     }

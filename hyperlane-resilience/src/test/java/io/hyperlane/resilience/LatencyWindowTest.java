@@ -2,6 +2,7 @@ package io.hyperlane.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The latency histogram adaptive hedging reads: buckets, ranks, its two windows, its cache. */
@@ -58,7 +59,7 @@ class LatencyWindowTest {
     // A heavy tail that thins out (a log-normal with σ = 1: its p95 is five times its median, with
     // 7% of calls between twice the median and half the p95 and 17% beyond) is no second mode.
     LatencyWindow heavy = new LatencyWindow();
-    java.util.Random random = new java.util.Random(1);
+    Random random = new Random(1);
     for (int i = 0; i < 10_000; i++) {
       heavy.record((long) (MS * Math.exp(random.nextGaussian())), T);
     }
