@@ -31,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  * @param health what the service's {@link HealthCheck} says of it, such as {@code "healthy (last
  *     probe: 200 in 2 ms)"} or {@code "unhealthy (last probe: ConnectException: Connection
  *     refused)"}; empty when the service has no health check
+ * @param reportedLoad what the endpoint last reported of its own load in an {@code
+ *     endpoint-load-metrics} response header, such as {@code "12 requests in flight (9 from other
+ *     callers), utilization 0.40, 35 ms ago"}; empty when it has reported nothing readable
  * @param circuit the state of its circuit: {@code CLOSED}, {@code OPEN}, {@code HALF_OPEN}, or
  *     {@code NONE} when endpoint circuits are off
  * @param zone the zone it runs in, null when unknown
@@ -50,6 +53,7 @@ public record EndpointSnapshot(
     int ejections,
     String ejectedFor,
     String health,
+    String reportedLoad,
     String circuit,
     @Nullable String zone,
     Map<String, String> metadata) {
@@ -61,6 +65,7 @@ public record EndpointSnapshot(
     Objects.requireNonNull(balancerLatency, "balancerLatency");
     Objects.requireNonNull(ejectedFor, "ejectedFor");
     Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(reportedLoad, "reportedLoad");
     Objects.requireNonNull(circuit, "circuit");
     metadata = Map.copyOf(metadata);
   }

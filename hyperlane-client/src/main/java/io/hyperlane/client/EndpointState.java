@@ -60,6 +60,24 @@ final class EndpointState {
   volatile boolean ramping;
   volatile long rampStartNanos;
 
+  /**
+   * What the server last reported of its load ({@link LoadReport}), with what the balancer derives
+   * from it; null before the first report. Written by the thread that read the response.
+   */
+  private volatile @Nullable Reported reported;
+
+  /**
+   * A server's report as the balancer uses it: {@code others} is the requests in flight it had from
+   * other callers (its count less this client's own), {@code atNanos} when it arrived.
+   */
+  record Reported(LoadReport report, double others, long atNanos) {}
+
+  /**
+   * How long a report steers the balancer: its weight falls linearly to nothing over this time, so
+   * that an endpoint reported busy and then avoided is tried again.
+   */
+  static final long REPORT_LIFETIME_NANOS = 1_000_000_000L;
+
   /** Smooth weighted round robin's running weight, guarded by the round-robin balancer. */
   double roundRobinCurrent;
 
@@ -182,9 +200,46 @@ final class EndpointState {
     return decayed(now, decayNanos);
   }
 
-  /** The balancing cost: latency estimate × (in-flight + 1). */
+  /**
+   * The balancing cost: latency estimate × (requests in flight + 1), where the requests in flight
+   * are this client's own plus, while a server report is fresh, the ones the server said it had
+   * from other callers.
+   */
   double peakEwmaCost(long now, long decayNanos) {
-    return (latencyNanos(now, decayNanos) + COST_FLOOR_NANOS) * (inFlight.get() + 1);
+    return (latencyNanos(now, decayNanos) + COST_FLOOR_NANOS) * (requestsInFlight(now) + 1);
+  }
+
+  /** This client's requests in flight plus the other callers' from a fresh server report. */
+  double requestsInFlight(long now) {
+    return inFlight.get() + othersInFlight(now);
+  }
+
+  /** The other callers' requests in flight the last report gave, fading over its lifetime. */
+  double othersInFlight(long now) {
+    Reported r = reported;
+    if (r == null || r.others == 0) {
+      return 0;
+    }
+    long age = now - r.atNanos;
+    return age >= REPORT_LIFETIME_NANOS ? 0 : r.others * (1 - age / (double) REPORT_LIFETIME_NANOS);
+  }
+
+  /**
+   * Keeps what a response's {@code endpoint-load-metrics} header says, if it can be read; called
+   * before this response's own call leaves the in-flight count, which the server counted too.
+   */
+  void report(@Nullable String header, long now) {
+    LoadReport report = LoadReport.parse(header);
+    if (report != null) {
+      double rif = report.requestsInFlight();
+      double others = Double.isNaN(rif) ? 0 : Math.max(0, rif - inFlight.get());
+      reported = new Reported(report, others, now);
+    }
+  }
+
+  /** The last report and when it came, or null. */
+  @Nullable Reported reported() {
+    return reported;
   }
 
   synchronized boolean sampled() {

@@ -16,7 +16,11 @@ import org.jspecify.annotations.Nullable;
  *       rather than Finagle's two: with few endpoints of which some are degraded, a pair often
  *       holds no good one (with four endpoints, half the pairs miss a given one), and in the
  *       simulation ({@code benchmarks/simulation/REPORT.md}) three were better or tied in every
- *       scenario without hedging.
+ *       scenario without hedging. When a server reports its load in an ORCA {@code
+ *       endpoint-load-metrics} response header (as {@code hyperlane-load-report}'s filters do), the
+ *       requests it said it had from other callers count as in flight for a second.
+ *   <li>{@link #hotCold()}: Prequal's split of candidates into hot and cold by requests in flight,
+ *       then peak-EWMA among the cold ones.
  *   <li>{@link #leastInFlight()}: power of two choices on in-flight count alone.
  *   <li>{@link #roundRobin()}: smooth weighted round robin; exactly even with equal weights.
  *   <li>{@link #consistentHash(String)}: sticky routing — a ring hash over the endpoints, so calls
@@ -34,6 +38,7 @@ public final class LoadBalancerPolicy {
     ROUND_ROBIN,
     LEAST_IN_FLIGHT,
     PEAK_EWMA,
+    HOT_COLD,
     CONSISTENT_HASH
   }
 
@@ -49,6 +54,14 @@ public final class LoadBalancerPolicy {
       new LoadBalancerPolicy(Kind.LEAST_IN_FLIGHT, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY);
   private static final LoadBalancerPolicy PEAK_EWMA =
       new LoadBalancerPolicy(Kind.PEAK_EWMA, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY).choices(3);
+  private static final LoadBalancerPolicy HOT_COLD =
+      new LoadBalancerPolicy(Kind.HOT_COLD, DEFAULT_DECAY, DEFAULT_FAILURE_PENALTY).choices(10);
+
+  /**
+   * Under {@link #hotCold()}, a candidate is hot when its requests in flight are above this
+   * quantile of the candidates'.
+   */
+  static final double HOT_QUANTILE = 0.75;
 
   final Kind kind;
   final long decayNanos;
@@ -77,7 +90,8 @@ public final class LoadBalancerPolicy {
    * The same policy drawing {@code choices} candidates instead of two (all of them when a service
    * has no more); the cheapest wins. More choices find a good endpoint more often when few are
    * good, at the price of more callers agreeing on the same one. Applies to {@link #peakEwma()},
-   * {@link #leastInFlight()} and the calls without a key under {@link #consistentHash(String)}.
+   * {@link #leastInFlight()}, {@link #hotCold()} (ten by default) and the calls without a key under
+   * {@link #consistentHash(String)}.
    *
    * @throws IllegalArgumentException if not between 2 and 10
    */
@@ -155,9 +169,30 @@ public final class LoadBalancerPolicy {
     return new LoadBalancerPolicy(Kind.PEAK_EWMA, decay, failurePenalty).choices(3);
   }
 
+  /**
+   * Prequal's hot–cold split (Wydrowski, Kleinberg, Rumble: "Load is not what you should balance",
+   * NSDI 2024) over up to ten candidates drawn at random: those whose requests in flight are above
+   * the candidates' third quartile are hot and left out; of the others, the one with the lowest
+   * peak-EWMA cost (latency × (requests in flight + 1)) wins. Requests in flight are this client's
+   * own plus, for a second after a response, the ones from other callers that the server reported
+   * in its {@code endpoint-load-metrics} header: what Prequal's probes ask for, carried here on
+   * responses instead of separate probes.
+   *
+   * <p>Not the default. In the simulation ({@code benchmarks/simulation/REPORT.md}) it lowers the
+   * tail when replicas differ in speed or capacity and there are good ones to spare (one slow
+   * replica, one on half the CPU, a noisy neighbour, high utilization without hedging), but with
+   * few good endpoints it sends calls away from the best one as soon as that one is busier than the
+   * rest: on the demo's four replicas its p99 is 40% higher than the default's.
+   */
+  public static LoadBalancerPolicy hotCold() {
+    return HOT_COLD;
+  }
+
   @Override
   public String toString() {
     switch (kind) {
+      case HOT_COLD:
+        return "hotCold(choices=" + choices + ")";
       case ROUND_ROBIN:
         return "roundRobin";
       case LEAST_IN_FLIGHT:

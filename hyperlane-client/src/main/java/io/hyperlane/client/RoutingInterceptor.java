@@ -142,7 +142,8 @@ final class RoutingInterceptor implements Interceptor {
       Telemetry.endWithFailure(span, e, cancelled);
       throw e;
     }
-    service.onResponse(endpoint, start, ticker.read(), response.code());
+    service.onResponse(
+        endpoint, start, ticker.read(), response.code(), response.header(LoadReport.HEADER));
     Telemetry.endWithStatus(span, response.code());
     return response;
   }

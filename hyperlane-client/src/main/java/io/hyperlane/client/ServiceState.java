@@ -7,6 +7,7 @@ import io.hyperlane.resilience.ResilienceEvent;
 import io.hyperlane.resilience.ResilienceListener;
 import io.hyperlane.resilience.Scheduler;
 import io.hyperlane.resilience.Ticker;
+import io.hyperlane.resilience.internal.Durations;
 import io.hyperlane.resilience.internal.WatchedCircuit;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -279,6 +281,17 @@ final class ServiceState implements ServiceDiscovery.Context {
   }
 
   void onResponse(EndpointState e, long start, long end, int status) {
+    onResponse(e, start, end, status, null);
+  }
+
+  /**
+   * A response arrived; {@code loadHeader} is its {@code endpoint-load-metrics} header, if any,
+   * which feeds the balancer.
+   */
+  void onResponse(EndpointState e, long start, long end, int status, @Nullable String loadHeader) {
+    if (loadHeader != null) {
+      e.report(loadHeader, end);
+    }
     if (status >= 500) {
       onFailure(e, start, end);
       if (e.circuit != null) {
@@ -572,6 +585,29 @@ final class ServiceState implements ServiceDiscovery.Context {
     return n == 0 ? 0 : sum / n;
   }
 
+  /** The words of {@link EndpointSnapshot#reportedLoad()}. */
+  static String reportedLoad(EndpointState.@Nullable Reported r, long now) {
+    if (r == null) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    double rif = r.report().requestsInFlight();
+    if (!Double.isNaN(rif)) {
+      b.append(
+          String.format(Locale.ROOT, "%.0f %s in flight", rif, rif == 1 ? "request" : "requests"));
+      b.append(String.format(Locale.ROOT, " (%.0f from other callers)", r.others()));
+    }
+    double utilization = r.report().utilization();
+    if (!Double.isNaN(utilization)) {
+      b.append(b.length() == 0 ? "" : ", ")
+          .append(String.format(Locale.ROOT, "utilization %.2f", utilization));
+    }
+    return b.append(", ")
+        .append(Durations.nanos(Math.max(0, now - r.atNanos())))
+        .append(" ago")
+        .toString();
+  }
+
   ServiceSnapshot snapshot() {
     long now = ticker.read();
     EndpointState[] all = endpoints;
@@ -597,6 +633,7 @@ final class ServiceState implements ServiceDiscovery.Context {
                   ? ""
                   : (e.probeHealthy ? "healthy" : "unhealthy")
                       + (e.lastProbe.isEmpty() ? "" : " (last probe: " + e.lastProbe + ")"),
+              reportedLoad(e.reported(), now),
               e.circuit == null ? "NONE" : e.circuit.state().name(),
               endpoint.zone(),
               endpoint.metadata()));

@@ -92,6 +92,13 @@ final class SnapshotForms {
         if (!e.health().isEmpty()) {
           out.append("  ").append(e.origin()).append(" health: ").append(e.health()).append('\n');
         }
+        if (!e.reportedLoad().isEmpty()) {
+          out.append("  ")
+              .append(e.origin())
+              .append(" reports: ")
+              .append(e.reportedLoad())
+              .append('\n');
+        }
       }
       CacheStats.Service cache = s.cache();
       if (cache != null) {
@@ -176,6 +183,7 @@ final class SnapshotForms {
         endpoint.put("ejections", e.ejections());
         endpoint.put("ejectedFor", e.ejectedFor());
         endpoint.put("health", e.health());
+        endpoint.put("reportedLoad", e.reportedLoad());
         endpoint.put("circuit", e.circuit());
         endpoint.put("zone", e.zone());
         endpoint.put("metadata", new LinkedHashMap<>(e.metadata()));

@@ -347,4 +347,101 @@ class BalancerTest {
     assertThat(moved).isBetween(800, 1200);
     assertThat(movedTo[0]).as("the moved keys spread over the rest").isBetween(250, 950);
   }
+
+  @Test
+  void peakEwmaCountsTheOtherCallersLoadAServerReportsWhileTheReportIsFresh() throws Exception {
+    ServiceState service =
+        service(
+            LoadBalancerPolicy.peakEwma(),
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083");
+    EndpointState[] e = states(service);
+    long now = time.read();
+    for (EndpointState s : e) {
+      s.begin();
+      service.onResponse(s, now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=1");
+    }
+    // Endpoint 0's server had 21 requests in flight when it answered, one of them ours.
+    e[0].begin();
+    service.onResponse(e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=21");
+    assertThat(e[0].othersInFlight(now)).isEqualTo(20.0);
+    assertThat(e[1].othersInFlight(now)).isZero();
+    for (int i = 0; i < 300; i++) {
+      assertThat(pick(service, now).endpoint.url().port()).isNotEqualTo(8081);
+    }
+    // Half a second later the report weighs half; a second later it weighs nothing.
+    time.advance(Duration.ofMillis(500));
+    assertThat(e[0].othersInFlight(time.read())).isEqualTo(10.0);
+    time.advance(Duration.ofMillis(500));
+    assertThat(e[0].othersInFlight(time.read())).isZero();
+    int picked = 0;
+    for (int i = 0; i < 300; i++) {
+      picked += pick(service, time.read()).endpoint.url().port() == 8081 ? 1 : 0;
+    }
+    assertThat(picked).as("tried again once its report is old").isBetween(60, 140);
+    assertThat(service.snapshot().endpoints().get(0).reportedLoad())
+        .isEqualTo("21 requests in flight (20 from other callers), 1 s ago");
+  }
+
+  @Test
+  void anUnreadableReportChangesNothing() throws Exception {
+    ServiceState service =
+        service(LoadBalancerPolicy.peakEwma(), "http://127.0.0.1:8081", "http://127.0.0.1:8082");
+    EndpointState[] e = states(service, 2);
+    long now = time.read();
+    e[0].begin();
+    service.onResponse(e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=9");
+    e[0].begin();
+    service.onResponse(
+        e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=NaN");
+    assertThat(e[0].othersInFlight(now)).as("the last readable report stays").isEqualTo(8.0);
+    e[1].begin();
+    service.onResponse(e[1], now - 2_000_000, now, 200, "BIN CgQIARAB");
+    assertThat(e[1].reported()).isNull();
+    assertThat(service.snapshot().endpoints().get(1).reportedLoad()).isEmpty();
+  }
+
+  @Test
+  void hotColdTakesTheFastestEndpointThatIsNotHot() throws Exception {
+    ServiceState service =
+        service(
+            LoadBalancerPolicy.hotCold(),
+            "http://127.0.0.1:8081",
+            "http://127.0.0.1:8082",
+            "http://127.0.0.1:8083",
+            "http://127.0.0.1:8084");
+    assertThat(LoadBalancerPolicy.hotCold()).hasToString("hotCold(choices=10)");
+    EndpointState[] e = states(service, 4);
+    long now = time.read();
+    long[] millis = {1, 2, 5, 8};
+    for (int i = 0; i < 4; i++) {
+      e[i].begin();
+      service.onResponse(e[i], now - millis[i] * 1_000_000, now, 200);
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(pick(service, now)).isSameAs(e[0]);
+    }
+    // Three requests in flight at the fastest: above the candidates' third quartile (0.75), hot.
+    for (int i = 0; i < 3; i++) {
+      e[0].begin();
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(pick(service, now)).isSameAs(e[1]);
+    }
+    // The next fastest reports 29 requests from other callers: now it alone is hot, and the
+    // fastest, with its 3, is below the quartile again (hot is relative to the candidates).
+    e[1].begin();
+    service.onResponse(e[1], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=30");
+    for (int i = 0; i < 100; i++) {
+      assertThat(pick(service, now)).isSameAs(e[0]);
+    }
+  }
+
+  @Test
+  void theHotQuantileInterpolatesBetweenRanks() {
+    assertThat(Balancer.HotCold.quantile(new double[] {3, 0, 0, 0}, 0.75)).isEqualTo(0.75);
+    assertThat(Balancer.HotCold.quantile(new double[] {0, 0}, 0.75)).isZero();
+    assertThat(Balancer.HotCold.quantile(new double[] {4, 2}, 0.5)).isEqualTo(3.0);
+  }
 }

@@ -3,6 +3,7 @@ package io.hyperlane.benchmarks.simulation;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.util.Locale;
 import java.util.Random;
 import okhttp3.Interceptor;
 import okhttp3.Protocol;
@@ -13,7 +14,9 @@ import okhttp3.ResponseBody;
  * A modelled server: answers an attempt after a service time drawn from its current {@link
  * Behaviour}, on virtual time. It honours what a socket would: the attempt's read timeout ends a
  * wait with {@link SocketTimeoutException}, a cancelled call ends it with an {@link IOException},
- * and a replica that is down refuses at once with {@link ConnectException}.
+ * and a replica that is down refuses at once with {@link ConnectException}. When asked, it reports
+ * its load on every answer in an ORCA {@code endpoint-load-metrics} header, as Hyperlane's
+ * server-side helper does.
  */
 final class Replica {
 
@@ -29,6 +32,7 @@ final class Replica {
   private final Random random;
   private final long[] servedPerBucket;
   private final long bucketNanos;
+  private final boolean reportsLoad;
   private int inProgress;
   long served;
 
@@ -38,7 +42,8 @@ final class Replica {
       VirtualTime time,
       Random random,
       int buckets,
-      long bucketNanos) {
+      long bucketNanos,
+      boolean reportsLoad) {
     this.index = index;
     this.origin = "http://127.0.0.1:" + (9001 + index);
     this.timeline = timeline;
@@ -46,6 +51,7 @@ final class Replica {
     this.random = random;
     this.servedPerBucket = new long[buckets];
     this.bucketNanos = bucketNanos;
+    this.reportsLoad = reportsLoad;
   }
 
   /** Requests this replica accepted in each bucket of the run. */
@@ -73,7 +79,7 @@ final class Replica {
         double millis =
             median
                 * Math.exp(SPREAD * random.nextGaussian())
-                * Math.max(1.0, inProgress / (CAPACITY * b.capacity()));
+                * Math.max(1.0, (inProgress + b.otherCallers()) / (CAPACITY * b.capacity()));
         answerAt = start + (long) (millis * 1_000_000);
       }
       long timeoutAt =
@@ -87,7 +93,20 @@ final class Replica {
       if (answerAt > timeoutAt) {
         throw new SocketTimeoutException("timeout (simulated read of " + origin + ")");
       }
-      return new Response.Builder()
+      Response.Builder response = new Response.Builder();
+      if (reportsLoad) {
+        // What Hyperlane's server-side helper sends: requests in progress, this one included.
+        Behaviour now = timeline.at(time.read());
+        int load = inProgress + now.otherCallers();
+        response.header(
+            "endpoint-load-metrics",
+            String.format(
+                Locale.ROOT,
+                "TEXT named_metrics.requests_in_flight=%d, application_utilization=%.3f",
+                load,
+                load / (CAPACITY * now.capacity())));
+      }
+      return response
           .request(chain.request())
           .protocol(Protocol.HTTP_1_1)
           .code(error ? 500 : 200)

@@ -200,7 +200,25 @@ record Scenario(
             List.of(
                 new Change(0, -1, Behaviour.healthy(BASE_MILLIS).withCapacity(1.0 / CAPACITY)),
                 new Change(
-                    0, 0, Behaviour.healthy(1.2 * BASE_MILLIS).withCapacity(1.0 / CAPACITY)))));
+                    0, 0, Behaviour.healthy(1.2 * BASE_MILLIS).withCapacity(1.0 / CAPACITY)))),
+        new Scenario(
+            "hidden-load",
+            "Load from callers the client cannot see",
+            "Other services share the replicas: each sixth of the run from the second on, one"
+                + " replica in turn (0, 1, 2, 3, then none) carries 24 requests in progress from"
+                + " other callers, three times its capacity, so it answers about four times"
+                + " slower; only the replica knows why.",
+            5,
+            200,
+            List.of(
+                new Change(1 / 6.0, 0, healthy.withOtherCallers(24)),
+                new Change(2 / 6.0, 0, healthy),
+                new Change(2 / 6.0, 1, healthy.withOtherCallers(24)),
+                new Change(3 / 6.0, 1, healthy),
+                new Change(3 / 6.0, 2, healthy.withOtherCallers(24)),
+                new Change(4 / 6.0, 2, healthy),
+                new Change(4 / 6.0, 3, healthy.withOtherCallers(24)),
+                new Change(5 / 6.0, 3, healthy))));
   }
 
   private static final int CAPACITY = Replica.CAPACITY;

@@ -11,8 +11,9 @@ import java.util.Locale;
  * over seeds 1000, 1001, …
  *
  * <p>{@code java -cp benchmarks/target/benchmarks.jar
- * io.hyperlane.benchmarks.simulation.SeedComparison [seeds] [seconds] [strategies]}, for example
- * {@code 5 60 PEAK_EWMA,PEAK_EWMA_3,PEAK_EWMA_HEDGED,PEAK_EWMA_3_HEDGED} (the default).
+ * io.hyperlane.benchmarks.simulation.SeedComparison [seeds] [seconds] [strategies] [scenarios]},
+ * for example {@code 5 60 PEAK_EWMA,PEAK_EWMA_3,PEAK_EWMA_HEDGED,PEAK_EWMA_3_HEDGED} (the default
+ * strategies; every scenario by default, else the names given, such as {@code demo,hidden-load}).
  */
 public final class SeedComparison {
 
@@ -32,7 +33,11 @@ public final class SeedComparison {
     System.out.printf(
         Locale.ROOT,
         "| scenario | strategy | success | p99 | p99.9 | backend/req |%n|---|---|---:|---:|---:|---:|%n");
-    for (Scenario scenario : Scenario.all()) {
+    List<Scenario> scenarios =
+        args.length > 3
+            ? Arrays.stream(args[3].split(",")).map(Scenario::named).toList()
+            : Scenario.all();
+    for (Scenario scenario : scenarios) {
       for (Strategy strategy : strategies) {
         double success = 0;
         double p99 = 0;

@@ -201,7 +201,13 @@ final class Simulation {
       for (int i = 0; i < replicas.length; i++) {
         replicas[i] =
             new Replica(
-                i, scenario.timeline(i, lengthNanos), time, serverRandom, BUCKETS, bucketNanos);
+                i,
+                scenario.timeline(i, lengthNanos),
+                time,
+                serverRandom,
+                BUCKETS,
+                bucketNanos,
+                strategy.reportsLoad);
         origins[i] = replicas[i].origin;
         byOrigin.put(replicas[i].origin.substring("http://".length()), replicas[i]);
       }
