@@ -26,7 +26,7 @@ class ModulePathTest {
   /** What the libraries need at compile time, taken from this test's own class path. */
   private static final Pattern LIBRARY =
       Pattern.compile(
-          "hyperlane-(resilience|cache|client|discovery|testing)|okhttp|okio|kotlin-stdlib"
+          "hyperlane-(resilience|cache|client|discovery|testing|load-report)|okhttp|okio|kotlin-stdlib"
               + "|resilience4j|slf4j-api|caffeine|opentelemetry-(api|context)|jspecify|jackson"
               + "|junit-jupiter-api|junit-platform-commons|opentest4j|apiguardian");
 
@@ -37,12 +37,13 @@ class ModulePathTest {
     String errors =
         compile(
             "requires io.hyperlane.client; requires io.hyperlane.discovery;"
-                + " requires io.hyperlane.testing;",
+                + " requires io.hyperlane.testing; requires io.hyperlane.loadreport;",
             "import io.hyperlane.client.Hyperlane;\n"
                 + "import io.hyperlane.resilience.RetryPolicy;\n"
                 + "import io.hyperlane.cache.HttpCache;\n"
                 + "import io.hyperlane.discovery.EtcdDiscovery;\n"
                 + "import io.hyperlane.testing.FakeTime;\n"
+                + "import io.hyperlane.loadreport.LoadReportHttpFilter;\n"
                 + "class App {\n"
                 + "  Hyperlane build() {\n"
                 + "    FakeTime time = new FakeTime();\n"
@@ -51,6 +52,7 @@ class ModulePathTest {
                 + "  }\n"
                 + "  HttpCache cache;\n"
                 + "  EtcdDiscovery discovery;\n"
+                + "  LoadReportHttpFilter filter;\n"
                 + "}\n");
     assertThat(errors).isEmpty();
   }

@@ -120,7 +120,18 @@ public final class SimulationReport {
                 + " utilization and more than doubles the p99 with either balancer). One seed is"
                 + " shown here; differences of one or two failed calls in thousands (brownout,"
                 + " fast-failures) are the chance of three failed attempts in a row falling on other"
-                + " calls when timing changes, not a trend.\n\n");
+                + " calls when timing changes, not a trend.\n\n")
+        .append(
+            "*Servers report load*: the replicas send an ORCA `endpoint-load-metrics` header on"
+                + " every answer with the requests they have in progress (other callers' included),"
+                + " as `hyperlane-load-report`'s filters do. The default balancer reads it with no"
+                + " setting: with one client it learns nothing new and its rows equal the default's,"
+                + " except where other callers load the replicas (`hidden-load`), where it is"
+                + " better. *Hot-cold (Prequal)* is `LoadBalancerPolicy.hotCold()`: Prequal's split"
+                + " of up to ten candidates into hot (requests in flight above their third"
+                + " quartile) and cold, then peak-EWMA among the cold ones; better on some"
+                + " scenarios, worse on others (the demo's four replicas among them), so not the"
+                + " default.\n\n");
   }
 
   private static void section(StringBuilder md, Scenario scenario, List<Simulation.Run> runs) {
