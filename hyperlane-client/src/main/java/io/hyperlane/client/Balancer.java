@@ -169,12 +169,13 @@ abstract class Balancer {
 
   /**
    * Prequal's hot–cold split over up to {@code choices} candidates drawn at random (all of them
-   * when there are no more): the candidates whose requests in flight are above the {@link
-   * LoadBalancerPolicy#HOT_QUANTILE} quantile of theirs are hot; among the others the one with the
-   * lowest peak-EWMA cost per unit of weight wins (ties: the fewest requests in flight, then the
-   * first drawn). Prequal ranks the cold ones by latency alone, from its probes' fresh estimates;
-   * this client's latency estimate is older than that, and ranked by it alone the cold ones took
-   * turns at being overloaded in the simulation (at 85% utilization, 27% of calls succeeded).
+   * when there are no more): the candidates whose requests in flight per unit of weight are above
+   * the {@link LoadBalancerPolicy#HOT_QUANTILE} quantile of theirs are hot; among the others the
+   * one with the lowest peak-EWMA cost per unit of weight wins (ties: the fewest requests in
+   * flight, then the first drawn). Prequal ranks the cold ones by latency alone, from its probes'
+   * fresh estimates; this client's latency estimate is older than that, and ranked by it alone the
+   * cold ones took turns at being overloaded in the simulation (at 85% utilization, 27% of calls
+   * succeeded).
    */
   static final class HotCold extends Balancer {
     private final long decayNanos;
@@ -211,9 +212,9 @@ abstract class Balancer {
           drawn[k] = candidates[i];
         }
       }
-      double[] rif = new double[d];
+      double[] rif = new double[d]; // per unit of weight: a bigger endpoint carries more
       for (int k = 0; k < d; k++) {
-        rif[k] = drawn[k].requestsInFlight(now);
+        rif[k] = drawn[k].requestsInFlight(now) / weights.weight(drawn[k], now);
       }
       double hot = quantile(rif.clone(), LoadBalancerPolicy.HOT_QUANTILE);
       EndpointState best = null;

@@ -122,8 +122,9 @@ final class EndpointState {
     return circuit.state() == CircuitState.CLOSED;
   }
 
-  void begin() {
-    inFlight.incrementAndGet();
+  /** Counts a call in and returns this client's calls in flight to the endpoint, it included. */
+  int begin() {
+    return inFlight.incrementAndGet();
   }
 
   void end() {
@@ -220,19 +221,28 @@ final class EndpointState {
     if (r == null || r.others == 0) {
       return 0;
     }
-    long age = now - r.atNanos;
+    long age = Math.max(0, now - r.atNanos); // a report stored after this pick read the time
     return age >= REPORT_LIFETIME_NANOS ? 0 : r.others * (1 - age / (double) REPORT_LIFETIME_NANOS);
   }
 
+  /** More requests in flight than a report may add: beyond it the endpoint is simply avoided. */
+  static final double MAX_REPORTED_OTHERS = 1_000_000;
+
   /**
-   * Keeps what a response's {@code endpoint-load-metrics} header says, if it can be read; called
-   * before this response's own call leaves the in-flight count, which the server counted too.
+   * Keeps what a response's {@code endpoint-load-metrics} header says, if it can be read. The
+   * server counted its requests in flight when the request arrived; of those, at most {@code
+   * mineInFlightAtSend} were this client's (its calls in flight to the endpoint when it sent this
+   * one, this one included), so the rest came from other callers. Counting this client's calls at
+   * the time of the response instead would take the ones that ended meanwhile for other callers'.
    */
-  void report(@Nullable String header, long now) {
+  void report(@Nullable String header, int mineInFlightAtSend, long now) {
     LoadReport report = LoadReport.parse(header);
     if (report != null) {
       double rif = report.requestsInFlight();
-      double others = Double.isNaN(rif) ? 0 : Math.max(0, rif - inFlight.get());
+      double others =
+          Double.isNaN(rif)
+              ? 0
+              : Math.min(MAX_REPORTED_OTHERS, Math.max(0, rif - mineInFlightAtSend));
       reported = new Reported(report, others, now);
     }
   }

@@ -1,8 +1,10 @@
 package io.hyperlane.client;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,9 +15,10 @@ import org.jspecify.annotations.Nullable;
  * and the {@code -bin} header) is not read.
  *
  * <p>The header comes from outside: a value longer than {@value #MAX_LENGTH} characters, a field
- * given twice, a name that is not {@code [A-Za-z0-9_.-]}, a number that is negative, not finite or
- * not a number — any of these makes the whole report unreadable ({@link #parse} returns null), so
- * that a half-read report never steers the balancer.
+ * given twice (in either case, in JSON), a name that is not {@code [A-Za-z0-9_.-]} (with no dot at
+ * the top level of JSON), a number that is negative, not finite or not a decimal number — any of
+ * these makes the whole report unreadable ({@link #parse} returns null), so that a half-read report
+ * never steers the balancer.
  *
  * @param requestsInFlight the named metric {@code requests_in_flight}: requests the server was
  *     serving, from every caller, when it wrote the header; NaN when absent
@@ -109,7 +112,7 @@ record LoadReport(double requestsInFlight, double utilization) {
     }
     try {
       double d = Double.parseDouble(s);
-      return Double.isFinite(d) && d >= 0 ? d : null;
+      return Double.isFinite(d) && d >= 0 ? d + 0.0 : null; // + 0.0: no negative zero
     } catch (NumberFormatException e) {
       return null;
     }
@@ -147,6 +150,7 @@ record LoadReport(double requestsInFlight, double utilization) {
       if (take('}')) {
         return true;
       }
+      Set<String> seen = new HashSet<>();
       while (true) {
         space();
         String name = string();
@@ -155,23 +159,33 @@ record LoadReport(double requestsInFlight, double utilization) {
           return false;
         }
         space();
-        String key = depth == 0 ? snakeCase(name) : name; // metric names are kept as sent
+        // Field names in the proto's snake case or JSON's camel case; metric names as sent.
+        String key = depth == 0 ? snakeCase(name) : name;
+        if (!seen.add(key) || depth == 0 && key.indexOf('.') >= 0) {
+          return false; // a field twice, or one posing as a named metric
+        }
         if (i < s.length() && s.charAt(i) == '{') {
           boolean named = depth == 0 && key.equals("named_metrics");
           if (!object(key + ".", named ? out : null, depth + 1)) {
             return false;
           }
         } else {
-          int from = i;
-          while (i < s.length() && ",} \t".indexOf(s.charAt(i)) < 0) {
-            i++;
+          Double number;
+          if (i < s.length() && s.charAt(i) == '"') {
+            String quoted = string(); // proto3 JSON may quote numbers (its 64-bit integers always)
+            number = quoted == null ? null : number(quoted);
+          } else {
+            int from = i;
+            while (i < s.length() && ",} \t\r\n".indexOf(s.charAt(i)) < 0) {
+              i++;
+            }
+            number = number(s.substring(from, i));
           }
-          Double number = number(s.substring(from, i));
           if (number == null || !validName(key)) {
             return false;
           }
-          if (out != null && out.put(prefix + key, number) != null) {
-            return false;
+          if (out != null) {
+            out.put(prefix + key, number);
           }
         }
         space();
@@ -207,7 +221,7 @@ record LoadReport(double requestsInFlight, double utilization) {
     }
 
     private void space() {
-      while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t')) {
+      while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) {
         i++;
       }
     }

@@ -124,7 +124,7 @@ final class RoutingInterceptor implements Interceptor {
         attemptChain = attemptChain.withHostnameVerifier(service.authorityVerifier());
       }
     }
-    endpoint.begin();
+    int mineInFlight = endpoint.begin(); // what the server may count of ours when this arrives
     Response response;
     try {
       response = attemptChain.proceed(routed.build());
@@ -143,8 +143,20 @@ final class RoutingInterceptor implements Interceptor {
       throw e;
     }
     service.onResponse(
-        endpoint, start, ticker.read(), response.code(), response.header(LoadReport.HEADER));
+        endpoint, start, ticker.read(), response.code(), loadReport(response), mineInFlight);
     Telemetry.endWithStatus(span, response.code());
     return response;
+  }
+
+  /**
+   * The response's load report, when it comes from the endpoint itself: not one OkHttp's cache
+   * replayed, nor one from the far end of a redirect or of an authentication retry.
+   */
+  private static @Nullable String loadReport(Response response) {
+    if (response.priorResponse() != null
+        || response.networkResponse() == null && response.cacheResponse() != null) {
+      return null;
+    }
+    return response.header(LoadReport.HEADER);
   }
 }

@@ -281,16 +281,23 @@ final class ServiceState implements ServiceDiscovery.Context {
   }
 
   void onResponse(EndpointState e, long start, long end, int status) {
-    onResponse(e, start, end, status, null);
+    onResponse(e, start, end, status, null, 0);
   }
 
   /**
    * A response arrived; {@code loadHeader} is its {@code endpoint-load-metrics} header, if any,
-   * which feeds the balancer.
+   * which feeds the balancer, and {@code mineInFlightAtSend} this client's calls in flight to the
+   * endpoint when the call was sent, it included.
    */
-  void onResponse(EndpointState e, long start, long end, int status, @Nullable String loadHeader) {
+  void onResponse(
+      EndpointState e,
+      long start,
+      long end,
+      int status,
+      @Nullable String loadHeader,
+      int mineInFlightAtSend) {
     if (loadHeader != null) {
-      e.report(loadHeader, end);
+      e.report(loadHeader, mineInFlightAtSend, end);
     }
     if (status >= 500) {
       onFailure(e, start, end);

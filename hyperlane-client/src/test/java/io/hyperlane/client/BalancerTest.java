@@ -360,11 +360,13 @@ class BalancerTest {
     long now = time.read();
     for (EndpointState s : e) {
       s.begin();
-      service.onResponse(s, now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=1");
+      service.onResponse(
+          s, now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=1", 1);
     }
     // Endpoint 0's server had 21 requests in flight when it answered, one of them ours.
     e[0].begin();
-    service.onResponse(e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=21");
+    service.onResponse(
+        e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=21", 1);
     assertThat(e[0].othersInFlight(now)).isEqualTo(20.0);
     assertThat(e[1].othersInFlight(now)).isZero();
     for (int i = 0; i < 300; i++) {
@@ -391,13 +393,14 @@ class BalancerTest {
     EndpointState[] e = states(service, 2);
     long now = time.read();
     e[0].begin();
-    service.onResponse(e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=9");
+    service.onResponse(
+        e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=9", 1);
     e[0].begin();
     service.onResponse(
-        e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=NaN");
+        e[0], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=NaN", 1);
     assertThat(e[0].othersInFlight(now)).as("the last readable report stays").isEqualTo(8.0);
     e[1].begin();
-    service.onResponse(e[1], now - 2_000_000, now, 200, "BIN CgQIARAB");
+    service.onResponse(e[1], now - 2_000_000, now, 200, "BIN CgQIARAB", 1);
     assertThat(e[1].reported()).isNull();
     assertThat(service.snapshot().endpoints().get(1).reportedLoad()).isEmpty();
   }
@@ -432,7 +435,8 @@ class BalancerTest {
     // The next fastest reports 29 requests from other callers: now it alone is hot, and the
     // fastest, with its 3, is below the quartile again (hot is relative to the candidates).
     e[1].begin();
-    service.onResponse(e[1], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=30");
+    service.onResponse(
+        e[1], now - 2_000_000, now, 200, "TEXT named_metrics.requests_in_flight=30", 1);
     for (int i = 0; i < 100; i++) {
       assertThat(pick(service, now)).isSameAs(e[0]);
     }
@@ -443,5 +447,76 @@ class BalancerTest {
     assertThat(Balancer.HotCold.quantile(new double[] {3, 0, 0, 0}, 0.75)).isEqualTo(0.75);
     assertThat(Balancer.HotCold.quantile(new double[] {0, 0}, 0.75)).isZero();
     assertThat(Balancer.HotCold.quantile(new double[] {4, 2}, 0.5)).isEqualTo(3.0);
+  }
+
+  @Test
+  void ownCallsThatEndedBeforeTheResponseAreNotTakenForOtherCallers() throws Exception {
+    ServiceState service =
+        service(LoadBalancerPolicy.peakEwma(), "http://127.0.0.1:8081", "http://127.0.0.1:8082");
+    EndpointState e = states(service, 2)[0];
+    long now = time.read();
+    // Twenty calls in flight; the twentieth arrives at the server with all twenty there.
+    int atSend = 0;
+    for (int i = 0; i < 20; i++) {
+      atSend = e.begin();
+    }
+    for (int i = 0; i < 19; i++) { // the nineteen others end first
+      service.onResponse(e, now - 1_000_000, now, 200);
+    }
+    service.onResponse(
+        e, now - 200_000_000, now, 200, "TEXT named_metrics.requests_in_flight=20", atSend);
+    assertThat(e.othersInFlight(now)).as("all twenty were this client's").isZero();
+  }
+
+  @Test
+  void aHugeReportIsCappedAndAReportFromTheFutureDoesNotGrow() throws Exception {
+    ServiceState service =
+        service(LoadBalancerPolicy.hotCold(), "http://127.0.0.1:8081", "http://127.0.0.1:8082");
+    EndpointState[] e = states(service, 2);
+    long now = time.read();
+    e[0].begin();
+    service.onResponse(
+        e[0], now, now + 5, 200, "TEXT named_metrics.requests_in_flight=1.7976931348623157e308", 1);
+    // Read at a time before the report was stored (a pick that read the clock first).
+    assertThat(e[0].othersInFlight(now)).isEqualTo(EndpointState.MAX_REPORTED_OTHERS);
+    for (int i = 0; i < 50; i++) {
+      assertThat(pick(service, now)).isSameAs(e[1]);
+    }
+  }
+
+  @Test
+  void hotColdJudgesRequestsInFlightPerUnitOfWeight() throws Exception {
+    ServiceState service = service(LoadBalancerPolicy.hotCold());
+    service.update(
+        List.of(
+            Endpoint.of("http://127.0.0.1:8081", 3),
+            Endpoint.of("http://127.0.0.1:8082"),
+            Endpoint.of("http://127.0.0.1:8083"),
+            Endpoint.of("http://127.0.0.1:8084")));
+    EndpointState[] e = new EndpointState[4];
+    long now = time.read();
+    // Each endpoint answers in 2 ms; then it has a call in flight, so the next pick goes elsewhere.
+    for (int i = 0; i < 4; i++) {
+      EndpointState s = pick(service, now);
+      e[s.endpoint.url().port() - 8081] = s;
+      s.begin();
+      service.onResponse(s, now - 2_000_000, now, 200);
+      s.begin();
+    }
+    assertThat(e).doesNotContainNull();
+    for (EndpointState s : e) {
+      s.end();
+    }
+    // Three in flight at the endpoint of weight 3, one at each other: the same per unit of
+    // weight, so none is hot, and the big one is the cheapest per unit of weight.
+    for (int i = 0; i < 3; i++) {
+      e[0].begin();
+    }
+    for (int i = 1; i < 4; i++) {
+      e[i].begin();
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(pick(service, now)).isSameAs(e[0]);
+    }
   }
 }

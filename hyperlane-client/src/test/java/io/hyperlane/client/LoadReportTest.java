@@ -39,6 +39,19 @@ class LoadReportTest {
   }
 
   @Test
+  void readsProto3JsonQuirksAndNormalisesNegativeZero() {
+    // proto3 JSON quotes 64-bit integers and may quote doubles; whitespace may include newlines.
+    assertThat(
+            LoadReport.parse(
+                "JSON {\"rps\": \"100\",\n \"cpu_utilization\": \"0.5\",\r\n"
+                    + " \"named_metrics\": {\"requests_in_flight\": 3}}"))
+        .isEqualTo(new LoadReport(3, 0.5));
+    LoadReport zero = LoadReport.parse("TEXT named_metrics.requests_in_flight=-0");
+    assertThat(zero).isNotNull();
+    assertThat(Double.doubleToRawLongBits(zero.requestsInFlight())).isZero(); // +0.0, not -0.0
+  }
+
+  @Test
   void aReportWithNothingTheBalancerUsesIsNone() {
     assertThat(LoadReport.parse("TEXT mem_utilization=0.5")).isNull();
     assertThat(LoadReport.parse("JSON {}")).isNull();
@@ -63,7 +76,10 @@ class LoadReportTest {
       "TEXT named_metrics.requests_in_flight=1\r\nX-Injected: 1",
       "JSON {\"cpu_utilization\": 0.3", // unterminated
       "JSON {\"cpu_utilization\": 0.3} trailing",
-      "JSON {\"cpu_utilization\": \"0.3\"}", // a string, not a number
+      "JSON {\"cpu_utilization\": \"high\"}", // a string that is not a number
+      "JSON {\"named_metrics.requests_in_flight\": 7}", // a field posing as a named metric
+      "JSON {\"namedMetrics.requestsInFlight\": 7}",
+      "JSON {\"named_metrics\": {\"requests_in_flight\": 1}, \"named_metrics\": {}}",
       "JSON {\"cpu_utilization\": 0.3, \"cpu_utilization\": 0.4}",
       "JSON {\"cpuUtilization\": 0.3, \"cpu_utilization\": 0.4}", // the same field twice
       "JSON {\"named_metrics\": {\"a\": {\"b\": {\"c\": 1}}}, \"cpu_utilization\": 1}", // deep

@@ -4,7 +4,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hyperlane.testing.FakeTime;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import okhttp3.Cache;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -102,6 +105,65 @@ class ServerReportedLoadTest extends LoopbackTest {
       for (EndpointSnapshot e : hyperlane.snapshot().service("inventory").endpoints()) {
         assertThat(e.reportedLoad()).isEmpty();
       }
+    }
+  }
+
+  @Test
+  void aReportFromTheFarEndOfARedirectIsNotCreditedToTheEndpoint() throws Exception {
+    replicas = Replicas.start(3); // the service is replicas 0 and 1; replica 2 is elsewhere
+    replicas.answer(
+        0, aResponse().withStatus(302).withHeader("Location", replicas.url(2) + "/moved"));
+    replicas.answer(
+        2,
+        aResponse()
+            .withStatus(200)
+            .withHeader("endpoint-load-metrics", "TEXT named_metrics.requests_in_flight=500")
+            .withBody("moved"));
+    try (Hyperlane hyperlane =
+        FakeTimes.drive(time, Hyperlane.builder())
+            .service("inventory", replicas.url(0), replicas.url(1))
+            .build()) {
+      OkHttpClient client = hyperlane.wrap(base);
+      for (int i = 0; i < 20 && replicas.received(2) == 0; i++) {
+        get(client, "/items").close();
+      }
+      assertThat(replicas.received(2)).as("the redirect was followed").isPositive();
+      assertThat(hyperlane.snapshot().service("inventory").endpoints().get(0).reportedLoad())
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void aReportOkHttpsCacheReplaysIsNotTakenAsFresh() throws Exception {
+    replicas = Replicas.start(1);
+    replicas.answer(
+        0,
+        aResponse()
+            .withStatus(200)
+            .withHeader("Cache-Control", "max-age=3600")
+            .withHeader("endpoint-load-metrics", "TEXT named_metrics.requests_in_flight=50")
+            .withBody("cached"));
+    Path dir = Files.createTempDirectory("okhttp-cache");
+    Cache cache = new Cache(dir.toFile(), 1 << 20);
+    try (Hyperlane hyperlane =
+        FakeTimes.drive(time, Hyperlane.builder()).service("inventory", replicas.urls()).build()) {
+      OkHttpClient client = hyperlane.wrap(base.newBuilder().cache(cache).build());
+      get(client, "/items").close();
+      String fromNetwork =
+          hyperlane.snapshot().service("inventory").endpoints().get(0).reportedLoad();
+      assertThat(fromNetwork).startsWith("50 requests in flight");
+      time.advance(Duration.ofSeconds(5)); // the report is old now
+      try (Response r = get(client, "/items")) {
+        assertThat(r.body().string()).isEqualTo("cached");
+        assertThat(r.cacheResponse()).isNotNull();
+        assertThat(r.networkResponse()).isNull();
+      }
+      assertThat(replicas.received(0)).isEqualTo(1);
+      assertThat(hyperlane.snapshot().service("inventory").endpoints().get(0).reportedLoad())
+          .as("still the report from the network, five seconds old")
+          .endsWith("5 s ago");
+    } finally {
+      cache.delete();
     }
   }
 }

@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
 @SuppressWarnings("exports") // the servlet API is the container's: not required transitively
 public final class LoadReportFilter implements Filter {
 
-  private @Nullable LoadReporter reporter;
+  private volatile @Nullable LoadReporter reporter;
 
   /** A filter whose reporter {@link #init} makes from the init parameters. */
   public LoadReportFilter() {}
@@ -45,7 +45,7 @@ public final class LoadReportFilter implements Filter {
    * @throws ServletException if the {@code capacity} init parameter is not a positive integer
    */
   @Override
-  public void init(FilterConfig config) throws ServletException {
+  public synchronized void init(FilterConfig config) throws ServletException {
     if (reporter != null) {
       return;
     }
@@ -81,8 +81,7 @@ public final class LoadReportFilter implements Filter {
       throws IOException, ServletException {
     LoadReporter r = reporter;
     if (r == null) {
-      r = LoadReporter.create(); // used without init(): report CPU load
-      reporter = r;
+      r = lazily(); // used without init(): report CPU load
     }
     if (request.getDispatcherType() != DispatcherType.REQUEST
         || !(response instanceof HttpServletResponse http)) {
@@ -103,6 +102,15 @@ public final class LoadReportFilter implements Filter {
         r.end();
       }
     }
+  }
+
+  private synchronized LoadReporter lazily() {
+    LoadReporter r = reporter;
+    if (r == null) {
+      r = LoadReporter.create();
+      reporter = r;
+    }
+    return r;
   }
 
   /** Counts an asynchronous request out once, however it ends. */

@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * A filter for the JDK's {@link com.sun.net.httpserver.HttpServer}: counts each exchange in flight
  * and adds the {@link LoadReporter#HEADER} to its response, with the requests in flight when it
- * arrived (itself included).
+ * arrived (itself included). An exchange is counted until its handler returns: a handler that hands
+ * the exchange to another thread and returns is counted out early.
  *
  * <pre>{@code
  * HttpContext context = server.createContext("/", handler);

@@ -74,7 +74,7 @@ public final class LoadReporter {
   /**
    * The header value for a server with {@code requestsInFlight} requests in flight: {@code TEXT
    * named_metrics.requests_in_flight=N}, then the utilization when there is one (a supplier that
-   * returns a negative, infinite or NaN value gives none), rounded to three decimals.
+   * returns a negative, infinite or NaN value, or throws, gives none), rounded to three decimals.
    */
   public String header(int requestsInFlight) {
     StringBuilder b =
@@ -87,7 +87,11 @@ public final class LoadReporter {
     if (capacity > 0) {
       u = Math.max(0, requestsInFlight) / (double) capacity;
     } else if (utilization != null) {
-      u = utilization.getAsDouble();
+      try {
+        u = utilization.getAsDouble();
+      } catch (RuntimeException e) {
+        u = Double.NaN; // the application's gauge failed: report requests in flight alone
+      }
     } else {
       u = cpuLoad();
     }

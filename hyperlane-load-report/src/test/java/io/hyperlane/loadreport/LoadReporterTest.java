@@ -41,6 +41,14 @@ class LoadReporterTest {
       value[0] = hostile;
       assertThat(reporter.header(2)).isEqualTo("TEXT named_metrics.requests_in_flight=2");
     }
+    LoadReporter failing =
+        LoadReporter.builder()
+            .utilization(
+                () -> {
+                  throw new IllegalStateException("gauge broken");
+                })
+            .build();
+    assertThat(failing.header(5)).isEqualTo("TEXT named_metrics.requests_in_flight=5");
     value[0] = 1e300;
     assertThat(reporter.header(2)).endsWith("application_utilization=1000000000.000");
   }

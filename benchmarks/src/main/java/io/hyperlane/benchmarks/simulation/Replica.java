@@ -71,6 +71,16 @@ final class Replica {
       servedPerBucket[bucket]++;
     }
     inProgress++;
+    // What Hyperlane's server-side filters send: the requests in progress when this one arrived,
+    // this one included.
+    String report =
+        reportsLoad
+            ? String.format(
+                Locale.ROOT,
+                "TEXT named_metrics.requests_in_flight=%d, application_utilization=%.3f",
+                inProgress + b.otherCallers(),
+                (inProgress + b.otherCallers()) / (CAPACITY * b.capacity()))
+            : "";
     try {
       boolean error = b.errorRate() > 0 && random.nextDouble() < b.errorRate();
       long answerAt = Long.MAX_VALUE;
@@ -95,16 +105,7 @@ final class Replica {
       }
       Response.Builder response = new Response.Builder();
       if (reportsLoad) {
-        // What Hyperlane's server-side helper sends: requests in progress, this one included.
-        Behaviour now = timeline.at(time.read());
-        int load = inProgress + now.otherCallers();
-        response.header(
-            "endpoint-load-metrics",
-            String.format(
-                Locale.ROOT,
-                "TEXT named_metrics.requests_in_flight=%d, application_utilization=%.3f",
-                load,
-                load / (CAPACITY * now.capacity())));
+        response.header("endpoint-load-metrics", report);
       }
       return response
           .request(chain.request())
