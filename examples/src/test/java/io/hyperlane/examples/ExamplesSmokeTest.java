@@ -327,6 +327,22 @@ class ExamplesSmokeTest {
   }
 
   @Test
+  void feignRetrofitAndSpringRecipesCallTheServiceByNameOnBothReplicas() throws Exception {
+    try (LocalReplica a = LocalReplica.start("a");
+        LocalReplica b = LocalReplica.start("b")) {
+      String feign = FeignRecipe.run(a.url(), b.url());
+      String retrofit = RetrofitRecipe.run(a.url(), b.url());
+      String spring = SpringRestClientRecipe.run(a.url(), b.url());
+      for (String answers : List.of(feign, retrofit, spring)) {
+        assertThat(answers.split("hello from ", -1)).hasSize(5); // four answers
+      }
+      assertThat(retrofit).contains("200 hello from");
+      assertThat(a.served() + b.served()).isEqualTo(12);
+      assertThat(a.lastPath()).startsWith("/items/");
+    }
+  }
+
+  @Test
   void loadReportRecipeKeepsCallsOffTheServerOtherCallersKeepBusy() throws Exception {
     LoadReportRecipe.Outcome outcome = LoadReportRecipe.run(40);
     assertThat(outcome.busyCalls() + outcome.idleCalls()).isEqualTo(40);
