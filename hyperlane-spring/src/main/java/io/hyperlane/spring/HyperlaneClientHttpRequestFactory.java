@@ -1,7 +1,6 @@
 package io.hyperlane.spring;
 
 import java.net.URI;
-import java.time.Duration;
 import java.util.Objects;
 import okhttp3.OkHttpClient;
 import org.springframework.http.HttpMethod;
@@ -23,21 +22,29 @@ import org.springframework.http.client.ClientHttpRequestFactory;
  * }</pre>
  *
  * <ul>
- *   <li>Request bodies stream: Spring writes them straight to the connection, never into a buffer
- *       of this factory's. A body that Spring says can be written again ({@code
- *       StreamingHttpOutputMessage.Body.repeatable()}, true for strings, byte arrays and the JSON
- *       converters) may be resent by a retry or a hedge, within Hyperlane's rules (never a POST
- *       that may have reached the server); one that cannot (an {@code InputStream}, say) is sent at
- *       most once, unless the failure proves it was never sent.
+ *   <li>Request bodies stream: a body Spring hands over ({@code StreamingHttpOutputMessage}) is
+ *       written straight to the connection. If Spring says it can be written again ({@code
+ *       Body.repeatable()}: strings, byte arrays, the JSON converters; not protobuf, XML or
+ *       multipart), a retry or a hedge may resend it within Hyperlane's rules (never a POST that
+ *       may have reached the server); if not, it is sent at most once, unless the failure proves it
+ *       never left. Spring itself buffers a body (and calls it repeatable) when the client has a
+ *       {@code ClientHttpRequestInterceptor}, or when code writes to {@code getBody()}.
+ *   <li>A failure of Spring's own code while it writes the body (a converter that cannot serialise
+ *       the object, a stream that cannot be read) is not the endpoint's: the call is cancelled, no
+ *       retry, hedge, circuit or ejection counts it, and the caller gets that failure as thrown.
  *   <li>Response bodies stream: {@code ClientHttpResponse.getBody()} is the connection's stream,
  *       released by {@code close()}.
- *   <li>Errors keep their types: Hyperlane's {@code IOException}s — {@code
- *       DeadlineExceededException}, {@code CircuitOpenException}, {@code NoEndpointException}, … —
- *       reach the caller as the cause of Spring's {@code ResourceAccessException}.
+ *   <li>Hyperlane's {@code IOException}s — {@code DeadlineExceededException}, {@code
+ *       CircuitOpenException}, {@code NoEndpointException}, … — reach the caller as the cause of
+ *       Spring's exception: {@code ResourceAccessException} while the call is made, a {@code
+ *       RestClientException} while the response body is read.
+ *   <li>A request attribute whose value is a {@code CallOptions} or a {@code StickyKey} is given to
+ *       Hyperlane as the call's tag: per-call timeout, retries, hedging, sticky key.
+ *   <li>Timeouts: the call's deadline is Hyperlane's; connect and read timeouts are the wrapped
+ *       client's (set them on the {@code OkHttpClient} before {@code Hyperlane.wrap}).
  * </ul>
  *
- * <p>Instances are immutable and thread-safe; {@link #readTimeout} and {@link #connectTimeout}
- * return a new one sharing the client's connections and threads.
+ * <p>Instances are immutable and thread-safe.
  */
 public final class HyperlaneClientHttpRequestFactory implements ClientHttpRequestFactory {
 
@@ -49,26 +56,6 @@ public final class HyperlaneClientHttpRequestFactory implements ClientHttpReques
    */
   public HyperlaneClientHttpRequestFactory(OkHttpClient client) {
     this.client = Objects.requireNonNull(client, "client");
-  }
-
-  /** The same factory with each attempt's read timeout set to {@code timeout}. */
-  public HyperlaneClientHttpRequestFactory readTimeout(Duration timeout) {
-    return new HyperlaneClientHttpRequestFactory(
-        client.newBuilder().readTimeout(checked("readTimeout", timeout)).build());
-  }
-
-  /** The same factory with each attempt's connect timeout set to {@code timeout}. */
-  public HyperlaneClientHttpRequestFactory connectTimeout(Duration timeout) {
-    return new HyperlaneClientHttpRequestFactory(
-        client.newBuilder().connectTimeout(checked("connectTimeout", timeout)).build());
-  }
-
-  private static Duration checked(String name, Duration timeout) {
-    Objects.requireNonNull(timeout, name);
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException(name + " must not be negative but was " + timeout);
-    }
-    return timeout;
   }
 
   @Override

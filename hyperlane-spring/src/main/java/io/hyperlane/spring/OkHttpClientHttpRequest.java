@@ -1,12 +1,16 @@
 package io.hyperlane.spring;
 
+import io.hyperlane.client.StickyKey;
+import io.hyperlane.resilience.CallOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -98,7 +102,7 @@ final class OkHttpClientHttpRequest implements ClientHttpRequest, StreamingHttpO
     executed = true;
     StreamingHttpOutputMessage.Body b = body;
     ByteArrayOutputStream bytes = buffered;
-    if (b == null && bytes != null) {
+    if (b == null && bytes != null && bytes.size() > 0) {
       byte[] content = bytes.toByteArray();
       b =
           new StreamingHttpOutputMessage.Body() {
@@ -112,9 +116,7 @@ final class OkHttpClientHttpRequest implements ClientHttpRequest, StreamingHttpO
               return true;
             }
           };
-      if (headers.getContentLength() < 0) {
-        headers.setContentLength(content.length);
-      }
+      headers.setContentLength(content.length); // what is sent, whatever the caller set
     }
     return execute(b);
   }
@@ -126,28 +128,43 @@ final class OkHttpClientHttpRequest implements ClientHttpRequest, StreamingHttpO
       throw new IOException("not an http or https URL: " + uri);
     }
     Request.Builder request = new Request.Builder().url(url);
-    headers.forEach(
-        (name, values) -> {
-          // OkHttp writes these from the body and the connection.
-          if (!name.equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH)
-              && !name.equalsIgnoreCase(HttpHeaders.TRANSFER_ENCODING)
-              && !name.equalsIgnoreCase(HttpHeaders.HOST)
-              && !name.equalsIgnoreCase(HttpHeaders.CONNECTION)) {
-            for (String value : values) {
-              request.addHeader(name, value);
-            }
-          }
-        });
+    for (Map.Entry<String, List<String>> header : headers.headerSet()) { // in Spring 6.2 and 7
+      String name = header.getKey();
+      // OkHttp writes these from the body and the connection.
+      if (name.equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH)
+          || name.equalsIgnoreCase(HttpHeaders.TRANSFER_ENCODING)
+          || name.equalsIgnoreCase(HttpHeaders.HOST)
+          || name.equalsIgnoreCase(HttpHeaders.CONNECTION)) {
+        continue;
+      }
+      for (String value : header.getValue()) {
+        try {
+          request.addHeader(name, value);
+        } catch (IllegalArgumentException e) { // a name or value HTTP/1.1 cannot carry
+          throw new IOException("cannot send header " + name + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    // Hyperlane's per-call settings, given to Spring as request attributes of their own types.
+    for (Object value : attributes.values()) {
+      if (value instanceof CallOptions options) {
+        request.tag(CallOptions.class, options);
+      } else if (value instanceof StickyKey key) {
+        request.tag(StickyKey.class, key);
+      }
+    }
     String name = method.name();
+    SpringBody springBody = null;
     RequestBody requestBody = null;
     if (body != null) {
       // Only methods that Spring 6.2 and 7 share, with the same signatures: one jar for both.
       org.springframework.http.MediaType type = headers.getContentType();
-      requestBody =
+      springBody =
           new SpringBody(
               body,
               type == null ? null : MediaType.parse(type.toString()),
               headers.getContentLength());
+      requestBody = springBody;
     } else if (requiresBody(name)) {
       requestBody = RequestBody.create(new byte[0], null); // POST, PUT, PATCH: an empty body
     }
@@ -159,7 +176,23 @@ final class OkHttpClientHttpRequest implements ClientHttpRequest, StreamingHttpO
     } catch (IllegalArgumentException e) {
       throw new IOException("cannot send " + name + " " + uri + ": " + e.getMessage(), e);
     }
-    return new OkHttpClientHttpResponse(client.newCall(request.build()).execute());
+    Call call = client.newCall(request.build());
+    if (springBody != null) {
+      springBody.call = call;
+    }
+    try {
+      return new OkHttpClientHttpResponse(call.execute());
+    } catch (IOException e) {
+      Throwable own = springBody == null ? null : springBody.ownFailure;
+      if (own instanceof IOException io) {
+        throw io;
+      } else if (own instanceof RuntimeException runtime) {
+        throw runtime;
+      } else if (own instanceof Error error) {
+        throw error;
+      }
+      throw e;
+    }
   }
 
   /** The methods OkHttp sends only with a body (an empty one when Spring has none). */
@@ -171,11 +204,18 @@ final class OkHttpClientHttpRequest implements ClientHttpRequest, StreamingHttpO
         || method.equals("REPORT");
   }
 
-  /** Spring's body, written to the connection as OkHttp asks for it. */
+  /**
+   * Spring's body, written to the connection as OkHttp asks for it. When Spring's own code fails
+   * while writing (a converter that cannot serialise the object, a stream the application gave that
+   * cannot be read), the endpoint is not to blame: the call is cancelled, so that no retry, hedge,
+   * circuit or ejection counts it, and the caller gets that failure as it was thrown.
+   */
   private static final class SpringBody extends RequestBody {
     private final StreamingHttpOutputMessage.Body body;
     private final @Nullable MediaType contentType;
     private final long contentLength;
+    volatile @Nullable Call call;
+    volatile @Nullable Throwable ownFailure;
 
     SpringBody(
         StreamingHttpOutputMessage.Body body, @Nullable MediaType contentType, long contentLength) {
@@ -201,19 +241,67 @@ final class OkHttpClientHttpRequest implements ClientHttpRequest, StreamingHttpO
 
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
-      // Spring's converters may close the stream they are given; the sink is OkHttp's to close.
-      body.writeTo(
-          new FilterOutputStream(sink.outputStream()) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-              out.write(b, off, len);
-            }
+      NetworkStream network = new NetworkStream(sink.outputStream());
+      try {
+        body.writeTo(network);
+      } catch (IOException | RuntimeException | Error e) {
+        if (network.failed) {
+          throw e; // the connection failed: the endpoint's (or the network's) doing
+        }
+        ownFailure = e;
+        Call c = call;
+        if (c != null) {
+          c.cancel();
+        }
+        throw new IOException("the request body could not be written: " + e, e);
+      }
+    }
+  }
 
-            @Override
-            public void close() throws IOException {
-              out.flush();
-            }
-          });
+  /**
+   * The connection's stream as Spring's code sees it: remembers whether the connection failed, and
+   * does not let Spring's converters close it (that is OkHttp's to do).
+   */
+  private static final class NetworkStream extends FilterOutputStream {
+    volatile boolean failed;
+
+    NetworkStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      try {
+        out.write(b);
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
     }
   }
 }

@@ -18,9 +18,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.hyperlane.client.EndpointSnapshot;
 import io.hyperlane.client.Hyperlane;
 import io.hyperlane.client.LoadBalancerPolicy;
+import io.hyperlane.client.ServiceSnapshot;
 import io.hyperlane.client.SlowStart;
+import io.hyperlane.resilience.CallOptions;
 import io.hyperlane.resilience.DeadlineExceededException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.StreamingHttpOutputMessage;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.client.HttpServerErrorException;
@@ -216,26 +220,110 @@ class HyperlaneClientHttpRequestFactoryTest {
       refused = s.getLocalPort(); // closed again: connections to it are refused
     }
     WireMockServer live = server();
-    live.stubFor(post("/orders").willReturn(aResponse().withStatus(201).withBody("taken")));
+    live.stubFor(put("/items/5").willReturn(aResponse().withStatus(200).withBody("stored")));
     RestClient rest =
         restClient(
             Hyperlane.builder().loadBalancer(LoadBalancerPolicy.roundRobin()),
             "http://127.0.0.1:" + refused,
             url(live));
-    byte[] order = new byte[256 * 1024];
-    Arrays.fill(order, (byte) 'x');
+    byte[] item = new byte[256 * 1024];
+    Arrays.fill(item, (byte) 'x');
     for (int i = 0; i < 2; i++) { // round robin: one of the two calls tries the refused port first
+      // A PUT, idempotent, so that only the body's being one-shot could stop the retry.
       assertThat(
-              rest.post()
-                  .uri("/orders")
-                  .body(out -> out.write(order))
-                  .retrieve()
-                  .body(String.class))
-          .isEqualTo("taken");
+              rest.put().uri("/items/5").body(out -> out.write(item)).retrieve().body(String.class))
+          .isEqualTo("stored");
     }
-    assertThat(live.findAll(postRequestedFor(urlEqualTo("/orders"))))
+    assertThat(hyperlane.snapshot().service("inventory").endpoints().get(0).failures())
+        .as("the refused endpoint was tried")
+        .isPositive();
+    assertThat(live.findAll(putRequestedFor(urlEqualTo("/items/5"))))
         .hasSize(2)
-        .allSatisfy(r -> assertThat(r.getBody()).hasSize(order.length));
+        .allSatisfy(r -> assertThat(r.getBody()).hasSize(item.length));
+  }
+
+  @Test
+  void aFailureOfSpringsOwnBodyCodeIsNotTheEndpointsAndReachesTheCallerAsThrown() {
+    WireMockServer a = server();
+    WireMockServer b = server();
+    WireMockServer c = server();
+    for (WireMockServer s : List.of(a, b, c)) {
+      s.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("fine")));
+    }
+    RestClient rest = restClient(Hyperlane.builder(), url(a), url(b), url(c));
+    for (int i = 0; i < 25; i++) { // a converter that cannot serialise: 25 times, on every replica
+      assertThatThrownBy(
+              () ->
+                  rest.post()
+                      .uri("/orders")
+                      .body(
+                          out -> {
+                            out.write('{');
+                            throw new IllegalStateException("no serializer for Order");
+                          })
+                      .retrieve()
+                      .toBodilessEntity())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage("no serializer for Order");
+    }
+    // A repeatable body whose own source fails: not retried, not counted, its IOException kept.
+    StreamingHttpOutputMessage.Body unreadable =
+        new StreamingHttpOutputMessage.Body() {
+          @Override
+          public void writeTo(java.io.OutputStream out) throws IOException {
+            throw new java.io.FileNotFoundException("orders.csv");
+          }
+
+          @Override
+          public boolean repeatable() {
+            return true;
+          }
+        };
+    assertThatThrownBy(
+            () -> rest.put().uri("/orders/1").body(unreadable).retrieve().toBodilessEntity())
+        .isInstanceOf(ResourceAccessException.class)
+        .hasCauseInstanceOf(java.io.FileNotFoundException.class);
+    ServiceSnapshot service = hyperlane.snapshot().service("inventory");
+    assertThat(service.circuit()).isEqualTo("CLOSED");
+    for (EndpointSnapshot e : service.endpoints()) {
+      assertThat(e.failures()).isZero();
+      assertThat(e.ejected()).isFalse();
+    }
+    assertThat(rest.get().uri("/items/1").retrieve().body(String.class)).isEqualTo("fine");
+  }
+
+  @Test
+  void callOptionsAndStickyKeysGoInAsRequestAttributes() {
+    WireMockServer slow = server();
+    slow.stubFor(get("/slow").willReturn(aResponse().withStatus(200).withFixedDelay(3_000)));
+    RestClient rest = restClient(Hyperlane.builder().timeout(Duration.ofSeconds(30)), url(slow));
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () ->
+                rest.get()
+                    .uri("/slow")
+                    .attribute(
+                        "hyperlane", CallOptions.builder().timeout(Duration.ofMillis(200)).build())
+                    .retrieve()
+                    .body(String.class))
+        .isInstanceOf(ResourceAccessException.class)
+        .hasCauseInstanceOf(DeadlineExceededException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void aHeaderHttpCannotCarryIsAnIoErrorNamingIt() {
+    WireMockServer a = server();
+    RestClient rest = restClient(Hyperlane.builder(), url(a));
+    assertThatThrownBy(
+            () -> rest.get().uri("/x").header("X-Name", "Jos\u00e9").retrieve().toBodilessEntity())
+        .isInstanceOf(ResourceAccessException.class)
+        .hasMessageContaining("cannot send header X-Name");
+    assertThatThrownBy(
+            () -> rest.get().uri("/x").header("X Bad", "v").retrieve().toBodilessEntity())
+        .isInstanceOf(ResourceAccessException.class)
+        .hasMessageContaining("cannot send header X Bad");
+    assertThat(a.findAll(anyRequestedFor(anyUrl()))).isEmpty();
   }
 
   @Test
@@ -265,6 +353,8 @@ class HyperlaneClientHttpRequestFactoryTest {
         .uri("/import")
         .body(
             out -> {
+              // Handed the connection's stream, not a buffer to be sent afterwards.
+              assertThat(out).isNotInstanceOf(java.io.ByteArrayOutputStream.class);
               for (int i = 0; i < 64; i++) {
                 out.write(big, 0, 128 * 1024); // 8 MiB in chunks, never held whole
               }
@@ -307,9 +397,5 @@ class HyperlaneClientHttpRequestFactoryTest {
                     .execute())
         .isInstanceOf(IOException.class)
         .hasMessageContaining("not an http or https URL");
-    assertThatThrownBy(
-            () -> new HyperlaneClientHttpRequestFactory(base).readTimeout(Duration.ofSeconds(-1)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("readTimeout must not be negative but was PT-1S");
   }
 }
