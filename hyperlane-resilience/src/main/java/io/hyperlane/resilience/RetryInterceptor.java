@@ -207,23 +207,13 @@ public final class RetryInterceptor implements Interceptor {
     if (policy.maxAttempts == 1 && !hedging.enabled()) { // neither retried nor hedged
       boolean idempotent = policy.isIdempotent(request);
       RequestBody body = request.body();
-      if (!own) { // a host with no policy of its own (for Hyperlane, no service): as it was
-        Request untouched =
-            idempotent || body == null
-                ? request
-                : request
-                    .newBuilder()
-                    .method(request.method(), new TrackedBody(body, true))
-                    .build();
-        return attemptChain(chain, policy, !idempotent && body == null).proceed(untouched);
-      }
       Request once =
-          body == null
+          idempotent || body == null
               ? request
-              : request
-                  .newBuilder()
-                  .method(request.method(), new TrackedBody(body, !idempotent, chain.call()))
-                  .build();
+              : request.newBuilder().method(request.method(), new TrackedBody(body, true)).build();
+      if (!own) { // a host with no policy of its own (for Hyperlane, no service): as it was
+        return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
+      }
       long started = ticker.read();
       try {
         return attemptChain(chain, policy, !idempotent && body == null).proceed(once);
@@ -264,7 +254,7 @@ public final class RetryInterceptor implements Interceptor {
     DeadlineInterceptor.HeaderName header = request.tag(DeadlineInterceptor.HeaderName.class);
 
     for (int attempt = 1; ; attempt++) {
-      TrackedBody tracked = body == null ? null : new TrackedBody(body, !idempotent, chain.call());
+      TrackedBody tracked = body == null ? null : new TrackedBody(body, !idempotent);
       boolean newDeadlineHeader = header != null && deadline != null && attempt > 1;
       boolean another = idempotent && attempt < policy.maxAttempts;
       long started = ticker.read();
