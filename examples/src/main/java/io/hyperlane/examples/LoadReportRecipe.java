@@ -4,12 +4,14 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.hyperlane.client.EndpointSnapshot;
 import io.hyperlane.client.Hyperlane;
+import io.hyperlane.client.LoadBalancerPolicy;
 import io.hyperlane.loadreport.LoadReportHttpFilter;
 import io.hyperlane.loadreport.LoadReporter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -90,40 +92,45 @@ public final class LoadReportRecipe {
       }
       String busy = "http://127.0.0.1:" + servers.get(0).getAddress().getPort();
       String idle = "http://127.0.0.1:" + servers.get(1).getAddress().getPort();
-      // Another service keeps six slow requests at the busy server.
-      OkHttpClient other = base.newBuilder().readTimeout(15, TimeUnit.SECONDS).build();
-      for (int i = 0; i < 6; i++) {
-        threads.execute(
-            () -> {
-              try (Response r =
-                  other.newCall(new Request.Builder().url(busy + "/slow").build()).execute()) {
-                r.body().string();
-              } catch (IOException e) {
-                // released when the recipe ends
-              }
-            });
-      }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (reporters[0].requestsInFlight() < 6 && System.nanoTime() - deadline < 0) {
-        Thread.onSpinWait(); // until the six are at the server
-      }
-      // Warm, as a service that has run for a while is: connections open (the wrapped client
-      // shares the base client's pool), code compiled. Cold first calls take tens of
-      // milliseconds, and the balancer remembers a slow call for seconds.
-      for (int i = 0; i < 20; i++) {
-        for (String server : List.of(busy, idle)) {
+      // The balancer remembers a slow answer for a while (its decay, 10 s by default; 1 s here so
+      // that the recipe need not wait long): first, calls through Hyperlane while both servers are
+      // idle, whose cold first answers (tens of milliseconds) are then forgotten.
+      LoadBalancerPolicy balancer =
+          LoadBalancerPolicy.peakEwma(
+              Duration.ofSeconds(1), LoadBalancerPolicy.DEFAULT_FAILURE_PENALTY);
+      try (Hyperlane hyperlane =
+          Hyperlane.builder().loadBalancer(balancer).service("inventory", busy, idle).build()) {
+        OkHttpClient client = hyperlane.wrap(base);
+        for (int i = 0; i < 20; i++) {
           try (Response r =
-              base.newCall(new Request.Builder().url(server + "/warm").build()).execute()) {
+              client
+                  .newCall(new Request.Builder().url("http://inventory/warm").build())
+                  .execute()) {
             r.body().string();
           }
         }
-      }
-      synchronized (served) {
-        served[0] = 0;
-        served[1] = 0;
-      }
-      try (Hyperlane hyperlane = Hyperlane.builder().service("inventory", busy, idle).build()) {
-        OkHttpClient client = hyperlane.wrap(base);
+        Thread.sleep(2_000); // a demo on a real clock: the warm-up's answers fade
+        // Then another service keeps twelve slow requests at the busy server.
+        OkHttpClient other = base.newBuilder().readTimeout(15, TimeUnit.SECONDS).build();
+        for (int i = 0; i < 12; i++) {
+          threads.execute(
+              () -> {
+                try (Response r =
+                    other.newCall(new Request.Builder().url(busy + "/slow").build()).execute()) {
+                  r.body().string();
+                } catch (IOException e) {
+                  // released when the recipe ends
+                }
+              });
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reporters[0].requestsInFlight() < 12 && System.nanoTime() - deadline < 0) {
+          Thread.onSpinWait(); // until the twelve are at the server
+        }
+        synchronized (served) {
+          served[0] = 0;
+          served[1] = 0;
+        }
         String reported = "";
         for (int i = 0; i < calls; i++) {
           try (Response r =

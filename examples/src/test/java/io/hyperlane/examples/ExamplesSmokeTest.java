@@ -346,7 +346,7 @@ class ExamplesSmokeTest {
   void loadReportRecipeKeepsCallsOffTheServerOtherCallersKeepBusy() throws Exception {
     LoadReportRecipe.Outcome outcome = LoadReportRecipe.run(40);
     assertThat(outcome.busyCalls() + outcome.idleCalls()).isEqualTo(40);
-    assertThat(outcome.busyReported()).startsWith("7 requests in flight (6 from other callers)");
+    assertThat(outcome.busyReported()).startsWith("13 requests in flight (12 from other callers)");
     // Calls go to the busy server only until it has answered once, and again once its report is
     // a second old: a few of forty, against half of them without reports.
     assertThat(outcome.busyCalls()).isLessThan(outcome.idleCalls() / 3);
