@@ -117,6 +117,50 @@ class HyperlaneClientHttpRequestFactoryTest {
   }
 
   @Test
+  void aBodyWrittenToGetBodyIsSentWithItsOwnLengthAndMayBeResent() throws IOException {
+    WireMockServer a = server();
+    a.stubFor(
+        put("/items/3")
+            .inScenario("flaky")
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willSetStateTo("recovered")
+            .willReturn(aResponse().withStatus(503)));
+    a.stubFor(
+        put("/items/3")
+            .inScenario("flaky")
+            .whenScenarioStateIs("recovered")
+            .willReturn(aResponse().withStatus(200).withBody("stored")));
+    a.stubFor(get("/items/3").willReturn(aResponse().withStatus(200).withBody("three")));
+    restClient(Hyperlane.builder(), url(a));
+    HyperlaneClientHttpRequestFactory factory =
+        new HyperlaneClientHttpRequestFactory(hyperlane.wrap(base));
+
+    // Code that writes to getBody() (not streaming): buffered, so a retry may resend it whole,
+    // with the length of what was written even when the caller's header says otherwise.
+    org.springframework.http.client.ClientHttpRequest put =
+        factory.createRequest(
+            java.net.URI.create("http://inventory/items/3"),
+            org.springframework.http.HttpMethod.PUT);
+    put.getHeaders().setContentLength(3);
+    put.getBody().write("three two".getBytes(StandardCharsets.UTF_8));
+    try (org.springframework.http.client.ClientHttpResponse r = put.execute()) {
+      assertThat(r.getStatusCode().value()).isEqualTo(200);
+    }
+    a.verify(2, putRequestedFor(urlEqualTo("/items/3")).withRequestBody(equalTo("three two")));
+
+    // A GET whose body stream was asked for but never written carries no body.
+    org.springframework.http.client.ClientHttpRequest get =
+        factory.createRequest(
+            java.net.URI.create("http://inventory/items/3"),
+            org.springframework.http.HttpMethod.GET);
+    get.getBody();
+    try (org.springframework.http.client.ClientHttpResponse r = get.execute()) {
+      assertThat(new String(r.getBody().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("three");
+    }
+    assertThatThrownBy(get::execute).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void restTemplateNeverSendsAPostTwice() {
     WireMockServer a = server();
     WireMockServer b = server();
